@@ -1,0 +1,31 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "SPP Payments: Base",
+    "summary": "Registry-lite, programs, FSPs, payments, maker-checker and roles "
+    "for social-protection payments",
+    "version": "19.0.1.0.0",
+    "development_status": "Alpha",
+    "category": "Social Protection",
+    "website": "https://github.com/spp-payments/spp-payments",
+    "author": "SPP Payments contributors, Odoo Community Association (OCA)",
+    "maintainers": ["spp-payments"],
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["base", "mail", "queue_job"],
+    "external_dependencies": {"python": ["spp-payment-core"]},
+    "data": [
+        "security/spp_security.xml",
+        "security/ir.model.access.csv",
+        "security/spp_rules.xml",
+        "data/ir_sequence_data.xml",
+        "views/spp_menus.xml",
+        "views/spp_area_views.xml",
+        "views/res_partner_views.xml",
+        "views/spp_program_views.xml",
+        "views/spp_fsp_views.xml",
+        "views/spp_payment_views.xml",
+        "views/spp_approval_views.xml",
+    ],
+}

@@ -1,0 +1,364 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..tools import guarded_write, is_guarded_write
+
+APPROVAL_FIELDS = frozenset(
+    {
+        "approval_state",
+        "submission_no",
+        "submitted_by_id",
+        "submitted_date",
+        "approved_date",
+        "rejection_reason",
+    }
+)
+_GUARD = "approval"
+
+
+class SppApprovalMixin(models.AbstractModel):
+    """Maker-checker for any document.
+
+    draft -> submitted -> approved, or rejected back to draft with a reason. Enforced
+    here, on every path (buttons, RPC, imports): the creator and the submitter never
+    approve, nobody approves one submission twice, only members of the policy's groups
+    approve, and a submitted document is read-only but for whitelisted fields.
+    """
+
+    _name = "spp.approval.mixin"
+    _inherit = ["mail.thread"]
+    _description = "Maker-Checker Approval"
+
+    # Fields that stay writable after submission (e.g. a note, ``active``).
+    _spp_approval_writable_fields = frozenset()
+
+    approval_state = fields.Selection(
+        [("draft", "Draft"), ("submitted", "Submitted"), ("approved", "Approved")],
+        string="Approval",
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    submission_no = fields.Integer(readonly=True, copy=False, default=0)
+    submitted_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    submitted_date = fields.Datetime(readonly=True, copy=False)
+    approved_date = fields.Datetime(readonly=True, copy=False)
+    rejection_reason = fields.Text(readonly=True, copy=False)
+    approval_review_ids = fields.One2many(
+        "spp.approval.review",
+        "res_id",
+        string="Reviews",
+        domain=lambda self: [("res_model", "=", self._name)],
+        readonly=True,
+    )
+    approvals_required = fields.Integer(compute="_compute_approval_progress")
+    approvals_given = fields.Integer(compute="_compute_approval_progress")
+
+    @api.depends("approval_state", "submission_no")
+    def _compute_approval_progress(self):
+        for record in self:
+            record.approvals_required = len(record._spp_required_groups())
+            record.approvals_given = len(record._spp_current_approvals())
+
+    # Extension points ----------------------------------------------------
+
+    def _spp_approval_amount(self):
+        """Amount that selects the threshold tiers of the policy."""
+        return 0.0
+
+    def _spp_check_can_submit(self):
+        """Raise when the document is not ready for review."""
+
+    def _on_spp_submitted(self):
+        pass
+
+    def _on_spp_approved(self):
+        pass
+
+    def _on_spp_rejected(self):
+        pass
+
+    # Policy --------------------------------------------------------------
+
+    def _spp_approval_policy(self):
+        self.ensure_one()
+        company = self["company_id"] if "company_id" in self else self.env.company
+        policy = (
+            self.env["spp.approval.policy"]
+            .sudo()
+            .search(
+                [("res_model", "=", self._name), ("company_id", "in", company.ids)],
+                limit=1,
+            )
+        )
+        return policy or self.env["spp.approval.policy"].sudo().new({"name": "default"})
+
+    def _spp_required_groups(self):
+        self.ensure_one()
+        policy = self._spp_approval_policy()
+        return policy._required_groups(self._spp_approval_amount())
+
+    def _spp_current_approvals(self):
+        self.ensure_one()
+        return (
+            self.env["spp.approval.review"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    ("submission_no", "=", self.submission_no),
+                    ("decision", "=", "approve"),
+                ]
+            )
+        )
+
+    # Actions -------------------------------------------------------------
+
+    def action_submit(self):
+        self.check_access("write")
+        self._spp_lock_rows()
+        for record in self:
+            record._spp_expect_state("draft", self.env._("submitted"))
+            record._spp_check_can_submit()
+            record._spp_write_approval(
+                {
+                    "approval_state": "submitted",
+                    "submission_no": record.submission_no + 1,
+                    "submitted_by_id": self.env.uid,
+                    "submitted_date": fields.Datetime.now(),
+                    "rejection_reason": False,
+                }
+            )
+            record.message_post(body=self.env._("Submitted for approval."))
+            record._on_spp_submitted()
+        return True
+
+    def action_approve(self, comment=None):
+        self._spp_lock_rows()
+        for record in self:
+            record._spp_approve_one(comment)
+        return True
+
+    def action_open_reject_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject %s", self.display_name),
+            "res_model": "spp.approval.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }
+
+    def action_reject(self, reason=None):
+        if not reason or not str(reason).strip():
+            raise UserError(self.env._("A rejection needs a reason."))
+        self._spp_lock_rows()
+        for record in self:
+            record._spp_reject_one(str(reason).strip())
+        return True
+
+    def _spp_approve_one(self, comment):
+        self.ensure_one()
+        self._spp_expect_state("submitted", self.env._("approved"))
+        self._spp_check_reviewer_independent()
+        approvals = self._spp_current_approvals()
+        if self.env.user in approvals.user_id:
+            raise UserError(
+                self.env._("You have already approved %s.", self.display_name)
+            )
+        slot_group = self._spp_free_slot_group(approvals)
+        self.env["spp.approval.review"].sudo().create(
+            self._spp_review_vals("approve", comment, slot_group)
+        )
+        required = len(self._spp_required_groups())
+        given = len(approvals) + 1
+        if given < required:
+            self.message_post(
+                body=self.env._("Approval %(given)s of %(required)s.", given=given,
+                                required=required)
+            )
+            return
+        self._spp_write_approval(
+            {"approval_state": "approved", "approved_date": fields.Datetime.now()}
+        )
+        self.message_post(body=self._spp_chatter_body(self.env._("Approved"), comment))
+        self._on_spp_approved()
+
+    def _spp_reject_one(self, reason):
+        self.ensure_one()
+        self._spp_expect_state("submitted", self.env._("rejected"))
+        self._spp_check_reviewer_independent()
+        groups = self._spp_required_groups()
+        if not any(group in self.env.user.all_group_ids for group in groups):
+            raise AccessError(
+                self.env._("Only approvers of %s can reject it.", self.display_name)
+            )
+        self.env["spp.approval.review"].sudo().create(
+            self._spp_review_vals("reject", reason, False)
+        )
+        self._spp_write_approval(
+            {"approval_state": "draft", "rejection_reason": reason}
+        )
+        self.message_post(body=self._spp_chatter_body(self.env._("Rejected"), reason))
+        self._on_spp_rejected()
+
+    # Checks --------------------------------------------------------------
+
+    def _spp_expect_state(self, state, action):
+        if self.approval_state != state:
+            raise UserError(
+                self.env._(
+                    "%(doc)s cannot be %(action)s: it is %(state)s.",
+                    doc=self.display_name,
+                    action=action,
+                    state=dict(
+                        self._fields["approval_state"]._description_selection(self.env)
+                    )[self.approval_state],
+                )
+            )
+
+    def _spp_check_reviewer_independent(self):
+        user = self.env.user
+        if user == self.create_uid or user == self.submitted_by_id:
+            raise AccessError(
+                self.env._(
+                    "Segregation of duties: you prepared or submitted %s, so you "
+                    "cannot review it.",
+                    self.display_name,
+                )
+            )
+
+    def _spp_free_slot_group(self, approvals):
+        """The group of the first approval slot still open that the user fills."""
+        open_slots = list(self._spp_required_groups())
+        for review in approvals:
+            if review.group_id in open_slots:
+                open_slots.remove(review.group_id)
+        user_groups = self.env.user.all_group_ids
+        for group in open_slots:
+            if group in user_groups:
+                return group
+        names = ", ".join(sorted({group.name for group in open_slots}))
+        raise AccessError(
+            self.env._(
+                "You cannot approve %(doc)s: the approvals still needed are for "
+                "members of %(groups)s.",
+                doc=self.display_name,
+                groups=names,
+            )
+        )
+
+    # Helpers -------------------------------------------------------------
+
+    def _spp_review_vals(self, decision, comment, group):
+        return {
+            "res_model": self._name,
+            "res_id": self.id,
+            "submission_no": self.submission_no,
+            "user_id": self.env.uid,
+            "group_id": group.id if group else False,
+            "decision": decision,
+            "comment": comment or False,
+        }
+
+    def _spp_chatter_body(self, title, text):
+        if not text:
+            return title + "."
+        return Markup("%s: %s") % (title, text)
+
+    def _spp_lock_rows(self):
+        """Serialise concurrent reviews of the same documents."""
+        if not self.ids:
+            return
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = ANY(%s) FOR UPDATE",
+                SQL.identifier(self._table),
+                list(self.ids),
+            )
+        )
+        self.invalidate_recordset(list(APPROVAL_FIELDS))
+
+    def _spp_write_approval(self, vals):
+        with guarded_write(_GUARD):
+            self.write(vals)
+
+    # Write protection ----------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_guarded_write(_GUARD):
+            for vals in vals_list:
+                given = APPROVAL_FIELDS & vals.keys()
+                if given and any(vals[f] not in (False, None, "draft", 0) for f in given):
+                    raise UserError(
+                        self.env._(
+                            "A new document starts as a draft; approval fields "
+                            "cannot be set: %s.",
+                            ", ".join(sorted(given)),
+                        )
+                    )
+                # Explicit values win over ``default_*`` context keys sent by a client.
+                vals.update(
+                    approval_state="draft",
+                    submission_no=0,
+                    submitted_by_id=False,
+                    submitted_date=False,
+                    approved_date=False,
+                    rejection_reason=False,
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not is_guarded_write(_GUARD):
+            self._spp_check_approval_write(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        if not is_guarded_write(_GUARD):
+            locked = self.filtered(lambda r: r.approval_state != "draft")
+            if locked:
+                raise UserError(
+                    self.env._(
+                        "Only draft documents can be deleted: %s.",
+                        ", ".join(locked.mapped("display_name")),
+                    )
+                )
+        return super().unlink()
+
+    def _spp_check_approval_write(self, vals):
+        protected = APPROVAL_FIELDS & vals.keys()
+        if protected:
+            raise UserError(
+                self.env._(
+                    "Approval fields change only through Submit, Approve and "
+                    "Reject: %s.",
+                    ", ".join(sorted(protected)),
+                )
+            )
+        changed = {
+            name
+            for name in vals
+            if name not in self._spp_approval_writable_fields
+            and not name.startswith(("message_", "activity_", "website_message"))
+        }
+        locked = self.filtered(lambda r: r.approval_state != "draft")
+        if changed and locked:
+            raise UserError(
+                self.env._(
+                    "%(docs)s can no longer be changed once submitted (fields: "
+                    "%(fields)s). Ask an approver to reject it first.",
+                    docs=", ".join(locked.mapped("display_name")),
+                    fields=", ".join(sorted(changed)),
+                )
+            )

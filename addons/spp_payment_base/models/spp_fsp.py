@@ -1,0 +1,142 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import secrets
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+ADMIN_GROUP = "spp_payment_base.group_spp_admin"
+
+
+class SppFsp(models.Model):
+    """A financial service provider account, and the provider that talks to it.
+
+    Connector modules add their ``provider`` with ``selection_add`` and override the
+    ``_spp_*`` hooks, calling ``super()`` for providers that are not theirs, the way
+    Odoo's ``payment`` module lets ``payment_stripe`` extend ``payment.provider``.
+    """
+
+    _name = "spp.fsp"
+    _inherit = ["mail.thread"]
+    _description = "Financial Service Provider"
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    provider = fields.Selection(
+        [("manual", "Manual processing")],
+        required=True,
+        default="manual",
+        tracking=True,
+        help="How payments reach this FSP. Manual: staff process them outside the "
+        "system and record the outcome.",
+    )
+    state = fields.Selection(
+        [("disabled", "Disabled"), ("test", "Test Mode"), ("enabled", "Enabled")],
+        required=True,
+        default="disabled",
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(
+        "res.currency", required=True, default=lambda self: self.env.company.currency_id
+    )
+    # Limits
+    batch_size = fields.Integer(
+        default=500, help="Payments per request or per job chunk."
+    )
+    rate_limit_tps = fields.Float(
+        string="Rate Limit (per second)", default=10.0, help="0 means unlimited."
+    )
+    max_retries = fields.Integer(
+        default=3, help="New attempts allowed after a failed or rejected one."
+    )
+    retry_backoff_seconds = fields.Integer(default=60)
+    status_query_after_minutes = fields.Integer(
+        default=30,
+        help="Query the status of payments sent, accepted or unknown for longer.",
+    )
+    # Connection and credentials: Payments Administrators only.
+    api_url = fields.Char(string="API URL", groups=ADMIN_GROUP)
+    api_username = fields.Char(groups=ADMIN_GROUP)
+    api_password = fields.Char(groups=ADMIN_GROUP)
+    api_key = fields.Char(string="API Key", groups=ADMIN_GROUP)
+    api_secret = fields.Char(string="API Secret", groups=ADMIN_GROUP)
+    callback_secret = fields.Char(
+        groups=ADMIN_GROUP,
+        copy=False,
+        default=lambda self: secrets.token_urlsafe(32),
+        help="Part of the callback URL given to the FSP; authenticates callbacks.",
+    )
+    payment_count = fields.Integer(compute="_compute_payment_count")
+    active = fields.Boolean(default=True)
+
+    _batch_size_positive = models.Constraint(
+        "CHECK(batch_size > 0)", "The batch size must be positive."
+    )
+    _max_retries_positive = models.Constraint(
+        "CHECK(max_retries >= 0)", "The number of retries cannot be negative."
+    )
+
+    def _compute_payment_count(self):
+        counts = dict(
+            self.env["spp.payment"]._read_group(
+                [("fsp_id", "in", self.ids)], ["fsp_id"], ["__count"]
+            )
+        )
+        for fsp in self:
+            fsp.payment_count = counts.get(fsp, 0)
+
+    def _spp_check_usable(self):
+        for fsp in self:
+            if fsp.state == "disabled":
+                raise UserError(
+                    self.env._("FSP %s is disabled: enable it first.", fsp.name)
+                )
+
+    # Provider hooks ------------------------------------------------------
+
+    def _spp_send_payments(self, payments):
+        """Send queued ``payments`` (each with its current attempt) to this FSP."""
+        self.ensure_one()
+        if self.provider != "manual":
+            raise UserError(
+                self.env._("Provider %s cannot send payments.", self.provider)
+            )
+        self._spp_check_usable()
+        payments._set_sent(reason=self.env._("Sent for manual processing."))
+
+    def _spp_fetch_status(self, payments):
+        """Ask the FSP for the status of ``payments``; return the number updated."""
+        self.ensure_one()
+        if self.provider != "manual":
+            raise UserError(
+                self.env._("Provider %s cannot query statuses.", self.provider)
+            )
+        # Manual outcomes arrive by reconciliation, never by query.
+        return 0
+
+    def _spp_handle_callback(self, data):
+        """Process a notification pushed by the FSP."""
+        self.ensure_one()
+        raise UserError(
+            self.env._("Provider %s does not accept callbacks.", self.provider)
+        )
+
+    def _spp_get_balance(self):
+        """Return the available balance of the FSP account, or ``None`` if unknown."""
+        self.ensure_one()
+        return None
+
+    @api.model
+    def _spp_get_by_callback_secret(self, provider, secret):
+        """The FSP a callback URL names, compared in constant time."""
+        candidates = self.sudo().search([("provider", "=", provider)])
+        for fsp in candidates:
+            if fsp.callback_secret and secrets.compare_digest(
+                fsp.callback_secret, secret or ""
+            ):
+                return fsp
+        return self.browse()

@@ -1,0 +1,422 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from spp_payment_core import states
+from spp_payment_core.idempotency import idempotency_key
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..tools import is_guarded_write
+
+CHANNELS = [
+    ("digital", "Digital"),
+    ("payment_point", "Payment Point"),
+    ("voucher", "Voucher"),
+]
+PAYMENT_STATES = [
+    ("draft", "Draft"),
+    ("approved", "Approved"),
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("accepted", "Accepted"),
+    ("processing", "Processing"),
+    ("paid", "Paid"),
+    ("failed", "Failed"),
+    ("rejected", "Rejected"),
+    ("reversed", "Reversed"),
+    ("unknown", "Unknown"),
+    ("cancelled", "Cancelled"),
+]
+_GUARD = "payment_state"
+# Changed only by the guarded transition methods below.
+GUARDED_FIELDS = frozenset(
+    {"state", "state_date", "paid_amount", "paid_date", "current_attempt_id"}
+)
+# Still editable on a payment that left the draft state.
+UNLOCKED_FIELDS = frozenset({"note", "external_ref", "status_reason"})
+
+
+class SppPayment(models.Model):
+    """One payment to one beneficiary: the "invoice" that attempts try to settle."""
+
+    _name = "spp.payment"
+    _description = "Payment"
+    _order = "id desc"
+    _rec_name = "reference"
+
+    reference = fields.Char(
+        required=True,
+        copy=False,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env["ir.sequence"].next_by_code("spp.payment"),
+    )
+    program_id = fields.Many2one(
+        "spp.program", required=True, index=True, ondelete="restrict"
+    )
+    membership_id = fields.Many2one(
+        "spp.program.membership", index=True, ondelete="restrict"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Beneficiary",
+        required=True,
+        index=True,
+        ondelete="restrict",
+    )
+    company_id = fields.Many2one(related="program_id.company_id", store=True)
+    currency_id = fields.Many2one(related="program_id.currency_id", store=True)
+    fsp_id = fields.Many2one("spp.fsp", string="FSP", index=True, ondelete="restrict")
+    channel = fields.Selection(CHANNELS, required=True, default="digital")
+    destination_type = fields.Selection(
+        [("msisdn", "Mobile Money"), ("bank", "Bank Account"), ("other", "Other")]
+    )
+    destination = fields.Char(help="Account or mobile number at the time of payment.")
+    amount = fields.Monetary(required=True, currency_field="currency_id")
+    amount_breakdown = fields.Json(help="Components of the amount, as computed.")
+    state = fields.Selection(
+        PAYMENT_STATES, default="draft", required=True, readonly=True, index=True
+    )
+    state_date = fields.Datetime(readonly=True, index=True)
+    is_duplicate = fields.Boolean(string="Duplicate Flag", index=True)
+    duplicate_reason = fields.Char()
+    is_capped = fields.Boolean()
+    is_over_balance = fields.Boolean()
+    back_payment_count = fields.Integer()
+    paid_amount = fields.Monetary(currency_field="currency_id", readonly=True)
+    paid_date = fields.Datetime(readonly=True)
+    external_ref = fields.Char(string="FSP Receipt", index=True)
+    status_reason = fields.Char(string="Reason")
+    note = fields.Text()
+    attempt_ids = fields.One2many("spp.payment.attempt", "payment_id", readonly=True)
+    attempt_count = fields.Integer(compute="_compute_attempt_count")
+    current_attempt_id = fields.Many2one("spp.payment.attempt", readonly=True)
+    event_ids = fields.One2many("spp.payment.event", "payment_id", readonly=True)
+
+    _reference_unique = models.Constraint(
+        "UNIQUE(reference)", "A payment reference must be unique."
+    )
+    _amount_positive = models.Constraint(
+        "CHECK(amount >= 0)", "A payment amount cannot be negative."
+    )
+    _paid_amount_positive = models.Constraint(
+        "CHECK(paid_amount IS NULL OR paid_amount >= 0)",
+        "A paid amount cannot be negative.",
+    )
+
+    def _compute_attempt_count(self):
+        counts = dict(
+            self.env["spp.payment.attempt"]._read_group(
+                [("payment_id", "in", self.ids)], ["payment_id"], ["__count"]
+            )
+        )
+        for payment in self:
+            payment.attempt_count = counts.get(payment, 0)
+
+    # Write protection ----------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_guarded_write(_GUARD):
+            for vals in vals_list:
+                given = GUARDED_FIELDS & vals.keys()
+                if any(vals[f] not in (False, None, "draft") for f in given):
+                    raise UserError(
+                        self.env._(
+                            "A payment is created as a draft; %s follow its "
+                            "transitions.",
+                            ", ".join(sorted(given)),
+                        )
+                    )
+                vals["state"] = "draft"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not is_guarded_write(_GUARD):
+            self._spp_check_write(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        if not is_guarded_write(_GUARD):
+            locked = self.filtered(lambda p: p.state != "draft")
+            if locked:
+                raise UserError(
+                    self.env._(
+                        "Only draft payments can be deleted; cancel the others: %s.",
+                        self._spp_refs(locked),
+                    )
+                )
+        return super().unlink()
+
+    def _spp_check_write(self, vals):
+        guarded = GUARDED_FIELDS & vals.keys()
+        if guarded:
+            raise UserError(
+                self.env._(
+                    "Payment states change only through their transitions; %s "
+                    "cannot be written.",
+                    ", ".join(sorted(guarded)),
+                )
+            )
+        locked = self.filtered(lambda p: p.state != "draft")
+        changed = set(vals) - UNLOCKED_FIELDS
+        if locked and changed:
+            raise UserError(
+                self.env._(
+                    "Payments %(refs)s are no longer drafts; %(fields)s cannot "
+                    "change.",
+                    refs=self._spp_refs(locked),
+                    fields=", ".join(sorted(changed)),
+                )
+            )
+
+    @api.model
+    def _spp_refs(self, payments, limit=10):
+        refs = payments[:limit].mapped("reference")
+        more = len(payments) - limit
+        return ", ".join(refs) + (self.env._(" and %s more", more) if more > 0 else "")
+
+    # Guarded transitions -------------------------------------------------
+
+    def _set_approved(self, reason=None):
+        return self._spp_transition(states.APPROVED, reason)
+
+    def _set_queued(self, reason=None):
+        """Queue for sending: each payment gets a new attempt and idempotency key."""
+        to_queue = self._spp_transition(states.QUEUED, reason, skip_same=False)
+        to_queue._spp_create_attempts()
+        return to_queue
+
+    def _set_sent(self, reason=None):
+        return self._spp_transition(states.SENT, reason)
+
+    def _set_accepted(self, reason=None):
+        return self._spp_transition(states.ACCEPTED, reason)
+
+    def _set_processing(self, reason=None):
+        return self._spp_transition(states.PROCESSING, reason)
+
+    def _set_paid(self, reason=None, paid_amounts=None, paid_date=None):
+        """Confirm payments paid. ``paid_amounts`` maps payment id to the amount
+        received when it differs from the amount issued (partial payment)."""
+        done = self._spp_transition(
+            states.PAID,
+            reason,
+            values={"paid_date": paid_date or fields.Datetime.now()},
+        )
+        done._spp_store_paid_amounts(paid_amounts or {})
+        self.env["spp.program.membership"]._spp_apply_paid_amounts(done.ids, 1)
+        return done
+
+    def _set_failed(self, reason=None):
+        return self._spp_transition(states.FAILED, reason)
+
+    def _set_rejected(self, reason=None):
+        return self._spp_transition(states.REJECTED, reason)
+
+    def _set_reversed(self, reason=None):
+        done = self._spp_transition(states.REVERSED, reason)
+        self.env["spp.program.membership"]._spp_apply_paid_amounts(done.ids, -1)
+        return done
+
+    def _set_unknown(self, reason=None):
+        return self._spp_transition(states.UNKNOWN, reason)
+
+    def _set_cancelled(self, reason=None):
+        return self._spp_transition(states.CANCELLED, reason)
+
+    def _spp_transition(self, target, reason=None, values=None, skip_same=True):
+        """Move payments to ``target`` in set-based statements.
+
+        Rows are locked first, so a concurrent callback or job waits and then sees
+        the new state. Payments already in ``target`` are skipped when ``skip_same``
+        (a repeated notification changes nothing); any other illegal move refuses
+        the whole set. Returns the payments that moved.
+        """
+        if not self:
+            return self
+        self.flush_model()
+        current = self._spp_lock_states()
+        if skip_same:
+            moving_ids = [pid for pid, state in current.items() if state != target]
+        else:
+            moving_ids = list(current)
+        self._spp_check_transitions(
+            {pid: current[pid] for pid in moving_ids}, target
+        )
+        moving = self.browse(moving_ids)
+        if moving:
+            moving._spp_write_state(target, values or {})
+            moving._spp_log_events(current, target, reason)
+        return moving
+
+    def _spp_lock_states(self):
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, state FROM spp_payment WHERE id = ANY(%s) "
+                "ORDER BY id FOR UPDATE",
+                list(self.ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _spp_check_transitions(self, current, target):
+        illegal = self.browse(
+            [pid for pid, state in current.items() if not states.is_allowed(state, target)]
+        )
+        if illegal:
+            first = current[illegal[0].id]
+            raise UserError(
+                self.env._(
+                    "Illegal payment transition to %(target)s for %(refs)s "
+                    "(e.g. from %(state)s); nothing was changed.",
+                    target=target,
+                    refs=self._spp_refs(illegal),
+                    state=first,
+                )
+            )
+
+    def _spp_write_state(self, target, values):
+        assignments = [
+            SQL("state = %s", target),
+            SQL("state_date = now() at time zone 'utc'"),
+            SQL("write_uid = %s", self.env.uid),
+            SQL("write_date = now() at time zone 'utc'"),
+        ]
+        assignments += [SQL("%s = %s", SQL.identifier(k), v) for k, v in values.items()]
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payment SET %s WHERE id = ANY(%s)",
+                SQL(", ").join(assignments),
+                list(self.ids),
+            )
+        )
+        # The current attempt follows its payment once sent; queueing creates a
+        # new attempt instead (see _spp_create_attempts).
+        if target not in (states.DRAFT, states.APPROVED, states.QUEUED):
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE spp_payment_attempt a
+                       SET state = %s, write_date = now() at time zone 'utc'
+                      FROM spp_payment p
+                     WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id
+                    """,
+                    target,
+                    list(self.ids),
+                )
+            )
+            self.env["spp.payment.attempt"].invalidate_model(["state"])
+        self.invalidate_recordset(["state", "state_date", "write_uid", "write_date", *values])
+
+    def _spp_log_events(self, previous, target, reason):
+        self.env["spp.payment.event"]._spp_log_bulk(
+            self.ids, [previous[pid] for pid in self.ids], target, reason
+        )
+
+    def _spp_store_paid_amounts(self, paid_amounts):
+        """Paid amount is the issued amount unless the FSP reported another."""
+        if not self:
+            return
+        ids = list(paid_amounts)
+        amounts = [paid_amounts[pid] for pid in ids]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_payment p
+                   SET paid_amount = COALESCE(v.amount, p.amount)
+                  FROM spp_payment q
+             LEFT JOIN unnest(%s::int[], %s::numeric[]) AS v(id, amount)
+                    ON v.id = q.id
+                 WHERE p.id = q.id AND p.id = ANY(%s)
+                """,
+                ids,
+                amounts,
+                list(self.ids),
+            )
+        )
+        self.invalidate_recordset(["paid_amount"])
+
+    def _spp_create_attempts(self):
+        """One new attempt per payment, numbered after its previous ones, with the
+        deterministic idempotency key of (database, payment, attempt)."""
+        if not self:
+            return
+        self._spp_check_retry_limit()
+        db_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        self.env.cr.execute(
+            SQL(
+                "SELECT p.id, p.fsp_id, COALESCE(MAX(a.attempt_no), 0) + 1 "
+                "FROM spp_payment p LEFT JOIN spp_payment_attempt a "
+                "ON a.payment_id = p.id WHERE p.id = ANY(%s) GROUP BY p.id",
+                list(self.ids),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        keys = [idempotency_key(db_uuid, pid, no) for pid, _fsp, no in rows]
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH new AS (
+                    INSERT INTO spp_payment_attempt
+                        (payment_id, fsp_id, attempt_no, idempotency_key, state,
+                         create_uid, create_date, write_uid, write_date)
+                    SELECT pid, fsp, no, key, 'queued',
+                           %(uid)s, now() at time zone 'utc',
+                           %(uid)s, now() at time zone 'utc'
+                      FROM unnest(%(pids)s::int[], %(fsps)s::int[], %(nos)s::int[],
+                                  %(keys)s::varchar[]) AS r(pid, fsp, no, key)
+                    RETURNING id, payment_id
+                )
+                UPDATE spp_payment p SET current_attempt_id = new.id
+                  FROM new WHERE p.id = new.payment_id
+                """,
+                uid=self.env.uid,
+                pids=[r[0] for r in rows],
+                fsps=[r[1] for r in rows],
+                nos=[r[2] for r in rows],
+                keys=keys,
+            )
+        )
+        self.invalidate_recordset(["current_attempt_id", "attempt_ids"])
+
+    def _spp_check_retry_limit(self):
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id
+                  FROM spp_payment p
+                  JOIN spp_payment_attempt a ON a.payment_id = p.id
+             LEFT JOIN spp_fsp f ON f.id = p.fsp_id
+                 WHERE p.id = ANY(%s)
+              GROUP BY p.id, f.max_retries
+                HAVING COUNT(a.id) > COALESCE(f.max_retries, 0)
+                """,
+                list(self.ids),
+            )
+        )
+        exhausted = self.browse([row[0] for row in self.env.cr.fetchall()])
+        if exhausted:
+            raise UserError(
+                self.env._(
+                    "No retries left for %s; nothing was queued.",
+                    self._spp_refs(exhausted),
+                )
+            )
+
+    # Dispatch ------------------------------------------------------------
+
+    def _spp_send(self):
+        """Queue approved or retryable payments and hand them to their FSPs."""
+        without_fsp = self.filtered(lambda p: not p.fsp_id)
+        if without_fsp:
+            raise UserError(
+                self.env._("Payments without an FSP: %s.", self._spp_refs(without_fsp))
+            )
+        self.fsp_id._spp_check_usable()
+        queued = self._set_queued()
+        for fsp in queued.fsp_id:
+            fsp._spp_send_payments(queued.filtered(lambda p, f=fsp: p.fsp_id == f))
+        return queued
+

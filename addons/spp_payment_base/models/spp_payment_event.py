@@ -1,0 +1,48 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .spp_payment import PAYMENT_STATES
+
+
+class SppPaymentEvent(models.Model):
+    """Append-only history of payment state changes, written in bulk by SQL
+    (a chatter message per payment would not scale to national payrolls)."""
+
+    _name = "spp.payment.event"
+    _description = "Payment Event"
+    _order = "id desc"
+    _log_access = False
+
+    payment_id = fields.Many2one(
+        "spp.payment", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    attempt_id = fields.Many2one("spp.payment.attempt", readonly=True)
+    old_state = fields.Selection(PAYMENT_STATES, readonly=True)
+    new_state = fields.Selection(PAYMENT_STATES, required=True, readonly=True)
+    reason = fields.Char(readonly=True)
+    user_id = fields.Many2one("res.users", readonly=True)
+    date = fields.Datetime(required=True, readonly=True, index=True)
+
+    @api.model
+    def _spp_log_bulk(self, payment_ids, old_states, new_state, reason=None):
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO spp_payment_event
+                    (payment_id, attempt_id, old_state, new_state, reason, user_id,
+                     date)
+                SELECT p.id, p.current_attempt_id, v.old_state, %(new)s, %(reason)s,
+                       %(uid)s, now() at time zone 'utc'
+                  FROM unnest(%(ids)s::int[], %(olds)s::varchar[])
+                       AS v(id, old_state)
+                  JOIN spp_payment p ON p.id = v.id
+                """,
+                new=new_state,
+                reason=reason,
+                uid=self.env.uid,
+                ids=list(payment_ids),
+                olds=list(old_states),
+            )
+        )

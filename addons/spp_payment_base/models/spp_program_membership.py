@@ -1,0 +1,149 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..tools import is_guarded_write
+from .spp_payment import CHANNELS
+
+# Maintained by set-based SQL when payments are confirmed or reversed.
+TOTAL_FIELDS = frozenset({"paid_total", "balance", "payment_count"})
+
+
+class SppProgramMembership(models.Model):
+    _name = "spp.program.membership"
+    _description = "Program Membership"
+    _order = "program_id, id"
+    _rec_name = "partner_id"
+
+    program_id = fields.Many2one(
+        "spp.program", required=True, index=True, ondelete="restrict"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Beneficiary",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        domain=[("is_registrant", "=", True)],
+    )
+    company_id = fields.Many2one(related="program_id.company_id", store=True)
+    currency_id = fields.Many2one(related="program_id.currency_id", store=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("enrolled", "Enrolled"),
+            ("suspended", "Suspended"),
+            ("exited", "Exited"),
+        ],
+        default="enrolled",
+        required=True,
+        index=True,
+    )
+    channel = fields.Selection(
+        CHANNELS, string="Channel Preference", default="digital", required=True
+    )
+    fsp_id = fields.Many2one("spp.fsp", string="FSP", index=True, ondelete="restrict")
+    entitled_total = fields.Monetary(currency_field="currency_id")
+    paid_total = fields.Monetary(currency_field="currency_id", readonly=True, default=0)
+    balance = fields.Monetary(currency_field="currency_id", readonly=True, default=0)
+    payment_count = fields.Integer(
+        string="Payments Received", readonly=True, default=0
+    )
+    enrollment_date = fields.Date(default=fields.Date.context_today)
+
+    _program_partner_unique = models.Constraint(
+        "UNIQUE(program_id, partner_id)",
+        "A registrant is enrolled in a program only once.",
+    )
+    _totals_consistent = models.Constraint(
+        "CHECK(paid_total >= 0)", "The paid total cannot be negative."
+    )
+
+    @api.constrains("partner_id", "program_id")
+    def _check_target_type(self):
+        for membership in self:
+            expected = membership.program_id.target_type
+            if membership.partner_id.registrant_type != expected:
+                raise ValidationError(
+                    self.env._(
+                        "%(who)s cannot join %(program)s: the program enrolls "
+                        "%(kind)s.",
+                        who=membership.partner_id.display_name,
+                        program=membership.program_id.display_name,
+                        kind=expected,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._spp_refuse_totals(vals_list)
+        for vals in vals_list:
+            vals.setdefault("entitled_total", self._default_entitled_total(vals))
+            vals["balance"] = vals.get("entitled_total") or 0.0
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._spp_refuse_totals([vals])
+        result = super().write(vals)
+        if "entitled_total" in vals:
+            self._spp_recompute_balance()
+        return result
+
+    def _default_entitled_total(self, vals):
+        program = self.env["spp.program"].browse(vals.get("program_id"))
+        return program.default_entitled_total if program.is_balance_based else 0.0
+
+    def _spp_refuse_totals(self, vals_list):
+        if is_guarded_write("membership_totals"):
+            return
+        for vals in vals_list:
+            given = TOTAL_FIELDS & vals.keys()
+            if given:
+                raise UserError(
+                    self.env._(
+                        "Paid totals and balances follow confirmed payments and "
+                        "cannot be set by hand: %s.",
+                        ", ".join(sorted(given)),
+                    )
+                )
+
+    def _spp_recompute_balance(self):
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_program_membership "
+                "SET balance = COALESCE(entitled_total, 0) - paid_total "
+                "WHERE id = ANY(%s)",
+                list(self.ids),
+            )
+        )
+        self.invalidate_recordset(["balance"])
+
+    @api.model
+    def _spp_apply_paid_amounts(self, payment_ids, sign=1):
+        """Add (or, with ``sign=-1``, remove) the paid amounts of payments to their
+        memberships' totals in one statement."""
+        if not payment_ids:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_program_membership m
+                   SET paid_total = m.paid_total + %(sign)s * s.amount,
+                       payment_count = m.payment_count + %(sign)s * s.n,
+                       balance = COALESCE(m.entitled_total, 0)
+                                 - (m.paid_total + %(sign)s * s.amount)
+                  FROM (SELECT membership_id, SUM(paid_amount) AS amount,
+                               COUNT(*) AS n
+                          FROM spp_payment
+                         WHERE id = ANY(%(ids)s) AND membership_id IS NOT NULL
+                         GROUP BY membership_id) s
+                 WHERE m.id = s.membership_id
+                """,
+                sign=sign,
+                ids=list(payment_ids),
+            )
+        )
+        self.invalidate_model(list(TOTAL_FIELDS))

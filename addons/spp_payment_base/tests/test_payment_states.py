@@ -1,0 +1,174 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import UserError
+from odoo.tools import mute_logger
+
+from .common import SppBaseCommon
+
+
+class TestPaymentStates(SppBaseCommon):
+    def test_happy_path_with_manual_provider(self):
+        payment = self._create_payment(120.0)
+        self.assertEqual(payment.state, "draft")
+        self.assertTrue(payment.reference.startswith("PAY"))
+        payment._set_approved()
+        payment._spp_send()
+        self.assertEqual(payment.state, "sent")
+        attempt = payment.current_attempt_id
+        self.assertEqual(attempt.attempt_no, 1)
+        self.assertEqual(attempt.state, "sent")
+        payment._set_paid(reason="bank statement")
+        self.assertEqual(payment.state, "paid")
+        self.assertEqual(payment.paid_amount, 120.0)
+        self.assertEqual(attempt.state, "paid")
+        self.assertEqual(
+            payment.event_ids.sorted("id").mapped("new_state"),
+            ["approved", "queued", "sent", "paid"],
+        )
+        self.assertEqual(self.membership.paid_total, 120.0)
+        self.assertEqual(self.membership.payment_count, 1)
+
+    def test_illegal_transitions_refused_and_nothing_changes(self):
+        draft = self._create_payment()
+        with self.assertRaisesRegex(UserError, "Illegal payment transition"):
+            draft._set_paid()
+        paid = self._create_payment()
+        paid._set_approved()
+        paid._spp_send()
+        paid._set_paid()
+        # One illegal member refuses the whole set.
+        other = self._create_payment()
+        other._set_approved()
+        with self.assertRaisesRegex(UserError, "Illegal payment transition"):
+            (paid | other)._set_cancelled()
+        self.assertEqual(other.state, "approved")
+        for illegal in ("_set_failed", "_set_queued", "_set_approved", "_set_unknown"):
+            with self.assertRaisesRegex(UserError, "Illegal"):
+                getattr(paid, illegal)()
+        self.assertEqual(paid.state, "paid")
+        self.assertEqual(len(paid.event_ids), 4)
+
+    def test_repeated_notification_changes_nothing(self):
+        payment = self._create_payment()
+        payment._set_approved()
+        payment._spp_send()
+        payment._set_paid()
+        events = len(payment.event_ids)
+        moved = payment._set_paid()
+        self.assertFalse(moved)
+        self.assertEqual(len(payment.event_ids), events)
+        self.assertEqual(self.membership.paid_total, payment.amount)
+
+    def test_state_not_writable_by_rpc(self):
+        payment = self._create_payment()
+        officer = payment.with_user(self.users["finance_officer"])
+        for field, value in (("state", "paid"), ("paid_amount", 5.0)):
+            with self.assertRaisesRegex(UserError, "through their transitions"):
+                officer.write({field: value})
+        with self.assertRaisesRegex(UserError, "created as a draft"):
+            self._create_payment(state="paid")
+        payment._set_approved()
+        with self.assertRaisesRegex(UserError, "no longer drafts"):
+            officer.write({"amount": 999.0})
+        with self.assertRaisesRegex(UserError, "Only draft payments"):
+            payment.unlink()
+        officer.write({"note": "called the beneficiary"})
+
+    def test_retry_is_a_new_attempt_with_a_new_key(self):
+        payment = self._create_payment()
+        payment._set_approved()
+        payment._spp_send()
+        first = payment.current_attempt_id
+        payment._set_failed(reason="insufficient funds")
+        payment._spp_send()
+        second = payment.current_attempt_id
+        self.assertNotEqual(first, second)
+        self.assertEqual(first.state, "failed")
+        self.assertEqual(second.attempt_no, 2)
+        self.assertNotEqual(first.idempotency_key, second.idempotency_key)
+        self.assertEqual(len(payment.attempt_ids), 2)
+
+    def test_idempotency_key_is_deterministic(self):
+        from spp_payment_core.idempotency import idempotency_key
+
+        payment = self._create_payment()
+        payment._set_approved()
+        payment._spp_send()
+        db_uuid = self.env["ir.config_parameter"].get_param("database.uuid")
+        self.assertEqual(
+            payment.current_attempt_id.idempotency_key,
+            idempotency_key(db_uuid, payment.id, 1),
+        )
+
+    def test_unknown_payment_is_never_resent_blind(self):
+        payment = self._create_payment()
+        payment._set_approved()
+        payment._spp_send()
+        payment._set_unknown(reason="timeout")
+        with self.assertRaisesRegex(UserError, "Illegal"):
+            payment._spp_send()
+        self.assertEqual(len(payment.attempt_ids), 1)
+        # A status query proves it did not go through: only then a retry.
+        payment._set_failed(reason="status query: not found")
+        payment._spp_send()
+        self.assertEqual(len(payment.attempt_ids), 2)
+
+    def test_retry_limit(self):
+        self.fsp.max_retries = 1
+        payment = self._create_payment()
+        payment._set_approved()
+        payment._spp_send()
+        payment._set_failed()
+        payment._spp_send()
+        payment._set_rejected()
+        with self.assertRaisesRegex(UserError, "No retries left"):
+            payment._spp_send()
+        self.assertEqual(payment.state, "rejected")
+        self.assertEqual(len(payment.attempt_ids), 2)
+
+    def test_database_refuses_second_successful_attempt(self):
+        payment = self._create_payment()
+        payment._set_approved()
+        payment._spp_send()
+        payment._set_paid()
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "INSERT INTO spp_payment_attempt (payment_id, attempt_no, "
+                    "idempotency_key, state) VALUES (%s, 2, 'forged', 'paid')",
+                    [payment.id],
+                )
+
+    def test_partial_payment_and_reversal_move_balance(self):
+        self.program.is_balance_based = True
+        self.membership.entitled_total = 300.0
+        self.assertEqual(self.membership.balance, 300.0)
+        payment = self._create_payment(100.0)
+        payment._set_approved()
+        payment._spp_send()
+        # Nothing moves before the FSP confirms.
+        self.assertEqual(self.membership.balance, 300.0)
+        payment._set_paid(paid_amounts={payment.id: 60.0})
+        self.assertEqual(payment.paid_amount, 60.0)
+        self.assertEqual(self.membership.paid_total, 60.0)
+        self.assertEqual(self.membership.balance, 240.0)
+        payment._set_reversed(reason="returned by bank")
+        self.assertEqual(self.membership.paid_total, 0.0)
+        self.assertEqual(self.membership.balance, 300.0)
+        with self.assertRaisesRegex(UserError, "cannot be set by hand"):
+            self.membership.with_user(self.users["program_officer"]).write(
+                {"paid_total": 1000.0}
+            )
+
+    def test_manual_provider_hooks(self):
+        self.assertIsNone(self.fsp._spp_get_balance())
+        self.assertEqual(self.fsp._spp_fetch_status(self.env["spp.payment"]), 0)
+        with self.assertRaisesRegex(UserError, "does not accept callbacks"):
+            self.fsp._spp_handle_callback({})
+        self.fsp.state = "disabled"
+        payment = self._create_payment()
+        payment._set_approved()
+        with self.assertRaisesRegex(UserError, "disabled"):
+            payment._spp_send()

@@ -1,0 +1,1 @@
+from .guard import guarded_write, is_guarded_write

@@ -1,0 +1,26 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Server-side guard for fields that only the suite's own methods may change.
+
+A context key would not do: any RPC client can send one. A context variable lives in
+the Python process only, so it is set by our guarded methods and by nothing else.
+"""
+
+import contextlib
+import contextvars
+
+_GUARDED = contextvars.ContextVar("spp_guarded_write", default=frozenset())
+
+
+@contextlib.contextmanager
+def guarded_write(*scopes):
+    """Allow writes of the protected fields of ``scopes`` while the block runs."""
+    token = _GUARDED.set(_GUARDED.get() | frozenset(scopes))
+    try:
+        yield
+    finally:
+        _GUARDED.reset(token)
+
+
+def is_guarded_write(scope):
+    return scope in _GUARDED.get()

@@ -1,0 +1,1 @@
+from . import spp_approval_reject_wizard
