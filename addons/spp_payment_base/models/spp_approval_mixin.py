@@ -33,6 +33,8 @@ class SppApprovalMixin(models.AbstractModel):
     _name = "spp.approval.mixin"
     _inherit = ["mail.thread"]
     _description = "Maker-Checker Approval"
+    # Checkers have no write access to the documents they review.
+    _mail_post_access = "read"
 
     # Fields that stay writable after submission (e.g. a note, ``active``).
     _spp_approval_writable_fields = frozenset()
@@ -290,8 +292,10 @@ class SppApprovalMixin(models.AbstractModel):
         self.invalidate_recordset(list(APPROVAL_FIELDS))
 
     def _spp_write_approval(self, vals):
+        # The calling action has checked the user's right to this decision; a
+        # checker needs no write access to the document itself.
         with guarded_write(_GUARD):
-            self.write(vals)
+            self.sudo().write(vals)
 
     # Write protection ----------------------------------------------------
 

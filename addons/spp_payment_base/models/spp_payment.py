@@ -184,6 +184,8 @@ class SppPayment(models.Model):
 
     def _set_queued(self, reason=None):
         """Queue for sending: each payment gets a new attempt and idempotency key."""
+        self.env.flush_all()
+        self._spp_check_retry_limit()
         to_queue = self._spp_transition(states.QUEUED, reason, skip_same=False)
         to_queue._spp_create_attempts()
         return to_queue
@@ -236,7 +238,7 @@ class SppPayment(models.Model):
         """
         if not self:
             return self
-        self.flush_model()
+        self.env.flush_all()
         current = self._spp_lock_states()
         if skip_same:
             moving_ids = [pid for pid, state in current.items() if state != target]
@@ -314,6 +316,7 @@ class SppPayment(models.Model):
         self.env["spp.payment.event"]._spp_log_bulk(
             self.ids, [previous[pid] for pid in self.ids], target, reason
         )
+        self.invalidate_recordset(["event_ids"])
 
     def _spp_store_paid_amounts(self, paid_amounts):
         """Paid amount is the issued amount unless the FSP reported another."""
@@ -343,7 +346,6 @@ class SppPayment(models.Model):
         deterministic idempotency key of (database, payment, attempt)."""
         if not self:
             return
-        self._spp_check_retry_limit()
         db_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
         self.env.cr.execute(
             SQL(

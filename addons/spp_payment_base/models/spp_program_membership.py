@@ -110,6 +110,7 @@ class SppProgramMembership(models.Model):
                 )
 
     def _spp_recompute_balance(self):
+        self.flush_recordset(["entitled_total", "paid_total"])
         self.env.cr.execute(
             SQL(
                 "UPDATE spp_program_membership "

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import mute_logger
 
 from .common import SppBaseCommon
@@ -64,7 +64,7 @@ class TestRegistry(SppBaseCommon):
         county = self.env["spp.area"].create({"name": "Turkana", "parent_id": country.id})
         self.assertEqual(county.complete_name, "Kenya / Turkana")
         self.assertEqual(county.level, 1)
-        with self.assertRaises(ValidationError):
+        with self.assertRaisesRegex(UserError, "Recursion"):
             country.parent_id = county
 
     def test_membership_matches_program_target(self):
