@@ -1,0 +1,429 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Payroll generation at national scale.
+
+One SQL pass selects the members, the core library computes the amounts over plain
+rows, one INSERT ... SELECT FROM unnest(...) writes the payments, and duplicate
+flags and summaries are SQL statements over the payroll. No per-record ORM call.
+"""
+
+import dataclasses
+import json
+from decimal import Decimal
+
+from spp_payment_core import entitlement
+
+from odoo import fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+from .spp_payment import LIVE_STATES, UNPAID_STATES
+from .spp_payroll import KIND_CHANNEL
+
+PREVIEW_SAMPLE = 20
+
+
+class SppPayroll(models.Model):
+    _inherit = "spp.payroll"
+
+    # Entry points ----------------------------------------------------------
+
+    def action_preview(self):
+        """Dry run: counts, totals and variance against the previous cycle, with
+        nothing written but the preview itself."""
+        self.ensure_one()
+        self._spp_check_generable()
+        rows, ents = self._spp_compute_entitlements()
+        preview = self._spp_totals(ents)
+        preview["variance"] = self._spp_variance(rows, ents)
+        preview["date"] = fields.Datetime.to_string(fields.Datetime.now())
+        self.preview = preview
+        return preview
+
+    def action_generate(self):
+        self.ensure_one()
+        self._spp_check_generable()
+        if self.generated_date:
+            raise UserError(self.env._("%s already has its payments.", self.name))
+        rows, ents = self._spp_compute_entitlements()
+        if not rows:
+            raise UserError(self.env._("No member matches the selection of %s.",
+                                       self.name))
+        self._spp_insert_payments(rows, ents)
+        self._spp_flag_duplicates()
+        if self.enforce_duplicates:
+            self._spp_move_out_flagged()
+        self.generated_date = fields.Datetime.now()
+        return True
+
+    def _spp_check_generable(self):
+        self.check_access("write")
+        if self.approval_state != "draft":
+            raise UserError(self.env._("Payroll %s is no longer a draft.", self.name))
+        if self.cycle_id.approval_state != "approved":
+            raise UserError(
+                self.env._("Cycle %s is not approved.", self.cycle_id.display_name)
+            )
+        if self.kind not in KIND_CHANNEL:
+            raise UserError(self.env._("This kind of payroll is not generated."))
+
+    # Selection -------------------------------------------------------------
+
+    def _spp_member_domain(self):
+        try:
+            domain = Domain(safe_eval(self.member_domain or "[]"))
+        except Exception as error:
+            raise ValidationError(
+                self.env._("The beneficiary filter is not a valid domain: %s", error)
+            ) from error
+        return Domain.AND(
+            [
+                domain,
+                Domain("program_id", "=", self.program_id.id),
+                Domain("state", "=", "enrolled"),
+                Domain("channel", "=", KIND_CHANNEL[self.kind]),
+            ]
+        )
+
+    def _spp_selection_sql(self):
+        """Ids of the members to pay: the filter, minus members who already have a
+        live payment in this cycle (nobody is selected twice)."""
+        query = self.env["spp.program.membership"]._search(self._spp_member_domain())
+        return SQL(
+            "SELECT id FROM (%s) s WHERE NOT EXISTS (SELECT 1 FROM spp_payment q "
+            "WHERE q.membership_id = s.id AND q.cycle_id = %s AND q.state IN %s)",
+            query.subselect(),
+            self.cycle_id.id,
+            LIVE_STATES,
+        )
+
+    def _spp_fetch_rows(self):
+        """(membership, partner, fsp, balance, {field: value}) per selected member."""
+        self.env.flush_all()
+        fields_ = sorted(
+            {r.multiplier_field_id.name for r in self.cycle_id.rule_ids}
+            - {False}
+        )
+        columns = SQL(", ").join(
+            [SQL("m.id"), SQL("m.balance")]
+            + [SQL("m.%s", SQL.identifier(f)) for f in fields_]
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM spp_program_membership m WHERE m.id IN (%s) "
+                "ORDER BY m.id",
+                columns,
+                self._spp_selection_sql(),
+            )
+        )
+        return fields_, self.env.cr.fetchall()
+
+    def _spp_rule_matches(self):
+        """Member ids matching each component's condition, one query per rule."""
+        membership = self.env["spp.program.membership"]
+        matches = {}
+        for rule in self.cycle_id.rule_ids:
+            domain = Domain.AND([self._spp_member_domain(), rule._spp_domain()])
+            self.env.cr.execute(membership._search(domain).select("id"))
+            matches[rule.code] = {row[0] for row in self.env.cr.fetchall()}
+        return matches
+
+    def _spp_missed_counts(self):
+        """Past cycles of the program in which each member was issued a payment
+        and never got one paid."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.membership_id, COUNT(DISTINCT p.cycle_id)
+                  FROM spp_payment p
+                  JOIN spp_payment_cycle c ON c.id = p.cycle_id
+                 WHERE p.program_id = %(program)s AND c.date_end < %(start)s
+                   AND p.state IN %(unpaid)s
+                   AND NOT EXISTS (
+                       SELECT 1 FROM spp_payment q
+                        WHERE q.membership_id = p.membership_id
+                          AND q.cycle_id = p.cycle_id AND q.state = 'paid')
+                 GROUP BY p.membership_id
+                """,
+                program=self.program_id.id,
+                start=self.cycle_id.date_start,
+                unpaid=UNPAID_STATES,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _spp_compute_entitlements(self):
+        """Rows of the selected members and their entitlements (core library)."""
+        fields_, records = self._spp_fetch_rows()
+        rules = self._spp_entitlement_rules()
+        matches = self._spp_rule_matches()
+        wants_missed = (
+            self.missed_min > 0
+            or self.program_id.missed_payment_policy == "back_payment"
+        )
+        missed = self._spp_missed_counts() if wants_missed else {}
+        balance_based = self.program_id.is_balance_based
+        rows = []
+        for record in records:
+            member_id = record[0]
+            missed_count = missed.get(member_id, 0)
+            if missed_count < self.missed_min:
+                continue
+            rows.append(
+                entitlement.Row(
+                    key=member_id,
+                    matched=frozenset(
+                        code for code, ids in matches.items() if member_id in ids
+                    ),
+                    values=dict(zip(fields_, record[2:], strict=True)),
+                    missed_payments=missed_count,
+                    balance=Decimal(str(record[1] or 0)) if balance_based else None,
+                )
+            )
+        return rows, entitlement.compute_entitlements(rules, rows)
+
+    def _spp_entitlement_rules(self):
+        rules = self.cycle_id._spp_entitlement_rules()
+        if self.program_id.missed_payment_policy != "back_payment":
+            # Back payments are one of three exclusive missed-payment policies.
+            rules = dataclasses.replace(rules, back_payment_limit=0)
+        return rules
+
+    # Writing ---------------------------------------------------------------
+
+    def _spp_insert_payments(self, rows, ents):
+        sequence = self.env.ref("spp_payment_base.seq_spp_payment").sudo()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO spp_payment (
+                    reference, program_id, membership_id, partner_id, cycle_id,
+                    payroll_id, fsp_id, channel, destination_type, destination,
+                    amount, amount_breakdown, state, is_capped, is_over_balance,
+                    back_payment_count, entitlement_rejected, status_reason,
+                    is_duplicate, company_id, currency_id,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT %(prefix)s || lpad(nextval(%(seq)s)::text, %(padding)s, '0'),
+                       m.program_id, m.id, m.partner_id, %(cycle)s, %(payroll)s,
+                       m.fsp_id, m.channel,
+                       CASE WHEN r.phone_e164 IS NOT NULL THEN 'msisdn'
+                            WHEN b.acc_number IS NOT NULL THEN 'bank' END,
+                       COALESCE(r.phone_e164, b.acc_number),
+                       v.amount, v.breakdown::jsonb, 'draft', v.capped, v.over_balance,
+                       v.back, v.rejected, NULLIF(v.reason, ''), FALSE,
+                       m.company_id, m.currency_id,
+                       %(uid)s, now() at time zone 'utc',
+                       %(uid)s, now() at time zone 'utc'
+                  FROM unnest(%(ids)s::int[], %(amounts)s::numeric[],
+                              %(breakdowns)s::text[], %(capped)s::bool[],
+                              %(over)s::bool[], %(backs)s::int[],
+                              %(rejected)s::bool[], %(reasons)s::text[])
+                       AS v(member, amount, breakdown, capped, over_balance, back,
+                            rejected, reason)
+                  JOIN spp_program_membership m ON m.id = v.member
+                  JOIN res_partner r ON r.id = m.partner_id
+             LEFT JOIN LATERAL (SELECT acc_number FROM res_partner_bank
+                                 WHERE partner_id = r.id AND active
+                                 ORDER BY id LIMIT 1) b ON TRUE
+                """,
+                prefix=sequence.prefix or "",
+                seq=f"ir_sequence_{sequence.id:03d}",
+                padding=sequence.padding,
+                cycle=self.cycle_id.id,
+                payroll=self.id,
+                uid=self.env.uid,
+                ids=[row.key for row in rows],
+                amounts=[str(e.amount) for e in ents],
+                breakdowns=[
+                    json.dumps({k: str(v) for k, v in e.breakdown.items()})
+                    for e in ents
+                ],
+                capped=[e.capped for e in ents],
+                over=[e.over_balance for e in ents],
+                backs=[e.back_payments for e in ents],
+                rejected=[e.rejected for e in ents],
+                reasons=[e.reason for e in ents],
+            )
+        )
+        self.env["spp.payment"].invalidate_model()
+        self.invalidate_recordset(["payment_ids"])
+
+    def _spp_flag_duplicates(self):
+        """Same beneficiary twice in the cycle, one destination for several
+        beneficiaries, one national ID on several registrants."""
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH mine AS (
+                    SELECT p.id, p.cycle_id, p.partner_id, p.destination
+                      FROM spp_payment p WHERE p.payroll_id = %(payroll)s
+                ), flags AS (
+                    SELECT m.id, 'beneficiary twice in the cycle' AS reason
+                      FROM mine m
+                     WHERE EXISTS (SELECT 1 FROM spp_payment q
+                                    WHERE q.cycle_id = m.cycle_id
+                                      AND q.partner_id = m.partner_id
+                                      AND q.id <> m.id AND q.state IN %(live)s)
+                    UNION ALL
+                    SELECT m.id, 'destination shared with another beneficiary'
+                      FROM mine m
+                     WHERE m.destination IS NOT NULL
+                       AND EXISTS (SELECT 1 FROM spp_payment q
+                                    WHERE q.cycle_id = m.cycle_id
+                                      AND q.destination = m.destination
+                                      AND q.partner_id <> m.partner_id
+                                      AND q.state IN %(live)s)
+                    UNION ALL
+                    SELECT m.id, 'national ID shared with another registrant'
+                      FROM mine m JOIN res_partner r ON r.id = m.partner_id
+                     WHERE r.national_id IS NOT NULL
+                       AND EXISTS (SELECT 1 FROM res_partner o
+                                    WHERE o.national_id = r.national_id
+                                      AND o.id <> r.id AND o.is_registrant)
+                )
+                UPDATE spp_payment p
+                   SET is_duplicate = TRUE, duplicate_reason = f.reasons
+                  FROM (SELECT id, string_agg(reason, '; ' ORDER BY reason) AS reasons
+                          FROM flags GROUP BY id) f
+                 WHERE p.id = f.id
+                """,
+                payroll=self.id,
+                live=LIVE_STATES,
+            )
+        )
+        self.env["spp.payment"].invalidate_model(["is_duplicate", "duplicate_reason"])
+
+    def _spp_move_out_flagged(self):
+        """Enforced duplicates leave the payroll, cancelled, into their own report."""
+        flagged = self.payment_ids.filtered("is_duplicate")
+        flagged._set_cancelled(reason=self.env._("Duplicate flag: moved out."))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payment SET excluded_payroll_id = payroll_id, "
+                "payroll_id = NULL WHERE id = ANY(%s)",
+                flagged.ids,
+            )
+        )
+        self.env["spp.payment"].invalidate_model(["payroll_id", "excluded_payroll_id"])
+        self.invalidate_recordset(["payment_ids", "excluded_payment_ids"])
+
+    def _spp_generate_undelivered(self, parent, unpaid):
+        """Re-issue ``unpaid`` payments of ``parent`` in this payroll; the old ones
+        are cancelled first so a member never has two live payments."""
+        self.write({"origin": "undelivered", "parent_payroll_id": parent.id})
+        unpaid._set_cancelled(
+            reason=self.env._("Re-issued in undelivered payroll %s.", self.name)
+        )
+        sequence = self.env.ref("spp_payment_base.seq_spp_payment").sudo()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO spp_payment (
+                    reference, program_id, membership_id, partner_id, cycle_id,
+                    payroll_id, fsp_id, channel, destination_type, destination,
+                    amount, amount_breakdown, state, is_capped, is_over_balance,
+                    back_payment_count, entitlement_rejected, is_duplicate,
+                    company_id, currency_id,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT %(prefix)s || lpad(nextval(%(seq)s)::text, %(padding)s, '0'),
+                       program_id, membership_id, partner_id, cycle_id, %(payroll)s,
+                       fsp_id, channel, destination_type, destination,
+                       amount, amount_breakdown, 'draft', is_capped, is_over_balance,
+                       back_payment_count, FALSE, FALSE, company_id, currency_id,
+                       %(uid)s, now() at time zone 'utc',
+                       %(uid)s, now() at time zone 'utc'
+                  FROM spp_payment WHERE id = ANY(%(ids)s)
+                """,
+                prefix=sequence.prefix or "",
+                seq=f"ir_sequence_{sequence.id:03d}",
+                padding=sequence.padding,
+                payroll=self.id,
+                uid=self.env.uid,
+                ids=unpaid.ids,
+            )
+        )
+        self.env["spp.payment"].invalidate_model()
+        self.generated_date = fields.Datetime.now()
+        self._spp_flag_duplicates()
+
+    # Dry run ---------------------------------------------------------------
+
+    def _spp_totals(self, ents):
+        paid = [e for e in ents if not e.rejected]
+        return {
+            "payments": len(ents),
+            "amount": str(sum((e.amount for e in paid), Decimal(0))),
+            "capped": sum(e.capped for e in ents),
+            "rejected": sum(e.rejected for e in ents),
+            "over_balance": sum(e.over_balance for e in ents),
+            "back_payments": sum(1 for e in ents if e.back_payments),
+        }
+
+    def _spp_previous_payroll(self):
+        return self.search(
+            [
+                ("program_id", "=", self.program_id.id),
+                ("kind", "=", self.kind),
+                ("origin", "=", "regular"),
+                ("approval_state", "=", "approved"),
+                ("cycle_id.date_start", "<", self.cycle_id.date_start),
+            ],
+            order="id desc",
+            limit=1,
+        )
+
+    def _spp_variance(self, rows, ents):
+        previous = self._spp_previous_payroll()
+        if not previous:
+            return {"previous": None}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.membership_id, p.amount, p.destination,
+                       COALESCE(r.phone_e164, b.acc_number), r.registrant_number
+                  FROM spp_payment p
+                  JOIN res_partner r ON r.id = p.partner_id
+             LEFT JOIN LATERAL (SELECT acc_number FROM res_partner_bank
+                                 WHERE partner_id = r.id AND active
+                                 ORDER BY id LIMIT 1) b ON TRUE
+                 WHERE p.payroll_id = %s
+                """,
+                previous.id,
+            )
+        )
+        before = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        now = {e.key: e.amount for e in ents}
+        threshold = Decimal(str(self.variance_threshold or 0)) / 100
+        changed = [
+            key for key, amount in now.items()
+            if key in before and before[key][0]
+            and abs(amount - Decimal(str(before[key][0])))
+            > threshold * Decimal(str(before[key][0]))
+        ]
+        moved = [
+            key for key in now
+            if key in before and before[key][1] and before[key][1] != before[key][2]
+        ]
+        new = [key for key in now if key not in before]
+        dropped = [key for key in before if key not in now]
+        return {
+            "previous": previous.display_name,
+            "new": len(new),
+            "dropped": len(dropped),
+            "amount_changed": len(changed),
+            "destination_changed": len(moved),
+            "samples": self._spp_variance_samples(new, dropped, changed, moved),
+        }
+
+    def _spp_variance_samples(self, *groups):
+        names = ("new", "dropped", "amount_changed", "destination_changed")
+        members = self.env["spp.program.membership"]
+        return {
+            name: members.browse(ids[:PREVIEW_SAMPLE]).partner_id.mapped(
+                "registrant_number"
+            )
+            for name, ids in zip(names, groups, strict=True)
+        }
+

@@ -1,0 +1,131 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+
+class SppPayrollRun(models.Model):
+    """One execution (or retry) of a payroll: its payments cut into chunks, one
+    queue job per chunk. Only one run per payroll is running at a time."""
+
+    _name = "spp.payroll.run"
+    _description = "Payroll Execution Run"
+    _order = "id desc"
+
+    payroll_id = fields.Many2one(
+        "spp.payroll", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    kind = fields.Selection(
+        [("execute", "Execution"), ("retry", "Retry")], required=True, readonly=True
+    )
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("aborted", "Aborted")],
+        default="running",
+        required=True,
+        readonly=True,
+    )
+    chunk_count = fields.Integer(readonly=True)
+    chunks_done = fields.Integer(readonly=True, default=0)
+    payment_count = fields.Integer(readonly=True)
+    progress = fields.Float(compute="_compute_progress")
+    started_by_id = fields.Many2one(
+        "res.users", readonly=True, default=lambda self: self.env.user
+    )
+    date_done = fields.Datetime(readonly=True)
+    note = fields.Text(readonly=True)
+
+    _one_running_run = models.UniqueIndex(
+        "(payroll_id) WHERE state = 'running'",
+        "This payroll is already being executed; wait, or release its lock.",
+    )
+
+    def _compute_progress(self):
+        for run in self:
+            run.progress = (
+                100.0 * run.chunks_done / run.chunk_count if run.chunk_count else 0.0
+            )
+
+    def _spp_start(self, payroll, payments, kind):
+        """Create the run and enqueue one job per (FSP, chunk) of payments."""
+        if not payments:
+            raise UserError(self.env._("Nothing to send in %s.", payroll.name))
+        if payroll.running:
+            raise UserError(
+                self.env._("%s is already being executed.", payroll.name)
+            )
+        chunks = self._spp_chunks(payments)
+        run = self.sudo().create(
+            {
+                "payroll_id": payroll.id,
+                "kind": kind,
+                "chunk_count": len(chunks),
+                "payment_count": len(payments),
+            }
+        )
+        for number, chunk in enumerate(chunks):
+            run.with_delay(
+                description=self.env._(
+                    "%(payroll)s: chunk %(n)s of %(total)s",
+                    payroll=payroll.name,
+                    n=number + 1,
+                    total=len(chunks),
+                ),
+                # Two clicks, or two workers, never enqueue the same chunk twice.
+                identity_key=f"spp.payroll.run:{run.id}:{number}",
+            )._job_send_chunk(chunk)
+        return run
+
+    def _spp_chunks(self, payments):
+        chunks = []
+        for fsp in payments.fsp_id:
+            ids = payments.filtered(lambda p, f=fsp: p.fsp_id == f).ids
+            size = max(fsp.batch_size, 1)
+            chunks += [ids[i : i + size] for i in range(0, len(ids), size)]
+        without_fsp = payments.filtered(lambda p: not p.fsp_id)
+        if without_fsp:
+            raise UserError(
+                self.env._(
+                    "Payments without an FSP: %s.",
+                    self.env["spp.payment"]._spp_refs(without_fsp),
+                )
+            )
+        return chunks
+
+    def _job_send_chunk(self, payment_ids):
+        """Queue job: send one chunk. Payments that already left (a job retried
+        after a crash, say) are skipped, never sent again."""
+        self.ensure_one()
+        if self.state != "running":
+            return "run %s is %s: chunk skipped" % (self.id, self.state)
+        sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
+        payments = self.env["spp.payment"].browse(payment_ids).exists()
+        payments = payments.filtered(lambda p: p.state in sendable)
+        if payments:
+            payments._spp_send()
+        self._spp_chunk_done()
+        return "%s payments sent" % len(payments)
+
+    def _spp_chunk_done(self):
+        # Atomic increment: chunks of one run may finish in parallel workers.
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payroll_run SET chunks_done = chunks_done + 1 "
+                "WHERE id = %s RETURNING chunks_done, chunk_count",
+                self.id,
+            )
+        )
+        done, total = self.env.cr.fetchone()
+        self.invalidate_recordset(["chunks_done"])
+        if done >= total:
+            self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+
+    def _spp_abort(self):
+        self.sudo().write(
+            {
+                "state": "aborted",
+                "date_done": fields.Datetime.now(),
+                "note": self.env._("Lock released by %s.", self.env.user.name),
+            }
+        )

@@ -1,0 +1,3 @@
+from . import test_generation
+from . import test_execution
+from . import test_missed_payments

@@ -1,0 +1,158 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo.exceptions import AccessError, UserError
+
+from .common import SppPayrollCommon
+
+
+class TestGeneration(SppPayrollCommon):
+    def test_generation_amounts_and_summary(self):
+        payroll = self._new_payroll()
+        payroll.action_generate()
+        # Digital members only: the payment-point member is left out.
+        self.assertEqual(payroll.payment_count, 5)
+        self.assertNotIn(self.cash_member, payroll.payment_ids.membership_id)
+        disabled = self._payment_of(payroll, self.households[1])
+        # 50 + 15 = 65, capped to 60, plus the 0.70 fee credit outside the cap.
+        self.assertEqual(disabled.amount, 60.7)
+        self.assertTrue(disabled.is_capped)
+        self.assertEqual(
+            disabled.amount_breakdown,
+            {"fixed": "50.00", "disability": "15.00", "fee": "0.70",
+             "cap_reduction": "-5.00"},
+        )
+        other = self._payment_of(payroll, self.households[2])
+        self.assertEqual(other.amount, 50.7)
+        self.assertEqual(other.destination, "+254700000003")
+        self.assertEqual(other.destination_type, "msisdn")
+        self.assertTrue(other.reference.startswith("PAY"))
+        self.assertEqual(payroll.total_amount, 60.7 + 4 * 50.7)
+        self.assertEqual(payroll.capped_count, 1)
+        by_component = {c["component"]: c for c in payroll.summary["by_component"]}
+        self.assertEqual(by_component["fee"]["payments"], 5)
+        self.assertEqual(payroll.summary["by_fsp"][0]["payments"], 5)
+
+    def test_member_never_selected_twice_in_a_cycle(self):
+        self._new_payroll().action_generate()
+        with self.assertRaisesRegex(UserError, "No member matches"):
+            self._new_payroll(name="Again").action_generate()
+
+    def test_selection_filter(self):
+        area = self.env["spp.area"].create({"name": "Lodwar"})
+        self.households[:2].write({"area_id": area.id})
+        payroll = self._new_payroll(
+            member_domain=f"[('partner_id.area_id', '=', {area.id})]"
+        )
+        payroll.action_generate()
+        self.assertEqual(payroll.payment_ids.partner_id, self.households[:2])
+
+    def test_cap_reject_policy_flags_and_cancels_on_approval(self):
+        cycle = self._create_cycle(
+            name="strict", fixed_amount=70.0, has_cap=True, cap_amount=60.0,
+            cap_policy="reject",
+        )
+        self._approve(cycle)
+        payroll = self._new_payroll(cycle)
+        payroll.action_generate()
+        self.assertEqual(payroll.rejected_count, 5)
+        self.assertEqual(payroll.total_amount, 0.0)
+        self._approve(payroll)
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"cancelled"})
+
+    def test_duplicate_flags_and_enforcement(self):
+        self.households[3].phone_e164 = "+254700000003"  # same MSISDN as [2]
+        self.households[4].national_id = "NAT-1"
+        self.households[0].national_id = "NAT-1"
+        payroll = self._new_payroll()
+        payroll.action_generate()
+        flagged = payroll.payment_ids.filtered("is_duplicate")
+        self.assertEqual(
+            flagged.partner_id,
+            self.households[0] | self.households[2] | self.households[3]
+            | self.households[4],
+        )
+        self.assertIn(
+            "destination shared",
+            self._payment_of(payroll, self.households[2]).duplicate_reason,
+        )
+        self.assertIn(
+            "national ID", self._payment_of(payroll, self.households[0]).duplicate_reason
+        )
+        # Enforced: flagged payments leave the payroll, cancelled, in their report.
+        enforced_cycle = self._approve(self._create_cycle(name="enforced"))
+        enforced = self._new_payroll(enforced_cycle, enforce_duplicates=True)
+        enforced.action_generate()
+        self.assertEqual(enforced.payment_ids.partner_id, self.households[1])
+        self.assertEqual(len(enforced.excluded_payment_ids), 4)
+        self.assertEqual(
+            set(enforced.excluded_payment_ids.mapped("state")), {"cancelled"}
+        )
+
+    def test_dry_run_writes_nothing_and_measures_variance(self):
+        self._approved_payroll()
+        cycle2 = self._approve(
+            self._create_cycle(name="2026-12", date_start="2026-12-01",
+                               date_end="2026-12-31", fixed_amount=80.0)
+        )
+        self.members[4].state = "suspended"
+        self.households[3].phone_e164 = "+254711111111"
+        newcomer = self._create_household("HH-NEW")
+        self.env["spp.program.membership"].create(
+            {"program_id": self.program.id, "partner_id": newcomer.id,
+             "fsp_id": self.fsp.id}
+        )
+        payroll = self._new_payroll(cycle2)
+        preview = payroll.action_preview()
+        self.assertFalse(payroll.payment_ids)
+        self.assertEqual(preview["payments"], 5)
+        self.assertEqual(preview["amount"], "400.00")
+        variance = preview["variance"]
+        self.assertEqual(variance["new"], 1)
+        self.assertEqual(variance["dropped"], 1)
+        self.assertEqual(variance["destination_changed"], 1)
+        self.assertEqual(variance["samples"]["new"], ["HH-NEW"])
+        self.assertEqual(variance["samples"]["destination_changed"], ["HH-0004"])
+        # 80 against 50.70 or 60.70: above the 20 % threshold for all four.
+        self.assertEqual(variance["amount_changed"], 4)
+        self.assertIn("HH-NEW", payroll.preview_html)
+
+    def test_remove_payment_in_draft_then_locked(self):
+        payroll = self._new_payroll()
+        payroll.action_generate()
+        victim = payroll.payment_ids[0]
+        victim.with_user(self.users["program_officer"]).action_remove_from_payroll()
+        self.assertFalse(victim.exists())
+        self.assertEqual(payroll.payment_count, 4)
+        payroll.with_user(self.users["program_officer"]).action_submit()
+        payment = payroll.payment_ids[0]
+        with self.assertRaisesRegex(UserError, "payments are locked"):
+            payment.with_user(self.users["program_officer"]).action_remove_from_payroll()
+        with self.assertRaisesRegex(UserError, "payments are locked"):
+            payment.with_user(self.users["program_officer"]).write({"amount": 1.0})
+        self.assertEqual(payroll.payment_count, 4)
+
+    def test_segregation_of_duties_and_lock_on_approval(self):
+        payroll = self._new_payroll()
+        with self.assertRaisesRegex(UserError, "Generate the payments"):
+            payroll.with_user(self.users["program_officer"]).action_submit()
+        payroll.action_generate()
+        payroll.with_user(self.users["program_officer"]).action_submit()
+        with self.assertRaisesRegex(AccessError, "Segregation of duties"):
+            payroll.with_user(self.users["program_officer"]).action_approve()
+        with self.assertRaises(AccessError):
+            payroll.with_user(self.users["finance_officer"]).action_approve()
+        payroll.with_user(self.users["finance_manager"]).action_approve()
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"approved"})
+        with self.assertRaisesRegex(UserError, "no longer drafts"):
+            payroll.payment_ids[0].with_user(self.users["admin"]).write({"amount": 9.0})
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            payroll.with_user(self.users["admin"]).write({"member_domain": "[]"})
+
+    def test_rejected_payroll_returns_to_draft_unchanged(self):
+        payroll = self._new_payroll()
+        payroll.action_generate()
+        payroll.with_user(self.users["program_officer"]).action_submit()
+        payroll.with_user(self.users["finance_manager"]).action_reject("Wrong area")
+        self.assertEqual(payroll.approval_state, "draft")
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"draft"})
+        self.assertEqual(payroll.payment_count, 5)
