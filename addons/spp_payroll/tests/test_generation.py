@@ -156,3 +156,29 @@ class TestGeneration(SppPayrollCommon):
         self.assertEqual(payroll.approval_state, "draft")
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"draft"})
         self.assertEqual(payroll.payment_count, 5)
+
+
+class TestExports(SppPayrollCommon):
+    def test_csv_has_every_payment_and_no_formula_cells(self):
+        self.households[2].name = "=HYPERLINK(\"http://x\")"
+        payroll = self._approved_payroll()
+        action = payroll.with_user(self.users["viewer"]).action_download_csv()
+        attachment_id = int(action["url"].split("/")[3].split("?")[0])
+        data = self.env["ir.attachment"].browse(attachment_id).raw.decode()
+        lines = data.strip().splitlines()
+        self.assertEqual(len(lines), 1 + 5)
+        self.assertTrue(lines[0].startswith("reference,registrant_id,beneficiary"))
+        self.assertIn("'=HYPERLINK", data)
+        self.assertNotIn(",=HYPERLINK", data)
+        self.assertIn("60.70", data)
+
+    def test_pdf_report_renders_summary_and_lines(self):
+        payroll = self._approved_payroll()
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "spp_payroll.report_spp_payroll", payroll.ids
+        )
+        html = html.decode()
+        self.assertIn(payroll.name, html)
+        self.assertIn("HH-0003", html)
+        self.assertIn("Manual Bank", html)
+        self.assertNotIn("Not approved", html)
