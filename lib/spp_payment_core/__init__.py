@@ -1,0 +1,1 @@
+"""Odoo-free logic of SPP Payments: money, states, keys, amounts, protocols."""

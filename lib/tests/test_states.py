@@ -1,0 +1,83 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spp_payment_core import states
+from spp_payment_core.states import (
+    FSP_STATUS_MAP, STATES, TRANSITIONS, IllegalTransition, check_transition,
+    is_allowed, is_regression, map_fsp_status,
+)
+
+state = st.sampled_from(STATES)
+
+
+@given(source=state, target=state)
+def test_no_illegal_transition_is_accepted(source, target):
+    if target in TRANSITIONS[source]:
+        check_transition(source, target)
+        assert is_allowed(source, target)
+    else:
+        assert not is_allowed(source, target)
+        with pytest.raises(IllegalTransition):
+            check_transition(source, target)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=100), max_size=30))
+def test_random_walks_stay_inside_the_table(choices):
+    current = states.DRAFT
+    for choice in choices:
+        options = sorted(TRANSITIONS[current])
+        if not options:
+            assert current in states.TERMINAL_STATES
+            break
+        target = options[choice % len(options)]
+        check_transition(current, target)
+        current = target
+    assert current in STATES
+
+
+def test_unknown_is_never_requeued_and_terminals_have_no_exit():
+    assert not is_allowed(states.UNKNOWN, states.QUEUED)
+    assert states.TERMINAL_STATES == {states.REVERSED, states.CANCELLED}
+    assert not is_allowed(states.PAID, states.FAILED)
+    assert not is_allowed(states.PAID, states.PAID)
+
+
+def test_unknown_states_refused():
+    with pytest.raises(IllegalTransition, match="Unknown payment state"):
+        check_transition("draft", "teleported")
+
+
+def test_regressions():
+    assert is_regression(states.PAID, states.PROCESSING)
+    assert is_regression(states.PROCESSING, states.ACCEPTED)
+    assert not is_regression(states.ACCEPTED, states.PAID)
+    assert not is_regression(states.PAID, states.REVERSED)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "raw", "expected"),
+    [
+        ("g2p_connect", "succ", "paid"),
+        ("g2p_connect", "pdng", "processing"),
+        ("g2p_connect", "rjct", "rejected"),
+        ("mpesa", "0", "paid"),
+        ("mpesa", 0, "paid"),
+        ("mpesa", "SFC_IC0003", "failed"),
+        ("mpesa", "2001", "rejected"),
+        ("phee", "COMPLETED", "paid"),
+        ("phee", "EXCEPTION", "unknown"),
+        ("iso20022", "ACSC", "paid"),
+        ("iso20022", "RJCT", "rejected"),
+        ("mpesa", "9999", "unknown"),
+    ],
+)
+def test_fsp_status_map(protocol, raw, expected):
+    assert map_fsp_status(protocol, raw) == expected
+
+
+def test_every_mapped_status_is_a_state():
+    for table in FSP_STATUS_MAP.values():
+        assert set(table.values()) <= set(STATES)
+    with pytest.raises(ValueError, match="unknown FSP protocol"):
+        map_fsp_status("carrier-pigeon", "ok")
