@@ -12,7 +12,6 @@
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
     "application": True,
-    "installable": True,
     "depends": ["base", "mail", "queue_job"],
     "external_dependencies": {"python": ["spp-payment-core"]},
     "data": [

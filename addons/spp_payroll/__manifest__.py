@@ -11,7 +11,6 @@
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "installable": True,
     "depends": ["spp_payment_cycle", "queue_job"],
     "data": [
         "security/ir.model.access.csv",

@@ -121,21 +121,31 @@ def compute_entitlement(rules, row):
     if over_balance:
         if rules.balance_policy == REJECT:
             return _rejected(
-                row, breakdown, f"above the remaining balance of {row.balance}",
+                row,
+                breakdown,
+                f"above the remaining balance of {row.balance}",
                 over_balance=True,
             )
         remaining = max(_round(row.balance, places), Decimal(0))
         breakdown["balance_reduction"] = remaining - total
         total = remaining
     return Entitlement(
-        row.key, total, breakdown, capped=capped, over_balance=over_balance,
+        row.key,
+        total,
+        breakdown,
+        capped=capped,
+        over_balance=over_balance,
         back_payments=back,
     )
 
 
 def _rejected(row, breakdown, reason, over_balance=False):
     return Entitlement(
-        row.key, Decimal(0), breakdown, rejected=True, reason=reason,
+        row.key,
+        Decimal(0),
+        breakdown,
+        rejected=True,
+        reason=reason,
         over_balance=over_balance,
     )
 

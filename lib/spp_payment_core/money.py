@@ -49,7 +49,9 @@ def rounding_to_places(rounding):
 
 
 def sum_money(amounts, decimal_places=2):
-    return round_money(sum((to_decimal(a) for a in amounts), Decimal(0)), decimal_places)
+    return round_money(
+        sum((to_decimal(a) for a in amounts), Decimal(0)), decimal_places
+    )
 
 
 def format_amount(amount, decimal_places=2):

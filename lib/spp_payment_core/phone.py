@@ -26,7 +26,7 @@ def normalize_msisdn(phone, default_country_code=None):
         country = str(default_country_code).lstrip("+")
         if not country.isdigit():
             raise ValueError(f"invalid default country code {default_country_code!r}")
-        national = digits[1:] if digits.startswith("0") else digits
+        national = digits.removeprefix("0")
         digits = f"+{country}{national}"
     if not _E164.match(digits):
         raise ValueError(f"phone number {raw!r} is not a valid E.164 number")

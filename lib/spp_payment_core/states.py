@@ -18,8 +18,18 @@ UNKNOWN = "unknown"
 CANCELLED = "cancelled"
 
 STATES = (
-    DRAFT, APPROVED, QUEUED, SENT, ACCEPTED, PROCESSING, PAID, FAILED, REJECTED,
-    REVERSED, UNKNOWN, CANCELLED,
+    DRAFT,
+    APPROVED,
+    QUEUED,
+    SENT,
+    ACCEPTED,
+    PROCESSING,
+    PAID,
+    FAILED,
+    REJECTED,
+    REVERSED,
+    UNKNOWN,
+    CANCELLED,
 )
 
 TRANSITIONS = {
@@ -50,8 +60,18 @@ RETRYABLE_STATES = frozenset({FAILED, REJECTED})
 # Progress of a payment through an FSP: a report ranked lower than the current
 # state is a regression (``pdng`` arriving after ``succ``) and is ignored.
 _RANK = {
-    DRAFT: 0, APPROVED: 1, QUEUED: 2, SENT: 3, UNKNOWN: 3, ACCEPTED: 4,
-    PROCESSING: 5, PAID: 6, FAILED: 6, REJECTED: 6, REVERSED: 7, CANCELLED: 7,
+    DRAFT: 0,
+    APPROVED: 1,
+    QUEUED: 2,
+    SENT: 3,
+    UNKNOWN: 3,
+    ACCEPTED: 4,
+    PROCESSING: 5,
+    PAID: 6,
+    FAILED: 6,
+    REJECTED: 6,
+    REVERSED: 7,
+    CANCELLED: 7,
 }
 
 

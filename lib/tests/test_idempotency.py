@@ -1,7 +1,6 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from spp_payment_core.idempotency import idempotency_key
 
 

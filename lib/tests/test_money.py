@@ -3,10 +3,15 @@ from decimal import Decimal as D
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from spp_payment_core.money import (
-    compare, format_amount, is_zero, round_money, round_to_increment,
-    rounding_to_places, sum_money, to_decimal,
+    compare,
+    format_amount,
+    is_zero,
+    round_money,
+    round_to_increment,
+    rounding_to_places,
+    sum_money,
+    to_decimal,
 )
 
 
@@ -24,8 +29,13 @@ def test_bad_amounts_refused(bad):
 
 @pytest.mark.parametrize(
     ("amount", "places", "expected"),
-    [("2.675", 2, "2.68"), ("2.665", 2, "2.67"), ("-2.675", 2, "-2.68"),
-     ("10.5", 0, "11"), ("1.0005", 3, "1.001")],
+    [
+        ("2.675", 2, "2.68"),
+        ("2.665", 2, "2.67"),
+        ("-2.675", 2, "-2.68"),
+        ("10.5", 0, "11"),
+        ("1.0005", 3, "1.001"),
+    ],
 )
 def test_round_half_up(amount, places, expected):
     assert round_money(amount, places) == D(expected)
@@ -49,6 +59,8 @@ def test_sum_format_compare():
     assert is_zero("0.004")
 
 
-@given(st.lists(st.decimals(min_value=-10**9, max_value=10**9, places=2), max_size=50))
+@given(
+    st.lists(st.decimals(min_value=-(10**9), max_value=10**9, places=2), max_size=50)
+)
 def test_sum_is_exact(amounts):
     assert sum_money(amounts) == sum(amounts, D(0))

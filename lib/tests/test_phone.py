@@ -1,5 +1,4 @@
 import pytest
-
 from spp_payment_core.phone import normalize_msisdn
 
 

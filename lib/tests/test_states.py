@@ -1,11 +1,16 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from spp_payment_core import states
 from spp_payment_core.states import (
-    FSP_STATUS_MAP, STATES, TRANSITIONS, IllegalTransition, check_transition,
-    is_allowed, is_regression, map_fsp_status,
+    FSP_STATUS_MAP,
+    STATES,
+    TRANSITIONS,
+    IllegalTransition,
+    check_transition,
+    is_allowed,
+    is_regression,
+    map_fsp_status,
 )
 
 state = st.sampled_from(STATES)

@@ -43,7 +43,8 @@ class ResPartner(models.Model):
     )
     spp_paid_total = fields.Monetary(
         currency_field="spp_history_currency_id",
-        string="Total Paid", compute="_compute_spp_payment_history"
+        string="Total Paid",
+        compute="_compute_spp_payment_history",
     )
     spp_history_currency_id = fields.Many2one(
         "res.currency", compute="_compute_spp_payment_history"
@@ -53,15 +54,18 @@ class ResPartner(models.Model):
     )
     spp_paid_digital = fields.Monetary(
         currency_field="spp_history_currency_id",
-        string="Paid Digitally", compute="_compute_spp_payment_history"
+        string="Paid Digitally",
+        compute="_compute_spp_payment_history",
     )
     spp_paid_payment_point = fields.Monetary(
         currency_field="spp_history_currency_id",
-        string="Paid at Payment Points", compute="_compute_spp_payment_history"
+        string="Paid at Payment Points",
+        compute="_compute_spp_payment_history",
     )
     spp_paid_voucher = fields.Monetary(
         currency_field="spp_history_currency_id",
-        string="Paid by Voucher", compute="_compute_spp_payment_history"
+        string="Paid by Voucher",
+        compute="_compute_spp_payment_history",
     )
 
     _registrant_number_unique = models.UniqueIndex(

@@ -186,8 +186,11 @@ class SppApprovalMixin(models.AbstractModel):
         given = len(approvals) + 1
         if given < required:
             self.message_post(
-                body=self.env._("Approval %(given)s of %(required)s.", given=given,
-                                required=required)
+                body=self.env._(
+                    "Approval %(given)s of %(required)s.",
+                    given=given,
+                    required=required,
+                )
             )
             return
         self._spp_write_approval(
@@ -304,7 +307,9 @@ class SppApprovalMixin(models.AbstractModel):
         if not is_guarded_write(_GUARD):
             for vals in vals_list:
                 given = APPROVAL_FIELDS & vals.keys()
-                if given and any(vals[f] not in (False, None, "draft", 0) for f in given):
+                if given and any(
+                    vals[f] not in (False, None, "draft", 0) for f in given
+                ):
                     raise UserError(
                         self.env._(
                             "A new document starts as a draft; approval fields "
@@ -328,17 +333,18 @@ class SppApprovalMixin(models.AbstractModel):
             self._spp_check_approval_write(vals)
         return super().write(vals)
 
-    def unlink(self):
-        if not is_guarded_write(_GUARD):
-            locked = self.filtered(lambda r: r.approval_state != "draft")
-            if locked:
-                raise UserError(
-                    self.env._(
-                        "Only draft documents can be deleted: %s.",
-                        ", ".join(locked.mapped("display_name")),
-                    )
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_submitted(self):
+        if is_guarded_write(_GUARD):
+            return
+        locked = self.filtered(lambda r: r.approval_state != "draft")
+        if locked:
+            raise UserError(
+                self.env._(
+                    "Only draft documents can be deleted: %s.",
+                    ", ".join(locked.mapped("display_name")),
                 )
-        return super().unlink()
+            )
 
     def _spp_check_approval_write(self, vals):
         protected = APPROVAL_FIELDS & vals.keys()

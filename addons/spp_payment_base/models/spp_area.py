@@ -16,7 +16,9 @@ class SppArea(models.Model):
     parent_id = fields.Many2one("spp.area", index=True, ondelete="restrict")
     parent_path = fields.Char(index=True)
     child_ids = fields.One2many("spp.area", "parent_id", string="Sub-areas")
-    complete_name = fields.Char(compute="_compute_complete_name", store=True, recursive=True)
+    complete_name = fields.Char(
+        compute="_compute_complete_name", store=True, recursive=True
+    )
     level = fields.Integer(compute="_compute_complete_name", store=True, recursive=True)
     active = fields.Boolean(default=True)
 

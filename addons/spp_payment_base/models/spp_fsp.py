@@ -128,7 +128,6 @@ class SppFsp(models.Model):
     def _spp_get_balance(self):
         """Return the available balance of the FSP account, or ``None`` if unknown."""
         self.ensure_one()
-        return None
 
     @api.model
     def _spp_get_by_callback_secret(self, provider, secret):

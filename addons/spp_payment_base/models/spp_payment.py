@@ -137,19 +137,21 @@ class SppPayment(models.Model):
             self._spp_check_write(vals)
         return super().write(vals)
 
-    def unlink(self):
-        if not is_guarded_write(_GUARD):
-            locked = self.filtered(lambda p: p.state != "draft")
-            if locked:
-                raise UserError(
-                    self.env._(
-                        "Only draft payments can be deleted; cancel the others: %s.",
-                        self._spp_refs(locked),
-                    )
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_not_draft(self):
+        if is_guarded_write(_GUARD):
+            return
+        locked = self.filtered(lambda p: p.state != "draft")
+        if locked:
+            raise UserError(
+                self.env._(
+                    "Only draft payments can be deleted; cancel the others: %s.",
+                    self._spp_refs(locked),
                 )
-        return super().unlink()
+            )
 
     def _spp_check_write(self, vals):
+        """Refuse writes of transition fields, and of locked payments."""
         guarded = GUARDED_FIELDS & vals.keys()
         if guarded:
             raise UserError(
@@ -164,8 +166,7 @@ class SppPayment(models.Model):
         if locked and changed:
             raise UserError(
                 self.env._(
-                    "Payments %(refs)s are no longer drafts; %(fields)s cannot "
-                    "change.",
+                    "Payments %(refs)s are no longer drafts; %(fields)s cannot change.",
                     refs=self._spp_refs(locked),
                     fields=", ".join(sorted(changed)),
                 )
@@ -244,9 +245,7 @@ class SppPayment(models.Model):
             moving_ids = [pid for pid, state in current.items() if state != target]
         else:
             moving_ids = list(current)
-        self._spp_check_transitions(
-            {pid: current[pid] for pid in moving_ids}, target
-        )
+        self._spp_check_transitions({pid: current[pid] for pid in moving_ids}, target)
         moving = self.browse(moving_ids)
         if moving:
             moving._spp_write_state(target, values or {})
@@ -265,7 +264,11 @@ class SppPayment(models.Model):
 
     def _spp_check_transitions(self, current, target):
         illegal = self.browse(
-            [pid for pid, state in current.items() if not states.is_allowed(state, target)]
+            [
+                pid
+                for pid, state in current.items()
+                if not states.is_allowed(state, target)
+            ]
         )
         if illegal:
             first = current[illegal[0].id]
@@ -310,7 +313,9 @@ class SppPayment(models.Model):
                 )
             )
             self.env["spp.payment.attempt"].invalidate_model(["state"])
-        self.invalidate_recordset(["state", "state_date", "write_uid", "write_date", *values])
+        self.invalidate_recordset(
+            ["state", "state_date", "write_uid", "write_date", *values]
+        )
 
     def _spp_log_events(self, previous, target, reason):
         self.env["spp.payment.event"]._spp_log_bulk(
@@ -421,4 +426,3 @@ class SppPayment(models.Model):
         for fsp in queued.fsp_id:
             fsp._spp_send_payments(queued.filtered(lambda p, f=fsp: p.fsp_id == f))
         return queued
-

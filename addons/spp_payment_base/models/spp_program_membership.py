@@ -48,9 +48,7 @@ class SppProgramMembership(models.Model):
     entitled_total = fields.Monetary(currency_field="currency_id")
     paid_total = fields.Monetary(currency_field="currency_id", readonly=True, default=0)
     balance = fields.Monetary(currency_field="currency_id", readonly=True, default=0)
-    payment_count = fields.Integer(
-        string="Payments Received", readonly=True, default=0
-    )
+    payment_count = fields.Integer(string="Payments Received", readonly=True, default=0)
     enrollment_date = fields.Date(default=fields.Date.context_today)
 
     _program_partner_unique = models.Constraint(

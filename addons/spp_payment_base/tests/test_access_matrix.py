@@ -8,43 +8,91 @@ from .common import SppBaseCommon
 # Expected rights per model and role, as "rwcu" (read, write, create, unlink).
 MATRIX = {
     "spp.area": {
-        "viewer": "r", "program_officer": "rwc", "finance_officer": "r",
-        "finance_manager": "r", "admin": "rwcu",
+        "viewer": "r",
+        "program_officer": "rwc",
+        "finance_officer": "r",
+        "finance_manager": "r",
+        "admin": "rwcu",
     },
     "spp.group.membership": {
-        "viewer": "r", "program_officer": "rwcu", "finance_officer": "r",
-        "finance_manager": "r", "admin": "rwcu",
+        "viewer": "r",
+        "program_officer": "rwcu",
+        "finance_officer": "r",
+        "finance_manager": "r",
+        "admin": "rwcu",
     },
     "spp.program": {
-        "viewer": "r", "program_officer": "rwc", "finance_officer": "r",
-        "finance_manager": "r", "admin": "rwcu",
+        "viewer": "r",
+        "program_officer": "rwc",
+        "finance_officer": "r",
+        "finance_manager": "r",
+        "admin": "rwcu",
     },
     "spp.program.membership": {
-        "viewer": "r", "program_officer": "rwcu", "finance_officer": "r",
-        "finance_manager": "r", "admin": "rwcu",
+        "viewer": "r",
+        "program_officer": "rwcu",
+        "finance_officer": "r",
+        "finance_manager": "r",
+        "admin": "rwcu",
     },
     "spp.fsp": {
-        "viewer": "r", "program_officer": "r", "finance_officer": "r",
-        "finance_manager": "r", "admin": "rwcu",
+        "viewer": "r",
+        "program_officer": "r",
+        "finance_officer": "r",
+        "finance_manager": "r",
+        "admin": "rwcu",
     },
     "spp.payment": {
-        "viewer": "r", "program_officer": "rwcu", "finance_officer": "rwc",
-        "finance_manager": "rwc", "admin": "rwcu",
+        "viewer": "r",
+        "program_officer": "rwcu",
+        "finance_officer": "rwc",
+        "finance_manager": "rwc",
+        "admin": "rwcu",
     },
-    "spp.payment.attempt": {role: "r" for role in
-        ("viewer", "program_officer", "finance_officer", "finance_manager", "admin")},
-    "spp.payment.event": {role: "r" for role in
-        ("viewer", "program_officer", "finance_officer", "finance_manager", "admin")},
+    "spp.payment.attempt": {
+        role: "r"
+        for role in (
+            "viewer",
+            "program_officer",
+            "finance_officer",
+            "finance_manager",
+            "admin",
+        )
+    },
+    "spp.payment.event": {
+        role: "r"
+        for role in (
+            "viewer",
+            "program_officer",
+            "finance_officer",
+            "finance_manager",
+            "admin",
+        )
+    },
     "spp.approval.policy": {
-        "viewer": "r", "program_officer": "r", "finance_officer": "r",
-        "finance_manager": "r", "admin": "rwcu",
+        "viewer": "r",
+        "program_officer": "r",
+        "finance_officer": "r",
+        "finance_manager": "r",
+        "admin": "rwcu",
     },
     "spp.approval.tier": {
-        "viewer": "r", "program_officer": "r", "finance_officer": "r",
-        "finance_manager": "r", "admin": "rwcu",
+        "viewer": "r",
+        "program_officer": "r",
+        "finance_officer": "r",
+        "finance_manager": "r",
+        "admin": "rwcu",
     },
-    "spp.approval.review": {role: "r" for role in
-        ("viewer", "program_officer", "finance_officer", "finance_manager", "admin")},
+    "spp.approval.review": {
+        role: "r"
+        for role in (
+            "viewer",
+            "program_officer",
+            "finance_officer",
+            "finance_manager",
+            "admin",
+        )
+    },
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
@@ -57,7 +105,8 @@ class TestAccessMatrix(SppBaseCommon):
             [("model", "=like", "spp.%"), ("transient", "=", False)]
         )
         ours = {
-            m.model for m in models
+            m.model
+            for m in models
             if "spp_payment_base" in m.modules.split(", ")
             and not self.env[m.model]._abstract
         }
@@ -97,7 +146,9 @@ class TestAccessMatrix(SppBaseCommon):
         program = self.env["spp.program"].with_user(self.users["program_officer"])
         self.assertTrue(program.create(vals))
         with self.assertRaises(AccessError):
-            self.env["spp.program"].with_user(self.users["finance_officer"]).create(vals)
+            self.env["spp.program"].with_user(self.users["finance_officer"]).create(
+                vals
+            )
 
     def test_credentials_readable_by_administrators_only(self):
         self.fsp.api_password = "s3cret"

@@ -114,8 +114,9 @@ class TestApproval(SppBaseCommon):
             {
                 "name": "Manager 3",
                 "login": "spp_manager3",
-                "group_ids": [(4, self.env.ref(
-                    "spp_payment_base.group_spp_finance_manager").id)],
+                "group_ids": [
+                    (4, self.env.ref("spp_payment_base.group_spp_finance_manager").id)
+                ],
             }
         )
         with self.assertRaisesRegex(AccessError, "Payments Administrator"):
@@ -150,7 +151,7 @@ class TestApproval(SppBaseCommon):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.users["finance_manager"])
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"reason": "Missing code"})
         )
         wizard.action_confirm()

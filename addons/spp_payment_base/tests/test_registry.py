@@ -41,8 +41,11 @@ class TestRegistry(SppBaseCommon):
         )
         self.env["spp.group.membership"].create(
             [
-                {"group_id": self.household.id, "individual_id": members[0].id,
-                 "role": "head"},
+                {
+                    "group_id": self.household.id,
+                    "individual_id": members[0].id,
+                    "role": "head",
+                },
                 {"group_id": self.household.id, "individual_id": members[1].id},
             ]
         )
@@ -51,8 +54,11 @@ class TestRegistry(SppBaseCommon):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             with self.env.cr.savepoint():
                 self.env["spp.group.membership"].create(
-                    {"group_id": self.household.id, "individual_id": members[1].id,
-                     "role": "head"}
+                    {
+                        "group_id": self.household.id,
+                        "individual_id": members[1].id,
+                        "role": "head",
+                    }
                 )
         with self.assertRaisesRegex(ValidationError, "not a household"):
             self.env["spp.group.membership"].create(
@@ -61,7 +67,9 @@ class TestRegistry(SppBaseCommon):
 
     def test_area_hierarchy(self):
         country = self.env["spp.area"].create({"name": "Kenya", "code": "KE"})
-        county = self.env["spp.area"].create({"name": "Turkana", "parent_id": country.id})
+        county = self.env["spp.area"].create(
+            {"name": "Turkana", "parent_id": country.id}
+        )
         self.assertEqual(county.complete_name, "Kenya / Turkana")
         self.assertEqual(county.level, 1)
         with self.assertRaisesRegex(UserError, "Recursion"):

@@ -22,12 +22,36 @@ class TestCycle(SppCycleCommon):
             cap_amount=70.0,
             back_payment_limit=2,
             rule_ids=[
-                (0, 0, {"name": "Disability", "code": "dis", "amount": 15.0,
-                        "condition": "[('partner_id.has_disability', '=', True)]"}),
-                (0, 0, {"name": "Per day", "code": "day", "amount": 2.5,
-                        "multiplier_field_id": days.id}),
-                (0, 0, {"name": "Fee credit", "code": "fee", "amount": 0.7,
-                        "counts_toward_cap": False}),
+                (
+                    0,
+                    0,
+                    {
+                        "name": "Disability",
+                        "code": "dis",
+                        "amount": 15.0,
+                        "condition": "[('partner_id.has_disability', '=', True)]",
+                    },
+                ),
+                (
+                    0,
+                    0,
+                    {
+                        "name": "Per day",
+                        "code": "day",
+                        "amount": 2.5,
+                        "multiplier_field_id": days.id,
+                    },
+                ),
+                (
+                    0,
+                    0,
+                    {
+                        "name": "Fee credit",
+                        "code": "fee",
+                        "amount": 0.7,
+                        "counts_toward_cap": False,
+                    },
+                ),
             ],
         )
         rules = cycle._spp_entitlement_rules()
@@ -46,8 +70,18 @@ class TestCycle(SppCycleCommon):
     def test_bad_condition_refused(self):
         with self.assertRaisesRegex(ValidationError, "not a valid domain"):
             self._create_cycle(
-                rule_ids=[(0, 0, {"name": "x", "code": "x", "amount": 1.0,
-                                  "condition": "[('no_such_field', '=', 1)]"})]
+                rule_ids=[
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "x",
+                            "code": "x",
+                            "amount": 1.0,
+                            "condition": "[('no_such_field', '=', 1)]",
+                        },
+                    )
+                ]
             )
 
     def test_maker_checker_and_lock(self):

@@ -1,13 +1,20 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.spp_payment_base.tools import guarded_write, is_guarded_write
 
 # States in which a payment still stands for its member in its cycle.
 LIVE_STATES = (
-    "draft", "approved", "queued", "sent", "accepted", "processing", "paid", "unknown",
+    "draft",
+    "approved",
+    "queued",
+    "sent",
+    "accepted",
+    "processing",
+    "paid",
+    "unknown",
 )
 UNPAID_STATES = ("failed", "rejected", "reversed")
 
@@ -52,14 +59,15 @@ class SppPayment(models.Model):
             )
 
     def _spp_check_write(self, vals):
-        super()._spp_check_write(vals)
+        result = super()._spp_check_write(vals)
         if vals.keys() - {"note"}:
             self._spp_check_payroll_draft()
+        return result
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_payroll_submitted(self):
         if not is_guarded_write("payment_state"):
             self._spp_check_payroll_draft()
-        return super().unlink()
 
     def _spp_check_payroll_draft(self):
         locked = self.payroll_id.filtered(lambda p: p.approval_state != "draft")

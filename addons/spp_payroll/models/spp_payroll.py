@@ -21,7 +21,11 @@ class SppPayroll(models.Model):
     """One payment per selected beneficiary of a cycle, checked, approved, paid."""
 
     _name = "spp.payroll"
-    _inherit = ["spp.approval.mixin"]
+    _inherit = [
+        "spp.approval.mixin",
+        "spp.payroll.generation.mixin",
+        "spp.payroll.export.mixin",
+    ]
     _description = "Payroll"
     _order = "id desc"
 
@@ -81,7 +85,9 @@ class SppPayroll(models.Model):
     summary = fields.Json(compute="_compute_summary")
     payment_count = fields.Integer(compute="_compute_summary")
     beneficiary_count = fields.Integer(compute="_compute_summary")
-    total_amount = fields.Monetary(compute="_compute_summary", currency_field="currency_id")
+    total_amount = fields.Monetary(
+        compute="_compute_summary", currency_field="currency_id"
+    )
     flagged_count = fields.Integer(compute="_compute_summary")
     capped_count = fields.Integer(compute="_compute_summary")
     rejected_count = fields.Integer(compute="_compute_summary")
@@ -159,8 +165,15 @@ class SppPayroll(models.Model):
         row = cr.fetchone()
         totals = dict(
             zip(
-                ("payments", "beneficiaries", "amount", "flagged", "capped",
-                 "rejected", "over_balance"),
+                (
+                    "payments",
+                    "beneficiaries",
+                    "amount",
+                    "flagged",
+                    "capped",
+                    "rejected",
+                    "over_balance",
+                ),
                 row,
                 strict=True,
             )
@@ -245,8 +258,9 @@ class SppPayroll(models.Model):
     def _spp_check_can_submit(self):
         if not self.generated_date or not self.payment_count:
             raise UserError(
-                self.env._("Generate the payments of %s before submitting it.",
-                           self.name)
+                self.env._(
+                    "Generate the payments of %s before submitting it.", self.name
+                )
             )
 
     def _on_spp_approved(self):
@@ -269,7 +283,9 @@ class SppPayroll(models.Model):
         lines = []
         payable = self.payment_ids.filtered(lambda p: p.state == "approved")
         for fsp in payable.fsp_id:
-            total = sum(payable.filtered(lambda p, f=fsp: p.fsp_id == f).mapped("amount"))
+            total = sum(
+                payable.filtered(lambda p, f=fsp: p.fsp_id == f).mapped("amount")
+            )
             balance = fsp._spp_get_balance()
             lines.append(
                 {
@@ -288,7 +304,9 @@ class SppPayroll(models.Model):
         self._spp_check_finance_user()
         if self.approval_state != "approved":
             raise UserError(self.env._("Only an approved payroll is executed."))
-        short = [line for line in self.action_check_balances() if not line["sufficient"]]
+        short = [
+            line for line in self.action_check_balances() if not line["sufficient"]
+        ]
         if short:
             raise UserError(
                 self.env._(
@@ -306,7 +324,9 @@ class SppPayroll(models.Model):
         """Re-send failed and rejected payments as new attempts."""
         self.ensure_one()
         self._spp_check_finance_user()
-        payments = self.payment_ids.filtered(lambda p: p.state in ("failed", "rejected"))
+        payments = self.payment_ids.filtered(
+            lambda p: p.state in ("failed", "rejected")
+        )
         if not payments:
             raise UserError(self.env._("No failed or rejected payment to retry."))
         return self.env["spp.payroll.run"]._spp_start(self, payments, "retry")
@@ -318,9 +338,10 @@ class SppPayroll(models.Model):
         unknown = self.payment_ids.filtered(lambda p: p.state == "unknown")
         updated = 0
         for fsp in unknown.fsp_id:
-            updated += fsp._spp_fetch_status(
-                unknown.filtered(lambda p, f=fsp: p.fsp_id == f)
-            ) or 0
+            updated += (
+                fsp._spp_fetch_status(unknown.filtered(lambda p, f=fsp: p.fsp_id == f))
+                or 0
+            )
         return updated
 
     def action_release_lock(self):
@@ -337,8 +358,9 @@ class SppPayroll(models.Model):
         self.ensure_one()
         if self.program_id.missed_payment_policy != "undelivered_payroll":
             raise UserError(
-                self.env._("The program's missed-payment policy is not "
-                           "undelivered payrolls.")
+                self.env._(
+                    "The program's missed-payment policy is not undelivered payrolls."
+                )
             )
         if self.running or self.approval_state != "approved":
             raise UserError(
@@ -346,8 +368,9 @@ class SppPayroll(models.Model):
             )
         unpaid = self.payment_ids.filtered(lambda p: p.state in ("failed", "rejected"))
         if not unpaid:
-            raise UserError(self.env._("Every payment of %s is paid or pending.",
-                                       self.name))
+            raise UserError(
+                self.env._("Every payment of %s is paid or pending.", self.name)
+            )
         undelivered = self.create(
             {
                 "name": self.env._("%s - undelivered", self.name),
@@ -369,12 +392,16 @@ def _html_tables(sections):
         head = Markup("").join(Markup("<th>%s</th>") % h for h in headers)
         body = Markup("").join(
             Markup("<tr>%s</tr>")
-            % Markup("").join(Markup("<td>%s</td>") % escape(row.get(h)) for h in headers)
+            % Markup("").join(
+                Markup("<td>%s</td>") % escape(row.get(h)) for h in headers
+            )
             for row in rows
         )
         parts.append(
-            Markup("<h5>%s</h5><table class='table table-sm'><thead><tr>%s</tr>"
-                   "</thead><tbody>%s</tbody></table>")
+            Markup(
+                "<h5>%s</h5><table class='table table-sm'><thead><tr>%s</tr>"
+                "</thead><tbody>%s</tbody></table>"
+            )
             % (title, head, body)
         )
     return Markup("").join(parts)

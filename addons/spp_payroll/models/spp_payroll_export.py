@@ -20,8 +20,11 @@ def _safe_text(column):
     )
 
 
-class SppPayroll(models.Model):
-    _inherit = "spp.payroll"
+class SppPayrollExportMixin(models.AbstractModel):
+    """CSV and PDF outputs of ``spp.payroll``."""
+
+    _name = "spp.payroll.export.mixin"
+    _description = "Payroll Exports"
 
     def action_download_csv(self):
         """Every payment of the payroll as a read-only CSV (COPY, not the ORM)."""
@@ -43,14 +46,18 @@ class SppPayroll(models.Model):
         self.env.flush_all()
         # Readers may download: the attachment is readable by whoever reads the
         # payroll, but only writers could create it without sudo.
-        attachment = self.env["ir.attachment"].sudo().create(
-            {
-                "name": filename,
-                "raw": self._spp_payments_csv(where),
-                "mimetype": "text/csv",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": filename,
+                    "raw": self._spp_payments_csv(where),
+                    "mimetype": "text/csv",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
         )
         return {
             "type": "ir.actions.act_url",

@@ -25,8 +25,11 @@ from .spp_payroll import KIND_CHANNEL
 PREVIEW_SAMPLE = 20
 
 
-class SppPayroll(models.Model):
-    _inherit = "spp.payroll"
+class SppPayrollGenerationMixin(models.AbstractModel):
+    """Generation and dry run of ``spp.payroll``, kept apart from its workflow."""
+
+    _name = "spp.payroll.generation.mixin"
+    _description = "Payroll Generation"
 
     # Entry points ----------------------------------------------------------
 
@@ -49,8 +52,9 @@ class SppPayroll(models.Model):
             raise UserError(self.env._("%s already has its payments.", self.name))
         rows, ents = self._spp_compute_entitlements()
         if not rows:
-            raise UserError(self.env._("No member matches the selection of %s.",
-                                       self.name))
+            raise UserError(
+                self.env._("No member matches the selection of %s.", self.name)
+            )
         self._spp_insert_payments(rows, ents)
         self._spp_flag_duplicates()
         if self.enforce_duplicates:
@@ -103,8 +107,7 @@ class SppPayroll(models.Model):
         """(membership, partner, fsp, balance, {field: value}) per selected member."""
         self.env.flush_all()
         fields_ = sorted(
-            {r.multiplier_field_id.name for r in self.cycle_id.rule_ids}
-            - {False}
+            {r.multiplier_field_id.name for r in self.cycle_id.rule_ids} - {False}
         )
         columns = SQL(", ").join(
             [SQL("m.id"), SQL("m.balance")]
@@ -397,13 +400,16 @@ class SppPayroll(models.Model):
         now = {e.key: e.amount for e in ents}
         threshold = Decimal(str(self.variance_threshold or 0)) / 100
         changed = [
-            key for key, amount in now.items()
-            if key in before and before[key][0]
+            key
+            for key, amount in now.items()
+            if key in before
+            and before[key][0]
             and abs(amount - Decimal(str(before[key][0])))
             > threshold * Decimal(str(before[key][0]))
         ]
         moved = [
-            key for key in now
+            key
+            for key in now
             if key in before and before[key][1] and before[key][1] != before[key][2]
         ]
         new = [key for key in now if key not in before]
@@ -426,4 +432,3 @@ class SppPayroll(models.Model):
             )
             for name, ids in zip(names, groups, strict=True)
         }
-

@@ -51,9 +51,7 @@ class SppPayrollRun(models.Model):
         if not payments:
             raise UserError(self.env._("Nothing to send in %s.", payroll.name))
         if payroll.running:
-            raise UserError(
-                self.env._("%s is already being executed.", payroll.name)
-            )
+            raise UserError(self.env._("%s is already being executed.", payroll.name))
         chunks = self._spp_chunks(payments)
         run = self.sudo().create(
             {
@@ -97,14 +95,14 @@ class SppPayrollRun(models.Model):
         after a crash, say) are skipped, never sent again."""
         self.ensure_one()
         if self.state != "running":
-            return "run %s is %s: chunk skipped" % (self.id, self.state)
+            return f"run {self.id} is {self.state}: chunk skipped"
         sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
         payments = self.env["spp.payment"].browse(payment_ids).exists()
         payments = payments.filtered(lambda p: p.state in sendable)
         if payments:
             payments._spp_send()
         self._spp_chunk_done()
-        return "%s payments sent" % len(payments)
+        return f"{len(payments)} payments sent"
 
     def _spp_chunk_done(self):
         # Atomic increment: chunks of one run may finish in parallel workers.

@@ -19,8 +19,11 @@ class SppPayrollCommon(SppCycleCommon):
         cls.members = cls.membership
         for household in cls.households[1:]:
             cls.members |= cls.env["spp.program.membership"].create(
-                {"program_id": cls.program.id, "partner_id": household.id,
-                 "fsp_id": cls.fsp.id}
+                {
+                    "program_id": cls.program.id,
+                    "partner_id": household.id,
+                    "fsp_id": cls.fsp.id,
+                }
             )
         cls.cash_member = cls.env["spp.program.membership"].create(
             {
@@ -29,16 +32,34 @@ class SppPayrollCommon(SppCycleCommon):
                 "channel": "payment_point",
             }
         )
-        cls.cycle = cls._approve(cls._create_cycle(
-            has_cap=True,
-            cap_amount=60.0,
-            rule_ids=[
-                (0, 0, {"name": "Disability", "code": "disability", "amount": 15.0,
-                        "condition": "[('partner_id.has_disability', '=', True)]"}),
-                (0, 0, {"name": "Fee credit", "code": "fee", "amount": 0.7,
-                        "counts_toward_cap": False}),
-            ],
-        ))
+        cls.cycle = cls._approve(
+            cls._create_cycle(
+                has_cap=True,
+                cap_amount=60.0,
+                rule_ids=[
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Disability",
+                            "code": "disability",
+                            "amount": 15.0,
+                            "condition": "[('partner_id.has_disability', '=', True)]",
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Fee credit",
+                            "code": "fee",
+                            "amount": 0.7,
+                            "counts_toward_cap": False,
+                        },
+                    ),
+                ],
+            )
+        )
 
     @classmethod
     def _new_payroll(cls, cycle=None, **vals):

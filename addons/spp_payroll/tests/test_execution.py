@@ -74,17 +74,28 @@ class TestExecution(SppPayrollCommon):
             payroll.with_user(self.users["program_officer"]).action_execute()
 
     def test_outcomes_retry_and_unknown(self):
-        sent = self._patch_provider(self._outcome_by_number(
-            {"HH-0002": "failed", "HH-0003": "timeout", "HH-0004": "late",
-             "HH-0005": "rejected"}
-        ))
+        sent = self._patch_provider(
+            self._outcome_by_number(
+                {
+                    "HH-0002": "failed",
+                    "HH-0003": "timeout",
+                    "HH-0004": "late",
+                    "HH-0005": "rejected",
+                }
+            )
+        )
         payroll = self._approved_payroll()
         self._execute(payroll)
         states = {p.partner_id.registrant_number: p.state for p in payroll.payment_ids}
         self.assertEqual(
             states,
-            {"HH-0001": "paid", "HH-0002": "failed", "HH-0003": "unknown",
-             "HH-0004": "accepted", "HH-0005": "rejected"},
+            {
+                "HH-0001": "paid",
+                "HH-0002": "failed",
+                "HH-0003": "unknown",
+                "HH-0004": "accepted",
+                "HH-0005": "rejected",
+            },
         )
         outcomes = self._outcomes(payroll)
         self.assertEqual(

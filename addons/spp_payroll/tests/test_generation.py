@@ -18,8 +18,12 @@ class TestGeneration(SppPayrollCommon):
         self.assertTrue(disabled.is_capped)
         self.assertEqual(
             disabled.amount_breakdown,
-            {"fixed": "50.00", "disability": "15.00", "fee": "0.70",
-             "cap_reduction": "-5.00"},
+            {
+                "fixed": "50.00",
+                "disability": "15.00",
+                "fee": "0.70",
+                "cap_reduction": "-5.00",
+            },
         )
         other = self._payment_of(payroll, self.households[2])
         self.assertEqual(other.amount, 50.7)
@@ -48,7 +52,10 @@ class TestGeneration(SppPayrollCommon):
 
     def test_cap_reject_policy_flags_and_cancels_on_approval(self):
         cycle = self._create_cycle(
-            name="strict", fixed_amount=70.0, has_cap=True, cap_amount=60.0,
+            name="strict",
+            fixed_amount=70.0,
+            has_cap=True,
+            cap_amount=60.0,
             cap_policy="reject",
         )
         self._approve(cycle)
@@ -68,7 +75,9 @@ class TestGeneration(SppPayrollCommon):
         flagged = payroll.payment_ids.filtered("is_duplicate")
         self.assertEqual(
             flagged.partner_id,
-            self.households[0] | self.households[2] | self.households[3]
+            self.households[0]
+            | self.households[2]
+            | self.households[3]
             | self.households[4],
         )
         self.assertIn(
@@ -76,7 +85,8 @@ class TestGeneration(SppPayrollCommon):
             self._payment_of(payroll, self.households[2]).duplicate_reason,
         )
         self.assertIn(
-            "national ID", self._payment_of(payroll, self.households[0]).duplicate_reason
+            "national ID",
+            self._payment_of(payroll, self.households[0]).duplicate_reason,
         )
         # Enforced: flagged payments leave the payroll, cancelled, in their report.
         enforced_cycle = self._approve(self._create_cycle(name="enforced"))
@@ -91,15 +101,22 @@ class TestGeneration(SppPayrollCommon):
     def test_dry_run_writes_nothing_and_measures_variance(self):
         self._approved_payroll()
         cycle2 = self._approve(
-            self._create_cycle(name="2026-12", date_start="2026-12-01",
-                               date_end="2026-12-31", fixed_amount=80.0)
+            self._create_cycle(
+                name="2026-12",
+                date_start="2026-12-01",
+                date_end="2026-12-31",
+                fixed_amount=80.0,
+            )
         )
         self.members[4].state = "suspended"
         self.households[3].phone_e164 = "+254711111111"
         newcomer = self._create_household("HH-NEW")
         self.env["spp.program.membership"].create(
-            {"program_id": self.program.id, "partner_id": newcomer.id,
-             "fsp_id": self.fsp.id}
+            {
+                "program_id": self.program.id,
+                "partner_id": newcomer.id,
+                "fsp_id": self.fsp.id,
+            }
         )
         payroll = self._new_payroll(cycle2)
         preview = payroll.action_preview()
@@ -126,7 +143,9 @@ class TestGeneration(SppPayrollCommon):
         payroll.with_user(self.users["program_officer"]).action_submit()
         payment = payroll.payment_ids[0]
         with self.assertRaisesRegex(UserError, "payments are locked"):
-            payment.with_user(self.users["program_officer"]).action_remove_from_payroll()
+            payment.with_user(
+                self.users["program_officer"]
+            ).action_remove_from_payroll()
         with self.assertRaisesRegex(UserError, "payments are locked"):
             payment.with_user(self.users["program_officer"]).write({"amount": 1.0})
         self.assertEqual(payroll.payment_count, 4)
@@ -160,7 +179,7 @@ class TestGeneration(SppPayrollCommon):
 
 class TestExports(SppPayrollCommon):
     def test_csv_has_every_payment_and_no_formula_cells(self):
-        self.households[2].name = "=HYPERLINK(\"http://x\")"
+        self.households[2].name = '=HYPERLINK("http://x")'
         payroll = self._approved_payroll()
         action = payroll.with_user(self.users["viewer"]).action_download_csv()
         attachment_id = int(action["url"].split("/")[3].split("?")[0])

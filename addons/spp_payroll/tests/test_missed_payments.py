@@ -30,10 +30,13 @@ class TestMissedPayments(SppPayrollCommon):
         self.assertEqual(
             undelivered.payment_ids.partner_id, self.households[1] | self.households[2]
         )
-        old = payroll.payment_ids.filtered(lambda p: p.partner_id in self.households[1:3])
+        old = payroll.payment_ids.filtered(
+            lambda p: p.partner_id in self.households[1:3]
+        )
         self.assertEqual(set(old.mapped("state")), {"cancelled"})
         self.assertEqual(
-            sorted(undelivered.payment_ids.mapped("amount")), sorted(old.mapped("amount"))
+            sorted(undelivered.payment_ids.mapped("amount")),
+            sorted(old.mapped("amount")),
         )
         # Repeatable until everyone is paid.
         self._approve(undelivered)
@@ -72,9 +75,7 @@ class TestMissedPayments(SppPayrollCommon):
         self.assertEqual(only_missed.payment_ids.partner_id, self.households[1])
 
     def test_balance_moves_only_when_paid(self):
-        self.program.sudo()._spp_write_approval(
-            {"is_balance_based": True}
-        )
+        self.program.sudo()._spp_write_approval({"is_balance_based": True})
         self.members.write({"entitled_total": 100.0})
         payroll = self._approved_payroll()
         member = self.members[2]

@@ -1,0 +1,1 @@
+"""Helpers of the suite's two commands, setup/run and setup/test."""
