@@ -6,7 +6,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-KIND_CHANNEL = {"digital": "digital", "payment_point": "payment_point"}
 OUTCOMES = {
     "paid": ("paid",),
     "failed": ("failed", "rejected", "reversed"),

@@ -20,9 +20,10 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from .spp_payment import LIVE_STATES, UNPAID_STATES
-from .spp_payroll import KIND_CHANNEL
 
 PREVIEW_SAMPLE = 20
+# Channel a payroll kind pays through; ad-hoc payrolls are imported, not generated.
+KIND_CHANNEL = {"digital": "digital", "payment_point": "payment_point"}
 
 
 class SppPayrollGenerationMixin(models.AbstractModel):
