@@ -130,7 +130,8 @@ class SppPayrollGenerationMixin(models.AbstractModel):
         matches = {}
         for rule in self.cycle_id.rule_ids:
             domain = Domain.AND([self._spp_member_domain(), rule._spp_domain()])
-            self.env.cr.execute(membership._search(domain).select("id"))
+            query = membership._search(domain)
+            self.env.cr.execute(query.select(SQL.identifier(query.table, "id")))
             matches[rule.code] = {row[0] for row in self.env.cr.fetchall()}
         return matches
 

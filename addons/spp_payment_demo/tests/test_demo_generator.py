@@ -1,0 +1,111 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
+
+from odoo.exceptions import AccessDenied
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestDemoGenerator(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.counts = cls.env["spp.demo.generator"]._generate(households=20, seed=0.1)
+        cls.households = cls.env["res.partner"].search(
+            [
+                ("registrant_type", "=", "household"),
+                ("registrant_number", "=like", "HH-%"),
+            ]
+        )
+
+    def test_counts_and_links(self):
+        self.assertEqual(self.counts["households"], 20)
+        self.assertEqual(len(self.households), 20)
+        members = self.env["spp.group.membership"].search(
+            [("group_id", "in", self.households.ids)]
+        )
+        self.assertEqual(len(members), self.counts["individuals"])
+        self.assertTrue(20 <= len(members) <= 120)
+        for household in self.households:
+            heads = household.member_ids.filtered(lambda m: m.role == "head")
+            self.assertEqual(len(heads), 1, household.registrant_number)
+        memberships = self.env["spp.program.membership"].search(
+            [("partner_id", "in", self.households.ids)]
+        )
+        self.assertEqual(len(memberships), 20)
+        self.assertEqual(memberships.program_id.approval_state, "approved")
+
+    def test_values_are_valid_and_unique(self):
+        individuals = self.households.member_ids.individual_id
+        numbers = (self.households | individuals).mapped("registrant_number")
+        self.assertEqual(len(numbers), len(set(numbers)))
+        national_ids = individuals.mapped("national_id")
+        self.assertEqual(len(national_ids), len(set(national_ids)))
+        for phone in self.households.mapped("phone_e164"):
+            self.assertRegex(phone, r"^\+[1-9]\d{6,14}$")
+        self.assertTrue(all(p.complete_name for p in self.households | individuals))
+        found = self.env["res.partner"].name_search(individuals[0].name)
+        self.assertIn(individuals[0].id, [row[0] for row in found])
+
+    def test_area_tree_is_searchable(self):
+        country = self.env["spp.area"].search([("code", "=", "DEMO")])
+        districts = self.env["spp.area"].search([("id", "child_of", country.id)])
+        self.assertEqual(len(districts), 1 + 4 + 4 * 4)
+        in_country = self.env["res.partner"].search_count(
+            [("id", "in", self.households.ids), ("area_id", "child_of", country.id)]
+        )
+        self.assertEqual(in_country, 20)
+
+    def test_second_call_adds_without_collision(self):
+        before = set(self.households.mapped("registrant_number"))
+        self.env["spp.demo.generator"]._generate(households=5)
+        after = self.env["res.partner"].search(
+            [
+                ("registrant_type", "=", "household"),
+                ("registrant_number", "=like", "HH-%"),
+            ]
+        )
+        self.assertEqual(len(after), 25)
+        self.assertTrue(before < set(after.mapped("registrant_number")))
+        self.assertEqual(
+            len(self.env["spp.fsp"].search([("name", "=", "Demo Bank (manual)")])), 1
+        )
+
+    def test_demo_users_log_in_with_their_roles(self):
+        users = self.env["res.users"]
+        for login, group in (
+            ("officer", "spp_payment_base.group_spp_program_officer"),
+            ("manager", "spp_payment_base.group_spp_finance_manager"),
+            ("viewer", "spp_payment_base.group_spp_viewer"),
+            ("payadmin", "spp_payment_base.group_spp_admin"),
+        ):
+            user = users.search([("login", "=", login)])
+            self.assertTrue(user.has_group(group), login)
+            info = users.authenticate(
+                {"type": "password", "login": login, "password": login},
+                {"interactive": False},
+            )
+            self.assertEqual(info["uid"], user.id)
+        with self.assertRaises(AccessDenied):
+            users.authenticate(
+                {"type": "password", "login": "viewer", "password": "wrong"},
+                {"interactive": False},
+            )
+        self.assertFalse(
+            users.search([("login", "=", "viewer")]).has_group(
+                "spp_payment_base.group_spp_program_officer"
+            )
+        )
+
+    def test_demo_payroll_flags_shared_phones(self):
+        self.env["spp.demo.generator"]._generate(households=400)
+        cycle = self.env["spp.payment.cycle"].search(
+            [("program_id.code", "=", "DEMO-CT")], limit=1
+        )
+        payroll = self.env["spp.payroll"].create({"name": "Demo", "cycle_id": cycle.id})
+        payroll.action_generate()
+        self.assertTrue(payroll.flagged_count >= 2)
+        self.assertTrue(
+            all(re.match(r"PAY\d+", r) for r in payroll.payment_ids.mapped("reference"))
+        )
