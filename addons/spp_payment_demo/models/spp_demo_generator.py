@@ -77,8 +77,8 @@ class SppDemoGenerator(models.AbstractModel):
         self.env.flush_all()
         self.env.cr.execute(SQL("SELECT setseed(%s)", seed))
         first = self._next_household_number()
-        self._insert_households(first, households, districts)
-        members = self._insert_members(max_members)
+        self._insert_households(first, households, districts, max_members)
+        members = self._insert_members()
         self._insert_bank_accounts()
         enrolled = self._insert_memberships(program, fsp)
         self._demo_cycle(program, users)
@@ -228,7 +228,7 @@ class SppDemoGenerator(models.AbstractModel):
         )
 
     @api.model
-    def _insert_households(self, first, count, districts):
+    def _insert_households(self, first, count, districts, max_members):
         self.env.cr.execute(
             SQL(
                 """
@@ -241,7 +241,8 @@ class SppDemoGenerator(models.AbstractModel):
                        '+2547' || lpad((CASE WHEN g %% %(every)s = 0 AND g > 1
                                              THEN g - 1 ELSE g END)::text, 8, '0')
                            AS phone,
-                       random() < 0.08 AS disability
+                       random() < 0.08 AS disability,
+                       1 + floor(random() * %(max)s)::int AS size
                   FROM generate_series(%(first)s, %(last_g)s) AS g
                 """,
                 last=LAST_NAMES,
@@ -249,6 +250,7 @@ class SppDemoGenerator(models.AbstractModel):
                 districts=districts,
                 n_d=len(districts),
                 every=SHARED_PHONE_EVERY,
+                max=max_members,
                 first=first,
                 last_g=first + count - 1,
             )
@@ -272,7 +274,7 @@ class SppDemoGenerator(models.AbstractModel):
         )
 
     @api.model
-    def _insert_members(self, max_members):
+    def _insert_members(self):
         self.env.cr.execute(
             SQL(
                 """
@@ -286,12 +288,10 @@ class SppDemoGenerator(models.AbstractModel):
                        (date '2026-01-01' - (CASE WHEN k = 1 THEN 20 ELSE 0 END
                            + floor(random() * 60)::int) * 365) AS birthdate,
                        random() < 0.05 AS disability
-                  FROM demo_hh h,
-                       generate_series(1, 1 + floor(random() * %(max)s)::int) AS k
+                  FROM demo_hh h, generate_series(1, h.size) AS k
                 """,
                 first=FIRST_NAMES,
                 n_first=len(FIRST_NAMES),
-                max=max_members,
             )
         )
         self.env.cr.execute(

@@ -27,6 +27,9 @@ class TestDemoGenerator(TransactionCase):
         )
         self.assertEqual(len(members), self.counts["individuals"])
         self.assertTrue(20 <= len(members) <= 120)
+        sizes = {len(h.member_ids) for h in self.households}
+        self.assertGreater(len(sizes), 2, "household sizes should vary")
+        self.assertLessEqual(max(sizes), 6)
         for household in self.households:
             heads = household.member_ids.filtered(lambda m: m.role == "head")
             self.assertEqual(len(heads), 1, household.registrant_number)

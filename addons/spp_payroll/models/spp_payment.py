@@ -50,6 +50,10 @@ class SppPayment(models.Model):
         "This member already has a payment in this cycle.",
     )
 
+    # Duplicate flagging looks payments up by cycle and destination or beneficiary.
+    _cycle_destination_idx = models.Index("(cycle_id, destination)")
+    _cycle_partner_idx = models.Index("(cycle_id, partner_id)")
+
     def _compute_is_late(self):
         for payment in self:
             payment.is_late = bool(

@@ -8,6 +8,7 @@ flags and summaries are SQL statements over the payroll. No per-record ORM call.
 """
 
 import dataclasses
+import io
 import json
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from odoo.tools.safe_eval import safe_eval
 from .spp_payment import LIVE_STATES, UNPAID_STATES
 
 PREVIEW_SAMPLE = 20
+COPY_NULL = "\\N"
 # Channel a payroll kind pays through; ad-hoc payrolls are imported, not generated.
 KIND_CHANNEL = {"digital": "digital", "payment_point": "payment_point"}
 
@@ -199,8 +201,29 @@ class SppPayrollGenerationMixin(models.AbstractModel):
     # Writing ---------------------------------------------------------------
 
     def _spp_insert_payments(self, rows, ents):
+        """COPY the computed entitlements into a temporary table, then one
+        INSERT ... SELECT joins them to members, registrants and bank accounts."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE spp_entitlement (member int, amount numeric, "
+                "breakdown jsonb, capped bool, over_balance bool, back int, "
+                "rejected bool, reason text) ON COMMIT DROP"
+            )
+        )
+        buffer = io.StringIO()
+        for row, ent in zip(rows, ents, strict=True):
+            breakdown = json.dumps({k: str(v) for k, v in ent.breakdown.items()})
+            buffer.write(
+                f"{row.key}\t{ent.amount}\t{_copy_text(breakdown)}\t"
+                f"{_copy_bool(ent.capped)}\t{_copy_bool(ent.over_balance)}\t"
+                f"{ent.back_payments}\t{_copy_bool(ent.rejected)}\t"
+                f"{_copy_text(ent.reason) if ent.reason else COPY_NULL}\n"
+            )
+        buffer.seek(0)
+        cr._obj.copy_expert("COPY spp_entitlement FROM STDIN", buffer)
         sequence = self.env.ref("spp_payment_base.seq_spp_payment").sudo()
-        self.env.cr.execute(
+        cr.execute(
             SQL(
                 """
                 INSERT INTO spp_payment (
@@ -216,22 +239,18 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                        CASE WHEN r.phone_e164 IS NOT NULL THEN 'msisdn'
                             WHEN b.acc_number IS NOT NULL THEN 'bank' END,
                        COALESCE(r.phone_e164, b.acc_number),
-                       v.amount, v.breakdown::jsonb, 'draft', v.capped, v.over_balance,
-                       v.back, v.rejected, NULLIF(v.reason, ''), FALSE,
+                       v.amount, v.breakdown, 'draft', v.capped, v.over_balance,
+                       v.back, v.rejected, v.reason, FALSE,
                        m.company_id, m.currency_id,
                        %(uid)s, now() at time zone 'utc',
                        %(uid)s, now() at time zone 'utc'
-                  FROM unnest(%(ids)s::int[], %(amounts)s::numeric[],
-                              %(breakdowns)s::text[], %(capped)s::bool[],
-                              %(over)s::bool[], %(backs)s::int[],
-                              %(rejected)s::bool[], %(reasons)s::text[])
-                       AS v(member, amount, breakdown, capped, over_balance, back,
-                            rejected, reason)
+                  FROM spp_entitlement v
                   JOIN spp_program_membership m ON m.id = v.member
                   JOIN res_partner r ON r.id = m.partner_id
              LEFT JOIN LATERAL (SELECT acc_number FROM res_partner_bank
                                  WHERE partner_id = r.id AND active
                                  ORDER BY id LIMIT 1) b ON TRUE
+                 ORDER BY v.member
                 """,
                 prefix=sequence.prefix or "",
                 seq=f"ir_sequence_{sequence.id:03d}",
@@ -239,19 +258,9 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                 cycle=self.cycle_id.id,
                 payroll=self.id,
                 uid=self.env.uid,
-                ids=[row.key for row in rows],
-                amounts=[str(e.amount) for e in ents],
-                breakdowns=[
-                    json.dumps({k: str(v) for k, v in e.breakdown.items()})
-                    for e in ents
-                ],
-                capped=[e.capped for e in ents],
-                over=[e.over_balance for e in ents],
-                backs=[e.back_payments for e in ents],
-                rejected=[e.rejected for e in ents],
-                reasons=[e.reason for e in ents],
             )
         )
+        cr.execute(SQL("DROP TABLE spp_entitlement"))
         self.env["spp.payment"].invalidate_model()
         self.invalidate_recordset(["payment_ids"])
 
@@ -434,3 +443,12 @@ class SppPayrollGenerationMixin(models.AbstractModel):
             )
             for name, ids in zip(names, groups, strict=True)
         }
+
+
+def _copy_text(value):
+    """Escape a value for COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _copy_bool(value):
+    return "t" if value else "f"
