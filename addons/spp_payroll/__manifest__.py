@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/spp_payroll_rules.xml",
         "data/queue_job_data.xml",
+        "wizards/spp_payroll_execute_wizard_views.xml",
         "views/spp_payroll_views.xml",
         "views/spp_payment_views.xml",
         "report/spp_payroll_report.xml",

@@ -91,52 +91,75 @@ def _component_amount(component, row, places):
     return _round(component.amount * units, places)
 
 
+def compile_rules(rules):
+    """A function computing the entitlement of one row under ``rules``.
+
+    Everything that does not depend on the row (rounded fixed amount, constant
+    component amounts, the cap) is worked out once: a national payroll applies the
+    same rules to a million rows.
+    """
+    places = rules.decimal_places
+    fixed = _round(rules.fixed_amount, places)
+    cap = _round(rules.cap, places) if rules.cap is not None else None
+    constants = {
+        c.code: _round(c.amount, places)
+        for c in rules.components
+        if c.multiplier is None
+    }
+
+    def compute(row):
+        breakdown = {"fixed": fixed}
+        counting = fixed
+        extra = Decimal(0)
+        for component in rules.components:
+            if component.code not in row.matched:
+                continue
+            value = constants.get(component.code)
+            if value is None:
+                value = _component_amount(component, row, places)
+            breakdown[component.code] = value
+            if component.counts_toward_cap:
+                counting += value
+            else:
+                extra += value
+        capped = False
+        if cap is not None and counting > cap:
+            if rules.cap_policy == REJECT:
+                return _rejected(row, breakdown, f"above the cap of {rules.cap}")
+            breakdown["cap_reduction"] = cap - counting
+            counting = cap
+            capped = True
+        back = min(max(row.missed_payments, 0), rules.back_payment_limit)
+        if back:
+            breakdown["back_payments"] = counting * back
+        total = counting * (1 + back) + extra
+        over_balance = row.balance is not None and total > row.balance
+        if over_balance:
+            if rules.balance_policy == REJECT:
+                return _rejected(
+                    row,
+                    breakdown,
+                    f"above the remaining balance of {row.balance}",
+                    over_balance=True,
+                )
+            remaining = max(_round(row.balance, places), Decimal(0))
+            breakdown["balance_reduction"] = remaining - total
+            total = remaining
+        return Entitlement(
+            row.key,
+            total,
+            breakdown,
+            capped=capped,
+            over_balance=over_balance,
+            back_payments=back,
+        )
+
+    return compute
+
+
 def compute_entitlement(rules, row):
     """The entitlement of one row under ``rules``."""
-    places = rules.decimal_places
-    breakdown = {"fixed": _round(rules.fixed_amount, places)}
-    counting = breakdown["fixed"]
-    extra = Decimal(0)
-    for component in rules.components:
-        if component.code not in row.matched:
-            continue
-        value = _component_amount(component, row, places)
-        breakdown[component.code] = value
-        if component.counts_toward_cap:
-            counting += value
-        else:
-            extra += value
-    capped = False
-    if rules.cap is not None and counting > rules.cap:
-        if rules.cap_policy == REJECT:
-            return _rejected(row, breakdown, f"above the cap of {rules.cap}")
-        breakdown["cap_reduction"] = _round(rules.cap, places) - counting
-        counting = _round(rules.cap, places)
-        capped = True
-    back = min(max(row.missed_payments, 0), rules.back_payment_limit)
-    if back:
-        breakdown["back_payments"] = counting * back
-    total = counting * (1 + back) + extra
-    over_balance = row.balance is not None and total > row.balance
-    if over_balance:
-        if rules.balance_policy == REJECT:
-            return _rejected(
-                row,
-                breakdown,
-                f"above the remaining balance of {row.balance}",
-                over_balance=True,
-            )
-        remaining = max(_round(row.balance, places), Decimal(0))
-        breakdown["balance_reduction"] = remaining - total
-        total = remaining
-    return Entitlement(
-        row.key,
-        total,
-        breakdown,
-        capped=capped,
-        over_balance=over_balance,
-        back_payments=back,
-    )
+    return compile_rules(rules)(row)
 
 
 def _rejected(row, breakdown, reason, over_balance=False):
@@ -152,4 +175,5 @@ def _rejected(row, breakdown, reason, over_balance=False):
 
 def compute_entitlements(rules, rows):
     """Entitlements of many rows, in order."""
-    return [compute_entitlement(rules, row) for row in rows]
+    compute = compile_rules(rules)
+    return [compute(row) for row in rows]

@@ -45,11 +45,11 @@ class SppPayment(models.Model):
     _order = "id desc"
     _rec_name = "reference"
 
+    # Indexed by its unique constraint.
     reference = fields.Char(
         required=True,
         copy=False,
         readonly=True,
-        index=True,
         default=lambda self: self.env["ir.sequence"].next_by_code("spp.payment"),
     )
     program_id = fields.Many2one(
@@ -67,7 +67,7 @@ class SppPayment(models.Model):
     )
     company_id = fields.Many2one(related="program_id.company_id", store=True)
     currency_id = fields.Many2one(related="program_id.currency_id", store=True)
-    fsp_id = fields.Many2one("spp.fsp", string="FSP", index=True, ondelete="restrict")
+    fsp_id = fields.Many2one("spp.fsp", string="FSP", ondelete="restrict")
     channel = fields.Selection(CHANNELS, required=True, default="digital")
     destination_type = fields.Selection(
         [("msisdn", "Mobile Money"), ("bank", "Bank Account"), ("other", "Other")]
@@ -78,15 +78,15 @@ class SppPayment(models.Model):
     state = fields.Selection(
         PAYMENT_STATES, default="draft", required=True, readonly=True, index=True
     )
-    state_date = fields.Datetime(readonly=True, index=True)
-    is_duplicate = fields.Boolean(string="Duplicate Flag", index=True)
+    state_date = fields.Datetime(readonly=True, index="btree_not_null")
+    is_duplicate = fields.Boolean(string="Duplicate Flag")
     duplicate_reason = fields.Char()
     is_capped = fields.Boolean()
     is_over_balance = fields.Boolean()
     back_payment_count = fields.Integer()
     paid_amount = fields.Monetary(currency_field="currency_id", readonly=True)
     paid_date = fields.Datetime(readonly=True)
-    external_ref = fields.Char(string="FSP Receipt", index=True)
+    external_ref = fields.Char(string="FSP Receipt", index="btree_not_null")
     status_reason = fields.Char(string="Reason")
     note = fields.Text()
     attempt_ids = fields.One2many("spp.payment.attempt", "payment_id", readonly=True)

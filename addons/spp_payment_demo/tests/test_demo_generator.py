@@ -112,3 +112,21 @@ class TestDemoGenerator(TransactionCase):
         self.assertTrue(
             all(re.match(r"PAY\d+", r) for r in payroll.payment_ids.mapped("reference"))
         )
+
+    def test_each_role_sees_its_menus(self):
+        root = self.env.ref("spp_payment_base.menu_spp_root")
+        policies = self.env.ref("spp_payment_base.menu_spp_approval_policy")
+        payrolls = self.env.ref("spp_payroll.menu_spp_payroll")
+        for login in (
+            "officer",
+            "finance",
+            "manager",
+            "manager2",
+            "viewer",
+            "payadmin",
+        ):
+            user = self.env["res.users"].search([("login", "=", login)])
+            visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+            self.assertIn(root.id, visible, login)
+            self.assertIn(payrolls.id, visible, login)
+            self.assertEqual(policies.id in visible, login == "payadmin", login)

@@ -25,13 +25,12 @@ class SppPayment(models.Model):
     payroll_id = fields.Many2one(
         "spp.payroll", index=True, ondelete="restrict", readonly=True
     )
-    cycle_id = fields.Many2one(
-        "spp.payment.cycle", index=True, ondelete="restrict", readonly=True
-    )
+    # Indexed by the (cycle_id, ...) indexes below.
+    cycle_id = fields.Many2one("spp.payment.cycle", ondelete="restrict", readonly=True)
     excluded_payroll_id = fields.Many2one(
         "spp.payroll",
         string="Moved Out Of",
-        index=True,
+        index="btree_not_null",
         readonly=True,
         help="Payroll this flagged payment was moved out of.",
     )

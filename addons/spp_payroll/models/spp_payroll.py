@@ -298,6 +298,19 @@ class SppPayroll(models.Model):
             )
         return lines
 
+    def action_open_execute_wizard(self):
+        self.ensure_one()
+        self._spp_check_finance_user()
+        wizard = self.env["spp.payroll.execute.wizard"].create({"payroll_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Execute %s", self.name),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
     def action_execute(self):
         self.ensure_one()
         self._spp_check_finance_user()

@@ -222,6 +222,8 @@ class SppPayrollGenerationMixin(models.AbstractModel):
             )
         buffer.seek(0)
         cr._obj.copy_expert("COPY spp_entitlement FROM STDIN", buffer)
+        # Without statistics the planner guesses a tiny table and loops.
+        cr.execute(SQL("ANALYZE spp_entitlement"))
         sequence = self.env.ref("spp_payment_base.seq_spp_payment").sudo()
         cr.execute(
             SQL(

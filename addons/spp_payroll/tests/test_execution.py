@@ -164,7 +164,11 @@ class TestExecution(SppPayrollCommon):
         lines = payroll.action_check_balances()
         self.assertEqual(lines[0]["to_pay"], payroll.total_amount)
         self.assertFalse(lines[0]["sufficient"])
+        action = payroll.with_user(self.finance).action_open_execute_wizard()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertFalse(wizard.can_execute)
+        self.assertEqual(wizard.line_ids.balance, 100.0)
         with self.assertRaisesRegex(UserError, "Insufficient FSP balance"):
-            payroll.with_user(self.finance).action_execute()
+            wizard.with_user(self.finance).action_confirm()
         self.assertFalse(payroll.run_ids)
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"approved"})

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Benchmark: payroll of 1,000,000 memberships (issue: national-scale payroll).
+
+    python3 tests/benchmarks/bench_payroll.py [--members 1000000] [--sample 50000]
+
+A cycle of a fixed amount, three variable components (disability top-up, amount per
+day worked, a fee credit outside the cap), a cap per payment and the total
+entitlement cap of a balance program. Prints wall time and payments per second of
+the dry run, of generation (and of its duplicate flagging), and of the ORM's batch
+create() on a sample, extrapolated, as a ratio.
+"""
+
+import argparse
+
+from odoo_runner import run
+
+SETUP = """
+env["spp.demo.generator"]._generate(households={members}, max_members=1)
+env.cr.commit()
+"""
+
+CODE = """
+import time
+from odoo.addons.spp_payment_base.tools import guarded_write
+
+program = env["spp.program"].search([("code", "=", "DEMO-CT")])
+with guarded_write("approval"):
+    program.write({{"is_balance_based": True, "missed_payment_policy": "none"}})
+env.cr.execute("UPDATE spp_program_membership SET channel = 'digital', "
+               "entitled_total = 1000, balance = 1000 - paid_total")
+env.invalidate_all()
+members = env["spp.program.membership"].search_count([("program_id", "=", program.id)])
+days = env["ir.model.fields"]._get("spp.program.membership", "days_worked")
+cycle = env["spp.payment.cycle"].create({{
+    "name": f"bench {{time.time()}}", "program_id": program.id,
+    "date_start": "2030-01-01", "date_end": "2030-01-31", "fixed_amount": 40.0,
+    "has_cap": True, "cap_amount": 75.0,
+    "rule_ids": [
+        (0, 0, {{"name": "Disability", "code": "dis", "amount": 15.0,
+                "condition": "[('partner_id.has_disability', '=', True)]"}}),
+        (0, 0, {{"name": "Per day", "code": "day", "amount": 2.5,
+                "multiplier_field_id": days.id}}),
+        (0, 0, {{"name": "Fee", "code": "fee", "amount": 0.7,
+                "counts_toward_cap": False}}),
+    ],
+}})
+cycle.action_submit()
+with guarded_write("approval"):
+    cycle.write({{"approval_state": "approved"}})
+payroll = env["spp.payroll"].create({{"name": "bench", "cycle_id": cycle.id}})
+env.cr.commit()
+
+def timed(label, function, count):
+    start = time.perf_counter()
+    result = function()
+    seconds = time.perf_counter() - start
+    print(f"{{label:<28}} {{seconds:8.1f}} s  {{count / seconds:12,.0f}} payments/s",
+          flush=True)
+    return result, seconds
+
+print(f"memberships: {{members:,}}")
+preview, _ = timed("dry run", payroll.action_preview, members)
+print(f"  dry run: {{preview['payments']:,}} payments, total {{preview['amount']}}, "
+      f"capped {{preview['capped']:,}}, over balance {{preview['over_balance']:,}}")
+_, generation = timed("generation (all steps)", payroll.action_generate, members)
+payroll.invalidate_recordset()
+count = payroll.payment_count
+_, flagging = timed("  of which: duplicate flags", payroll._spp_flag_duplicates, count)
+env.cr.commit()
+print(f"  generated: {{count:,}} payments, {{payroll.flagged_count:,}} flagged, "
+      f"total {{payroll.total_amount:,.2f}}")
+
+# The same payments through the ORM's batch create(), on a sample.
+sample = env["spp.program.membership"].search(
+    [("program_id", "=", program.id)], limit={sample})
+cycle2 = cycle.copy({{"name": "orm sample", "date_start": "2031-01-01",
+                     "date_end": "2031-01-31"}})
+vals = [{{"program_id": program.id, "membership_id": m.id,
+          "partner_id": m.partner_id.id, "fsp_id": m.fsp_id.id,
+          "cycle_id": cycle2.id, "amount": 40.0,
+          "amount_breakdown": {{"fixed": "40.00"}}}} for m in sample]
+start = time.perf_counter()
+env["spp.payment"].create(vals)
+env.flush_all()
+orm = time.perf_counter() - start
+env.cr.rollback()
+orm_rate = len(vals) / orm
+print(f"{{'ORM create() sample':<28}} {{orm:8.1f}} s  {{orm_rate:12,.0f}} payments/s "
+      f"({{len(vals):,}} payments)")
+extrapolated = members / orm_rate
+print(f"ORM for {{members:,}} (extrapolated): {{extrapolated:,.0f}} s")
+print(f"set-based generation vs ORM: {{extrapolated / generation:.1f}}x faster")
+print(f"bar: generation <= 60 s: {{'met' if generation <= 60 else 'NOT met'}}; "
+      f">= 20x the ORM: {{'met' if extrapolated / generation >= 20 else 'NOT met'}}")
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=50_000)
+    parser.add_argument("--database", default="spp_bench_payroll")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the generated memberships of an earlier run",
+    )
+    args = parser.parse_args()
+    if not args.reuse:
+        run(args.database, SETUP.format(members=args.members), fresh=True)
+    run(args.database, CODE.format(sample=args.sample))
+
+
+if __name__ == "__main__":
+    main()
