@@ -80,17 +80,6 @@ def _round(amount, places):
     return Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def _component_amount(component, row, places):
-    if component.multiplier is None:
-        return _round(component.amount, places)
-    units = Decimal(str(row.values.get(component.multiplier) or 0))
-    if units < 0:
-        raise ValueError(
-            f"row {row.key!r}: {component.multiplier} is negative ({units})"
-        )
-    return _round(component.amount * units, places)
-
-
 def compile_rules(rules):
     """A function computing the entitlement of one row under ``rules``.
 
@@ -99,6 +88,7 @@ def compile_rules(rules):
     same rules to a million rows.
     """
     places = rules.decimal_places
+    quantum = Decimal(1).scaleb(-places)
     fixed = _round(rules.fixed_amount, places)
     cap = _round(rules.cap, places) if rules.cap is not None else None
     constants = {
@@ -106,6 +96,15 @@ def compile_rules(rules):
         for c in rules.components
         if c.multiplier is None
     }
+
+    def per_unit(component, row):
+        units = row.values.get(component.multiplier) or 0
+        units = units if isinstance(units, Decimal) else Decimal(str(units))
+        if units < 0:
+            raise ValueError(
+                f"row {row.key!r}: {component.multiplier} is negative ({units})"
+            )
+        return (component.amount * units).quantize(quantum, ROUND_HALF_UP)
 
     def compute(row):
         breakdown = {"fixed": fixed}
@@ -116,7 +115,7 @@ def compile_rules(rules):
                 continue
             value = constants.get(component.code)
             if value is None:
-                value = _component_amount(component, row, places)
+                value = per_unit(component, row)
             breakdown[component.code] = value
             if component.counts_toward_cap:
                 counting += value
@@ -142,7 +141,7 @@ def compile_rules(rules):
                     f"above the remaining balance of {row.balance}",
                     over_balance=True,
                 )
-            remaining = max(_round(row.balance, places), Decimal(0))
+            remaining = max(row.balance.quantize(quantum, ROUND_HALF_UP), Decimal(0))
             breakdown["balance_reduction"] = remaining - total
             total = remaining
         return Entitlement(

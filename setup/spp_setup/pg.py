@@ -167,6 +167,11 @@ def start_private(fast=False):
             check=True,
             stdout=subprocess.DEVNULL,
         )
+    running = _running_port(binaries, data)
+    if running:
+        # Another run of ours (or one that died) has it up: share it, and leave
+        # stopping it to whoever started it.
+        return Server("127.0.0.1", running, DB_USER, started=False, data_dir=data)
     port = free_port()
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1"
     if fast:
@@ -192,6 +197,20 @@ def start_private(fast=False):
         stdout=subprocess.DEVNULL,
     )
     return Server("127.0.0.1", port, DB_USER, started=True, data_dir=data)
+
+
+def _running_port(binaries, data):
+    """Port of the server running on ``data``, or None."""
+    status = subprocess.run(
+        _as_service_user([str(binaries / "pg_ctl"), "-D", str(data), "status"]),
+        check=False,
+        capture_output=True,
+    )
+    pid_file = data / "postmaster.pid"
+    if status.returncode != 0 or not pid_file.is_file():
+        return None
+    lines = pid_file.read_text().splitlines()
+    return int(lines[3]) if len(lines) > 3 and lines[3].isdigit() else None
 
 
 def stop(server):

@@ -108,7 +108,7 @@ def main():
     args = parser.parse_args()
     if not args.reuse:
         run(args.database, SETUP.format(members=args.members), fresh=True)
-    run(args.database, CODE.format(sample=args.sample))
+    run(args.database, CODE.format(sample=args.sample), update=args.reuse)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ def _odoo(server, database, *args, subcommand=(), **kwargs):
     return subprocess.run(command, env=server.env(), check=True, **kwargs)
 
 
-def run(database, code, addons="spp_payment_demo", fresh=False, conf=None):
+def run(
+    database, code, addons="spp_payment_demo", fresh=False, conf=None, update=False
+):
     server = pg.configured_server(conf)
     try:
         if server is None:
@@ -43,6 +45,9 @@ def run(database, code, addons="spp_payment_demo", fresh=False, conf=None):
         if not pg.database_exists(server, database):
             print(f"creating database {database} with {addons}...", flush=True)
             _odoo(server, database, "-i", addons, "--stop-after-init")
+        elif update:
+            # A reused database gets the current schema (indexes) of the code.
+            _odoo(server, database, "-u", addons, "--stop-after-init")
         _odoo(server, database, subcommand=["shell"], input=code, text=True)
     finally:
         pg.stop(server)

@@ -52,9 +52,7 @@ class SppPayment(models.Model):
         readonly=True,
         default=lambda self: self.env["ir.sequence"].next_by_code("spp.payment"),
     )
-    program_id = fields.Many2one(
-        "spp.program", required=True, index=True, ondelete="restrict"
-    )
+    program_id = fields.Many2one("spp.program", required=True, ondelete="restrict")
     membership_id = fields.Many2one(
         "spp.program.membership", index=True, ondelete="restrict"
     )
@@ -76,7 +74,7 @@ class SppPayment(models.Model):
     amount = fields.Monetary(required=True, currency_field="currency_id")
     amount_breakdown = fields.Json(help="Components of the amount, as computed.")
     state = fields.Selection(
-        PAYMENT_STATES, default="draft", required=True, readonly=True, index=True
+        PAYMENT_STATES, default="draft", required=True, readonly=True
     )
     state_date = fields.Datetime(readonly=True, index="btree_not_null")
     is_duplicate = fields.Boolean(string="Duplicate Flag")
@@ -94,6 +92,12 @@ class SppPayment(models.Model):
     current_attempt_id = fields.Many2one("spp.payment.attempt", readonly=True)
     event_ids = fields.One2many("spp.payment.event", "payment_id", readonly=True)
 
+    # Status queries look for payments in flight; a full index on state would be
+    # written for every payment of every payroll.
+    _in_flight_idx = models.Index(
+        "(state, state_date) WHERE state IN "
+        "('queued', 'sent', 'accepted', 'processing', 'unknown')"
+    )
     _reference_unique = models.Constraint(
         "UNIQUE(reference)", "A payment reference must be unique."
     )

@@ -1,6 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install")
@@ -34,8 +35,10 @@ class TestMakerCheckerOverRpc(HttpCase):
             },
         )
 
+    @mute_logger("odoo.http")
     def test_submitter_cannot_approve_but_checker_can(self):
-        program_id = self._call("rpc_officer", "create", [{"name": "RPC program"}])[0]
+        # create() with one dict answers one id.
+        program_id = self._call("rpc_officer", "create", [{"name": "RPC program"}])
         self._call("rpc_officer", "action_submit", [[program_id]])
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
             self._call("rpc_officer", "action_approve", [[program_id]])
@@ -50,6 +53,7 @@ class TestMakerCheckerOverRpc(HttpCase):
         program.invalidate_recordset()
         self.assertEqual(program.approval_state, "approved")
 
+    @mute_logger("odoo.http")
     def test_viewer_cannot_write(self):
         program = self.env["spp.program"].create({"name": "Read only"})
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):

@@ -164,32 +164,46 @@ class SppPayrollGenerationMixin(models.AbstractModel):
     def _spp_compute_entitlements(self):
         """Rows of the selected members and their entitlements (core library)."""
         fields_, records = self._spp_fetch_rows()
-        rules = self._spp_entitlement_rules()
-        matches = self._spp_rule_matches()
+        matched = self._spp_matched_codes()
         wants_missed = (
             self.missed_min > 0
             or self.program_id.missed_payment_policy == "back_payment"
         )
         missed = self._spp_missed_counts() if wants_missed else {}
+        missed_min = self.missed_min
         balance_based = self.program_id.is_balance_based
+        nothing, no_values = frozenset(), {}
         rows = []
-        for record in records:
-            member_id = record[0]
+        for member_id, balance, *values in records:
             missed_count = missed.get(member_id, 0)
-            if missed_count < self.missed_min:
+            if missed_count < missed_min:
                 continue
             rows.append(
                 entitlement.Row(
                     key=member_id,
-                    matched=frozenset(
-                        code for code, ids in matches.items() if member_id in ids
-                    ),
-                    values=dict(zip(fields_, record[2:], strict=True)),
+                    matched=matched.get(member_id, nothing),
+                    values=dict(zip(fields_, values, strict=True))
+                    if fields_
+                    else no_values,
                     missed_payments=missed_count,
-                    balance=Decimal(str(record[1] or 0)) if balance_based else None,
+                    balance=Decimal(str(balance or 0)) if balance_based else None,
                 )
             )
+        rules = self._spp_entitlement_rules()
         return rows, entitlement.compute_entitlements(rules, rows)
+
+    def _spp_matched_codes(self):
+        """Member id -> codes of the components whose condition it meets; members
+        with the same codes share one frozenset."""
+        codes_of = {}
+        for code, ids in self._spp_rule_matches().items():
+            for member_id in ids:
+                codes_of.setdefault(member_id, []).append(code)
+        shared = {}
+        return {
+            member_id: shared.setdefault(tuple(codes), frozenset(codes))
+            for member_id, codes in codes_of.items()
+        }
 
     def _spp_entitlement_rules(self):
         rules = self.cycle_id._spp_entitlement_rules()
@@ -249,9 +263,9 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                   FROM spp_entitlement v
                   JOIN spp_program_membership m ON m.id = v.member
                   JOIN res_partner r ON r.id = m.partner_id
-             LEFT JOIN LATERAL (SELECT acc_number FROM res_partner_bank
-                                 WHERE partner_id = r.id AND active
-                                 ORDER BY id LIMIT 1) b ON TRUE
+             LEFT JOIN (SELECT DISTINCT ON (partner_id) partner_id, acc_number
+                          FROM res_partner_bank WHERE active
+                         ORDER BY partner_id, id) b ON b.partner_id = r.id
                  ORDER BY v.member
                 """,
                 prefix=sequence.prefix or "",
