@@ -5,7 +5,7 @@ payroll selects rows in SQL, calls :func:`compute_entitlements`, and inserts the
 results in bulk.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 PAY_CAP = "pay_cap"
@@ -176,3 +176,28 @@ def compute_entitlements(rules, rows):
     """Entitlements of many rows, in order."""
     compute = compile_rules(rules)
     return [compute(row) for row in rows]
+
+
+def compute_shared(rules, rows):
+    """Entitlements of many rows, in order, computed once per distinct profile
+    (components matched, multiplier values, payments missed, balance).
+
+    A national payroll has a million rows but a few hundred profiles. Rows of one
+    profile share one :class:`Entitlement` whose ``key`` is ``None``: pair them
+    with ``rows`` by position.
+    """
+    compute = compile_rules(rules)
+    memo = {}
+    result = []
+    for row in rows:
+        profile = (
+            row.matched,
+            tuple(row.values.items()) if row.values else (),
+            row.missed_payments,
+            row.balance,
+        )
+        entitlement = memo.get(profile)
+        if entitlement is None:
+            entitlement = memo[profile] = replace(compute(row), key=None)
+        result.append(entitlement)
+    return result

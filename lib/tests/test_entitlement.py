@@ -11,6 +11,7 @@ from spp_payment_core.entitlement import (
     Rules,
     compute_entitlement,
     compute_entitlements,
+    compute_shared,
 )
 
 DISABILITY = Component("disability", D("15.00"))
@@ -129,3 +130,37 @@ def test_many_rows_keep_order():
     rules = Rules(fixed_amount=D(1))
     keys = [e.key for e in compute_entitlements(rules, [Row(k) for k in range(5)])]
     assert keys == list(range(5))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.frozensets(st.sampled_from(["disability", "days", "fee"])),
+            st.integers(min_value=0, max_value=3),
+            st.integers(min_value=0, max_value=4),
+            st.one_of(st.none(), st.decimals(min_value=0, max_value=200, places=2)),
+        ),
+        max_size=40,
+    )
+)
+def test_shared_computation_equals_row_by_row(profiles):
+    rules = Rules(
+        fixed_amount=D("40"),
+        components=(DISABILITY, PER_DAY, FEE),
+        cap=D("60"),
+        back_payment_limit=2,
+        balance_policy=RESTRICT,
+    )
+    rows = [
+        Row(k, matched, {"days_worked": days}, missed, balance)
+        for k, (matched, days, missed, balance) in enumerate(profiles)
+    ]
+    shared = compute_shared(rules, rows)
+    for one, many in zip(compute_entitlements(rules, rows), shared, strict=True):
+        assert many.key is None
+        assert (one.amount, one.breakdown, one.capped, one.over_balance) == (
+            many.amount,
+            many.breakdown,
+            many.capped,
+            many.over_balance,
+        )

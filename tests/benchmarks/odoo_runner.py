@@ -11,7 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "setup"))
 
 from spp_setup import pg  # noqa: E402
-from spp_setup.common import ADDONS, LOCAL, PYTHON  # noqa: E402
+from spp_setup.common import ADDONS, LOCAL, PYTHON, suite_addons  # noqa: E402
 
 
 def _odoo(server, database, *args, subcommand=(), **kwargs):
@@ -46,8 +46,10 @@ def run(
             print(f"creating database {database} with {addons}...", flush=True)
             _odoo(server, database, "-i", addons, "--stop-after-init")
         elif update:
-            # A reused database gets the current schema (indexes) of the code.
-            _odoo(server, database, "-u", addons, "--stop-after-init")
+            # A reused database gets the current schema (indexes, keys) of the
+            # code: -u of one addon would leave its dependencies as they were.
+            suite = ",".join(suite_addons())
+            _odoo(server, database, "-u", suite, "--stop-after-init")
         _odoo(server, database, subcommand=["shell"], input=code, text=True)
     finally:
         pg.stop(server)

@@ -10,3 +10,4 @@ from . import spp_fsp
 from . import spp_payment
 from . import spp_payment_attempt
 from . import spp_payment_event
+from . import spp_payment_references

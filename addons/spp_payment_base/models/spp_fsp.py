@@ -98,6 +98,11 @@ class SppFsp(models.Model):
 
     # Provider hooks ------------------------------------------------------
 
+    def _spp_dispatch_chunk_size(self):
+        """Payments per dispatch job; 0 sends all of a run's payments at once."""
+        self.ensure_one()
+        return max(self.batch_size, 1)
+
     def _spp_send_payments(self, payments):
         """Send queued ``payments`` (each with its current attempt) to this FSP."""
         self.ensure_one()

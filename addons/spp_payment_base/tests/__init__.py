@@ -3,3 +3,4 @@ from . import test_approval
 from . import test_payment_states
 from . import test_registry
 from . import test_rpc
+from . import test_payment_references

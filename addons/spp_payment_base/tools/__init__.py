@@ -1,1 +1,3 @@
+from .fields import DerivedMany2one
 from .guard import guarded_write, is_guarded_write
+from .sql_copy import copy_bool, copy_into, copy_text

@@ -3,7 +3,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.spp_payment_base.tools import guarded_write, is_guarded_write
+from odoo.addons.spp_payment_base.tools import (
+    DerivedMany2one,
+    guarded_write,
+    is_guarded_write,
+)
 
 # States in which a payment still stands for its member in its cycle.
 LIVE_STATES = (
@@ -25,8 +29,9 @@ class SppPayment(models.Model):
     payroll_id = fields.Many2one(
         "spp.payroll", index=True, ondelete="restrict", readonly=True
     )
-    # Indexed by the (cycle_id, ...) indexes below.
-    cycle_id = fields.Many2one("spp.payment.cycle", ondelete="restrict", readonly=True)
+    # Indexed by the (cycle_id, ...) indexes below; implied by the payroll, so
+    # without a foreign key (see DerivedMany2one).
+    cycle_id = DerivedMany2one("spp.payment.cycle", ondelete="restrict", readonly=True)
     excluded_payroll_id = fields.Many2one(
         "spp.payroll",
         string="Moved Out Of",
@@ -92,3 +97,11 @@ class SppPayment(models.Model):
         with guarded_write("payment_state"):
             drafts.sudo().unlink()
         return True
+
+
+class SppPaymentCycle(models.Model):
+    _inherit = "spp.payment.cycle"
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_paid_in(self):
+        self.env["spp.payment"]._spp_refuse_unlink_of(self, "cycle_id")

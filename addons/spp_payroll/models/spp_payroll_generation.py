@@ -20,10 +20,11 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.spp_payment_base.tools import copy_bool, copy_into, copy_text
+
 from .spp_payment import LIVE_STATES, UNPAID_STATES
 
 PREVIEW_SAMPLE = 20
-COPY_NULL = "\\N"
 # Channel a payroll kind pays through; ad-hoc payrolls are imported, not generated.
 KIND_CHANNEL = {"digital": "digital", "payment_point": "payment_point"}
 
@@ -190,7 +191,8 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                 )
             )
         rules = self._spp_entitlement_rules()
-        return rows, entitlement.compute_entitlements(rules, rows)
+        # Rows pair with their entitlements by position (see compute_shared).
+        return rows, entitlement.compute_shared(rules, rows)
 
     def _spp_matched_codes(self):
         """Member id -> codes of the components whose condition it meets; members
@@ -226,16 +228,13 @@ class SppPayrollGenerationMixin(models.AbstractModel):
             )
         )
         buffer = io.StringIO()
+        tails = {}  # one COPY tail per shared entitlement, not per row
         for row, ent in zip(rows, ents, strict=True):
-            breakdown = json.dumps({k: str(v) for k, v in ent.breakdown.items()})
-            buffer.write(
-                f"{row.key}\t{ent.amount}\t{_copy_text(breakdown)}\t"
-                f"{_copy_bool(ent.capped)}\t{_copy_bool(ent.over_balance)}\t"
-                f"{ent.back_payments}\t{_copy_bool(ent.rejected)}\t"
-                f"{_copy_text(ent.reason) if ent.reason else COPY_NULL}\n"
-            )
-        buffer.seek(0)
-        cr._obj.copy_expert("COPY spp_entitlement FROM STDIN", buffer)
+            tail = tails.get(id(ent))
+            if tail is None:
+                tail = tails[id(ent)] = _copy_tail(ent)
+            buffer.write(f"{row.key}\t{tail}")
+        copy_into(cr, "spp_entitlement", buffer)
         # Without statistics the planner guesses a tiny table and loops.
         cr.execute(SQL("ANALYZE spp_entitlement"))
         sequence = self.env.ref("spp_payment_base.seq_spp_payment").sudo()
@@ -424,7 +423,7 @@ class SppPayrollGenerationMixin(models.AbstractModel):
             )
         )
         before = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        now = {e.key: e.amount for e in ents}
+        now = {row.key: e.amount for row, e in zip(rows, ents, strict=True)}
         threshold = Decimal(str(self.variance_threshold or 0)) / 100
         changed = [
             key
@@ -461,10 +460,12 @@ class SppPayrollGenerationMixin(models.AbstractModel):
         }
 
 
-def _copy_text(value):
-    """Escape a value for COPY's text format."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-
-
-def _copy_bool(value):
-    return "t" if value else "f"
+def _copy_tail(ent):
+    """The COPY columns of an entitlement after the member id."""
+    breakdown = json.dumps({k: str(v) for k, v in ent.breakdown.items()})
+    reason = copy_text(ent.reason)
+    return (
+        f"{ent.amount}\t{copy_text(breakdown)}\t{copy_bool(ent.capped)}\t"
+        f"{copy_bool(ent.over_balance)}\t{ent.back_payments}\t"
+        f"{copy_bool(ent.rejected)}\t{reason}\n"
+    )

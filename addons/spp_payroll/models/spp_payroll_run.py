@@ -78,7 +78,7 @@ class SppPayrollRun(models.Model):
         chunks = []
         for fsp in payments.fsp_id:
             ids = payments.filtered(lambda p, f=fsp: p.fsp_id == f).ids
-            size = max(fsp.batch_size, 1)
+            size = fsp._spp_dispatch_chunk_size() or len(ids)
             chunks += [ids[i : i + size] for i in range(0, len(ids), size)]
         without_fsp = payments.filtered(lambda p: not p.fsp_id)
         if without_fsp:
@@ -100,7 +100,8 @@ class SppPayrollRun(models.Model):
         payments = self.env["spp.payment"].browse(payment_ids).exists()
         payments = payments.filtered(lambda p: p.state in sendable)
         if payments:
-            payments._spp_send()
+            # Providers that file a run's payments together need the run.
+            payments.with_context(spp_payroll_run_id=self.id)._spp_send()
         self._spp_chunk_done()
         return f"{len(payments)} payments sent"
 

@@ -1,0 +1,345 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Reconciliation batches: outcomes reported by an FSP (a file, an API pull, a
+payment point sync), applied to the payments only once a checker accepts them."""
+
+import io
+import json
+
+from spp_payment_core import states
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from odoo.addons.spp_payment_base.tools import copy_into, copy_text, is_guarded_write
+
+LINE_OUTCOMES = [
+    ("paid", "Paid"),
+    ("partial", "Paid Partly"),
+    ("failed", "Failed"),
+    ("rejected", "Rejected"),
+    ("reversed", "Reversed"),
+    ("processing", "Still Processing"),
+    ("skipped", "Skipped"),
+]
+# Outcome of a line -> payment state it moves the payment to.
+OUTCOME_STATE = {
+    "paid": states.PAID,
+    "partial": states.PAID,
+    "failed": states.FAILED,
+    "rejected": states.REJECTED,
+    "reversed": states.REVERSED,
+    "processing": states.PROCESSING,
+}
+# Payment state -> outcomes of lines that move a payment there (through the
+# guarded _set_<state> method, which keeps members' totals right).
+TARGET_OUTCOMES = {}
+for _outcome, _state in OUTCOME_STATE.items():
+    TARGET_OUTCOMES.setdefault(_state, []).append(_outcome)
+
+
+class SppReconciliation(models.Model):
+    _name = "spp.reconciliation"
+    _inherit = ["spp.approval.mixin"]
+    _description = "Reconciliation Batch"
+    _order = "id desc"
+
+    name = fields.Char(required=True, readonly=True)
+    source = fields.Selection(
+        [("file", "File"), ("api", "API"), ("ppm", "Payment Point")],
+        required=True,
+        readonly=True,
+    )
+    program_id = fields.Many2one(
+        "spp.program", required=True, readonly=True, index=True
+    )
+    company_id = fields.Many2one(related="program_id.company_id", store=True)
+    currency_id = fields.Many2one(related="program_id.currency_id")
+    payroll_id = fields.Many2one("spp.payroll", readonly=True, index=True)
+    fsp_id = fields.Many2one("spp.fsp", string="FSP", readonly=True, index=True)
+    file_name = fields.Char(readonly=True)
+    file_sha256 = fields.Char(string="File SHA-256", readonly=True, copy=False)
+    attachment_id = fields.Many2one("ir.attachment", readonly=True)
+    line_ids = fields.One2many("spp.reconciliation.line", "reconciliation_id")
+    line_count = fields.Integer(compute="_compute_line_count")
+    summary = fields.Json(readonly=True)
+    summary_html = fields.Html(compute="_compute_summary_html", sanitize=True)
+    applied_date = fields.Datetime(readonly=True, copy=False)
+    cleared = fields.Boolean(
+        readonly=True, help="Rejected: its lines were deleted, pull or import again."
+    )
+
+    # A file is reconciled once per FSP; rejection frees it (see _on_spp_rejected).
+    _one_batch_per_file = models.UniqueIndex(
+        "(fsp_id, file_sha256) WHERE file_sha256 IS NOT NULL",
+        "This file has already been imported for this FSP.",
+    )
+
+    def _compute_line_count(self):
+        counts = dict(
+            self.env["spp.reconciliation.line"]._read_group(
+                [("reconciliation_id", "in", self.ids)],
+                ["reconciliation_id"],
+                ["__count"],
+            )
+        )
+        for batch in self:
+            batch.line_count = counts.get(batch, 0)
+
+    @api.depends("summary")
+    def _compute_summary_html(self):
+        for batch in self:
+            batch.summary_html = self.env["ir.qweb"]._render(
+                "spp_payroll.reconciliation_summary", {"summary": batch.summary or {}}
+            )
+
+    # Creation -------------------------------------------------------------
+
+    @api.model
+    def _spp_create_batch(self, vals, lines):
+        """A batch and its lines, inserted in bulk; ``lines`` are dicts with
+        payment_id, outcome, row, paid_amount, paid_date, receipt, reason_code,
+        reason, extra, note."""
+        self.check_access("create")
+        batch = self.create(vals)
+        batch._spp_insert_lines(lines)
+        batch._spp_write_approval({"summary": batch._spp_summarize()})
+        return batch
+
+    def _spp_insert_lines(self, lines):
+        self.ensure_one()
+        buffer = io.StringIO()
+        for line in lines:
+            extra = line.get("extra")
+            buffer.write(
+                "\t".join(
+                    (
+                        str(self.id),
+                        str(line["payment_id"]),
+                        copy_text(line.get("row")),
+                        line["outcome"],
+                        copy_text(line.get("paid_amount")),
+                        copy_text(line.get("paid_date")),
+                        copy_text(line.get("receipt")),
+                        copy_text(line.get("reason_code")),
+                        copy_text(line.get("reason")),
+                        copy_text(json.dumps(extra) if extra else None),
+                        copy_text(line.get("note")),
+                    )
+                )
+                + "\n"
+            )
+        self.env.flush_all()
+        copy_into(
+            self.env.cr,
+            "spp_reconciliation_line (reconciliation_id, payment_id, row_no, "
+            "outcome, paid_amount, paid_date, receipt, reason_code, reason, extra, "
+            "note)",
+            buffer,
+        )
+        self.env["spp.reconciliation.line"].invalidate_model()
+        self.invalidate_recordset(["line_ids"])
+
+    def _spp_summarize(self):
+        """Counts and amounts per outcome, from SQL."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.outcome, COUNT(*), COALESCE(SUM(p.amount), 0),
+                       COALESCE(SUM(l.paid_amount), 0)
+                  FROM spp_reconciliation_line l
+                  JOIN spp_payment p ON p.id = l.payment_id
+                 WHERE l.reconciliation_id = %s
+              GROUP BY l.outcome ORDER BY l.outcome
+                """,
+                self.id,
+            )
+        )
+        by_outcome = {
+            outcome: {"count": n, "issued": str(issued), "paid": str(paid)}
+            for outcome, n, issued, paid in self.env.cr.fetchall()
+        }
+        return {
+            "lines": sum(v["count"] for v in by_outcome.values()),
+            "by_outcome": by_outcome,
+        }
+
+    # Maker-checker --------------------------------------------------------
+
+    def _spp_check_can_submit(self):
+        if self.cleared or not self.line_ids[:1]:
+            raise UserError(self.env._("%s has no lines to accept.", self.name))
+
+    def _on_spp_approved(self):
+        self._spp_apply()
+
+    def _on_spp_rejected(self):
+        """A rejected batch keeps its record for audit, but loses its lines and
+        frees its file, so the corrected file or a new pull can come in."""
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM spp_reconciliation_line WHERE reconciliation_id = %s",
+                self.id,
+            )
+        )
+        self.env["spp.reconciliation.line"].invalidate_model()
+        self._spp_write_approval({"cleared": True, "file_sha256": False})
+
+    def write(self, vals):
+        """Batches are written by imports and pulls, never edited by hand: what a
+        checker accepts is exactly what the FSP reported."""
+        if not is_guarded_write("approval"):
+            edited = [n for n in vals if not n.startswith(("message_", "activity_"))]
+            if edited:
+                raise UserError(
+                    self.env._(
+                        "Reconciliation batches cannot be edited (fields: %s); "
+                        "reject the batch and import or pull again.",
+                        ", ".join(sorted(edited)),
+                    )
+                )
+        return super().write(vals)
+
+    # Applying -------------------------------------------------------------
+
+    def _spp_apply(self):
+        """Move every payment named by a line, in one set-based pass per outcome.
+        A line whose payment has since reached another outcome is skipped, and
+        says so: a reply is never applied twice."""
+        self.ensure_one()
+        if self.applied_date:
+            raise UserError(self.env._("%s is already applied.", self.name))
+        payment = self.env["spp.payment"].sudo()
+        current = self._spp_current_states()
+        reason = self.env._("Reconciliation %s", self.name)
+        for target, outcomes in TARGET_OUTCOMES.items():
+            ids = [
+                pid
+                for pid, (outcome, state) in current.items()
+                if outcome in outcomes and states.is_allowed(state, target)
+            ]
+            if not ids:
+                continue
+            moving = payment.browse(ids)
+            if target == states.PAID:
+                moving._set_paid(reason=reason, paid_amounts=self._spp_paid_amounts())
+            else:
+                getattr(moving, f"_set_{target}")(reason=reason)
+        self._spp_copy_line_details()
+        self._spp_mark_stale_lines(current)
+        self._spp_write_approval({"applied_date": fields.Datetime.now()})
+
+    def _spp_current_states(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT l.payment_id, l.outcome, p.state "
+                "FROM spp_reconciliation_line l JOIN spp_payment p "
+                "ON p.id = l.payment_id WHERE l.reconciliation_id = %s "
+                "AND l.outcome <> 'skipped'",
+                self.id,
+            )
+        )
+        return {pid: (outcome, state) for pid, outcome, state in self.env.cr.fetchall()}
+
+    def _spp_paid_amounts(self):
+        self.env.cr.execute(
+            SQL(
+                "SELECT payment_id, paid_amount FROM spp_reconciliation_line "
+                "WHERE reconciliation_id = %s AND outcome = 'partial'",
+                self.id,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _spp_copy_line_details(self):
+        """Receipts, dates and reasons of the reply onto the payments moved."""
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_payment p
+                   SET external_ref = COALESCE(l.receipt, p.external_ref),
+                       paid_date = CASE WHEN p.state = 'paid'
+                                        THEN COALESCE(l.paid_date, p.paid_date)
+                                        ELSE p.paid_date END,
+                       status_reason = COALESCE(
+                           NULLIF(concat_ws(' ', l.reason_code, l.reason), ''),
+                           p.status_reason)
+                  FROM spp_reconciliation_line l
+                 WHERE l.reconciliation_id = %s AND l.outcome <> 'skipped'
+                   AND p.id = l.payment_id
+                """,
+                self.id,
+            )
+        )
+        self.env["spp.payment"].invalidate_model(
+            ["external_ref", "paid_date", "status_reason"]
+        )
+
+    def _spp_mark_stale_lines(self, current):
+        """Lines whose payment could not move (it reached an outcome since the
+        import) become skipped, with the state found."""
+        stale = [
+            (pid, state)
+            for pid, (outcome, state) in current.items()
+            if not states.is_allowed(state, OUTCOME_STATE[outcome])
+            and state != OUTCOME_STATE[outcome]
+        ]
+        if not stale:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_reconciliation_line l
+                   SET outcome = 'skipped',
+                       note = 'not applied: payment was ' || v.state
+                  FROM unnest(%s::int[], %s::varchar[]) AS v(id, state)
+                 WHERE l.reconciliation_id = %s AND l.payment_id = v.id
+                """,
+                [s[0] for s in stale],
+                [s[1] for s in stale],
+                self.id,
+            )
+        )
+        self.env["spp.reconciliation.line"].invalidate_model(["outcome", "note"])
+
+
+class SppReconciliationLine(models.Model):
+    _name = "spp.reconciliation.line"
+    _description = "Reconciliation Line"
+    _order = "reconciliation_id, row_no, id"
+    _log_access = False
+
+    reconciliation_id = fields.Many2one(
+        "spp.reconciliation", required=True, index=True, ondelete="cascade"
+    )
+    payment_id = fields.Many2one(
+        "spp.payment", required=True, index=True, ondelete="cascade"
+    )
+    row_no = fields.Integer(string="Row")
+    outcome = fields.Selection(LINE_OUTCOMES, required=True)
+    paid_amount = fields.Float(digits=(16, 2))
+    paid_date = fields.Date()
+    receipt = fields.Char()
+    reason_code = fields.Char()
+    reason = fields.Char()
+    extra = fields.Json(string="Extra Columns")
+    note = fields.Char()
+    # Read-only context for the search over reconciled payments.
+    payment_reference = fields.Char(related="payment_id.reference")
+    payment_amount = fields.Monetary(
+        related="payment_id.amount", currency_field="currency_id"
+    )
+    payment_state = fields.Selection(related="payment_id.state")
+    currency_id = fields.Many2one(related="payment_id.currency_id")
+    partner_id = fields.Many2one(related="payment_id.partner_id")
+    fsp_id = fields.Many2one(related="reconciliation_id.fsp_id", store=True)
+    source = fields.Selection(related="reconciliation_id.source")
+
+    def write(self, vals):
+        """Lines are evidence: once the batch is submitted they do not change."""
+        if any(r.reconciliation_id.approval_state != "draft" for r in self):
+            raise UserError(self.env._("The lines of a submitted batch are locked."))
+        return super().write(vals)

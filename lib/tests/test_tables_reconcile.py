@@ -1,0 +1,182 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import io
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from spp_payment_core import reconcile, tables
+from spp_payment_core.tables import Column, Layout, TableError
+
+COLUMNS = (
+    Column("reference", "Reference"),
+    Column("name", "Name"),
+    Column("amount", "Amount", "amount"),
+    Column("date", "Date", "date"),
+)
+ROWS = [
+    ("PAY-1", '=HYPERLINK("x")', Decimal("10.005"), date(2030, 1, 2)),
+    ("PAY-2", "Ann; O'Neil", Decimal("0.1") + Decimal("0.2"), None),
+]
+
+
+def test_csv_export_is_exact_and_formula_safe():
+    out = io.BytesIO()
+    layout = Layout(
+        delimiter=";",
+        decimal_separator=",",
+        header_line="N={count}",
+        trailer_line="TOTAL {total}",
+    )
+    tables.write_csv(out, COLUMNS, ROWS, layout, count=2, total=Decimal("10.305"))
+    text = out.getvalue().decode()
+    assert text.splitlines() == [
+        "N=2",
+        "Reference;Name;Amount;Date",
+        'PAY-1;"\'=HYPERLINK(""x"")";10,01;2030-01-02',
+        'PAY-2;"Ann; O\'Neil";0,30;',
+        "TOTAL 10,31",
+    ]
+
+
+def test_csv_export_refuses_unencodable_value():
+    with pytest.raises(TableError, match="latin-1"):
+        tables.write_csv(
+            io.BytesIO(), COLUMNS[:1], [("Ŵ",)], Layout(encoding="latin-1")
+        )
+
+
+def test_xlsx_round_trip_keeps_text_safe():
+    out = io.BytesIO()
+    tables.write_xlsx(out, COLUMNS, ROWS, Layout())
+    table = tables.read_table(out.getvalue(), "x.xlsx")
+    assert table.header == ["Reference", "Name", "Amount", "Date"]
+    assert table.rows[0][1][:3] == ["PAY-1", '\'=HYPERLINK("x")', "10.01"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"  \n", "empty"),
+        (b"ref,status\n", "no rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00junk", "binary"),
+        (b"ref,status\nP\xe9,paid\n", "not valid utf-8"),
+        (b"PK\x03\x04garbage", "damaged XLSX"),
+    ],
+)
+def test_bad_files_are_refused_with_reason(data, message):
+    with pytest.raises(TableError, match=message) as info:
+        tables.read_table(data, "reply.csv")
+    assert "reply.csv" in str(info.value)
+
+
+def test_xlsx_bomb_is_refused_before_reading():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<a/>" + b" " * 300_000_000)
+    with pytest.raises(TableError, match="zip bomb"):
+        tables.read_table(buffer.getvalue(), "bomb.xlsx")
+
+
+def test_semicolon_file_is_sniffed():
+    table = tables.read_table(b"ref;status\nA;paid\n", "x.csv")
+    assert table.rows == [(2, ["A", "paid"])]
+    assert table.index(" STATUS ") == 1
+    with pytest.raises(TableError, match="missing column"):
+        table.index("amount")
+
+
+TEMPLATE = reconcile.Template(
+    match_column="ref",
+    status_column="status",
+    status_map={"ok": "paid", "ko": "failed"},
+    amount_column="amount",
+    date_column="date",
+    receipt_column="receipt",
+    extra_columns=("agent",),
+    tolerance=Decimal("0.50"),
+)
+LOOKUP = {
+    "A": reconcile.Target(1, 7, 3, Decimal("10.00"), "sent"),
+    "B": reconcile.Target(2, 7, 3, Decimal("10.00"), "sent"),
+    "C": reconcile.Target(3, 7, 3, Decimal("10.00"), "paid"),
+    "D": reconcile.Target(4, 8, 3, Decimal("10.00"), "sent"),
+    "E": reconcile.Target(5, 9, 4, Decimal("10.00"), "sent"),
+    "F": reconcile.Target(6, 7, 3, Decimal("10.00"), "sent"),
+}
+TODAY = date(2030, 2, 1)
+
+
+def _validate(csv_text):
+    table = tables.read_table(csv_text.encode(), "reply.csv")
+    return reconcile.validate(table, TEMPLATE, LOOKUP, 7, 3, TODAY)
+
+
+def test_clean_reply_gives_lines_and_summary():
+    result = _validate(
+        "ref,status,amount,date,receipt,agent\n"
+        "A,OK,10,2030-01-05,R1,north\n"
+        "B,ok,7.5,2030-01-05,R2,south\n"
+        "C,ok,10,2030-01-05,R3,x\n"
+        "F,ko,,,,\n"
+    )
+    assert result.errors == []
+    outcomes = [
+        (line.payment_id, line.outcome, line.paid_amount) for line in result.lines
+    ]
+    assert outcomes == [
+        (1, "paid", Decimal("10.00")),
+        (2, "partial", Decimal("7.50")),
+        (3, "skipped", Decimal("10.00")),
+        (6, "failed", None),
+    ]
+    assert result.lines[0].extra == {"agent": "north"}
+    assert result.lines[2].note == "already final (paid)"
+    assert result.summary["paid_total"] == "17.50"
+    assert result.summary["already_final"] == 1
+
+
+def test_every_bad_row_is_reported_with_row_and_column():
+    result = _validate(
+        "ref,status,amount,date,receipt,agent\n"
+        "A,ok,10,2030-01-05,R1,\n"
+        "A,ok,10,2030-01-05,R1,\n"  # duplicate
+        "Z,ok,10,2030-01-05,,\n"  # unknown
+        "D,ok,10,2030-01-05,,\n"  # other payroll
+        "E,ok,10,2030-01-05,,\n"  # other program
+        "B,maybe,10,2030-01-05,,\n"  # unmapped status
+        "F,ok,10,05/01/2030,,\n"  # bad date
+        "F,ok,10,2031-01-05,,\n"  # future date
+        "F,ok,-4,2030-01-05,,\n"  # negative
+        "F,ok,11,2030-01-05,,\n"  # over tolerance
+        "F,ok,10,2030-01-05,=cmd|' /C calc'!A0,\n"  # formula
+    )
+    found = [
+        (e.row, e.column, e.message.split(":")[0].split(" (")[0]) for e in result.errors
+    ]
+    assert [row for row, _c, _m in found] == list(range(3, 13))
+    messages = " | ".join(e.message for e in result.errors)
+    for expected in (
+        "duplicate row: the same payment as row 2",
+        "unknown 'Z'",
+        "another payroll",
+        "another program",
+        "status 'maybe' is not in the mapping",
+        "not a date",
+        "in the future",
+        "negative",
+        "more than issued 10.00",
+        "formula",
+    ):
+        assert expected in messages
+    assert result.errors[-1].column == "receipt"
+    assert result.summary["not_found"] == 1
+    assert all("reply.csv" in str(e) for e in result.errors)
+
+
+def test_missing_column_is_one_clear_error():
+    table = tables.read_table(b"ref,amount\nA,1\n", "reply.csv")
+    with pytest.raises(TableError, match="'status'"):
+        reconcile.validate(table, TEMPLATE, LOOKUP, 7, 3, TODAY)
