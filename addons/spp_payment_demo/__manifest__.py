@@ -11,7 +11,7 @@
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "depends": ["spp_payroll"],
+    "depends": ["spp_payroll", "spp_payment_file"],
     "data": [
         "security/ir.model.access.csv",
         "wizards/spp_demo_generator_wizard_views.xml",

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from .money import round_money
 from .states import CANCELLED, FAILED, PAID, REJECTED, REVERSED
-from .tables import FORMULA_START, Table, TableError
+from .tables import Table, TableError, is_formula_like
 
 # A payment in one of these states has its outcome; a reply cannot change it.
 FINAL_STATES = frozenset({PAID, FAILED, REJECTED, REVERSED, CANCELLED})
@@ -119,11 +119,11 @@ def _error(table, row, column, message):
     return TableError(message, table.filename, row, column)
 
 
-def _cell(cells, position, row_no, column_name, numeric=False):
+def _cell(cells, position, row_no, column_name):
     if position is None:
         return ""
     value = cells[position].strip() if position < len(cells) else ""
-    if value.startswith(FORMULA_START) and not (numeric and value[:1] in "+-"):
+    if is_formula_like(value):
         raise TableError(
             f"formula or formula-like cell {value[:20]!r} refused",
             None,
@@ -174,7 +174,7 @@ def _line(row_no, cells, columns, template, lookup, today):
 
 
 def _amount(cells, columns, template, row_no):
-    text = _cell(cells, columns["amount"], row_no, template.amount_column, True)
+    text = _cell(cells, columns["amount"], row_no, template.amount_column)
     if not text:
         return None
     try:

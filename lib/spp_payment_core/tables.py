@@ -5,6 +5,7 @@ encoding mistakes, binary junk and zip bombs. Amounts are exact ``Decimal``."""
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -65,13 +66,23 @@ class Layout:
     trailer_line: str = ""
 
 
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 .,]*$")
+
+
+def is_formula_like(text):
+    """Would a spreadsheet run ``text`` as a formula? A leading =, @, tab or CR
+    always; a leading + or - unless a plain number follows (a phone number such
+    as +254700000001, or -5, is data a bank needs unchanged)."""
+    if not text or not text.startswith(FORMULA_START):
+        return False
+    return not (text[0] in "+-" and _PLAIN_NUMBER.match(text))
+
+
 def safe_text(value):
-    """Text a spreadsheet shows as text: a leading formula character is
-    neutralised with an apostrophe, as OWASP recommends."""
+    """Text a spreadsheet shows as text: a formula-like value is neutralised
+    with a leading apostrophe, as OWASP recommends."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
+    return "'" + text if is_formula_like(text) else text
 
 
 def format_amount(amount, layout):

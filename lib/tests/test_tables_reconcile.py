@@ -180,3 +180,23 @@ def test_missing_column_is_one_clear_error():
     table = tables.read_table(b"ref,amount\nA,1\n", "reply.csv")
     with pytest.raises(TableError, match="'status'"):
         reconcile.validate(table, TEMPLATE, LOOKUP, 7, 3, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "formula"),
+    [
+        ("=1+2", True),
+        ("@SUM(A1)", True),
+        ("\tx", True),
+        ("+cmd|' /C calc'!A0", True),
+        ("-2+3", True),
+        ("+254700000001", False),
+        ("-5", False),
+        ("12.50", False),
+        ("Ann", False),
+        ("", False),
+    ],
+)
+def test_formula_like_values(text, formula):
+    assert tables.is_formula_like(text) is formula
+    assert tables.safe_text(text).startswith("'") is formula

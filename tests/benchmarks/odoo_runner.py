@@ -49,7 +49,7 @@ def run(
             # A reused database gets the current schema (indexes, keys) of the
             # code: -u of one addon would leave its dependencies as they were.
             suite = ",".join(suite_addons())
-            _odoo(server, database, "-u", suite, "--stop-after-init")
+            _odoo(server, database, "-i", addons, "-u", suite, "--stop-after-init")
         _odoo(server, database, subcommand=["shell"], input=code, text=True)
     finally:
         pg.stop(server)

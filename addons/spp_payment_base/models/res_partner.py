@@ -171,3 +171,8 @@ class ResPartner(models.Model):
                         partner.display_name,
                     )
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_beneficiary(self):
+        # spp.payment.partner_id has no foreign key (see DerivedMany2one).
+        self.env["spp.payment"]._spp_refuse_unlink_of(self, "partner_id")

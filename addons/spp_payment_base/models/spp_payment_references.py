@@ -22,14 +22,6 @@ class SppFsp(models.Model):
         self.env["spp.payment"]._spp_refuse_unlink_of(self, "fsp_id")
 
 
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_beneficiary(self):
-        self.env["spp.payment"]._spp_refuse_unlink_of(self, "partner_id")
-
-
 class ResUsers(models.Model):
     _inherit = "res.users"
 

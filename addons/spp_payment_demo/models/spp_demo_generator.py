@@ -61,6 +61,50 @@ DISTRICTS = ["North", "South", "East", "West"]
 SHARED_PHONE_EVERY = 200
 
 
+# Digital members are spread over these FSPs (see _insert_memberships).
+DEMO_FSPS = {
+    "Demo Bank (manual)": {"provider": "manual", "state": "test"},
+    "Demo Bank (CSV file)": {
+        "provider": "file",
+        "state": "test",
+        "file_format": "csv",
+        "file_column_ids": [
+            (0, 0, {"sequence": n, "field": field, "header": header})
+            for n, (field, header) in enumerate(
+                [
+                    ("reference", "reference"),
+                    ("registrant_id", "beneficiary_id"),
+                    ("name", "name"),
+                    ("destination", "account"),
+                    ("amount", "amount"),
+                    ("currency", "currency"),
+                ]
+            )
+        ],
+        "recon_match_on": "reference",
+        "recon_match_column": "reference",
+        "recon_status_column": "status",
+        "recon_amount_column": "amount",
+        "recon_date_column": "date",
+        "recon_receipt_column": "receipt",
+        "recon_status_map_ids": [
+            (0, 0, {"value": "paid", "outcome": "paid"}),
+            (0, 0, {"value": "failed", "outcome": "failed"}),
+        ],
+    },
+    "Demo Bank (ISO 20022)": {
+        "provider": "file",
+        "state": "test",
+        "file_format": "pain.001.001.09",
+        "iso_initiating_party": "Demo Ministry of Social Protection",
+        "iso_debtor_name": "Demo Ministry of Social Protection",
+        "iso_debtor_account": "KE12DEMO00000000001234567",
+        "iso_debtor_bic": "DEMOKENAXXX",
+        "iso_category_purpose": "SSBE",
+    },
+}
+
+
 class SppDemoGenerator(models.AbstractModel):
     _name = "spp.demo.generator"
     _description = "Demo Data Generator"
@@ -111,10 +155,16 @@ class SppDemoGenerator(models.AbstractModel):
 
     @api.model
     def _demo_fsp(self):
-        fsp = self.env["spp.fsp"].search([("name", "=", "Demo Bank (manual)")])
-        return fsp or self.env["spp.fsp"].create(
-            {"name": "Demo Bank (manual)", "provider": "manual", "state": "test"}
-        )
+        """The demo FSPs: manual, a CSV file bank and an ISO 20022 bank. Returns
+        the manual one; the others are found by name."""
+        for name, vals in DEMO_FSPS.items():
+            if not self.env["spp.fsp"].search([("name", "=", name)]):
+                self.env["spp.fsp"].create(dict(vals, name=name))
+        return self.env["spp.fsp"].search([("name", "=", "Demo Bank (manual)")])
+
+    @api.model
+    def _demo_fsp_named(self, name):
+        return self.env["spp.fsp"].search([("name", "=", name)], limit=1)
 
     @api.model
     def _demo_program(self, users):
@@ -353,7 +403,9 @@ class SppDemoGenerator(models.AbstractModel):
                 SELECT %(program)s, h.id, %(company)s, %(currency)s, 'enrolled',
                        CASE WHEN r < 0.8 THEN 'digital'
                             WHEN r < 0.95 THEN 'payment_point' ELSE 'voucher' END,
-                       %(fsp)s, 0, 0, 0, 0, current_date,
+                       CASE WHEN r < 0.3 OR r >= 0.8 THEN %(fsp)s
+                            WHEN r < 0.6 THEN %(csv_fsp)s ELSE %(iso_fsp)s END,
+                       0, 0, 0, 0, current_date,
                        floor(random() * 20)::int, floor(random() * 5)::int, %(audit)s
                   FROM (SELECT id, random() AS r FROM demo_hh) h
                 """,
@@ -361,6 +413,8 @@ class SppDemoGenerator(models.AbstractModel):
                 company=program.company_id.id,
                 currency=program.currency_id.id,
                 fsp=fsp.id,
+                csv_fsp=self._demo_fsp_named("Demo Bank (CSV file)").id,
+                iso_fsp=self._demo_fsp_named("Demo Bank (ISO 20022)").id,
                 audit=self._audit_columns(),
             )
         )

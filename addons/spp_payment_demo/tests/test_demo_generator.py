@@ -1,9 +1,15 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import re
+from pathlib import Path
+
+from spp_payment_core import iso20022
 
 from odoo.exceptions import AccessDenied
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.misc import file_path
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -111,6 +117,34 @@ class TestDemoGenerator(TransactionCase):
         self.assertTrue(payroll.flagged_count >= 2)
         self.assertTrue(
             all(re.match(r"PAY\d+", r) for r in payroll.payment_ids.mapped("reference"))
+        )
+
+    def test_demo_payroll_executes_through_file_banks(self):
+        """Demo users take a payroll through the CSV and ISO 20022 file banks: one
+        fingerprinted file per bank, and the pain.001 validates."""
+        users = {u.login: u for u in self.env["res.users"].search([])}
+        cycle = self.env["spp.payment.cycle"].search(
+            [("program_id.code", "=", "DEMO-CT")], limit=1
+        )
+        payroll = (
+            self.env["spp.payroll"]
+            .with_user(users["officer"])
+            .create({"name": "Demo files", "cycle_id": cycle.id})
+        )
+        payroll.action_generate()
+        payroll.action_submit()
+        payroll.with_user(users["manager"]).action_approve()
+        with trap_jobs() as trap:
+            payroll.with_user(users["finance"]).action_execute()
+            trap.perform_enqueued_jobs()
+        files = {f.fsp_id.name: f for f in payroll.payment_file_ids}
+        self.assertEqual(set(files), {"Demo Bank (CSV file)", "Demo Bank (ISO 20022)"})
+        iso = files["Demo Bank (ISO 20022)"]
+        xsd = Path(file_path("spp_payment_file/data/iso20022/pain.001.001.09.xsd"))
+        self.assertEqual(iso20022.validate(iso._spp_verified_content(), xsd), [])
+        self.assertEqual(
+            iso.payment_count,
+            len(payroll.payment_ids.filtered(lambda p: p.fsp_id == iso.fsp_id)),
         )
 
     def test_each_role_sees_its_menus(self):

@@ -1,0 +1,24 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "SPP Payments: File Connector",
+    "summary": "Payment instruction files (CSV, XLSX, ISO 20022 pain.001) with "
+    "fingerprints, manual CSV/XLSX reconciliation, pain.002 and camt.054 returns",
+    "version": "19.0.1.0.0",
+    "development_status": "Alpha",
+    "category": "Social Protection",
+    "website": "https://github.com/spp-payments/spp-payments",
+    "author": "SPP Payments contributors, Odoo Community Association (OCA)",
+    "maintainers": ["spp-payments"],
+    "license": "LGPL-3",
+    "depends": ["spp_payroll"],
+    "external_dependencies": {"python": ["openpyxl", "xlsxwriter", "lxml"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/spp_payment_file_rules.xml",
+        "views/spp_fsp_views.xml",
+        "views/spp_payment_file_views.xml",
+        "wizards/spp_reconciliation_import_views.xml",
+        "report/spp_payroll_report.xml",
+    ],
+}

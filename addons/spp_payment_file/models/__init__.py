@@ -1,0 +1,5 @@
+from . import spp_fsp
+from . import spp_payment_file
+from . import spp_payroll
+from . import spp_reconciliation
+from . import res_partner

@@ -1,0 +1,3 @@
+from . import test_export
+from . import test_reconciliation_import
+from . import test_iso20022_returns

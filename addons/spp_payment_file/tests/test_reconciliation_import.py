@@ -1,0 +1,218 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import io
+import zipfile
+from decimal import Decimal
+
+from odoo.exceptions import AccessError, UserError
+
+from .common import SppFileCommon
+
+HEADER = "reference,status,amount,date,receipt,agent\n"
+
+
+class TestReconciliationImport(SppFileCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.payroll, _jobs = cls._executed_payroll(cls)
+        cls.refs = [
+            cls.payroll.payment_ids.filtered(lambda p, h=h: p.partner_id == h).reference
+            for h in cls.households
+        ]
+
+    def _clean_reply(self):
+        a, b, c, d, e = self.refs
+        return (
+            HEADER
+            + f"{a},SUCCESS,50.70,2026-11-10,R-1,north\n"
+            + f"{b},success,60.70,2026-11-10,R-2,north\n"
+            + f"{c},SUCCESS,40.00,2026-11-11,R-3,south\n"  # partial
+            + f"{d},FAILED,,,,south\n"
+        )
+
+    def _batch_count(self):
+        return self.env["spp.reconciliation"].search_count([])
+
+    def test_bad_rows_are_all_explained_and_nothing_is_written(self):
+        a, b, c, d, e = self.refs
+        other = self._approved_payroll(
+            cycle=self._approve(
+                self._create_cycle(
+                    name="December", date_start="2026-12-01", date_end="2026-12-31"
+                )
+            )
+        ).payment_ids[:1]
+        reply = (
+            HEADER
+            + f"{a},SUCCESS,50.70,2026-11-10,R-1,\n"
+            + f"{a},SUCCESS,50.70,2026-11-10,R-1,\n"
+            + "PAY-NOPE,SUCCESS,1,2026-11-10,,\n"
+            + f"{other.reference},SUCCESS,1,2026-11-10,,\n"
+            + f"{b},DONE,60.70,2026-11-10,,\n"
+            + f"{c},SUCCESS,50.70,10/11/2026,,\n"
+            + f"{c},SUCCESS,50.70,2999-01-01,,\n"
+            + f"{d},SUCCESS,-5,2026-11-10,,\n"
+            + f"{e},SUCCESS,9999999,2026-11-10,,\n"
+            + f"{e},SUCCESS,1,2026-11-10,@SUM(A1),\n"
+        )
+        wizard = self._wizard(self.payroll, reply)
+        before = self._batch_count()
+        wizard.action_check()
+        self.assertEqual(wizard.error_count, 9)
+        for expected in (
+            "row 3, column 'reference': duplicate row",
+            "row 4, column 'reference': unknown 'PAY-NOPE'",
+            "row 5, column 'reference': payment of another payroll",
+            "row 6, column 'status': status &#39;DONE&#39; is not in the mapping",
+            "row 7, column 'date'",
+            "row 8, column 'date': date 2999-01-01 is in the future",
+            "row 9, column 'amount'",
+            "row 10, column 'amount': paid 9999999.00 is more than issued",
+            "row 11, column 'receipt': formula",
+        ):
+            self.assertIn(expected.replace("'", "&#39;"), wizard.result_html)
+        with self.assertRaisesRegex(UserError, "9 rows of reply.csv are wrong"):
+            wizard.action_import()
+        self.assertEqual(self._batch_count(), before)
+        self.assertEqual(set(self.payroll.payment_ids.mapped("state")), {"sent"})
+
+    def test_accepted_by_another_manager_updates_payments_and_balances(self):
+        batch = self._import(self.payroll, self._clean_reply())
+        self.assertEqual(batch.approval_state, "submitted")
+        self.assertEqual(batch.line_count, 4)
+        # Nothing moves before acceptance.
+        self.assertEqual(set(self.payroll.payment_ids.mapped("state")), {"sent"})
+        # A finance officer is no checker.
+        with self.assertRaises(AccessError):
+            batch.with_user(self.finance).action_approve()
+        # Nor edit the batch over RPC.
+        with self.assertRaisesRegex(UserError, "cannot be edited"):
+            batch.with_user(self.finance).write({"name": "tampered"})
+        paid_before = self.members[0].paid_total
+        batch.with_user(self.manager).action_approve()
+        self.assertTrue(batch.applied_date)
+        pay = {h: self._payment_of(self.payroll, h) for h in self.households}
+        h1, h2, h3, h4, h5 = self.households
+        self.assertEqual(pay[h1].state, "paid")
+        self.assertEqual(pay[h1].external_ref, "R-1")
+        self.assertEqual(pay[h2].paid_amount, 60.70)
+        self.assertEqual(pay[h3].state, "paid")
+        self.assertEqual(Decimal(str(pay[h3].paid_amount)), Decimal("40.00"))
+        self.assertEqual(pay[h4].state, "failed")
+        self.assertEqual(pay[h5].state, "sent")
+        self.members.invalidate_recordset()
+        self.assertAlmostEqual(self.members[0].paid_total - paid_before, 50.70, 2)
+        self.assertAlmostEqual(self.members[2].paid_total, 40.0, 2)
+        line = batch.line_ids.filtered(lambda x: x.payment_id == pay[h1])
+        self.assertEqual(line.extra, {"agent": "north"})
+        self.assertEqual(
+            batch.line_ids.filtered(lambda x: x.payment_id == pay[h3]).outcome,
+            "partial",
+        )
+
+    def test_same_file_is_refused_and_final_rows_are_skipped(self):
+        reply = self._clean_reply()
+        batch = self._import(self.payroll, reply)
+        batch.with_user(self.manager).action_approve()
+        with self.assertRaisesRegex(UserError, "already imported"):
+            self._wizard(self.payroll, reply).action_import()
+        # A later reply repeating a paid row skips it, and pays the last one.
+        a, _b, _c, _d, e = self.refs
+        later = self._import(
+            self.payroll,
+            HEADER
+            + f"{a},SUCCESS,50.70,2026-11-10,R-1,\n"
+            + f"{e},SUCCESS,50.70,2026-11-12,R-5,\n",
+            name="reply-2.csv",
+        )
+        skipped = later.line_ids.filtered(lambda x: x.outcome == "skipped")
+        self.assertEqual(skipped.payment_id.reference, a)
+        self.assertIn("already final (paid)", skipped.note)
+        paid_events = len(
+            skipped.payment_id.event_ids.filtered(lambda ev: ev.new_state == "paid")
+        )
+        later.with_user(self.manager).action_approve()
+        self.assertEqual(
+            self._payment_of(self.payroll, self.households[4]).state, "paid"
+        )
+        skipped.payment_id.invalidate_recordset()
+        self.assertEqual(
+            len(
+                skipped.payment_id.event_ids.filtered(lambda ev: ev.new_state == "paid")
+            ),
+            paid_events,
+        )
+
+    def test_rejection_clears_the_batch_so_the_file_can_come_again(self):
+        reply = self._clean_reply()
+        batch = self._import(self.payroll, reply)
+        batch.with_user(self.manager).action_reject(reason="wrong payroll date")
+        self.assertTrue(batch.cleared)
+        self.assertFalse(batch.line_ids)
+        self.assertEqual(set(self.payroll.payment_ids.mapped("state")), {"sent"})
+        again = self._import(self.payroll, reply)
+        self.assertEqual(again.line_count, 4)
+
+    def test_a_manager_cannot_accept_the_file_they_uploaded(self):
+        batch = self._import(self.payroll, self._clean_reply(), user=self.manager)
+        with self.assertRaisesRegex(AccessError, "Segregation of duties"):
+            batch.with_user(self.manager).action_approve()
+        self.assertEqual(set(self.payroll.payment_ids.mapped("state")), {"sent"})
+        batch.with_user(self.manager2).action_approve()
+        self.assertTrue(batch.applied_date)
+
+    def test_viewer_cannot_import(self):
+        with self.assertRaises(AccessError):
+            self._wizard(self.payroll, self._clean_reply(), user=self.users["viewer"])
+
+    def test_match_on_registrant_id(self):
+        self.fsp.write(
+            {
+                "recon_match_on": "registrant",
+                "recon_match_column": "id",
+                "recon_amount_column": False,
+                "recon_date_column": False,
+                "recon_receipt_column": False,
+                "recon_extra_columns": False,
+            }
+        )
+        batch = self._import(
+            self.payroll, "id,status\nHH-0001,SUCCESS\nHH-0002,FAILED\n"
+        )
+        outcomes = {
+            line.payment_id.partner_id.registrant_number: line.outcome
+            for line in batch.line_ids
+        }
+        self.assertEqual(outcomes, {"HH-0001": "paid", "HH-0002": "failed"})
+
+    def _check_fails(self, content, name, message):
+        wizard = self._wizard(self.payroll, content, name)
+        before = self._batch_count()
+        wizard.action_check()
+        self.assertEqual(wizard.error_count, 1)
+        self.assertIn(name, wizard.result_html)
+        self.assertIn(message, wizard.result_html)
+        with self.assertRaises(UserError):
+            wizard.action_import()
+        self.assertEqual(self._batch_count(), before)
+
+    def test_bad_files_get_a_clear_message(self):
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", b" " * 400_000_000)
+        cases = [
+            (b"", "empty.csv", "the file is empty"),
+            (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "photo.csv", "binary content"),
+            (
+                "reference,status\nPAY,réussi\n".encode("latin-1"),
+                "latin.csv",
+                "not valid utf-8",
+            ),
+            (b"ref,state\nA,B\n", "columns.csv", "missing column"),
+            (bomb.getvalue(), "bomb.xlsx", "zip bomb"),
+            (b"<?xml version='1.0'?><Document/>", "other.xml", "neither a pain.002"),
+        ]
+        for content, name, message in cases:
+            with self.subTest(name=name):
+                self._check_fails(content, name, message)

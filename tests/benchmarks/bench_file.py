@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Benchmark: the file connector on a payroll of 1,000,000 payments.
+
+    python3 tests/benchmarks/bench_file.py [--database spp_bench_payroll]
+
+Needs the database of ``bench_payroll.py`` (run it first). Takes its latest payroll,
+marks its payments sent to a file FSP (in a transaction rolled back at the end),
+and prints wall time and rows per second of the CSV, XLSX and pain.001 exports,
+and of the validation and acceptance of a 1,000,000-row reply CSV.
+"""
+
+import argparse
+
+from odoo_runner import run
+
+CODE = """
+import base64, io, time
+from odoo.addons.spp_payment_base.tools import guarded_write
+
+payroll = env["spp.payroll"].search([("payment_count", ">", 0)], order="id desc",
+                                    limit=1)
+fsp = env["spp.fsp"].create({{
+    "name": "bench file bank", "provider": "file", "state": "enabled",
+    "iso_debtor_name": "Ministry", "iso_debtor_account": "KE12ABCD00000000001234567",
+    "iso_debtor_bic": "ABCDKENAXXX",
+    "file_column_ids": [(0, 0, {{"sequence": n, "field": f, "header": f}}) for n, f in
+                        enumerate(["reference", "registrant_id", "name", "destination",
+                                   "amount", "currency"])],
+    "recon_status_map_ids": [(0, 0, {{"value": "paid", "outcome": "paid"}}),
+                             (0, 0, {{"value": "failed", "outcome": "failed"}})],
+}})
+env.cr.execute("UPDATE spp_payment SET state = 'sent', fsp_id = %s "
+               "WHERE payroll_id = %s AND NOT entitlement_rejected",
+               [fsp.id, payroll.id])
+env.cr.execute("UPDATE spp_payment SET state = 'cancelled' WHERE payroll_id = %s "
+               "AND entitlement_rejected", [payroll.id])
+env.invalidate_all()
+env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s AND state = 'sent' "
+               "ORDER BY id LIMIT %s", [payroll.id, {limit}])
+ids = [r[0] for r in env.cr.fetchall()]
+count = len(ids)
+print(f"payroll {{payroll.name}}: {{count:,}} payments")
+payment_files = env["spp.payment.file"]
+
+def timed(label, function, rows):
+    start = time.perf_counter()
+    result = function()
+    seconds = time.perf_counter() - start
+    print(f"{{label:<34}} {{seconds:8.1f}} s  {{rows / seconds:12,.0f}} rows/s",
+          flush=True)
+    return result, seconds
+
+rows, _ = timed("fetch payment rows (SQL)", lambda: payment_files._spp_fetch_rows(ids),
+                count)
+results = {{}}
+for file_format in ("csv", "xlsx", "pain.001.001.03"):
+    fsp.file_format = file_format
+    record = payment_files.create({{"name": "bench", "fsp_id": fsp.id}})
+    (content, n, total), seconds = timed(
+        f"export {{file_format}}", lambda: record._spp_render(fsp, rows), count)
+    results[file_format] = seconds
+    print(f"  {{len(content) / 1e6:,.0f}} MB, {{n:,}} payments, total {{total}}")
+
+# The FSP's reply: every payment paid but one in fifty failed.
+env.cr.execute("SELECT reference, amount FROM spp_payment WHERE id = ANY(%s)", [ids])
+reply = io.StringIO()
+reply.write("reference,status,amount,date,receipt\\n")
+for number, (reference, amount) in enumerate(env.cr.fetchall()):
+    if number % 50:
+        reply.write(f"{{reference}},paid,{{amount}},2026-11-20,R{{number}}\\n")
+    else:
+        reply.write(f"{{reference}},failed,,,\\n")
+raw = reply.getvalue().encode()
+print(f"reply CSV: {{len(raw) / 1e6:,.0f}} MB")
+wizard = env["spp.reconciliation.import"].create({{
+    "payroll_id": payroll.id, "fsp_id": fsp.id,
+    "data": base64.b64encode(raw), "file_name": "reply.csv"}})
+(kind, lines, errors, summary), validation = timed(
+    "validate reply CSV", lambda: wizard._spp_validate(raw), count)
+assert not errors, errors[:3]
+batch, creation = timed("store reconciliation lines", lambda: env[
+    "spp.reconciliation"]._spp_create_batch({{
+        "name": "bench", "source": "file", "program_id": payroll.program_id.id,
+        "payroll_id": payroll.id, "fsp_id": fsp.id}}, lines), count)
+with guarded_write("approval"):
+    batch.write({{"approval_state": "submitted"}})
+_, acceptance = timed("accept (apply in bulk)", batch._spp_apply, count)
+env.cr.execute("SELECT state, COUNT(*) FROM spp_payment WHERE id = ANY(%s) "
+               "GROUP BY state ORDER BY state", [ids])
+print("  payments now:", dict(env.cr.fetchall()))
+reconciliation = validation + creation + acceptance
+print(f"CSV reconciliation, all steps: {{reconciliation:.1f}} s "
+      f"({{count / reconciliation:,.0f}} rows/s)")
+csv_total = results["csv"]
+print(f"bar: CSV export < 60 s: {{'met' if csv_total < 60 else 'NOT met'}}; "
+      f"CSV reconciliation < 60 s: {{'met' if reconciliation < 60 else 'NOT met'}}")
+env.cr.rollback()
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", default="spp_bench_payroll")
+    parser.add_argument("--limit", type=int, default=1_000_000)
+    args = parser.parse_args()
+    run(
+        args.database,
+        CODE.format(limit=args.limit),
+        addons="spp_payment_file",
+        update=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
