@@ -11,3 +11,5 @@ from . import spp_payment
 from . import spp_payment_attempt
 from . import spp_payment_event
 from . import spp_payment_references
+from . import spp_payment_callback
+from . import spp_fsp_connector

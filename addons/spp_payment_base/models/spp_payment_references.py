@@ -14,14 +14,6 @@ class SppProgram(models.Model):
         self.env["spp.payment"]._spp_refuse_unlink_of(self, "program_id")
 
 
-class SppFsp(models.Model):
-    _inherit = "spp.fsp"
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_paid_through(self):
-        self.env["spp.payment"]._spp_refuse_unlink_of(self, "fsp_id")
-
-
 class ResUsers(models.Model):
     _inherit = "res.users"
 

@@ -59,6 +59,14 @@ MATRIX = {
             "admin",
         )
     },
+    # Callbacks are evidence: finance reads them, nobody edits them.
+    "spp.payment.callback": {
+        "viewer": "",
+        "program_officer": "",
+        "finance_officer": "r",
+        "finance_manager": "r",
+        "admin": "r",
+    },
     "spp.payment.event": {
         role: "r"
         for role in (

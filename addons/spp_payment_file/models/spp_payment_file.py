@@ -109,7 +109,8 @@ class SppPaymentFile(models.Model):
             SQL(
                 """
                 SELECT p.id, p.reference, r.registrant_number, r.name,
-                       p.destination, p.destination_type, r.phone_e164, p.amount,
+                       p.destination, p.destination_type, r.phone_e164,
+                       p.amount::text,
                        c.name, pg.name, pr.name, cy.name, CURRENT_DATE, bk.bic
                   FROM spp_payment p
                   JOIN res_partner r ON r.id = p.partner_id
@@ -117,11 +118,9 @@ class SppPaymentFile(models.Model):
              LEFT JOIN res_currency c ON c.id = p.currency_id
              LEFT JOIN spp_payroll pr ON pr.id = p.payroll_id
              LEFT JOIN spp_payment_cycle cy ON cy.id = p.cycle_id
-             LEFT JOIN LATERAL (
-                       SELECT b.bic FROM res_partner_bank a
-                         JOIN res_bank b ON b.id = a.bank_id
-                        WHERE a.partner_id = r.id AND a.acc_number = p.destination
-                        LIMIT 1) bk ON p.destination_type = 'bank'
+             LEFT JOIN res_partner_bank a ON p.destination_type = 'bank'
+                       AND a.partner_id = p.partner_id AND a.acc_number = p.destination
+             LEFT JOIN res_bank bk ON bk.id = a.bank_id
                  WHERE p.id = ANY(%s)
               ORDER BY p.id
                 """,

@@ -236,7 +236,7 @@ class SppReconciliationImport(models.TransientModel):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT %s, p.id, p.payroll_id, p.program_id, p.amount, p.state "
+                "SELECT %s, p.id, p.payroll_id, p.program_id, p.amount::text, p.state "
                 "FROM spp_payment p JOIN res_partner r ON r.id = p.partner_id "
                 "WHERE %s",
                 key_sql,
@@ -247,7 +247,8 @@ class SppReconciliationImport(models.TransientModel):
         for key, *values in self.env.cr.fetchall():
             if match_on == "phone":
                 key = normalized.get(key, key)
-            target = reconcile.Target(*values)
+            pid, payroll, program, amount, state = values
+            target = reconcile.Target(pid, payroll, program, Decimal(amount), state)
             if key in lookup:
                 known = lookup[key]
                 lookup[key] = (known if isinstance(known, list) else [known]) + [target]

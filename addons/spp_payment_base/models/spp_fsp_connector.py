@@ -1,0 +1,241 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""What every API connector shares: applying FSP outcomes to payments, callback
+URLs, and the scheduled status query. Connectors only translate their protocol
+into :class:`spp_payment_core.outcomes.Outcome` lists."""
+
+import dataclasses
+from collections import Counter
+from datetime import timedelta
+
+from spp_payment_core import states
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# Providers that answer no status query.
+OFFLINE_PROVIDERS = ("manual", "file")
+QUERY_BATCH = 1000
+
+
+class SppFsp(models.Model):
+    _inherit = "spp.fsp"
+
+    callback_base_url = fields.Char(
+        groups="spp_payment_base.group_spp_admin",
+        help="Public base URL the FSP calls back (default: web.base.url).",
+    )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_paid_through(self):
+        # spp.payment.fsp_id has no foreign key (see DerivedMany2one).
+        self.env["spp.payment"]._spp_refuse_unlink_of(self, "fsp_id")
+
+    # Hooks for connectors ------------------------------------------------------
+
+    def _spp_parse_callback(self, payload):
+        """Outcomes reported by a callback ``payload``; raise ValueError if bad."""
+        raise ValueError(f"provider {self.provider} sends no callbacks")
+
+    def _spp_verify_callback(self, raw, payload, headers):
+        """Raise CallbackRefused unless the callback is authentic (the secret in
+        its URL is checked before)."""
+
+    def _spp_callback_answer(self, ok):
+        return {"status": "ok" if ok else "refused"}
+
+    def _spp_query_outcomes(self, payments):
+        """Outcomes of ``payments`` as the FSP reports them now (no change made)."""
+        raise NotImplementedError(self.provider)
+
+    def _spp_supports_status_query(self):
+        return self.provider not in OFFLINE_PROVIDERS
+
+    def _spp_fetch_status(self, payments):
+        if not self._spp_supports_status_query():
+            return super()._spp_fetch_status(payments)
+        counts = self._spp_apply_outcomes(self._spp_query_outcomes(payments))
+        return counts.get("moved", 0)
+
+    def _spp_callback_url(self, path=""):
+        self.ensure_one()
+        base = self.sudo().callback_base_url or self.env[
+            "ir.config_parameter"
+        ].sudo().get_param("web.base.url")
+        secret = self.sudo().callback_secret
+        return f"{base.rstrip('/')}/spp_payment/callback/{self.provider}/{secret}{path}"
+
+    # Applying outcomes -------------------------------------------------------
+
+    def _spp_apply_outcomes(self, outcomes, nowait=False):
+        """Move the payments the ``outcomes`` name, in bulk, through the guarded
+        transitions. Returns counts: moved, same, stale (an older attempt),
+        ignored (a regression or an impossible move), pending (still being sent),
+        unknown (a key we never sent)."""
+        self.ensure_one()
+        counts = Counter()
+        rows = self._spp_attempt_rows([o.key for o in outcomes], nowait)
+        best = {}
+        for outcome in outcomes:
+            row = rows.get(outcome.key)
+            outcome = _as_reported(outcome, row)
+            verdict = _verdict(row, outcome)
+            if verdict != "move":
+                counts[verdict] += 1
+                continue
+            payment_id = row[1]
+            kept = best.get(payment_id)
+            # Within one message the most advanced report wins.
+            if kept is None or not states.is_regression(kept.state, outcome.state):
+                best[payment_id] = outcome
+        self._spp_store_fsp_details(outcomes, rows)
+        for target, items in _by_target(best).items():
+            counts["moved"] += len(self._spp_move(target, items))
+        return counts
+
+    def _spp_attempt_rows(self, keys, nowait):
+        """key -> (attempt id, payment id, payment state, is current attempt),
+        with the payments locked."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.idempotency_key, a.id, p.id, p.state,
+                       p.current_attempt_id = a.id
+                  FROM spp_payment_attempt a
+                  JOIN spp_payment p ON p.id = a.payment_id
+                 WHERE a.idempotency_key = ANY(%s) AND a.fsp_id = %s
+                 ORDER BY p.id
+                   FOR UPDATE OF p %s
+                """,
+                list(keys),
+                self.id,
+                SQL("NOWAIT") if nowait else SQL(""),
+            )
+        )
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    def _spp_store_fsp_details(self, outcomes, rows):
+        """Raw status, reason and receipt on each attempt we know (evidence, even
+        when the payment does not move)."""
+        known = [o for o in outcomes if o.key in rows]
+        if not known:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_payment_attempt a
+                   SET fsp_status_raw = v.raw,
+                       fsp_reason_code = COALESCE(v.code, a.fsp_reason_code),
+                       fsp_txn_id = COALESCE(v.receipt, a.fsp_txn_id),
+                       fsp_batch_ref = COALESCE(v.ref, a.fsp_batch_ref),
+                       write_date = now() at time zone 'utc'
+                  FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[],
+                              %s::varchar[], %s::varchar[]) AS v(key, raw, code,
+                                                               receipt, ref)
+                 WHERE a.idempotency_key = v.key
+                """,
+                [o.key for o in known],
+                [o.raw_status or o.state for o in known],
+                [o.reason_code for o in known],
+                [o.receipt for o in known],
+                [o.fsp_ref for o in known],
+            )
+        )
+        self.env["spp.payment.attempt"].invalidate_model()
+
+    def _spp_move(self, target, items):
+        """``items``: (payment id, outcome). Returns the payments moved."""
+        payments = self.env["spp.payment"].sudo().browse([pid for pid, _o in items])
+        first = items[0][1]
+        reason = " ".join(
+            filter(None, [first.reason_code, first.reason or first.raw_status])
+        )[:250] or self.env._("Reported by %s", self.name)
+        if target == states.PAID:
+            amounts = {pid: o.amount for pid, o in items if o.amount is not None}
+            moved = payments._set_paid(reason=reason, paid_amounts=amounts)
+        else:
+            moved = getattr(payments, f"_set_{target}")(reason=reason)
+        self._spp_copy_receipts(items)
+        return moved
+
+    def _spp_copy_receipts(self, items):
+        receipts = [(pid, o.receipt) for pid, o in items if o.receipt]
+        reasons = [(pid, o.reason_code or o.reason) for pid, o in items]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_payment p
+                   SET external_ref = COALESCE(r.receipt, p.external_ref),
+                       status_reason = COALESCE(v.reason, p.status_reason)
+                  FROM unnest(%s::int[], %s::varchar[]) AS v(id, reason)
+             LEFT JOIN unnest(%s::int[], %s::varchar[]) AS r(id, receipt)
+                    ON r.id = v.id
+                 WHERE p.id = v.id
+                """,
+                [r[0] for r in reasons],
+                [r[1] for r in reasons],
+                [r[0] for r in receipts],
+                [r[1] for r in receipts],
+            )
+        )
+        self.env["spp.payment"].invalidate_model(["external_ref", "status_reason"])
+
+    # Scheduled status query ----------------------------------------------------
+
+    @api.model
+    def _cron_spp_query_statuses(self):
+        """Ask each API FSP about payments sent, accepted, processing or unknown
+        for longer than its threshold; then retry callbacks left pending."""
+        for fsp in self.sudo().search([("state", "in", ("test", "enabled"))]):
+            if not fsp._spp_supports_status_query():
+                continue
+            payments = fsp._spp_stale_payments()
+            for start in range(0, len(payments), QUERY_BATCH):
+                fsp._spp_fetch_status(payments[start : start + QUERY_BATCH])
+        self.env["spp.payment.callback"]._spp_apply_pending()
+
+    def _spp_stale_payments(self):
+        limit = fields.Datetime.now() - timedelta(
+            minutes=self.status_query_after_minutes
+        )
+        return self.env["spp.payment"].search(
+            [
+                ("fsp_id", "=", self.id),
+                ("state", "in", ("sent", "accepted", "processing", "unknown")),
+                ("state_date", "<=", limit),
+            ],
+            limit=50_000,
+        )
+
+
+def _verdict(row, outcome):
+    if row is None:
+        return "unknown"
+    _attempt_id, _payment_id, state, current = row
+    if not current:
+        return "stale"
+    if state == states.QUEUED:
+        return "pending"
+    if outcome.state == state:
+        return "same"
+    if states.is_regression(state, outcome.state) or not states.is_allowed(
+        state, outcome.state
+    ):
+        return "ignored"
+    return "move"
+
+
+def _as_reported(outcome, row):
+    """A rejection reported once the FSP had started processing is a failure
+    (the request itself was taken)."""
+    if row and row[2] == states.PROCESSING and outcome.state == states.REJECTED:
+        return dataclasses.replace(outcome, state=states.FAILED)
+    return outcome
+
+
+def _by_target(best):
+    grouped = {}
+    for payment_id, outcome in best.items():
+        grouped.setdefault(outcome.state, []).append((payment_id, outcome))
+    return grouped

@@ -1,0 +1,326 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""G2P Connect provider: one /disburse message per chunk, the attempt's
+idempotency key as ``reference_id``, results by /on-disburse callback or by
+/disburse/sync/txn/status query."""
+
+import base64
+import hashlib
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from spp_payment_core import g2p_connect, http, states
+from spp_payment_core.outcomes import Outcome
+
+from odoo import fields, models
+from odoo.tools import SQL
+
+from odoo.addons.spp_payment_base.models.spp_payment_callback import CallbackRefused
+
+_logger = logging.getLogger(__name__)
+ADMIN = "spp_payment_base.group_spp_admin"
+# A re-sent reference the receiver already has: it holds the first result.
+DUPLICATE_REFERENCE = "rjct.reference_id.duplicate"
+DUPLICATE_MESSAGE = "rjct.message_id.duplicate"
+
+
+class SppFsp(models.Model):
+    _inherit = "spp.fsp"
+
+    provider = fields.Selection(
+        selection_add=[("g2p_connect", "G2P Connect")],
+        ondelete={"g2p_connect": "set default"},
+    )
+    g2p_sender_id = fields.Char(string="Sender ID", default="spp-payments")
+    g2p_receiver_id = fields.Char(string="Receiver ID")
+    g2p_payer_fa = fields.Char(
+        string="Payer Financial Address", help="e.g. account:123456@central-bank"
+    )
+    g2p_payer_name = fields.Char(string="Payer Name")
+    g2p_mobile_provider = fields.Char(
+        string="Mobile Provider",
+        default="mobile-pymt",
+        help="Provider part of mobile payee addresses: mobile:<msisdn>@<provider>.",
+    )
+    g2p_bank_provider = fields.Char(
+        string="Bank Provider",
+        default="bank",
+        help="Provider part of bank payee addresses: account:<number>@<provider>.",
+    )
+    g2p_signing = fields.Selection(
+        [("none", "None"), ("ed25519", "Ed25519 signature")],
+        string="Message Signing",
+        default="none",
+    )
+    g2p_signing_key = fields.Char(
+        string="Signing Key (base64 Ed25519 seed)", groups=ADMIN, copy=False
+    )
+    g2p_fsp_public_key = fields.Char(
+        string="FSP Public Key (base64 Ed25519)",
+        groups=ADMIN,
+        help="When set, callbacks must carry a valid signature by this key.",
+    )
+    g2p_token = fields.Char(groups=ADMIN, copy=False, readonly=True)
+    g2p_token_expiry = fields.Datetime(groups=ADMIN, copy=False, readonly=True)
+
+    # Sending ------------------------------------------------------------------
+
+    def _spp_send_payments(self, payments):
+        if self.provider != "g2p_connect":
+            return super()._spp_send_payments(payments)
+        self._spp_check_usable()
+        body = self._spp_g2p_disburse_body(payments)
+        errors = g2p_connect.validate("/disburse", body)
+        if errors:
+            # Nothing left: the message would be refused as it is.
+            payments._set_rejected(reason=f"invalid G2P Connect message: {errors[0]}")
+            return
+        try:
+            status, answer = self._spp_g2p_call("/disburse", body)
+        except (http.NoAnswer, http.NotSent) as error:
+            payments._set_sent()
+            payments._set_unknown(reason=f"no answer from the FSP: {error}"[:250])
+        else:
+            self._spp_g2p_handle_ack(payments, status, answer)
+        # Callbacks that overtook the acknowledgement wait for this moment.
+        self.env["spp.payment.callback"]._spp_apply_pending(self)
+
+    def _spp_g2p_rows(self, payments):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.idempotency_key, p.amount::text, p.destination_type,
+                       p.destination, r.name, c.name, p.reference
+                  FROM spp_payment p
+                  JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
+                  JOIN res_partner r ON r.id = p.partner_id
+             LEFT JOIN res_currency c ON c.id = p.currency_id
+                 WHERE p.id = ANY(%s)
+                 ORDER BY a.idempotency_key
+                """,
+                payments.ids,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _spp_g2p_disburse_body(self, payments):
+        rows = self._spp_g2p_rows(payments)
+        items = [
+            g2p_connect.Item(
+                reference_id=key,
+                amount=Decimal(amount),
+                payee_fa=self._spp_g2p_payee_fa(kind, destination),
+                payee_name=name or "",
+                currency=currency or self.currency_id.name,
+                note=reference,
+            )
+            for key, amount, kind, destination, name, currency, reference in rows
+        ]
+        keys = "".join(item.reference_id for item in items)
+        # Same payments, same attempts: same message id, so a re-sent message is
+        # recognised by the receiver.
+        digest = hashlib.sha256(keys.encode()).hexdigest()
+        head = g2p_connect.header(
+            "disburse",
+            g2p_connect.message_id(digest),
+            self.g2p_sender_id or "spp-payments",
+            len(items),
+            sender_uri=self._spp_callback_url(),
+            receiver=self.g2p_receiver_id or None,
+        )
+        message = g2p_connect.disburse_request(
+            f"SPP-{digest[:32]}",
+            items,
+            payer_fa=self.g2p_payer_fa or f"account:{self.id}@{self.g2p_bank_provider}",
+            payer_name=self.g2p_payer_name or self.company_id.name,
+            purpose=payments.program_id[:1].name or "social protection",
+        )
+        return g2p_connect.envelope(head, message, self._spp_g2p_signer())
+
+    def _spp_g2p_payee_fa(self, kind, destination):
+        value = (destination or "").replace("+", "").replace(" ", "")
+        if kind == "bank":
+            return g2p_connect.financial_address(
+                "account", value, self.g2p_bank_provider
+            )
+        return g2p_connect.financial_address("mobile", value, self.g2p_mobile_provider)
+
+    def _spp_g2p_signer(self):
+        key = self.sudo().g2p_signing_key
+        if self.g2p_signing != "ed25519" or not key:
+            return None
+        return g2p_connect.ed25519_signer(
+            base64.b64decode(key), f"{self.g2p_sender_id}|{self.id}"
+        )
+
+    def _spp_g2p_handle_ack(self, payments, status, answer):
+        payments._set_sent()
+        if status != 200 or not isinstance(answer, dict):
+            reason = f"HTTP {status} from the FSP"
+            if status >= 500:
+                payments._set_unknown(reason=reason)
+            else:
+                payments._set_rejected(reason=reason)
+            return
+        try:
+            ack, correlation, code = g2p_connect.parse_ack(answer)
+        except g2p_connect.G2pConnectError as error:
+            payments._set_unknown(reason=str(error)[:250])
+            return
+        detail = (answer["message"].get("error") or {}).get("message") or ""
+        if ack in ("ACK", "NACK") or DUPLICATE_MESSAGE in detail:
+            # A duplicate message id means the receiver already has this message.
+            payments._set_accepted(reason=f"G2P Connect {ack} {correlation or ''}")
+            self._spp_g2p_mark_batch(payments, correlation)
+        elif code in g2p_connect.TRANSIENT_ERRORS:
+            payments._set_unknown(reason=f"{code}: {detail}"[:250])
+        else:
+            payments._set_rejected(reason=f"{code}: {detail}"[:250])
+
+    def _spp_g2p_mark_batch(self, payments, correlation):
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payment_attempt a SET fsp_batch_ref = %s "
+                "FROM spp_payment p "
+                "WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id",
+                correlation,
+                payments.ids,
+            )
+        )
+
+    # HTTP -----------------------------------------------------------------------
+
+    def _spp_g2p_call(self, path, body, retried=False):
+        admin = self.sudo()
+        status, answer = http.call(
+            "POST",
+            admin.api_url.rstrip("/") + path,
+            json=body,
+            headers={"Authorization": f"Bearer {self._spp_g2p_token()}"},
+            timeout=30,
+            attempts=max(self.max_retries, 1),
+            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
+        )
+        if status == 401 and not retried:
+            admin.write({"g2p_token": False, "g2p_token_expiry": False})
+            return self._spp_g2p_call(path, body, retried=True)
+        return status, answer
+
+    def _spp_g2p_token(self):
+        """A cached OAuth2 client-credentials token, renewed a minute early."""
+        admin = self.sudo()
+        now = fields.Datetime.now()
+        if admin.g2p_token and admin.g2p_token_expiry and admin.g2p_token_expiry > now:
+            return admin.g2p_token
+        status, answer = http.call(
+            "POST",
+            admin.api_url.rstrip("/") + "/oauth2/client/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": admin.api_username or "",
+                "client_secret": admin.api_secret or "",
+            },
+            timeout=30,
+        )
+        if status != 200 or not (answer or {}).get("access_token"):
+            raise http.NotSent(f"token refused by the FSP (HTTP {status})")
+        lifetime = int(str(answer.get("expires_in") or "300"))
+        admin.write(
+            {
+                "g2p_token": answer["access_token"],
+                "g2p_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
+            }
+        )
+        return answer["access_token"]
+
+    # Callbacks and queries -----------------------------------------------------------
+
+    def _spp_verify_callback(self, raw, payload, headers):
+        if self.provider != "g2p_connect":
+            return super()._spp_verify_callback(raw, payload, headers)
+        public_key = self.sudo().g2p_fsp_public_key
+        if not public_key:
+            return
+        content = g2p_connect.canonical(payload.get("header")) + g2p_connect.canonical(
+            payload.get("message")
+        )
+        if not payload.get("signature") or not g2p_connect.verify_ed25519(
+            payload["signature"], content, base64.b64decode(public_key)
+        ):
+            raise CallbackRefused("missing or invalid signature", 401)
+
+    def _spp_callback_answer(self, ok):
+        if self.provider != "g2p_connect":
+            return super()._spp_callback_answer(ok)
+        return {
+            "message": {
+                "ack_status": "ACK" if ok else "ERR",
+                "timestamp": g2p_connect.now_iso(),
+                "correlation_id": "",
+            }
+        }
+
+    def _spp_parse_callback(self, payload):
+        if self.provider != "g2p_connect":
+            return super()._spp_parse_callback(payload)
+        head, items = g2p_connect.parse_callback(payload)
+        return [_outcome(item, head.get("message_id")) for item in items]
+
+    def _spp_query_outcomes(self, payments):
+        if self.provider != "g2p_connect":
+            return super()._spp_query_outcomes(payments)
+        keys = {
+            payment.current_attempt_id.idempotency_key: payment
+            for payment in payments
+            if payment.current_attempt_id
+        }
+        if not keys:
+            return []
+        body = g2p_connect.envelope(
+            g2p_connect.header(
+                "txn-status",
+                g2p_connect.message_id(
+                    hashlib.sha256("".join(keys).encode()).hexdigest()
+                ),
+                self.g2p_sender_id or "spp-payments",
+                len(keys),
+            ),
+            g2p_connect.txn_status_request(f"SPP-Q-{self.id}", list(keys)),
+        )
+        try:
+            status, answer = self._spp_g2p_call("/disburse/sync/txn/status", body)
+            items = g2p_connect.parse_txn_status(answer) if status == 200 else None
+        except (http.NoAnswer, http.NotSent, g2p_connect.G2pConnectError) as error:
+            _logger.info(
+                "G2P Connect status query of FSP %s failed: %s", self.id, error
+            )
+            return []
+        if items is None:
+            return []
+        outcomes = [_outcome(item, None) for item in items]
+        reported = {o.key for o in outcomes}
+        # An unknown payment the receiver has no record of never went through.
+        outcomes += [
+            Outcome(key, states.FAILED, "absent", None, "not known to the FSP")
+            for key, payment in keys.items()
+            if key not in reported and payment.state == states.UNKNOWN
+        ]
+        return outcomes
+
+
+def _outcome(item, message_id):
+    state = item.outcome
+    if item.reason_code == DUPLICATE_REFERENCE:
+        # We sent this reference again (a retried job): the receiver keeps the
+        # first result, which the status query reads.
+        state = states.UNKNOWN
+    return Outcome(
+        key=item.reference_id,
+        state=state,
+        raw_status=item.status,
+        reason_code=item.reason_code,
+        reason=item.reason_message,
+        fsp_ref=message_id,
+    )

@@ -1,0 +1,1 @@
+from . import test_g2p_connect

@@ -1,0 +1,304 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
+import json
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from spp_payment_core import g2p_connect
+from spp_payment_core.simulators.g2p_connect import G2pConnectSimulator
+
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payroll.tests.common import SppPayrollCommon
+
+SETTLED = {"paid", "failed", "rejected", "reversed", "unknown"}
+CALLBACK_LOGGER = "odoo.addons.spp_payment_base.models.spp_payment_callback"
+
+
+class TestG2pConnect(SppPayrollCommon):
+    """Payrolls paid through the G2P Connect simulator, with the faults of the
+    fault-injection suite. Each test ends with the same invariants: no payment
+    paid twice (by us or at the FSP), none lost, every message valid."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.finance = cls.users["finance_officer"]
+        cls.sim = G2pConnectSimulator(max_seconds=600, deliver=cls._deliver)
+        cls.sim.start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.fsp.sudo().write(
+            {
+                "name": "G2P Receiver",
+                "provider": "g2p_connect",
+                "api_url": cls.sim.base_url,
+                "api_username": "spp",
+                "api_secret": "secret",
+                "retry_backoff_seconds": 0,
+                "g2p_payer_fa": "account:100200300@central-bank",
+                "callback_base_url": "http://127.0.0.1:1",
+            }
+        )
+
+    @classmethod
+    def _deliver(cls, url, body, headers):
+        """The FSP's callbacks reach our callback entry point (as the HTTP
+        controller would call it; the HTTP layer is tested on its own)."""
+        parts = urlsplit(url).path.split("/")
+        status, _answer = cls.env["spp.payment.callback"]._spp_receive(
+            parts[3], parts[4], json.dumps(body).encode(), headers
+        )
+        return status
+
+    def setUp(self):
+        super().setUp()
+        self.sim.callbacks.clear()
+        self.sim.faults.clear()
+        self.sim.callbacks_first = False
+        self.sim.violations.clear()
+        self.sim.requests.clear()
+        self.sim.delivered.clear()
+
+    def _payroll(self, suffixes):
+        """Households paid to MSISDNs ending with ``suffixes`` (see OUTCOMES)."""
+        for household, suffix in zip(self.households, suffixes, strict=False):
+            household.phone_e164 = (
+                f"+25471{len(suffix):02d}{household.id:04d}"[:9] + suffix
+            )
+        return self._approved_payroll()
+
+    def _execute(self, payroll):
+        with trap_jobs() as trap:
+            payroll.with_user(self.finance).action_execute()
+            trap.perform_enqueued_jobs()
+
+    def _states(self, payroll):
+        """(MSISDN suffix, state) of each payment, in household order."""
+        payroll.payment_ids.invalidate_recordset()
+        return [
+            (p.destination[-4:], p.state)
+            for p in payroll.payment_ids.sorted(lambda p: p.destination)
+        ]
+
+    def _state_list(self, payroll):
+        return sorted(state for _suffix, state in self._states(payroll))
+
+    def _check_invariants(self, payroll):
+        payments = payroll.payment_ids
+        payments.invalidate_recordset()
+        self.assertEqual(self.sim.violations, [])
+        self.assertEqual(self.sim.paid_twice(), [])
+        self.assertTrue(
+            set(payments.mapped("state")) <= SETTLED, payments.mapped("state")
+        )
+        for payment in payments:
+            paid = payment.attempt_ids.filtered(lambda a: a.state == "paid")
+            self.assertLessEqual(len(paid), 1)
+        callbacks = self.env["spp.payment.callback"].search(
+            [("fsp_id", "=", self.fsp.id)]
+        )
+        self.assertEqual(len(callbacks), len(self.sim.delivered))
+
+    def test_outcomes_by_callback(self):
+        payroll = self._payroll(["0000", "0001", "0002", "0000", "0000"])
+        self._execute(payroll)
+        self.assertEqual(set(self._state_list(payroll)), {"accepted"})
+        self.sim.flush()
+        self.assertEqual(
+            self._state_list(payroll),
+            ["failed", "failed", "paid", "paid", "paid"],
+        )
+        paid = payroll.payment_ids.filtered(lambda p: p.state == "paid")
+        self.assertEqual(paid.mapped("paid_amount"), paid.mapped("amount"))
+        self.assertTrue(all(p.membership_id.paid_total for p in paid))
+        self._check_invariants(payroll)
+
+    def test_sent_messages_are_valid_and_idempotent(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        disburse = [r for r in self.sim.requests if r[1] == "/disburse"]
+        self.assertEqual(len(disburse), 1)
+        body = json.loads(disburse[0][3])
+        self.assertEqual(g2p_connect.validate("/disburse", body), [])
+        keys = set(payroll.payment_ids.current_attempt_id.mapped("idempotency_key"))
+        self.assertEqual(
+            {d["reference_id"] for d in body["message"]["disbursements"]}, keys
+        )
+        self.assertTrue(body["header"]["sender_uri"].endswith(self.fsp.callback_secret))
+
+    def test_timeout_after_the_request_left_is_resolved_by_status_query(self):
+        payroll = self._payroll(["0003", "0000", "0002", "0000", "0000"])
+        self._execute(payroll)
+        self.assertEqual(set(self._state_list(payroll)), {"unknown"})
+        self.fsp._spp_fetch_status(payroll.payment_ids)
+        self.assertEqual(
+            self._state_list(payroll),
+            ["paid", "paid", "paid", "paid", "rejected"],
+        )
+        self.sim.flush()  # the callbacks arrive late: they change nothing more
+        self.assertEqual(
+            self._state_list(payroll),
+            ["paid", "paid", "paid", "paid", "rejected"],
+        )
+        self._check_invariants(payroll)
+
+    def test_5xx_and_429_are_retried_with_the_same_message(self):
+        payroll = self._payroll(["0000"] * 5)
+        self.sim.fail_next(503, 429)
+        self._execute(payroll)
+        disburse = [r for r in self.sim.requests if r[1] == "/disburse"]
+        self.assertEqual(len({r[3] for r in disburse}), 1)
+        self.assertEqual(set(self._state_list(payroll)), {"accepted"})
+        self.sim.flush()
+        self.assertEqual(set(self._state_list(payroll)), {"paid"})
+        self._check_invariants(payroll)
+
+    def test_duplicate_and_replayed_callbacks_change_nothing(self):
+        payroll = self._payroll(["0004", "0000", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self.sim.flush()
+        self.assertEqual(set(self._state_list(payroll)), {"paid"})
+        url, body, _status = self.sim.delivered[-1]
+        self.assertEqual(self._deliver(url, body, {}), 200)
+        replayed = self.env["spp.payment.callback"].search(
+            [("fsp_id", "=", self.fsp.id)], limit=1
+        )
+        self.assertEqual(replayed.state, "duplicate")
+        for payment in payroll.payment_ids:
+            events = payment.event_ids.filtered(lambda e: e.new_state == "paid")
+            self.assertEqual(len(events), 1)
+        self.sim.delivered.append((url, body, 200))
+        self._check_invariants(payroll)
+
+    def test_callbacks_out_of_order_never_move_backwards(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.sim.flush(reverse=True)  # succ first, then pdng
+        self.assertEqual(set(self._state_list(payroll)), {"paid"})
+        last = self.env["spp.payment.callback"].search(
+            [("fsp_id", "=", self.fsp.id)], limit=1
+        )
+        self.assertIn("5 ignored", last.result)
+        self._check_invariants(payroll)
+
+    def test_callback_before_the_acknowledgement(self):
+        payroll = self._payroll(["0000", "0002", "0000", "0000", "0000"])
+        self.sim.callbacks_first = True
+        self._execute(payroll)
+        self.assertEqual(
+            self._state_list(payroll),
+            ["failed", "paid", "paid", "paid", "paid"],
+        )
+        self.assertFalse(
+            self.env["spp.payment.callback"].search_count([("state", "=", "pending")])
+        )
+        self._check_invariants(payroll)
+
+    def test_lost_callback_is_resolved_by_the_scheduled_query(self):
+        payroll = self._payroll(["0005", "0000", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self.sim.flush()
+        lost = payroll.payment_ids.filtered(lambda p: p.destination.endswith("0005"))
+        self.assertEqual(lost.state, "processing")
+        self.assertEqual(self._state_list(payroll).count("paid"), 4)
+        self.fsp.status_query_after_minutes = 0
+        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self.assertEqual(set(self._state_list(payroll)), {"paid"})
+        self._check_invariants(payroll)
+
+    def test_crash_between_sending_and_committing(self):
+        payroll = self._payroll(["0000"] * 5)
+        fsp_class = type(self.env["spp.fsp"])
+        original = fsp_class._spp_g2p_handle_ack
+        crashes = []
+
+        def crash_once(fsp, payments, status, answer):
+            if not crashes:
+                crashes.append(status)
+                raise ConnectionResetError("worker killed after the FSP answered")
+            return original(fsp, payments, status, answer)
+
+        self.patch(fsp_class, "_spp_g2p_handle_ack", crash_once)
+        with trap_jobs() as trap:
+            payroll.with_user(self.finance).action_execute()
+            (job,) = trap.enqueued_jobs
+            with self.assertRaises(ConnectionResetError):
+                with self.env.cr.savepoint():
+                    job.perform()
+            # The rolled-back job runs again, as queue_job would retry it.
+            job.perform()
+        self.assertEqual(crashes, [200])
+        self.sim.flush()
+        self.fsp._spp_fetch_status(payroll.payment_ids)
+        self.assertEqual(
+            set(self._state_list(payroll)), {"paid"}, self._states(payroll)
+        )
+        self._check_invariants(payroll)
+
+    def test_failed_payments_are_retried_as_new_attempts(self):
+        payroll = self._payroll(["0002", "0000", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self.sim.flush()
+        rejected = payroll.payment_ids.filtered(lambda p: p.state == "failed")
+        first_key = rejected.current_attempt_id.idempotency_key
+        rejected.membership_id.partner_id.phone_e164 = "+254711110000"
+        with trap_jobs() as trap:
+            payroll.with_user(self.finance).action_retry_failed()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(len(rejected.attempt_ids), 2)
+        self.assertNotEqual(rejected.current_attempt_id.idempotency_key, first_key)
+        self.sim.flush()
+        self._check_invariants(payroll)
+
+
+class TestG2pConnectSignedCallbacks(SppPayrollCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+        public = cls.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        cls.fsp.sudo().write(
+            {
+                "provider": "g2p_connect",
+                "api_url": "http://127.0.0.1:9",
+                "g2p_fsp_public_key": base64.b64encode(public).decode(),
+            }
+        )
+
+    def _callback(self, signer):
+        head = {
+            "version": "1.0.0",
+            "message_id": "cb-1",
+            "message_ts": g2p_connect.now_iso(),
+            "action": "on-disburse",
+            "status": "succ",
+        }
+        message = {
+            "transaction_id": "T",
+            "disbursements_status": [
+                {
+                    "reference_id": "k",
+                    "timestamp": g2p_connect.now_iso(),
+                    "status": "succ",
+                }
+            ],
+        }
+        return json.dumps(g2p_connect.envelope(head, message, signer)).encode()
+
+    @mute_logger(CALLBACK_LOGGER)
+    def test_unsigned_or_badly_signed_callbacks_are_refused(self):
+        receive = self.env["spp.payment.callback"]._spp_receive
+        secret = self.fsp.sudo().callback_secret
+        wrong = g2p_connect.ed25519_signer(bytes(32), "other")
+        for body in (self._callback(None), self._callback(wrong)):
+            status, _answer = receive("g2p_connect", secret, body, {})
+            self.assertEqual(status, 401)
+        good = g2p_connect.ed25519_signer(bytes(range(32)), "fsp")
+        status, _answer = receive("g2p_connect", secret, self._callback(good), {})
+        last = self.env["spp.payment.callback"].search([], limit=1)
+        self.assertEqual(status, 200, last.result)
+        states = self.env["spp.payment.callback"].search([]).mapped("state")
+        self.assertEqual(sorted(states), ["applied", "refused", "refused"])

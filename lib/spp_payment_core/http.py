@@ -1,0 +1,79 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Calling an FSP: bounded retries with back-off on 5xx and 429, and a clear line
+between "the request never left" (safe to send again) and "no answer" (the money
+may have moved: the payment becomes unknown and is resolved by a status query)."""
+
+import time
+
+import requests
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class NotSent(Exception):
+    """The request did not reach the FSP."""
+
+
+class NoAnswer(Exception):
+    """The request left, and no usable answer came back."""
+
+
+def call(
+    method,
+    url,
+    *,
+    json=None,
+    data=None,
+    files=None,
+    headers=None,
+    auth=None,
+    timeout=30,
+    attempts=3,
+    backoff=1.0,
+    sleep=time.sleep,
+    session=None,
+):
+    """(status, parsed JSON or None). The same bytes are sent again after a
+    5xx or 429 (with back-off, honouring Retry-After); never after a timeout."""
+    http = session or requests
+    for attempt in range(1, attempts + 1):
+        try:
+            response = http.request(
+                method,
+                url,
+                json=json,
+                data=data,
+                files=files,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
+            )
+        except requests.exceptions.ConnectTimeout as error:
+            raise NotSent(str(error)) from error
+        except requests.exceptions.ConnectionError as error:
+            if _never_connected(error):
+                raise NotSent(str(error)) from error
+            raise NoAnswer(str(error)) from error
+        except requests.exceptions.Timeout as error:
+            raise NoAnswer(str(error)) from error
+        if response.status_code in RETRY_STATUSES and attempt < attempts:
+            sleep(_delay(response, attempt, backoff))
+            continue
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _never_connected(error):
+    text = repr(error)
+    return "NewConnectionError" in text or "Connection refused" in text
+
+
+def _delay(response, attempt, backoff):
+    retry_after = response.headers.get("Retry-After", "")
+    if retry_after.isdigit():
+        return min(int(retry_after), 60)
+    return min(backoff * 2 ** (attempt - 1), 60)

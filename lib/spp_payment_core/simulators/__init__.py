@@ -1,0 +1,1 @@
+"""Loopback simulators of the FSP protocols, for tests, benchmarks and demos."""
