@@ -5,19 +5,21 @@ status reports and camt.054 debit/credit notifications (read).
 
 The writer streams text, so a million transfers do not build a million-node tree;
 the element order follows the official XSDs, which :func:`validate` checks against.
+Values the schema would refuse, or that would silently pay someone else (a cut
+identifier or account), raise ``ValueError`` before anything is written.
 The readers match on local names (any pain.002.001.xx / camt.054.001.xx version)
-and refuse DTDs, entities and non-XML input.
+and refuse DTDs, entities and non-XML input with :class:`Iso20022Error`.
 """
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from xml.sax.saxutils import escape
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from lxml import etree
 
-from .money import round_money
+from .money import to_decimal
 
 PAIN001_VERSIONS = ("pain.001.001.03", "pain.001.001.09")
 DECEASED = "MD07"
@@ -42,7 +44,6 @@ REASON_TEXT = {
 }
 # Reasons after which sending again may succeed: a failure, not a rejection.
 RETRYABLE_REASONS = frozenset({"AM04", "TECH", "MS03"})
-_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$")
 _TX_OUTCOME = {
     "RCVD": "accepted",
     "ACTC": "accepted",
@@ -54,6 +55,18 @@ _TX_OUTCOME = {
     "ACCC": "paid",
 }
 
+_CENT = Decimal("0.01")
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_BIC = {
+    # BICIdentifier (.03) and BICFIDec2014Identifier (.09), as in the XSDs.
+    "pain.001.001.03": re.compile(r"[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?"),
+    "pain.001.001.09": re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?"),
+}
+# Characters XML 1.0 cannot carry, and line breaks/tabs that have no place in a
+# one-line bank field: replaced by a space.
+_UNFIT = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
 
 class Iso20022Error(ValueError):
     """A file that is not the ISO 20022 document it claims to be."""
@@ -62,9 +75,9 @@ class Iso20022Error(ValueError):
 @dataclass(frozen=True)
 class Debtor:
     name: str
-    account: str
+    account: str  # IBAN, or any other account identifier (Othr/Id)
     bic: str | None = None
-    initiating_party: str | None = None
+    initiating_party: str | None = None  # InitgPty/Nm; the debtor name if empty
 
 
 @dataclass(frozen=True)
@@ -81,42 +94,107 @@ class Transfer:
 # Writing ---------------------------------------------------------------------
 
 
+def _escape(text):
+    """``xml.sax.saxutils.escape`` without its cost on text that needs none."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
 def _text(value, limit):
-    return escape(str(value)[:limit])
+    """A free-text field (name, remittance): cleaned, cut to ``limit`` characters
+    of the schema's MaxNText, escaped; empty when nothing is left."""
+    text = str(value or "")
+    if _UNFIT.search(text):
+        text = _UNFIT.sub(" ", text)
+    return _escape(text.strip()[:limit].rstrip())
 
 
-def _account(account):
-    account = account.replace(" ", "")
-    if _IBAN.match(account):
-        return f"<Id><IBAN>{escape(account)}</IBAN></Id>"
-    return f"<Id><Othr><Id>{_text(account, 34)}</Id></Othr></Id>"
+def _identifier(value, limit, what):
+    """An identifier the bank echoes back: never cut (a cut one could name
+    another payment), never empty."""
+    text = str(value or "").strip()
+    if not text or len(text) > limit or _UNFIT.search(text):
+        raise ValueError(
+            f"{what} {value!r} must be 1 to {limit} characters on one line"
+        )
+    return _escape(text)
 
 
-def _agent(bic, version):
+def _amount(value):
+    amount = value if isinstance(value, Decimal) else to_decimal(value)
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {value!r}")
+    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _account(account, what):
+    account = str(account or "").replace(" ", "")
+    if 15 <= len(account) <= 34 and _IBAN.fullmatch(account):
+        return f"<Id><IBAN>{account}</IBAN></Id>"
+    return f"<Id><Othr><Id>{_identifier(account, 34, what)}</Id></Othr></Id>"
+
+
+def _agent(bic, version, what):
     if not bic:
         return "<FinInstnId><Othr><Id>NOTPROVIDED</Id></Othr></FinInstnId>"
+    bic = bic.strip().upper()
+    if not _BIC[version].fullmatch(bic):
+        raise ValueError(f"{what}: {bic!r} is not a BIC")
     tag = "BIC" if version == "pain.001.001.03" else "BICFI"
-    return f"<FinInstnId><{tag}>{escape(bic)}</{tag}></FinInstnId>"
+    return f"<FinInstnId><{tag}>{bic}</{tag}></FinInstnId>"
 
 
-def _transfer(t, version, purpose):
-    amount = round_money(t.amount, 2)
-    parts = [
-        "<CdtTrfTxInf><PmtId>",
-        f"<InstrId>{_text(t.end_to_end_id, 35)}</InstrId>",
-        f"<EndToEndId>{_text(t.end_to_end_id, 35)}</EndToEndId></PmtId>",
-        f'<Amt><InstdAmt Ccy="{escape(t.currency)}">{amount}</InstdAmt></Amt>',
-    ]
-    if t.creditor_bic:
-        parts.append(f"<CdtrAgt>{_agent(t.creditor_bic, version)}</CdtrAgt>")
-    parts.append(f"<Cdtr><Nm>{_text(t.creditor_name, 140)}</Nm></Cdtr>")
-    parts.append(f"<CdtrAcct>{_account(t.creditor_account)}</CdtrAcct>")
-    if purpose:
-        parts.append(f"<Purp><Cd>{escape(purpose)}</Cd></Purp>")
-    if t.remittance:
-        parts.append(f"<RmtInf><Ustrd>{_text(t.remittance, 140)}</Ustrd></RmtInf>")
-    parts.append("</CdtTrfTxInf>\n")
-    return "".join(parts)
+def _summary(transfers, currency):
+    """Count and exact control sum, checking what would make a bad file:
+    duplicate or overlong EndToEndIds, amounts not above zero, bad currencies."""
+    seen = set()
+    total = Decimal(0)
+    for transfer in transfers:
+        key = transfer.end_to_end_id
+        _identifier(key, 35, "EndToEndId")
+        key = key.strip()
+        if key in seen:
+            raise ValueError(f"EndToEndId {key!r} appears twice")
+        seen.add(key)
+        amount = _amount(transfer.amount)
+        if amount <= 0:
+            raise ValueError(f"{key}: the amount {transfer.amount} is not above zero")
+        total += amount
+        code = transfer.currency or currency
+        if not code or not _CURRENCY.fullmatch(code):
+            raise ValueError(f"{key}: {code!r} is not a currency code")
+    return len(seen), total
+
+
+def _transfer(transfer, version, purpose, currency, agents):
+    key = _escape(transfer.end_to_end_id.strip())
+    bic = transfer.creditor_bic
+    if bic:
+        agent = agents.get(bic)
+        if agent is None:
+            agent = agents[bic] = f"<CdtrAgt>{_agent(bic, version, key)}</CdtrAgt>"
+    else:
+        agent = ""
+    name = _text(transfer.creditor_name, 140)
+    if not name:
+        raise ValueError(f"{key}: the creditor has no name")
+    remittance = _text(transfer.remittance, 140)
+    return (
+        f"<CdtTrfTxInf><PmtId><InstrId>{key}</InstrId>"
+        f"<EndToEndId>{key}</EndToEndId></PmtId>"
+        f'<Amt><InstdAmt Ccy="{transfer.currency or currency}">'
+        f"{_amount(transfer.amount)}</InstdAmt></Amt>{agent}"
+        f"<Cdtr><Nm>{name}</Nm></Cdtr>"
+        f"<CdtrAcct>{_account(transfer.creditor_account, key + ': account')}"
+        f"</CdtrAcct>{purpose}"
+        + (f"<RmtInf><Ustrd>{remittance}</Ustrd></RmtInf>" if remittance else "")
+        + "</CdtTrfTxInf>\n"
+    )
 
 
 def write_pain001(
@@ -133,45 +211,66 @@ def write_pain001(
     currency=None,
 ):
     """Write a pain.001 credit transfer initiation of ``transfers`` to ``out``
-    (a text stream). ``msg_id`` is the file's idempotency key for the bank."""
+    (a text stream), as one payment information block (PmtInfId = ``msg_id``).
+
+    ``msg_id`` is the file's idempotency key for the bank; ``currency`` is used
+    for transfers that name none; ``category_purpose`` (e.g. ``SSBE``) goes to
+    PmtTpInf/CtgyPurp and to each transfer's Purp. An unfit value raises
+    ``ValueError``: identifiers, amounts and currencies before anything is
+    written, names, accounts and BICs while writing -- so write to a buffer and
+    drop it on error."""
     if version not in PAIN001_VERSIONS:
         raise ValueError(f"unsupported pain.001 version {version}")
+    if not isinstance(transfers, Sequence):
+        transfers = list(transfers)
     if not transfers:
         raise ValueError("a pain.001 file needs at least one transfer")
-    count = len(transfers)
-    total = sum((round_money(t.amount, 2) for t in transfers), Decimal(0))
-    stamp = created.replace(microsecond=0).isoformat()
-    summary = f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{total}</CtrlSum>"
-    initiating = debtor.initiating_party or debtor.name
-    out.write(
+    message = _identifier(msg_id, 35, "MsgId")
+    count, total = _summary(transfers, currency)
+    if isinstance(execution_date, datetime):
+        execution_date = execution_date.date()
+    purpose = ""
+    kind = ""
+    if category_purpose:
+        code = _identifier(category_purpose, 4, "category purpose")
+        purpose = f"<Purp><Cd>{code}</Cd></Purp>"
+        kind = f"<PmtTpInf><CtgyPurp><Cd>{code}</Cd></CtgyPurp></PmtTpInf>"
+    day = execution_date.isoformat()
+    debtor_name = _text(debtor.name, 140)
+    if not debtor_name:
+        raise ValueError("the debtor has no name")
+    header = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:{version}" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
         "<CstmrCdtTrfInitn><GrpHdr>"
-        f"<MsgId>{_text(msg_id, 35)}</MsgId><CreDtTm>{stamp}</CreDtTm>{summary}"
-        f"<InitgPty><Nm>{_text(initiating, 140)}</Nm></InitgPty></GrpHdr>"
-        f"<PmtInf><PmtInfId>{_text(msg_id, 35)}</PmtInfId><PmtMtd>TRF</PmtMtd>"
-        f"<BtchBookg>{'true' if batch_booking else 'false'}</BtchBookg>{summary}"
-    )
-    if category_purpose:
-        out.write(
-            f"<PmtTpInf><CtgyPurp><Cd>{escape(category_purpose)}</Cd></CtgyPurp>"
-            "</PmtTpInf>"
+        f"<MsgId>{message}</MsgId>"
+        f"<CreDtTm>{created.replace(microsecond=0).isoformat()}</CreDtTm>"
+        f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{total}</CtrlSum>"
+        f"<InitgPty><Nm>{_text(debtor.initiating_party, 140) or debtor_name}</Nm>"
+        "</InitgPty></GrpHdr>"
+        f"<PmtInf><PmtInfId>{message}</PmtInfId><PmtMtd>TRF</PmtMtd>"
+        f"<BtchBookg>{'true' if batch_booking else 'false'}</BtchBookg>"
+        f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{total}</CtrlSum>{kind}"
+        + (
+            f"<ReqdExctnDt>{day}</ReqdExctnDt>"
+            if version == "pain.001.001.03"
+            else f"<ReqdExctnDt><Dt>{day}</Dt></ReqdExctnDt>"
         )
-    day = execution_date.isoformat()
-    out.write(
-        f"<ReqdExctnDt>{day}</ReqdExctnDt>"
-        if version == "pain.001.001.03"
-        else f"<ReqdExctnDt><Dt>{day}</Dt></ReqdExctnDt>"
+        + f"<Dbtr><Nm>{debtor_name}</Nm></Dbtr>"
+        f"<DbtrAcct>{_account(debtor.account, 'debtor account')}</DbtrAcct>"
+        f"<DbtrAgt>{_agent(debtor.bic, version, 'debtor agent')}</DbtrAgt>"
+        "<ChrgBr>SLEV</ChrgBr>\n"
     )
-    out.write(
-        f"<Dbtr><Nm>{_text(debtor.name, 140)}</Nm></Dbtr>"
-        f"<DbtrAcct>{_account(debtor.account)}</DbtrAcct>"
-        f"<DbtrAgt>{_agent(debtor.bic, version)}</DbtrAgt><ChrgBr>SLEV</ChrgBr>\n"
-    )
+    agents = {}
+    chunk = [header]
     for transfer in transfers:
-        out.write(_transfer(transfer, version, category_purpose))
-    out.write("</PmtInf></CstmrCdtTrfInitn></Document>\n")
+        chunk.append(_transfer(transfer, version, purpose, currency, agents))
+        if len(chunk) >= 10000:
+            out.write("".join(chunk))
+            chunk.clear()
+    chunk.append("</PmtInf></CstmrCdtTrfInitn></Document>\n")
+    out.write("".join(chunk))
 
 
 def validate(xml_bytes, xsd_path):
@@ -179,7 +278,7 @@ def validate(xml_bytes, xsd_path):
     schema = etree.XMLSchema(etree.parse(str(xsd_path)))
     try:
         document = etree.fromstring(xml_bytes, _parser())
-    except etree.XMLSyntaxError as error:
+    except (etree.XMLSyntaxError, ValueError) as error:
         return [f"not well-formed: {error}"]
     if schema.validate(document):
         return []
@@ -191,8 +290,8 @@ def validate(xml_bytes, xsd_path):
 
 @dataclass(frozen=True)
 class StatusItem:
-    end_to_end_id: str
-    status: str
+    end_to_end_id: str | None
+    status: str | None
     reason_code: str | None
     reason_text: str | None
     amount: Decimal | None
@@ -200,12 +299,22 @@ class StatusItem:
 
 
 @dataclass(frozen=True)
+class PaymentInfoStatus:
+    pmt_inf_id: str | None
+    status: str | None
+    reason_code: str | None = None
+    reason_text: str | None = None
+
+
+@dataclass(frozen=True)
 class StatusReport:
     msg_id: str | None
     original_msg_id: str | None
     group_status: str | None
-    payment_info_statuses: list
-    items: list
+    items: list = field(default_factory=list)
+    payment_info_statuses: list = field(default_factory=list)
+    group_reason_code: str | None = None
+    group_reason_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -227,20 +336,29 @@ def _parser():
         no_network=True,
         huge_tree=False,
         load_dtd=False,
+        dtd_validation=False,
         remove_comments=True,
+        remove_pis=True,
     )
 
 
 def _root(data, expected):
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise Iso20022Error(f"expected the file's bytes, not {type(data).__name__}")
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(bytes(data), _parser())
     except (etree.XMLSyntaxError, ValueError) as error:
         raise Iso20022Error(f"not an XML document: {error}") from error
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.internalDTD is not None or (
+        root.getroottree().docinfo.doctype
+    ):
         raise Iso20022Error("XML with a DOCTYPE is refused (entities, DTDs)")
+    if _local(root) == expected:
+        return root
     body = _child(root, expected)
     if body is None:
-        held = _local(root[0]) if len(root) else _local(root)
+        elements = [c for c in root if isinstance(c.tag, str)]
+        held = _local(elements[0]) if elements else _local(root)
         raise Iso20022Error(f"not a {expected} document (it holds {held})")
     return body
 
@@ -270,70 +388,136 @@ def _find(element, path):
 
 def _value(element, path):
     found = _find(element, path)
-    return found.text.strip() if found is not None and found.text else None
+    if found is None or not found.text:
+        return None
+    return found.text.strip() or None
 
 
 def _decimal(text):
     if text is None:
         return None
     try:
-        return Decimal(text)
+        amount = Decimal(text)
     except InvalidOperation as error:
         raise Iso20022Error(f"not an amount: {text!r}") from error
+    if not amount.is_finite():
+        raise Iso20022Error(f"not an amount: {text!r}")
+    return amount
 
 
 def _date(text):
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text[:10]).date()
+        return date.fromisoformat(text[:10])
     except ValueError as error:
         raise Iso20022Error(f"not a date: {text!r}") from error
 
 
+def _reason(element, path):
+    """(code, text) of a StsRsnInf / RtrInf: Rsn/Cd, else Rsn/Prtry; all AddtlInf
+    lines, else the known text of the code."""
+    if element is None:
+        return None, None
+    reason = _find(element, path)
+    if reason is None:
+        return None, None
+    code = _value(reason, "Rsn/Cd") or _value(reason, "Rsn/Prtry")
+    lines = [(c.text or "").strip() for c in _children(reason, "AddtlInf")]
+    lines = [line for line in lines if line]
+    return code, " ".join(lines) or REASON_TEXT.get(code)
+
+
 def status_outcome(tx_status, reason_code=None):
-    """Payment outcome of a pain.002 transaction status."""
+    """Payment outcome of a pain.002 status: accepted, processing, paid, failed
+    (rejected for a reason that may pass another time) or rejected; None when
+    the status is unknown."""
     if tx_status == "RJCT":
         return "failed" if reason_code in RETRYABLE_REASONS else "rejected"
     return _TX_OUTCOME.get(tx_status)
 
 
 def parse_pain002(data):
+    """A pain.002 payment status report. A file rejected as a whole may name no
+    transaction: then ``items`` is empty and ``group_status`` is ``RJCT``."""
     body = _root(data, "CstmrPmtStsRpt")
     group = _find(body, "OrgnlGrpInfAndSts")
+    group_status = _value(group, "GrpSts") if group is not None else None
+    group_code, group_text = _reason(group, "StsRsnInf")
     blocks = _children(body, "OrgnlPmtInfAndSts")
+    statuses = []
     items = []
-    for tx in [t for block in blocks for t in _children(block, "TxInfAndSts")] + (
-        _children(body, "TxInfAndSts")
-    ):
-        status = _value(tx, "TxSts")
-        code = _value(tx, "StsRsnInf/Rsn/Cd")
-        items.append(
-            StatusItem(
-                end_to_end_id=_value(tx, "OrgnlEndToEndId"),
-                status=status,
-                reason_code=code,
-                reason_text=_value(tx, "StsRsnInf/AddtlInf") or REASON_TEXT.get(code),
-                amount=_decimal(_value(tx, "OrgnlTxRef/Amt/InstdAmt")),
-                outcome=status_outcome(status, code),
+    # pain.002.001.02 put TxInfAndSts at the top level; later versions nest it.
+    for block in [*blocks, None]:
+        if block is not None:
+            block_status = _value(block, "PmtInfSts")
+            block_code, block_text = _reason(block, "StsRsnInf")
+            statuses.append(
+                PaymentInfoStatus(
+                    _value(block, "OrgnlPmtInfId"), block_status, block_code, block_text
+                )
             )
-        )
+            transactions = _children(block, "TxInfAndSts")
+        else:
+            block_status, block_code, block_text = group_status, group_code, group_text
+            transactions = _children(body, "TxInfAndSts")
+        for tx in transactions:
+            status = _value(tx, "TxSts")
+            code, text = _reason(tx, "StsRsnInf")
+            if status is None:  # no own status: the block's (or group's) applies
+                status = block_status or group_status
+                code, text = code or block_code, text or block_text
+            items.append(
+                StatusItem(
+                    end_to_end_id=_value(tx, "OrgnlEndToEndId"),
+                    status=status,
+                    reason_code=code,
+                    reason_text=text,
+                    amount=_decimal(_value(tx, "OrgnlTxRef/Amt/InstdAmt")),
+                    outcome=status_outcome(status, code),
+                )
+            )
     return StatusReport(
         msg_id=_value(body, "GrpHdr/MsgId"),
         original_msg_id=_value(group, "OrgnlMsgId") if group is not None else None,
-        group_status=_value(group, "GrpSts") if group is not None else None,
-        payment_info_statuses=[
-            (_value(b, "OrgnlPmtInfId"), _value(b, "PmtInfSts")) for b in blocks
-        ],
+        group_status=group_status,
         items=items,
+        payment_info_statuses=statuses,
+        group_reason_code=group_code,
+        group_reason_text=group_text,
     )
 
 
+def notification_outcome(credit_debit, status, returned):
+    """Payment outcome of a camt.054 entry for the paying account: a returned
+    credit (RtrInf) reverses our transfer; a pending entry is still processing;
+    a booked debit is paid. A debit carrying return information is someone
+    else's return, not our payment: no outcome."""
+    if returned:
+        return "reversed" if credit_debit == "CRDT" else None
+    if status == "PDNG":
+        return "processing"
+    if credit_debit == "DBIT" and status == "BOOK":
+        return "paid"
+    return None
+
+
+def _tx_amount(tx, entry_amount, single):
+    for path in ("AmtDtls/InstdAmt/Amt", "AmtDtls/TxAmt/Amt", "Amt"):
+        node = _find(tx, path) if tx is not None else None
+        if node is not None and node.text and node.text.strip():
+            return node
+    # The entry's amount is this transaction's only when it is the entry's only
+    # one; a batch-booked entry's total is no single payment's amount.
+    return entry_amount if single else None
+
+
 def parse_camt054(data):
+    """A camt.054 debit/credit notification: one item per TxDtls (per entry
+    when the entry has no details)."""
     body = _root(data, "BkToCstmrDbtCdtNtfctn")
     notifications = []
     for entry in [e for n in _children(body, "Ntfctn") for e in _children(n, "Ntry")]:
-        entry_amount = _find(entry, "Amt")
         indicator = _value(entry, "CdtDbtInd")
         status = _value(entry, "Sts/Cd") or _value(entry, "Sts")
         booked = _date(_value(entry, "BookgDt/Dt") or _value(entry, "BookgDt/DtTm"))
@@ -341,47 +525,22 @@ def parse_camt054(data):
             tx for d in _children(entry, "NtryDtls") for tx in _children(d, "TxDtls")
         ] or [None]
         for tx in details:
-            amount_node = _find(tx, "AmtDtls/InstdAmt/Amt") if tx is not None else None
-            amount_node = (
-                amount_node
-                if amount_node is not None
-                else (_find(tx, "Amt") if tx is not None else None)
-            )
-            amount_node = amount_node if amount_node is not None else entry_amount
-            code = _value(tx, "RtrInf/Rsn/Cd") if tx is not None else None
+            node = _tx_amount(tx, _find(entry, "Amt"), len(details) == 1)
+            code, text = _reason(tx, "RtrInf")
             returned = tx is not None and _find(tx, "RtrInf") is not None
             notifications.append(
                 Notification(
                     end_to_end_id=_value(tx, "Refs/EndToEndId")
                     if tx is not None
                     else None,
-                    amount=_decimal(amount_node.text.strip())
-                    if amount_node is not None and amount_node.text
-                    else None,
-                    currency=amount_node.get("Ccy")
-                    if amount_node is not None
-                    else None,
+                    amount=_decimal(node.text.strip()) if node is not None else None,
+                    currency=node.get("Ccy") if node is not None else None,
                     credit_debit=indicator,
                     status=status,
                     booking_date=booked,
                     reason_code=code,
-                    reason_text=(
-                        _value(tx, "RtrInf/AddtlInf") if tx is not None else None
-                    )
-                    or REASON_TEXT.get(code),
+                    reason_text=text,
                     outcome=notification_outcome(indicator, status, returned),
                 )
             )
     return notifications
-
-
-def notification_outcome(credit_debit, status, returned):
-    """Payment outcome of a camt.054 entry: a booked debit of our transfer is
-    paid; a return (RtrInf) reverses it; a pending entry is still processing."""
-    if returned:
-        return "reversed"
-    if status == "PDNG":
-        return "processing"
-    if credit_debit == "DBIT" and status == "BOOK":
-        return "paid"
-    return None

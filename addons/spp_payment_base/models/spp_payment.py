@@ -80,7 +80,8 @@ class SppPayment(models.Model):
     state = fields.Selection(
         PAYMENT_STATES, default="draft", required=True, readonly=True
     )
-    state_date = fields.Datetime(readonly=True, index="btree_not_null")
+    # Indexed with the state by _in_flight_idx, the only query on it.
+    state_date = fields.Datetime(readonly=True)
     is_duplicate = fields.Boolean(string="Duplicate Flag")
     duplicate_reason = fields.Char()
     is_capped = fields.Boolean()
@@ -228,29 +229,42 @@ class SppPayment(models.Model):
     def _set_accepted(self, reason=None):
         return self._spp_transition(states.ACCEPTED, reason)
 
-    def _set_processing(self, reason=None):
-        return self._spp_transition(states.PROCESSING, reason)
+    def _set_processing(self, reason=None, details=None):
+        return self._spp_transition(states.PROCESSING, reason, details=details)
 
-    def _set_paid(self, reason=None, paid_amounts=None, paid_date=None):
-        """Confirm payments paid. ``paid_amounts`` maps payment id to the amount
-        received when it differs from the amount issued (partial payment)."""
+    def _set_paid(self, reason=None, paid_amounts=None, paid_date=None, details=None):
+        """Confirm payments paid, at the amount issued unless ``paid_amounts``
+        (payment id -> amount received) or ``details`` say otherwise.
+
+        ``details`` is an SQL query of rows (id, paid_amount, paid_date,
+        external_ref, status_reason), e.g. the lines of a reconciliation: they
+        are written in the same pass as the state, one UPDATE for the lot.
+        """
+        if details is None and paid_amounts:
+            details = SQL(
+                "SELECT id, amount AS paid_amount, NULL::timestamp AS paid_date, "
+                "NULL::varchar AS external_ref, NULL::varchar AS status_reason "
+                "FROM unnest(%s::int[], %s::numeric[]) AS v(id, amount)",
+                list(paid_amounts),
+                [paid_amounts[pid] for pid in paid_amounts],
+            )
         done = self._spp_transition(
             states.PAID,
             reason,
             values={"paid_date": paid_date or fields.Datetime.now()},
+            details=details,
         )
-        done._spp_store_paid_amounts(paid_amounts or {})
         self.env["spp.program.membership"]._spp_apply_paid_amounts(done.ids, 1)
         return done
 
-    def _set_failed(self, reason=None):
-        return self._spp_transition(states.FAILED, reason)
+    def _set_failed(self, reason=None, details=None):
+        return self._spp_transition(states.FAILED, reason, details=details)
 
-    def _set_rejected(self, reason=None):
-        return self._spp_transition(states.REJECTED, reason)
+    def _set_rejected(self, reason=None, details=None):
+        return self._spp_transition(states.REJECTED, reason, details=details)
 
-    def _set_reversed(self, reason=None):
-        done = self._spp_transition(states.REVERSED, reason)
+    def _set_reversed(self, reason=None, details=None):
+        done = self._spp_transition(states.REVERSED, reason, details=details)
         self.env["spp.program.membership"]._spp_apply_paid_amounts(done.ids, -1)
         return done
 
@@ -260,7 +274,9 @@ class SppPayment(models.Model):
     def _set_cancelled(self, reason=None):
         return self._spp_transition(states.CANCELLED, reason)
 
-    def _spp_transition(self, target, reason=None, values=None, skip_same=True):
+    def _spp_transition(
+        self, target, reason=None, values=None, skip_same=True, details=None
+    ):
         """Move payments to ``target`` in set-based statements.
 
         Rows are locked first, so a concurrent callback or job waits and then sees
@@ -279,7 +295,7 @@ class SppPayment(models.Model):
         self._spp_check_transitions({pid: current[pid] for pid in moving_ids}, target)
         moving = self.browse(moving_ids)
         if moving:
-            moving._spp_write_state(target, values or {})
+            moving._spp_write_state(target, values or {}, details)
             moving._spp_log_events(current, target, reason)
         return moving
 
@@ -313,21 +329,28 @@ class SppPayment(models.Model):
                 )
             )
 
-    def _spp_write_state(self, target, values):
+    def _spp_write_state(self, target, values, details=None):
         assignments = [
             SQL("state = %s", target),
             SQL("state_date = now() at time zone 'utc'"),
             SQL("write_uid = %s", self.env.uid),
             SQL("write_date = now() at time zone 'utc'"),
         ]
-        assignments += [SQL("%s = %s", SQL.identifier(k), v) for k, v in values.items()]
-        self.env.cr.execute(
-            SQL(
-                "UPDATE spp_payment SET %s WHERE id = ANY(%s)",
-                SQL(", ").join(assignments),
-                list(self.ids),
+        if details is None:
+            assignments += [
+                SQL("%s = %s", SQL.identifier(k), v) for k, v in values.items()
+            ]
+            if target == states.PAID:
+                assignments.append(SQL("paid_amount = amount"))
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE spp_payment SET %s WHERE id = ANY(%s)",
+                    SQL(", ").join(assignments),
+                    list(self.ids),
+                )
             )
-        )
+        else:
+            self._spp_write_state_with(assignments, target, values, details)
         # The current attempt follows its payment once sent; queueing creates a
         # new attempt instead (see _spp_create_attempts).
         if target not in (states.DRAFT, states.APPROVED, states.QUEUED):
@@ -345,7 +368,39 @@ class SppPayment(models.Model):
             )
             self.env["spp.payment.attempt"].invalidate_model(["state"])
         self.invalidate_recordset(
-            ["state", "state_date", "write_uid", "write_date", *values]
+            ["state", "state_date", "write_uid", "write_date", "paid_amount", *values]
+        )
+
+    def _spp_write_state_with(self, assignments, target, values, details):
+        """The state change and the per-payment ``details`` in one UPDATE."""
+        fixed = {k: v for k, v in values.items() if k != "paid_date"}
+        assignments += [SQL("%s = %s", SQL.identifier(k), v) for k, v in fixed.items()]
+        assignments += [
+            SQL("external_ref = COALESCE(d.external_ref, p.external_ref)"),
+            SQL("status_reason = COALESCE(d.status_reason, p.status_reason)"),
+        ]
+        if target == states.PAID:
+            assignments += [
+                SQL("paid_amount = COALESCE(d.paid_amount, p.amount)"),
+                SQL("paid_date = COALESCE(d.paid_date, %s)", values.get("paid_date")),
+            ]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_payment p SET %s
+                  FROM (SELECT x.id, d.paid_amount, d.paid_date, d.external_ref,
+                               d.status_reason
+                          FROM unnest(%s::int[]) AS x(id)
+                     LEFT JOIN (%s) d ON d.id = x.id) d
+                 WHERE p.id = d.id
+                """,
+                SQL(", ").join(assignments),
+                list(self.ids),
+                details,
+            )
+        )
+        self.invalidate_recordset(
+            ["external_ref", "status_reason", "paid_amount", "paid_date"]
         )
 
     def _spp_log_events(self, previous, target, reason):
@@ -353,29 +408,6 @@ class SppPayment(models.Model):
             self.ids, [previous[pid] for pid in self.ids], target, reason
         )
         self.invalidate_recordset(["event_ids"])
-
-    def _spp_store_paid_amounts(self, paid_amounts):
-        """Paid amount is the issued amount unless the FSP reported another."""
-        if not self:
-            return
-        ids = list(paid_amounts)
-        amounts = [paid_amounts[pid] for pid in ids]
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE spp_payment p
-                   SET paid_amount = COALESCE(v.amount, p.amount)
-                  FROM spp_payment q
-             LEFT JOIN unnest(%s::int[], %s::numeric[]) AS v(id, amount)
-                    ON v.id = q.id
-                 WHERE p.id = q.id AND p.id = ANY(%s)
-                """,
-                ids,
-                amounts,
-                list(self.ids),
-            )
-        )
-        self.invalidate_recordset(["paid_amount"])
 
     def _spp_create_attempts(self):
         """One new attempt per payment, numbered after its previous ones, with the

@@ -3,6 +3,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import DerivedMany2one
 from .spp_payment import PAYMENT_STATES
 
 
@@ -18,11 +19,12 @@ class SppPaymentEvent(models.Model):
     payment_id = fields.Many2one(
         "spp.payment", required=True, index=True, ondelete="cascade", readonly=True
     )
-    attempt_id = fields.Many2one("spp.payment.attempt", readonly=True)
+    # Written a million at a time: no key checks on these two (DerivedMany2one).
+    attempt_id = DerivedMany2one("spp.payment.attempt", readonly=True)
     old_state = fields.Selection(PAYMENT_STATES, readonly=True)
     new_state = fields.Selection(PAYMENT_STATES, required=True, readonly=True)
     reason = fields.Char(readonly=True)
-    user_id = fields.Many2one("res.users", readonly=True)
+    user_id = DerivedMany2one("res.users", readonly=True)
     date = fields.Datetime(required=True, readonly=True, index=True)
 
     @api.model

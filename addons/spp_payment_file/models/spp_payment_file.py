@@ -182,23 +182,33 @@ class SppPaymentFile(models.Model):
                     refs=", ".join(missing[:5]),
                 )
             )
-        iso20022.write_pain001(
-            text,
-            transfers,
-            version=fsp.file_format,
-            msg_id=self.message_id,
-            created=fields.Datetime.now(),
-            debtor=iso20022.Debtor(
-                name=fsp.iso_debtor_name,
-                account=fsp.iso_debtor_account,
-                bic=fsp.iso_debtor_bic or None,
-                initiating_party=fsp.iso_initiating_party or fsp.iso_debtor_name,
-            ),
-            execution_date=fields.Date.context_today(self),
-            category_purpose=fsp.iso_category_purpose or None,
-            batch_booking=fsp.iso_batch_booking,
-            currency=currency,
-        )
+        try:
+            iso20022.write_pain001(
+                text,
+                transfers,
+                version=fsp.file_format,
+                msg_id=self.message_id,
+                created=fields.Datetime.now(),
+                debtor=iso20022.Debtor(
+                    name=fsp.iso_debtor_name,
+                    account=fsp.iso_debtor_account,
+                    bic=fsp.iso_debtor_bic or None,
+                    initiating_party=fsp.iso_initiating_party or fsp.iso_debtor_name,
+                ),
+                execution_date=fields.Date.context_today(self),
+                category_purpose=fsp.iso_category_purpose or None,
+                batch_booking=fsp.iso_batch_booking,
+                currency=currency,
+            )
+        except ValueError as error:
+            # The bank would refuse the file: say which payment and why.
+            raise UserError(
+                self.env._(
+                    "%(fsp)s: no ISO 20022 file can be written: %(error)s",
+                    fsp=fsp.name,
+                    error=error,
+                )
+            ) from error
         return text.getvalue().encode()
 
     # Download -------------------------------------------------------------

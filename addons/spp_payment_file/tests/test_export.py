@@ -105,3 +105,15 @@ class TestExport(SppFileCommon):
         with self.assertRaisesRegex(Exception, "debtor name and account"):
             self.fsp.file_format = "pain.001.001.03"
             self.fsp.flush_recordset()
+
+    def test_a_file_the_bank_would_refuse_is_not_written(self):
+        self.fsp.write(
+            {
+                "file_format": "pain.001.001.03",
+                "iso_debtor_name": "Ministry",
+                "iso_debtor_account": "KE12ABCD00000000001234567",
+                "iso_debtor_bic": "NOT-A-BIC",
+            }
+        )
+        with self.assertRaisesRegex(UserError, "no ISO 20022 file can be written"):
+            self._executed_payroll()

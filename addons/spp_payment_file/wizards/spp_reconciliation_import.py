@@ -193,38 +193,31 @@ class SppReconciliationImport(models.TransientModel):
             self.payroll_id.program_id.id,
             fields.Date.context_today(self),
         )
-        lines = [
-            {
-                "payment_id": line.payment_id,
-                "outcome": line.outcome,
-                "row": line.row,
-                "paid_amount": line.paid_amount
-                if line.outcome in ("paid", "partial")
-                else None,
-                "paid_date": line.paid_date,
-                "receipt": line.receipt,
-                "reason": line.reason,
-                "extra": line.extra,
-                "note": line.note,
-            }
-            for line in result.lines
-        ]
+        lines = result.lines
+        for line in lines:
+            if line.outcome not in ("paid", "partial"):
+                line.paid_amount = None
         return lines, result.errors, result.summary
 
     def _spp_lookup(self, match_on, keys):
         """Match value -> Target (or list of Targets when ambiguous)."""
         if match_on == "reference":
-            where, key_sql = (
-                SQL("p.reference = ANY(%s)", list(keys)),
+            # No join: the reference is on the payment, and files are large.
+            return self._spp_fetch_lookup(
                 SQL("p.reference"),
+                SQL("p.reference = ANY(%s)", list(keys)),
+                SQL(""),
+                match_on,
+                {},
             )
-        elif match_on == "registrant":
+        if match_on == "registrant":
             where = SQL(
                 "p.payroll_id = %s AND r.registrant_number = ANY(%s)",
                 self.payroll_id.id,
                 list(keys),
             )
             key_sql = SQL("r.registrant_number")
+            normalized = {}
         else:
             normalized = {normalize_msisdn(k) or k: k for k in keys}
             where = SQL(
@@ -233,13 +226,17 @@ class SppReconciliationImport(models.TransientModel):
                 list(normalized),
             )
             key_sql = SQL("COALESCE(p.destination, r.phone_e164)")
+        partner = SQL("JOIN res_partner r ON r.id = p.partner_id")
+        return self._spp_fetch_lookup(key_sql, where, partner, match_on, normalized)
+
+    def _spp_fetch_lookup(self, key_sql, where, join, match_on, normalized):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 "SELECT %s, p.id, p.payroll_id, p.program_id, p.amount::text, p.state "
-                "FROM spp_payment p JOIN res_partner r ON r.id = p.partner_id "
-                "WHERE %s",
+                "FROM spp_payment p %s WHERE %s",
                 key_sql,
+                join,
                 where,
             )
         )
@@ -367,21 +364,20 @@ def _iso_line(entry, target, outcome, amount, booked, code, status):
     if outcome == "reversed" and target.state != "paid":
         # Returned before we recorded it paid: for us it simply failed.
         outcome = "failed"
-    line = {
-        "payment_id": target.id,
-        "row": entry,
-        "outcome": outcome or "skipped",
-        "paid_date": booked,
-        "reason_code": code,
-        "reason": iso20022.REASON_TEXT.get(code or "", status or ""),
-        "note": "" if outcome else f"status {status}: no outcome yet",
-    }
+    line = reconcile.Line(
+        row=entry,
+        payment_id=target.id,
+        outcome=outcome or "skipped",
+        paid_date=booked,
+        reason_code=code,
+        reason=iso20022.REASON_TEXT.get(code or "", status or ""),
+        note="" if outcome else f"status {status}: no outcome yet",
+    )
     final = target.state in reconcile.FINAL_STATES
     if final and not (outcome == "reversed" and target.state == "paid"):
-        line.update(outcome="skipped", note=f"already final ({target.state})")
+        line.outcome, line.note = "skipped", f"already final ({target.state})"
     elif outcome == "paid":
-        paid = Decimal(amount) if amount is not None else target.amount
-        line["paid_amount"] = paid
-        if paid < target.amount:
-            line["outcome"] = "partial"
+        line.paid_amount = Decimal(amount) if amount is not None else target.amount
+        if line.paid_amount < target.amount:
+            line.outcome = "partial"
     return line

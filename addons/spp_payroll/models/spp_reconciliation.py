@@ -12,7 +12,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.spp_payment_base.tools import copy_into, copy_text, is_guarded_write
+from odoo.addons.spp_payment_base.tools import (
+    DerivedMany2one,
+    copy_into,
+    copy_text,
+    is_guarded_write,
+)
 
 LINE_OUTCOMES = [
     ("paid", "Paid"),
@@ -98,9 +103,8 @@ class SppReconciliation(models.Model):
 
     @api.model
     def _spp_create_batch(self, vals, lines):
-        """A batch and its lines, inserted in bulk; ``lines`` are dicts with
-        payment_id, outcome, row, paid_amount, paid_date, receipt, reason_code,
-        reason, extra, note."""
+        """A batch and its lines (spp_payment_core.reconcile.Line), inserted in
+        bulk."""
         self.check_access("create")
         batch = self.create(vals)
         batch._spp_insert_lines(lines)
@@ -108,27 +112,18 @@ class SppReconciliation(models.Model):
         return batch
 
     def _spp_insert_lines(self, lines):
+        """COPY ``lines`` (spp_payment_core.reconcile.Line) into the batch."""
         self.ensure_one()
         buffer = io.StringIO()
+        batch = str(self.id)
         for line in lines:
-            extra = line.get("extra")
+            extra = json.dumps(line.extra) if line.extra else None
             buffer.write(
-                "\t".join(
-                    (
-                        str(self.id),
-                        str(line["payment_id"]),
-                        copy_text(line.get("row")),
-                        line["outcome"],
-                        copy_text(line.get("paid_amount")),
-                        copy_text(line.get("paid_date")),
-                        copy_text(line.get("receipt")),
-                        copy_text(line.get("reason_code")),
-                        copy_text(line.get("reason")),
-                        copy_text(json.dumps(extra) if extra else None),
-                        copy_text(line.get("note")),
-                    )
-                )
-                + "\n"
+                f"{batch}\t{line.payment_id}\t{copy_text(line.row)}\t{line.outcome}\t"
+                f"{copy_text(line.paid_amount)}\t{copy_text(line.paid_date)}\t"
+                f"{copy_text(line.receipt)}\t{copy_text(line.reason_code)}\t"
+                f"{copy_text(line.reason)}\t{copy_text(extra)}\t"
+                f"{copy_text(line.note)}\n"
             )
         self.env.flush_all()
         copy_into(
@@ -223,11 +218,10 @@ class SppReconciliation(models.Model):
             if not ids:
                 continue
             moving = payment.browse(ids)
-            if target == states.PAID:
-                moving._set_paid(reason=reason, paid_amounts=self._spp_paid_amounts())
-            else:
-                getattr(moving, f"_set_{target}")(reason=reason)
-        self._spp_copy_line_details()
+            # Receipts, dates, amounts and reasons go in with the state change.
+            getattr(moving, f"_set_{target}")(
+                reason=reason, details=self._spp_details()
+            )
         self._spp_mark_stale_lines(current)
         self._spp_write_approval({"applied_date": fields.Datetime.now()})
 
@@ -244,38 +238,17 @@ class SppReconciliation(models.Model):
         )
         return {pid: (outcome, state) for pid, outcome, state in self.env.cr.fetchall()}
 
-    def _spp_paid_amounts(self):
-        self.env.cr.execute(
-            SQL(
-                "SELECT payment_id, paid_amount FROM spp_reconciliation_line "
-                "WHERE reconciliation_id = %s AND outcome = 'partial'",
-                self.id,
-            )
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _spp_copy_line_details(self):
-        """Receipts, dates and reasons of the reply onto the payments moved."""
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE spp_payment p
-                   SET external_ref = COALESCE(l.receipt, p.external_ref),
-                       paid_date = CASE WHEN p.state = 'paid'
-                                        THEN COALESCE(l.paid_date, p.paid_date)
-                                        ELSE p.paid_date END,
-                       status_reason = COALESCE(
-                           NULLIF(concat_ws(' ', l.reason_code, l.reason), ''),
-                           p.status_reason)
-                  FROM spp_reconciliation_line l
-                 WHERE l.reconciliation_id = %s AND l.outcome <> 'skipped'
-                   AND p.id = l.payment_id
-                """,
-                self.id,
-            )
-        )
-        self.env["spp.payment"].invalidate_model(
-            ["external_ref", "paid_date", "status_reason"]
+    def _spp_details(self):
+        """The reply's data per payment, in the shape _spp_write_state reads."""
+        return SQL(
+            """
+            SELECT payment_id AS id, paid_amount,
+                   paid_date::timestamp AS paid_date, receipt AS external_ref,
+                   NULLIF(concat_ws(' ', reason_code, reason), '') AS status_reason
+              FROM spp_reconciliation_line
+             WHERE reconciliation_id = %s AND outcome <> 'skipped'
+            """,
+            self.id,
         )
 
     def _spp_mark_stale_lines(self, current):
@@ -315,7 +288,10 @@ class SppReconciliationLine(models.Model):
     reconciliation_id = fields.Many2one(
         "spp.reconciliation", required=True, index=True, ondelete="cascade"
     )
-    payment_id = fields.Many2one(
+    # No foreign key (see DerivedMany2one): a reply of a million lines would
+    # pay a million key checks; lines are written by code from payments that,
+    # having been sent, can no longer be deleted.
+    payment_id = DerivedMany2one(
         "spp.payment", required=True, index=True, ondelete="cascade"
     )
     row_no = fields.Integer(string="Row")
