@@ -33,8 +33,9 @@ class SppFsp(models.Model):
 
     # Hooks for connectors ------------------------------------------------------
 
-    def _spp_parse_callback(self, payload):
-        """Outcomes reported by a callback ``payload``; raise ValueError if bad."""
+    def _spp_parse_callback(self, payload, kind=None):
+        """Outcomes reported by a callback ``payload`` received at the callback
+        URL ``kind`` (e.g. result, timeout); raise ValueError if it is bad."""
         raise ValueError(f"provider {self.provider} sends no callbacks")
 
     def _spp_verify_callback(self, raw, payload, headers):

@@ -268,8 +268,8 @@ class SppPayment(models.Model):
         self.env["spp.program.membership"]._spp_apply_paid_amounts(done.ids, -1)
         return done
 
-    def _set_unknown(self, reason=None):
-        return self._spp_transition(states.UNKNOWN, reason)
+    def _set_unknown(self, reason=None, details=None):
+        return self._spp_transition(states.UNKNOWN, reason, details=details)
 
     def _set_cancelled(self, reason=None):
         return self._spp_transition(states.CANCELLED, reason)

@@ -40,6 +40,7 @@ class SppPaymentCallback(models.Model):
         "spp.fsp", string="FSP", required=True, index=True, readonly=True
     )
     provider = fields.Char(readonly=True)
+    kind = fields.Char(readonly=True, help="Which of the FSP's callback URLs.")
     received_date = fields.Datetime(
         required=True, readonly=True, default=fields.Datetime.now
     )
@@ -77,6 +78,7 @@ class SppPaymentCallback(models.Model):
             {
                 "fsp_id": fsp.id,
                 "provider": provider,
+                "kind": (headers or {}).get("x-spp-callback-kind"),
                 "payload": raw[:MAX_BODY].decode("utf-8", errors="replace"),
                 "payload_sha256": hashlib.sha256(raw).hexdigest(),
                 "remote_addr": remote_addr,
@@ -136,7 +138,7 @@ class SppPaymentCallback(models.Model):
         if payload is None:
             payload = json.loads(self.payload)
         try:
-            outcomes = fsp._spp_parse_callback(payload)
+            outcomes = fsp._spp_parse_callback(payload, self.kind)
         except (ValueError, KeyError, TypeError) as error:
             self.write({"state": "refused", "result": str(error)[:250]})
             _logger.warning(

@@ -262,9 +262,9 @@ class SppFsp(models.Model):
             }
         }
 
-    def _spp_parse_callback(self, payload):
+    def _spp_parse_callback(self, payload, kind=None):
         if self.provider != "g2p_connect":
-            return super()._spp_parse_callback(payload)
+            return super()._spp_parse_callback(payload, kind)
         head, items = g2p_connect.parse_callback(payload)
         return [_outcome(item, head.get("message_id")) for item in items]
 

@@ -1,0 +1,216 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""M-Pesa provider: Daraja B2C v3, one request per payment."""
+
+import logging
+import time
+from datetime import timedelta
+
+from spp_payment_core import http, mpesa
+
+from odoo import fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+ADMIN = "spp_payment_base.group_spp_admin"
+
+
+class SppFsp(models.Model):
+    _inherit = "spp.fsp"
+
+    provider = fields.Selection(
+        selection_add=[("mpesa", "M-Pesa (Daraja B2C)")],
+        ondelete={"mpesa": "set default"},
+    )
+    mpesa_shortcode = fields.Char(string="B2C Shortcode")
+    mpesa_command = fields.Selection(
+        [(c, c) for c in mpesa.COMMANDS], string="Command", default="BusinessPayment"
+    )
+    mpesa_initiator = fields.Char(string="Initiator Name", groups=ADMIN)
+    mpesa_initiator_password = fields.Char(groups=ADMIN, copy=False)
+    mpesa_certificate = fields.Text(
+        string="M-Pesa Certificate (PEM)",
+        groups=ADMIN,
+        help="Sandbox and production certificates differ.",
+    )
+    mpesa_token = fields.Char(groups=ADMIN, copy=False, readonly=True)
+    mpesa_token_expiry = fields.Datetime(groups=ADMIN, copy=False, readonly=True)
+
+    # Sending ------------------------------------------------------------------
+
+    def _spp_send_payments(self, payments):
+        if self.provider != "mpesa":
+            return super()._spp_send_payments(payments)
+        self._spp_check_usable()
+        config = self._spp_mpesa_config()
+        results = {"accepted": [], "unknown": [], "rejected": []}
+        pause = 1.0 / self.rate_limit_tps if self.rate_limit_tps > 0 else 0
+        for payment_id, key, amount, phone, reference in self._spp_mpesa_rows(payments):
+            verdict, detail = self._spp_mpesa_send_one(
+                config, key, amount, phone, reference
+            )
+            results[verdict].append((payment_id, detail))
+            if pause:
+                time.sleep(pause)
+        payments._set_sent()
+        self._spp_mpesa_record(payments, results)
+        # Results that overtook the acknowledgement wait for this moment.
+        self.env["spp.payment.callback"]._spp_apply_pending(self)
+
+    def _spp_mpesa_rows(self, payments):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, a.idempotency_key, p.amount::text, p.destination,
+                       p.reference
+                  FROM spp_payment p
+                  JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
+                 WHERE p.id = ANY(%s) ORDER BY p.id
+                """,
+                payments.ids,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _spp_mpesa_send_one(self, config, key, amount, phone, reference):
+        """("accepted" | "unknown" | "rejected", detail) of one B2C request."""
+        try:
+            body = mpesa.b2c_request(config, key, amount, phone, reference)
+        except mpesa.MpesaError as error:
+            return "rejected", str(error)
+        try:
+            verdict, detail = mpesa.parse_response(*self._spp_mpesa_call(body))
+        except http.NotSent as error:
+            return "unknown", f"not delivered: {error}"
+        except http.NoAnswer as error:
+            return "unknown", f"no answer: {error}"
+        if verdict in ("accepted", "duplicate"):
+            # A duplicate key means M-Pesa already has this very attempt.
+            return "accepted", detail
+        if verdict == "throttled":
+            return "unknown", detail
+        return "rejected", detail
+
+    def _spp_mpesa_record(self, payments, results):
+        by_id = payments.browse
+        for verdict, rows in results.items():
+            if not rows:
+                continue
+            moving = by_id([pid for pid, _detail in rows])
+            details = SQL(
+                "SELECT id, NULL::numeric AS paid_amount, "
+                "NULL::timestamp AS paid_date, NULL::varchar AS external_ref, "
+                "reason AS status_reason "
+                "FROM unnest(%s::int[], %s::varchar[]) AS v(id, reason)",
+                [pid for pid, _detail in rows],
+                [str(detail)[:250] for _pid, detail in rows],
+            )
+            if verdict == "accepted":
+                moving._set_accepted(reason="Daraja accepted the request")
+            elif verdict == "unknown":
+                moving._set_unknown(reason="no usable answer", details=details)
+            else:
+                moving._set_rejected(reason="refused by Daraja", details=details)
+
+    def _spp_mpesa_config(self):
+        admin = self.sudo()
+        base = admin._spp_callback_url()
+        credential = mpesa.security_credential(
+            admin.mpesa_initiator_password or "", admin.mpesa_certificate or ""
+        )
+        return mpesa.Config(
+            shortcode=self.mpesa_shortcode or "",
+            initiator=admin.mpesa_initiator or "",
+            security_credential=credential,
+            result_url=f"{base}/result",
+            timeout_url=f"{base}/timeout",
+            command=self.mpesa_command or "BusinessPayment",
+        )
+
+    # HTTP -----------------------------------------------------------------------
+
+    def _spp_mpesa_call(self, body, path=mpesa.B2C_PATH, retried=False):
+        admin = self.sudo()
+        status, answer = http.call(
+            "POST",
+            admin.api_url.rstrip("/") + path,
+            json=body,
+            headers={"Authorization": f"Bearer {self._spp_mpesa_token()}"},
+            timeout=30,
+            attempts=max(self.max_retries, 1),
+            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
+        )
+        if mpesa.parse_response(status, answer)[0] == "token" and not retried:
+            admin.write({"mpesa_token": False, "mpesa_token_expiry": False})
+            return self._spp_mpesa_call(body, path, retried=True)
+        return status, answer
+
+    def _spp_mpesa_token(self):
+        admin = self.sudo()
+        now = fields.Datetime.now()
+        if (
+            admin.mpesa_token
+            and admin.mpesa_token_expiry
+            and admin.mpesa_token_expiry > now
+        ):
+            return admin.mpesa_token
+        status, answer = http.call(
+            "GET",
+            admin.api_url.rstrip("/") + mpesa.TOKEN_PATH,
+            auth=(admin.api_key or "", admin.api_secret or ""),
+            timeout=30,
+        )
+        if status != 200 or not (answer or {}).get("access_token"):
+            raise http.NotSent(f"token refused by Daraja (HTTP {status})")
+        lifetime = int(str(answer.get("expires_in") or "300"))
+        admin.write(
+            {
+                "mpesa_token": answer["access_token"],
+                "mpesa_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
+            }
+        )
+        return answer["access_token"]
+
+    # Callbacks and queries -----------------------------------------------------
+
+    def _spp_callback_answer(self, ok):
+        if self.provider != "mpesa":
+            return super()._spp_callback_answer(ok)
+        return {
+            "ResultCode": 0 if ok else 1,
+            "ResultDesc": "Accepted" if ok else "Refused",
+        }
+
+    def _spp_parse_callback(self, payload, kind=None):
+        if self.provider != "mpesa":
+            return super()._spp_parse_callback(payload, kind)
+        return [
+            mpesa.parse_result(payload, "timeout" if kind == "timeout" else "result")
+        ]
+
+    def _spp_fetch_status(self, payments):
+        """Daraja answers status queries by callback: ask, and let the results
+        come in through the callback URL."""
+        if self.provider != "mpesa":
+            return super()._spp_fetch_status(payments)
+        config = self._spp_mpesa_config()
+        asked = 0
+        for payment in payments.filtered("current_attempt_id"):
+            key = payment.current_attempt_id.idempotency_key
+            try:
+                status, answer = self._spp_mpesa_call(
+                    mpesa.status_request(config, key), path=mpesa.STATUS_PATH
+                )
+            except (http.NotSent, http.NoAnswer) as error:
+                _logger.info("M-Pesa status query for %s failed: %s", key, error)
+                continue
+            asked += mpesa.parse_response(status, answer)[0] == "accepted"
+        return asked
+
+    def _spp_query_outcomes(self, payments):
+        if self.provider != "mpesa":
+            return super()._spp_query_outcomes(payments)
+        # Asynchronous: the answers arrive as callbacks, not here.
+        self._spp_fetch_status(payments)
+        return []

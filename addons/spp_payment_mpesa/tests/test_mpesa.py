@@ -1,0 +1,195 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from spp_payment_core.simulators.mpesa import MpesaSimulator
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payroll.tests.common import SppPayrollCommon
+
+SETTLED = {"paid", "failed", "rejected", "reversed", "unknown"}
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+class TestMpesa(SppPayrollCommon):
+    """Payrolls paid through the Daraja simulator, with its faults."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.finance = cls.users["finance_officer"]
+        cls.sim = MpesaSimulator(KEY, max_seconds=600, deliver=cls._deliver)
+        cls.sim.start()
+        cls.addClassCleanup(cls.sim.stop)
+        public = KEY.public_key().public_bytes(
+            Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+        )
+        cls.fsp.sudo().write(
+            {
+                "name": "M-Pesa",
+                "provider": "mpesa",
+                "api_url": cls.sim.base_url,
+                "api_key": "consumer-key",
+                "api_secret": "consumer-secret",
+                "rate_limit_tps": 0,
+                "retry_backoff_seconds": 0,
+                "mpesa_shortcode": "600999",
+                "mpesa_initiator": "spp",
+                "mpesa_initiator_password": "Safaricom999!",
+                "mpesa_certificate": public.decode(),
+                "callback_base_url": "http://127.0.0.1:1",
+            }
+        )
+        # M-Pesa pays whole shillings.
+        cls.whole_cycle = cls._approve(
+            cls._create_cycle(
+                name="whole", date_start="2026-12-01", date_end="2026-12-31"
+            )
+        )
+
+    @classmethod
+    def _deliver(cls, url, body, headers):
+        parts = urlsplit(url).path.split("/")
+        status, _answer = cls.env["spp.payment.callback"]._spp_receive(
+            parts[3],
+            parts[4],
+            json.dumps(body).encode(),
+            {"x-spp-callback-kind": parts[5]},
+        )
+        return status
+
+    def setUp(self):
+        super().setUp()
+        for queue in (self.sim.callbacks, self.sim.faults, self.sim.delivered):
+            queue.clear()
+        self.sim.violations.clear()
+        self.sim.callbacks_first = False
+
+    def _payroll(self, suffixes, cycle=None):
+        for index, (household, suffix) in enumerate(
+            zip(self.households, suffixes, strict=True)
+        ):
+            household.phone_e164 = f"+2547{index:04d}{suffix}"
+        return self._approved_payroll(cycle=cycle or self.whole_cycle)
+
+    def _execute(self, payroll, method="action_execute"):
+        with trap_jobs() as trap:
+            getattr(payroll.with_user(self.finance), method)()
+            trap.perform_enqueued_jobs()
+
+    def _state_of(self, payroll, suffix):
+        payroll.payment_ids.invalidate_recordset()
+        return payroll.payment_ids.filtered(
+            lambda p: p.destination.endswith(suffix)
+        ).mapped("state")
+
+    def _check_invariants(self, payroll):
+        payments = payroll.payment_ids
+        payments.invalidate_recordset()
+        self.assertEqual(self.sim.violations, [])
+        self.assertEqual(self.sim.paid_twice(), [])
+        self.assertTrue(
+            set(payments.mapped("state")) <= SETTLED, payments.mapped("state")
+        )
+        for payment in payments:
+            self.assertLessEqual(
+                len(payment.attempt_ids.filtered(lambda a: a.state == "paid")), 1
+            )
+
+    def test_results_by_callback(self):
+        payroll = self._payroll(["0000", "0001", "0002", "0004", "0000"])
+        self._execute(payroll)
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"accepted"})
+        self.sim.flush()
+        self.assertEqual(self._state_of(payroll, "0000"), ["paid", "paid"])
+        self.assertEqual(self._state_of(payroll, "0001"), ["failed"])
+        self.assertEqual(self._state_of(payroll, "0002"), ["failed"])
+        self.assertEqual(self._state_of(payroll, "0004"), ["paid"])
+        paid = payroll.payment_ids.filtered(lambda p: p.state == "paid")
+        self.assertTrue(all(paid.mapped("external_ref")))
+        failed = payroll.payment_ids.filtered(lambda p: p.destination.endswith("0002"))
+        self.assertIn("SFC_IC0003", failed.status_reason)
+        self._check_invariants(payroll)
+
+    def test_amount_with_cents_is_refused_before_sending(self):
+        payroll = self._payroll(["0000"] * 5, cycle=self.cycle)  # 50.70
+        self._execute(payroll)
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"rejected"})
+        self.assertIn("whole", payroll.payment_ids[0].status_reason)
+
+    def test_no_answer_then_status_query(self):
+        payroll = self._payroll(["0003", "0000", "0005", "0006", "0000"])
+        self._execute(payroll)
+        self.assertEqual(self._state_of(payroll, "0003"), ["unknown"])
+        self.sim.flush()
+        self.assertEqual(self._state_of(payroll, "0003"), ["paid"])
+        self.assertEqual(self._state_of(payroll, "0005"), ["accepted"])  # lost
+        # Paid, then reversed: M-Pesa reports it, and the member's totals follow.
+        self.assertEqual(self._state_of(payroll, "0006"), ["reversed"])
+        self.fsp.status_query_after_minutes = 0
+        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self.sim.flush()
+        self.assertEqual(self._state_of(payroll, "0005"), ["paid"])
+        reversed_payment = payroll.payment_ids.filtered(lambda p: p.state == "reversed")
+        self.assertEqual(reversed_payment.membership_id.paid_total, 0)
+        self._check_invariants(payroll)
+
+    def test_throttling_and_5xx_are_retried(self):
+        payroll = self._payroll(["0000"] * 5)
+        self.sim.fail_next(503, 429)
+        self._execute(payroll)
+        self.sim.flush()
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"paid"})
+        self._check_invariants(payroll)
+
+    def test_result_before_the_acknowledgement_and_replay(self):
+        payroll = self._payroll(["0000", "0000", "0001", "0000", "0000"])
+        self.sim.callbacks_first = True
+        self._execute(payroll)
+        self.assertEqual(self._state_of(payroll, "0001"), ["failed"])
+        self.assertEqual(payroll.payment_ids.mapped("state").count("paid"), 4)
+        url, body, _status = self.sim.delivered[0]
+        self._deliver(url, body, {})
+        last = self.env["spp.payment.callback"].search([], limit=1)
+        self.assertEqual(last.state, "duplicate")
+        self._check_invariants(payroll)
+
+    def test_crash_after_sending_never_pays_twice(self):
+        payroll = self._payroll(["0000"] * 5)
+        fsp_class = type(self.env["spp.fsp"])
+        original = fsp_class._spp_mpesa_record
+        crashes = []
+
+        def crash_once(fsp, payments, results):
+            if not crashes:
+                crashes.append(len(payments))
+                raise ConnectionResetError("worker killed after sending")
+            return original(fsp, payments, results)
+
+        self.patch(fsp_class, "_spp_mpesa_record", crash_once)
+        with trap_jobs() as trap:
+            payroll.with_user(self.finance).action_execute()
+            (job,) = trap.enqueued_jobs
+            with self.assertRaises(ConnectionResetError):
+                with self.env.cr.savepoint():
+                    job.perform()
+            job.perform()
+        # Every resend was answered 500.002.1001: nothing paid twice.
+        self.sim.flush()
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"paid"})
+        self._check_invariants(payroll)
+
+    def test_failed_payments_are_retried_as_new_attempts(self):
+        payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self.sim.flush()
+        failed = payroll.payment_ids.filtered(lambda p: p.state == "failed")
+        first_key = failed.current_attempt_id.idempotency_key
+        self._execute(payroll, "action_retry_failed")
+        self.sim.flush()
+        self.assertEqual(len(failed.attempt_ids), 2)
+        self.assertNotEqual(failed.current_attempt_id.idempotency_key, first_key)
+        self._check_invariants(payroll)

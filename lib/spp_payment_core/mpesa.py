@@ -1,0 +1,211 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Safaricom M-Pesa Daraja B2C v3: requests, results, state mapping.
+
+One request per beneficiary. ``OriginatorConversationID`` is our attempt's
+idempotency key: Daraja refuses a second request with it (``500.002.1001``), so a
+re-sent request never pays twice. Results arrive at the ResultURL; a request that
+timed out in M-Pesa's queue is reported at the QueueTimeOutURL. Result codes are
+strings (``SFC_IC0003`` exists); dates are ``DD.MM.YYYY HH:MM:SS``.
+"""
+
+import base64
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import states
+from .outcomes import Outcome
+
+B2C_PATH = "/mpesa/b2c/v3/paymentrequest"
+STATUS_PATH = "/mpesa/transactionstatus/v1/query"
+REVERSAL_PATH = "/mpesa/reversal/v1/request"
+TOKEN_PATH = "/oauth/v1/generate?grant_type=client_credentials"
+DUPLICATE = "500.002.1001"
+THROTTLED = frozenset({"500.003.02", "500.003.03"})
+TOKEN_ERRORS = frozenset({"401.002.01", "404.001.03", "400.003.01", "404.001.04"})
+COMMANDS = ("SalaryPayment", "BusinessPayment", "PromotionPayment")
+MSISDN = re.compile(r"^2547\d{8}$|^2541\d{8}$")
+# TransactionStatus of a status query -> our state
+QUERY_STATUS = {
+    "Completed": states.PAID,
+    "Reversed": states.REVERSED,
+    "Failed": states.FAILED,
+    "Cancelled": states.FAILED,
+    "Pending": states.PROCESSING,
+}
+
+
+class MpesaError(ValueError):
+    """A message that breaks the Daraja protocol."""
+
+
+@dataclass(frozen=True)
+class Config:
+    shortcode: str
+    initiator: str
+    security_credential: str
+    result_url: str
+    timeout_url: str
+    command: str = "BusinessPayment"
+
+
+def msisdn(phone):
+    """Daraja's 2547XXXXXXXX form of an E.164 Kenyan number."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("0") and len(digits) == 10:
+        digits = "254" + digits[1:]
+    if not MSISDN.match(digits):
+        raise MpesaError(f"{phone!r} is not a Kenyan mobile number")
+    return digits
+
+
+def whole_amount(amount):
+    """M-Pesa pays whole shillings: an amount with cents cannot be sent."""
+    value = Decimal(str(amount))
+    if value != value.to_integral_value() or value <= 0:
+        raise MpesaError(f"M-Pesa pays whole positive amounts, not {amount}")
+    return int(value)
+
+
+def security_credential(password, certificate_pem):
+    """base64(RSA PKCS#1 v1.5(initiator password)) with M-Pesa's certificate."""
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+
+    data = (
+        certificate_pem.encode()
+        if isinstance(certificate_pem, str)
+        else certificate_pem
+    )
+    try:
+        public_key = x509.load_pem_x509_certificate(data).public_key()
+    except ValueError:
+        from cryptography.hazmat.primitives.serialization import (  # noqa: PLC0415
+            load_pem_public_key,
+        )
+
+        public_key = load_pem_public_key(data)
+    encrypted = public_key.encrypt(password.encode(), padding.PKCS1v15())
+    return base64.b64encode(encrypted).decode()
+
+
+def b2c_request(config, key, amount, phone, remarks):
+    return {
+        "OriginatorConversationID": key,
+        "InitiatorName": config.initiator,
+        "SecurityCredential": config.security_credential,
+        "CommandID": config.command,
+        "Amount": whole_amount(amount),
+        "PartyA": config.shortcode,
+        "PartyB": msisdn(phone),
+        "Remarks": (remarks or "Social protection payment")[:100].ljust(2, "."),
+        "QueueTimeOutURL": config.timeout_url,
+        "ResultURL": config.result_url,
+    }
+
+
+def status_request(config, key):
+    """A transaction status query for the payment sent under ``key``; the key
+    travels in ``Occasion`` and comes back in the result's ReferenceData."""
+    return {
+        "Initiator": config.initiator,
+        "SecurityCredential": config.security_credential,
+        "CommandID": "TransactionStatusQuery",
+        "OriginalConversationID": key,
+        "PartyA": config.shortcode,
+        "IdentifierType": "4",
+        "ResultURL": config.result_url,
+        "QueueTimeOutURL": config.timeout_url,
+        "Remarks": "Status of a social protection payment",
+        "Occasion": key,
+    }
+
+
+def parse_response(status, body):
+    """("accepted" | "duplicate" | "throttled" | "token" | "rejected", detail) of
+    the synchronous answer to a B2C or status request."""
+    body = body if isinstance(body, dict) else {}
+    if status == 200 and str(body.get("ResponseCode")) == "0":
+        return "accepted", body.get("ConversationID") or ""
+    code = str(body.get("errorCode") or "")
+    detail = (
+        f"{code} {body.get('errorMessage') or body.get('ResponseDescription') or ''}"
+    )
+    if code == DUPLICATE:
+        return "duplicate", detail.strip()
+    if code in THROTTLED or status == 429:
+        return "throttled", detail.strip()
+    if code in TOKEN_ERRORS or status == 401:
+        return "token", detail.strip()
+    return "rejected", (detail.strip() or f"HTTP {status}")
+
+
+def _parameters(result):
+    items = (result.get("ResultParameters") or {}).get("ResultParameter") or []
+    items = items if isinstance(items, list) else [items]
+    return {
+        item.get("Key"): item.get("Value") for item in items if isinstance(item, dict)
+    }
+
+
+def _reference(result, key):
+    items = (result.get("ReferenceData") or {}).get("ReferenceItem") or []
+    items = items if isinstance(items, list) else [items]
+    for item in items:
+        if isinstance(item, dict) and item.get("Key") == key:
+            return item.get("Value")
+    return None
+
+
+def parse_result(payload, kind="result"):
+    """The Outcome a Result (or queue timeout) notification reports."""
+    try:
+        result = payload["Result"]
+        code = str(result["ResultCode"])
+    except (KeyError, TypeError) as error:
+        raise MpesaError("not a Daraja Result notification") from error
+    params = _parameters(result)
+    if kind == "timeout":
+        key = result.get("OriginatorConversationID")
+        if not key:
+            raise MpesaError("a timeout notification without OriginatorConversationID")
+        return Outcome(
+            key, states.UNKNOWN, "queue timeout", code, result.get("ResultDesc")
+        )
+    if "TransactionStatus" in params or _reference(result, "Occasion"):
+        return _status_outcome(result, params, code)
+    key = result.get("OriginatorConversationID")
+    if not key:
+        raise MpesaError("a Result without OriginatorConversationID")
+    state = states.map_fsp_status("mpesa", code)
+    amount = params.get("TransactionAmount")
+    return Outcome(
+        key=key,
+        state=state,
+        raw_status=code,
+        reason_code=None if code == "0" else code,
+        reason=result.get("ResultDesc"),
+        receipt=params.get("TransactionReceipt") or result.get("TransactionID") or None,
+        amount=Decimal(str(amount)) if amount is not None and code == "0" else None,
+        fsp_ref=result.get("ConversationID"),
+    )
+
+
+def _status_outcome(result, params, code):
+    key = _reference(result, "Occasion")
+    if not key:
+        raise MpesaError("a status result without our key in ReferenceData")
+    if code != "0":
+        # M-Pesa has no such transaction: it never went through.
+        return Outcome(
+            key, states.FAILED, f"status {code}", code, result.get("ResultDesc")
+        )
+    status = str(params.get("TransactionStatus") or "")
+    return Outcome(
+        key=key,
+        state=QUERY_STATUS.get(status, states.UNKNOWN),
+        raw_status=status,
+        reason=result.get("ResultDesc"),
+        receipt=params.get("ReceiptNo") or None,
+    )
