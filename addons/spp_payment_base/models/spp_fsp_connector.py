@@ -52,6 +52,12 @@ class SppFsp(models.Model):
     def _spp_supports_status_query(self):
         return self.provider not in OFFLINE_PROVIDERS
 
+    def _spp_reports_synchronously(self):
+        """True when _spp_query_outcomes answers at once; False when the FSP
+        answers status queries by callback (the query is sent, the outcomes come
+        later through the callback inbox)."""
+        return self._spp_supports_status_query()
+
     def _spp_fetch_status(self, payments):
         if not self._spp_supports_status_query():
             return super()._spp_fetch_status(payments)
@@ -76,6 +82,15 @@ class SppFsp(models.Model):
         self.ensure_one()
         counts = Counter()
         rows = self._spp_attempt_rows([o.key for o in outcomes], nowait)
+        best = self._spp_moves(outcomes, rows, counts)
+        self._spp_store_fsp_details(outcomes, rows)
+        for target, items in _by_target(best).items():
+            counts["moved"] += len(self._spp_move(target, items))
+        return counts
+
+    def _spp_moves(self, outcomes, rows, counts):
+        """payment id -> the outcome that moves it; ``counts`` gets the verdict
+        of every other outcome (same, stale, ignored, pending, unknown)."""
         best = {}
         for outcome in outcomes:
             row = rows.get(outcome.key)
@@ -89,15 +104,13 @@ class SppFsp(models.Model):
             # Within one message the most advanced report wins.
             if kept is None or not states.is_regression(kept.state, outcome.state):
                 best[payment_id] = outcome
-        self._spp_store_fsp_details(outcomes, rows)
-        for target, items in _by_target(best).items():
-            counts["moved"] += len(self._spp_move(target, items))
-        return counts
+        return best
 
-    def _spp_attempt_rows(self, keys, nowait):
+    def _spp_attempt_rows(self, keys, nowait=False, lock=True):
         """key -> (attempt id, payment id, payment state, is current attempt),
-        with the payments locked."""
+        with the payments locked unless ``lock`` is false."""
         self.env.flush_all()
+        locking = SQL("FOR UPDATE OF p %s", SQL("NOWAIT") if nowait else SQL(""))
         self.env.cr.execute(
             SQL(
                 """
@@ -106,12 +119,11 @@ class SppFsp(models.Model):
                   FROM spp_payment_attempt a
                   JOIN spp_payment p ON p.id = a.payment_id
                  WHERE a.idempotency_key = ANY(%s) AND a.fsp_id = %s
-                 ORDER BY p.id
-                   FOR UPDATE OF p %s
+                 ORDER BY p.id %s
                 """,
                 list(keys),
                 self.id,
-                SQL("NOWAIT") if nowait else SQL(""),
+                locking if lock else SQL(""),
             )
         )
         return {row[0]: row[1:] for row in self.env.cr.fetchall()}

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from spp_payment_core import g2p_connect
 from spp_payment_core.simulators.g2p_connect import G2pConnectSimulator
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -252,6 +253,59 @@ class TestG2pConnect(SppPayrollCommon):
         self.assertNotEqual(rejected.current_attempt_id.idempotency_key, first_key)
         self.sim.flush()
         self._check_invariants(payroll)
+
+    def _pull(self, payroll, user=None):
+        action = payroll.with_user(user or self.finance).action_pull_reconciliation()
+        return self.env["spp.reconciliation"].browse(action["res_id"])
+
+    def test_reconciliation_pulled_by_api_is_accepted_by_a_second_user(self):
+        payroll = self._payroll(["0000", "0001", "0002", "0005", "0000"])
+        self._execute(payroll)
+        self.sim.callbacks.clear()  # every callback lost
+        batch = self._pull(payroll, user=self.manager2)
+        self.assertEqual((batch.source, batch.approval_state), ("api", "submitted"))
+        self.assertEqual(batch.fsp_id, self.fsp)
+        self.assertEqual(
+            sorted(batch.line_ids.mapped("outcome")),
+            ["paid", "paid", "paid", "rejected", "rejected"],
+        )
+        self.assertEqual(batch.summary["pull"]["G2P Receiver"]["asked"], 5)
+        self.assertEqual(
+            {(r["fsp"], r["channel"]) for r in batch.summary["by_fsp_channel"]},
+            {("G2P Receiver", "digital")},
+        )
+        # Nothing moves before a checker accepts; the puller cannot accept.
+        self.assertEqual(set(self._state_list(payroll)), {"accepted"})
+        with self.assertRaisesRegex(AccessError, "Segregation of duties"):
+            batch.with_user(self.manager2).action_approve()
+        with self.assertRaisesRegex(UserError, "waiting for acceptance"):
+            self._pull(payroll)
+        batch.with_user(self.users["finance_manager"]).action_approve()
+        self.assertEqual(
+            self._state_list(payroll),
+            ["paid", "paid", "paid", "rejected", "rejected"],
+        )
+        paid = payroll.payment_ids.filtered(lambda p: p.state == "paid")
+        self.assertEqual(paid.mapped("paid_amount"), paid.mapped("amount"))
+        self.assertTrue(all(paid.mapped("paid_date")))
+        with self.assertRaisesRegex(UserError, "report nothing new"):
+            self._pull(payroll)
+        self._check_invariants(payroll)
+
+    def test_rejected_pull_is_cleared_and_pulled_again(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.sim.callbacks.clear()
+        batch = self._pull(payroll)
+        batch.with_user(self.users["finance_manager"]).action_reject(
+            reason="pulled before the FSP's cut-off"
+        )
+        self.assertTrue(batch.cleared)
+        self.assertFalse(batch.line_ids)
+        self.assertEqual(set(self._state_list(payroll)), {"accepted"})
+        again = self._pull(payroll)
+        self.assertNotEqual(again, batch)
+        self.assertEqual(len(again.line_ids), 5)
 
 
 class TestG2pConnectSignedCallbacks(SppPayrollCommon):

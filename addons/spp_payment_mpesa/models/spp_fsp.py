@@ -208,6 +208,9 @@ class SppFsp(models.Model):
             asked += mpesa.parse_response(status, answer)[0] == "accepted"
         return asked
 
+    def _spp_reports_synchronously(self):
+        return self.provider != "mpesa" and super()._spp_reports_synchronously()
+
     def _spp_query_outcomes(self, payments):
         if self.provider != "mpesa":
             return super()._spp_query_outcomes(payments)

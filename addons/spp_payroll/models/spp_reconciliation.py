@@ -159,7 +159,35 @@ class SppReconciliation(models.Model):
         return {
             "lines": sum(v["count"] for v in by_outcome.values()),
             "by_outcome": by_outcome,
+            "by_fsp_channel": self._spp_summarize_by_fsp_channel(),
         }
+
+    def _spp_summarize_by_fsp_channel(self):
+        """Lines per FSP, channel and outcome: a pull spans several FSPs."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(f.name, '-'), p.channel, l.outcome, COUNT(*),
+                       COALESCE(SUM(p.amount), 0)
+                  FROM spp_reconciliation_line l
+                  JOIN spp_payment p ON p.id = l.payment_id
+             LEFT JOIN spp_fsp f ON f.id = p.fsp_id
+                 WHERE l.reconciliation_id = %s
+              GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                """,
+                self.id,
+            )
+        )
+        return [
+            {
+                "fsp": fsp,
+                "channel": channel,
+                "outcome": outcome,
+                "count": n,
+                "issued": str(issued),
+            }
+            for fsp, channel, outcome, n, issued in self.env.cr.fetchall()
+        ]
 
     # Maker-checker --------------------------------------------------------
 
