@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "SPP Payments: Demo Data",
-    "summary": "Generate N demo households, a program, an FSP and one user per role, "
-    "set-based (1,000,000 registrants in minutes)",
+    "summary": "Generate N demo households, a program, file and simulated API FSPs "
+    "and one user per role, set-based (1,000,000 registrants in minutes)",
     "version": "19.0.1.0.0",
     "development_status": "Alpha",
     "category": "Social Protection",
@@ -11,9 +11,17 @@
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "depends": ["spp_payroll", "spp_payment_file"],
+    "depends": [
+        "spp_payroll",
+        "spp_payment_file",
+        "spp_payment_g2p_connect",
+        "spp_payment_mpesa",
+        "spp_payment_phee",
+    ],
+    "external_dependencies": {"python": ["cryptography"]},
     "data": [
         "security/ir.model.access.csv",
+        "data/ir_cron.xml",
         "wizards/spp_demo_generator_wizard_views.xml",
     ],
 }

@@ -1,1 +1,2 @@
 from . import spp_demo_generator
+from . import spp_demo_fsp

@@ -14,6 +14,8 @@ from pathlib import Path
 from odoo import api, models
 from odoo.tools import SQL
 
+from .spp_demo_fsp import DEMO_API_FSPS
+
 DEMO_USERS = Path(__file__).resolve().parents[1] / "data" / "demo_users.json"
 FIRST_NAMES = [
     "Amina",
@@ -59,6 +61,8 @@ DISTRICTS = ["North", "South", "East", "West"]
 # About one household in 200 shares the phone of the previous one, so the demo
 # payroll shows duplicate flags.
 SHARED_PHONE_EVERY = 200
+MPESA = "[('fsp_id.provider', '=', 'mpesa')]"
+NOT_MPESA = "[('fsp_id.provider', '!=', 'mpesa')]"
 
 
 # Digital members are spread over these FSPs (see _insert_memberships).
@@ -155,11 +159,15 @@ class SppDemoGenerator(models.AbstractModel):
 
     @api.model
     def _demo_fsp(self):
-        """The demo FSPs: manual, a CSV file bank and an ISO 20022 bank. Returns
-        the manual one; the others are found by name."""
+        """The demo FSPs: manual, a CSV and an ISO 20022 file bank, and the FSPs
+        simulated by Odoo (M-Pesa, G2P Connect, Payment Hub EE). Returns the
+        manual one; the others are found by name."""
         for name, vals in DEMO_FSPS.items():
             if not self.env["spp.fsp"].search([("name", "=", name)]):
                 self.env["spp.fsp"].create(dict(vals, name=name))
+        if not self.env["spp.fsp"].search_count([("name", "in", list(DEMO_API_FSPS))]):
+            base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+            self.env["spp.demo.fsp"]._configure(base_url)
         return self.env["spp.fsp"].search([("name", "=", "Demo Bank (manual)")])
 
     @api.model
@@ -224,6 +232,19 @@ class SppDemoGenerator(models.AbstractModel):
                                 "code": "fee",
                                 "amount": 0.7,
                                 "counts_toward_cap": False,
+                                "condition": NOT_MPESA,
+                            },
+                        ),
+                        (
+                            0,
+                            0,
+                            {
+                                # M-Pesa pays whole shillings.
+                                "name": "M-Pesa withdrawal fee credit",
+                                "code": "fee_mpesa",
+                                "amount": 1.0,
+                                "counts_toward_cap": False,
+                                "condition": MPESA,
                             },
                         ),
                     ],
@@ -403,8 +424,11 @@ class SppDemoGenerator(models.AbstractModel):
                 SELECT %(program)s, h.id, %(company)s, %(currency)s, 'enrolled',
                        CASE WHEN r < 0.8 THEN 'digital'
                             WHEN r < 0.95 THEN 'payment_point' ELSE 'voucher' END,
-                       CASE WHEN r < 0.3 OR r >= 0.8 THEN %(fsp)s
-                            WHEN r < 0.6 THEN %(csv_fsp)s ELSE %(iso_fsp)s END,
+                       CASE WHEN r < 0.1 OR r >= 0.8 THEN %(fsp)s
+                            WHEN r < 0.2 THEN %(csv_fsp)s
+                            WHEN r < 0.3 THEN %(iso_fsp)s
+                            WHEN r < 0.45 THEN %(mpesa_fsp)s
+                            WHEN r < 0.6 THEN %(g2p_fsp)s ELSE %(phee_fsp)s END,
                        0, 0, 0, 0, current_date,
                        floor(random() * 20)::int, floor(random() * 5)::int, %(audit)s
                   FROM (SELECT id, random() AS r FROM demo_hh) h
@@ -415,6 +439,9 @@ class SppDemoGenerator(models.AbstractModel):
                 fsp=fsp.id,
                 csv_fsp=self._demo_fsp_named("Demo Bank (CSV file)").id,
                 iso_fsp=self._demo_fsp_named("Demo Bank (ISO 20022)").id,
+                mpesa_fsp=self._demo_fsp_named("Demo M-Pesa (simulated)").id,
+                g2p_fsp=self._demo_fsp_named("Demo G2P Connect (simulated)").id,
+                phee_fsp=self._demo_fsp_named("Demo Payment Hub EE (simulated)").id,
                 audit=self._audit_columns(),
             )
         )

@@ -18,6 +18,8 @@ class TestDemoGenerator(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.counts = cls.env["spp.demo.generator"]._generate(households=20, seed=0.1)
+        # No simulated FSP answers here (see TestDemoSimulatedFsps).
+        cls.env["spp.demo.fsp"]._configure("http://127.0.0.1:9")
         cls.households = cls.env["res.partner"].search(
             [
                 ("registrant_type", "=", "household"),

@@ -124,9 +124,10 @@ class SppPayroll(models.Model):
         rows = fsp._spp_attempt_rows([o.key for o in outcomes], lock=False)
         moves = fsp._spp_moves(outcomes, rows, counts)
         amounts = dict(
-            self.env["spp.payment"].sudo().browse(list(moves)).mapped(
-                lambda p: (p.id, p.amount)
-            )
+            self.env["spp.payment"]
+            .sudo()
+            .browse(list(moves))
+            .mapped(lambda p: (p.id, p.amount))
         )
         lines = []
         for payment_id, outcome in moves.items():

@@ -1,5 +1,9 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
+from urllib.parse import urlsplit
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.spp_payment_cycle.tests.common import SppCycleCommon
 
 
@@ -77,3 +81,82 @@ class SppPayrollCommon(SppCycleCommon):
 
     def _payment_of(self, payroll, household):
         return payroll.payment_ids.filtered(lambda p: p.partner_id == household)
+
+
+SETTLED = {"paid", "failed", "rejected", "reversed", "unknown"}
+
+
+class SppConnectorCommon(SppPayrollCommon):
+    """Payrolls paid by ``cls.fsp`` through a loopback simulator ``cls.sim``
+    (set up by the connector's test class), with the fault-injection suite's
+    invariants: nobody paid twice, by us or at the FSP; no payment lost; every
+    request valid; every callback recorded."""
+
+    @classmethod
+    def _start_simulator(cls, simulator):
+        cls.sim = simulator
+        cls.sim.start()
+        cls.addClassCleanup(cls.sim.stop)
+
+    @classmethod
+    def _deliver(cls, url, body, headers=None):
+        """An FSP's callback reaches our callback entry point, as the HTTP
+        controller passes it (the HTTP layer is tested on its own)."""
+        parts = urlsplit(url).path.split("/")
+        received = dict(headers or {})
+        if len(parts) > 5:
+            received["x-spp-callback-kind"] = parts[5]
+        status, _answer = cls.env["spp.payment.callback"]._spp_receive(
+            parts[3], parts[4], json.dumps(body).encode(), received
+        )
+        return status
+
+    def setUp(self):
+        super().setUp()
+        for queue in (
+            self.sim.callbacks,
+            self.sim.faults,
+            self.sim.requests,
+            self.sim.delivered,
+        ):
+            queue.clear()
+        self.sim.violations.clear()
+        self.sim.callbacks_first = False
+
+    def _payroll(self, suffixes, cycle=None):
+        """Households paid to MSISDNs ending with ``suffixes`` (see the
+        simulators' OUTCOMES)."""
+        for index, (household, suffix) in enumerate(
+            zip(self.households, suffixes, strict=False)
+        ):
+            household.phone_e164 = f"+2547{index:04d}{suffix}"
+        return self._approved_payroll(cycle=cycle)
+
+    def _execute(self, payroll, method="action_execute"):
+        with trap_jobs() as trap:
+            getattr(payroll.with_user(self.users["finance_officer"]), method)()
+            trap.perform_enqueued_jobs()
+
+    def _state_list(self, payroll):
+        payroll.payment_ids.invalidate_recordset()
+        return sorted(payroll.payment_ids.mapped("state"))
+
+    def _state_of(self, payroll, suffix):
+        payroll.payment_ids.invalidate_recordset()
+        return payroll.payment_ids.filtered(
+            lambda p: p.destination.endswith(suffix)
+        ).mapped("state")
+
+    def _check_invariants(self, payroll):
+        payments = payroll.payment_ids
+        payments.invalidate_recordset()
+        self.assertEqual(self.sim.violations, [])
+        self.assertEqual(self.sim.paid_twice(), [])
+        self.assertLessEqual(set(payments.mapped("state")), SETTLED)
+        for payment in payments:
+            paid = payment.attempt_ids.filtered(lambda a: a.state == "paid")
+            self.assertLessEqual(len(paid), 1)
+        callbacks = self.env["spp.payment.callback"].search(
+            [("fsp_id", "=", self.fsp.id)]
+        )
+        self.assertEqual(len(callbacks), len(self.sim.delivered))

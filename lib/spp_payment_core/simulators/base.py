@@ -50,7 +50,9 @@ class Simulator:
 
     routes = {}
 
-    def __init__(self, max_seconds=600, deliver=None):
+    def __init__(self, max_seconds=600, deliver=None, listen=True):
+        """``listen=False`` makes a simulator without a socket, for a host that
+        serves it itself (see :meth:`answer`)."""
         self.requests = deque(maxlen=MAX_LOG)
         self.violations = []
         self.callbacks = deque(maxlen=MAX_LOG)
@@ -59,8 +61,10 @@ class Simulator:
         self.deliver = deliver or post_json
         self.callbacks_first = False
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = None
+        if listen:
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+            self._server.daemon_threads = True
         self._thread = None
         self._timer = threading.Timer(max_seconds, self.stop)
         self._timer.daemon = True
@@ -80,6 +84,8 @@ class Simulator:
 
     def stop(self):
         self._timer.cancel()
+        if self._server is None:
+            return
         self._server.shutdown()
         self._server.server_close()
 
@@ -112,11 +118,22 @@ class Simulator:
             self.delivered.append((url, body, status))
         return results
 
+    @staticmethod
+    def outcome_of(number):
+        """What happens to a payment to ``number``; replaceable per instance."""
+        return outcome_of(number)
+
     def violation(self, message):
         with self._lock:
             self.violations.append(message)
 
     # HTTP --------------------------------------------------------------------
+
+    def answer(self, method, path, headers, body):
+        """Record one request and answer it: ``(status, body)``; raises Drop
+        for no answer."""
+        self.requests.append((method, path, headers, body))
+        return self.dispatch(method, path, headers, body)
 
     def dispatch(self, method, path, headers, body):
         route = path.split("?", 1)[0]
@@ -135,18 +152,19 @@ class Simulator:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(min(length, 50_000_000)) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                simulator.requests.append((self.command, self.path, headers, body))
                 fault = simulator.faults.popleft() if simulator.faults else None
                 if isinstance(fault, tuple) and fault[0] == "slow":
                     time.sleep(min(fault[1], 30))
                     fault = None
                 if fault == "drop":
+                    simulator.requests.append((self.command, self.path, headers, body))
                     self.close_connection = True
                     return
                 if isinstance(fault, int):
+                    simulator.requests.append((self.command, self.path, headers, body))
                     return self._answer(fault, {"errors": [{"code": str(fault)}]})
                 try:
-                    status, answer = simulator.dispatch(
+                    status, answer = simulator.answer(
                         self.command, self.path, headers, body
                     )
                 except Drop:

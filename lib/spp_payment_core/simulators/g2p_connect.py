@@ -8,7 +8,7 @@ import uuid
 from urllib.parse import parse_qs
 
 from .. import g2p_connect
-from .base import PAID, Drop, Simulator, outcome_of
+from .base import PAID, Drop, Simulator
 
 REJECT_REASON = {
     "insufficient_funds": "rjct.payer_fa.invalid",
@@ -77,7 +77,7 @@ class G2pConnectSimulator(Simulator):
         items = message["disbursements"]
         finals, silent = [], False
         for item in items:
-            outcome = outcome_of(item["payee_fa"].split("@")[0])
+            outcome = self.outcome_of(item["payee_fa"].split("@")[0])
             silent = silent or outcome == "no_answer"
             final = self._settle(item, outcome)
             if outcome != "lost_callback":

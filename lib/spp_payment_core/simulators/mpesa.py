@@ -8,7 +8,7 @@ import secrets
 import uuid
 
 from .. import mpesa
-from .base import Drop, Simulator, outcome_of
+from .base import Drop, Simulator
 
 RESULT_CODES = {
     "insufficient_funds": ("1", "The balance is insufficient for the transaction."),
@@ -111,7 +111,7 @@ class MpesaSimulator(Simulator):
                 "errorMessage": "Duplicate OriginatorConversationID.",
             }
         conversation = f"AG_{uuid.uuid4().hex[:20]}"
-        outcome = outcome_of(payload["PartyB"])
+        outcome = self.outcome_of(payload["PartyB"])
         self._settle(payload, conversation, outcome)
         if self.callbacks_first:
             self.flush()

@@ -1,0 +1,120 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.queue_job.job import Job
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from ..models.spp_demo_fsp import demo_outcome
+
+# What the simulated FSP does -> where the payment may end.
+EXPECTED = {
+    "paid": {"paid"},
+    "duplicate_callback": {"paid"},
+    "lost_callback": {"paid"},
+    "reversed": {"paid", "reversed"},
+    "insufficient_funds": {"failed", "rejected"},
+    "invalid_account": {"failed", "rejected"},
+}
+
+
+@tagged("post_install", "-at_install")
+class TestDemoSimulatedFsps(HttpCase):
+    """The demo as a new user tries it: a payroll split across M-Pesa, G2P
+    Connect and Payment Hub EE, all three simulated and served by this Odoo over
+    HTTP, is paid, partly fails, is retried and reconciles."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["spp.demo.generator"]._generate(households=150, seed=0.3)
+        cls.fsps = cls.env["spp.demo.fsp"]._configure(cls.base_url())
+        cls.users = {u.login: u for u in cls.env["res.users"].search([])}
+        cls.demo = cls.env["spp.demo.fsp"]
+
+    def _approved_payroll(self):
+        cycle = self.env["spp.payment.cycle"].search(
+            [("program_id.code", "=", "DEMO-CT")], limit=1
+        )
+        payroll = (
+            self.env["spp.payroll"]
+            .with_user(self.users["officer"])
+            .create({"name": "Demo API", "cycle_id": cycle.id})
+        )
+        payroll.action_generate()
+        payroll.action_submit()
+        payroll.with_user(self.users["manager"]).action_approve()
+        return payroll
+
+    def _run(self, payroll, method):
+        with trap_jobs() as trap, self.allow_requests(all_requests=True):
+            getattr(payroll.with_user(self.users["finance"]), method)()
+            trap.perform_enqueued_jobs()
+
+    def _fsps_call_back(self):
+        """The FSPs' "later": the demo cron settles them and they call back
+        over HTTP; then the queue jobs the callbacks started (PHEE polls) run."""
+        self.env.flush_all()
+        with self.allow_requests(all_requests=True):
+            self.demo._cron_settle()
+            self.env.invalidate_all()
+            for record in self.env["queue.job"].search([("state", "=", "pending")]):
+                job = Job.load(self.env, record.uuid)
+                job.perform()
+                job.set_done()
+                job.store()
+        self.env.invalidate_all()
+
+    def test_payroll_across_simulated_fsps_is_paid_reconciled_and_retried(self):
+        payroll = self._approved_payroll()
+        api = payroll.payment_ids.filtered(lambda p: p.fsp_id in self.fsps)
+        self.assertEqual(
+            set(api.fsp_id.mapped("provider")), {"mpesa", "g2p_connect", "phee"}
+        )
+        self._run(payroll, "action_execute")
+        self.assertEqual(set(api.mapped("state")), {"accepted"})
+        # PHEE works through its batch; no callback has arrived yet.
+        self.demo._simulator("phee").settle()
+        with self.allow_requests(all_requests=True):
+            pull_action = payroll.with_user(
+                self.users["finance"]
+            ).action_pull_reconciliation()
+        pull = self.env["spp.reconciliation"].browse(pull_action["res_id"])
+        mpesa = api.filtered(lambda p: p.fsp_id.provider == "mpesa")
+        self.assertEqual(
+            pull.summary["pull"]["Demo M-Pesa (simulated)"]["answers_by_callback"],
+            len(mpesa),
+        )
+        self.assertEqual(
+            set(pull.line_ids.payment_id.fsp_id.mapped("provider")),
+            {"g2p_connect", "phee"},
+        )
+        pull.with_user(self.users["manager"]).action_approve()
+        self.assertTrue(pull.applied_date)
+        self._fsps_call_back()  # M-Pesa results, G2P Connect callbacks
+        self.fsps.write({"status_query_after_minutes": 0})
+        with self.allow_requests(all_requests=True):
+            self.env["spp.fsp"]._cron_spp_query_statuses()  # lost callbacks
+        self._fsps_call_back()  # M-Pesa answers status queries by callback
+        for payment in api:
+            outcome = demo_outcome(payment.destination)
+            self.assertIn(payment.state, EXPECTED[outcome], payment.destination)
+        failed = api.filtered(lambda p: p.state in ("failed", "rejected"))
+        self.assertTrue(failed, "the demo shows failures")
+        self.assertTrue(api.filtered(lambda p: p.state == "paid"))
+        first_keys = failed.current_attempt_id.mapped("idempotency_key")
+        self._run(payroll, "action_retry_failed")
+        self._fsps_call_back()
+        self.assertEqual(set(failed.mapped("attempt_count")), {2})
+        self.assertFalse(
+            set(failed.current_attempt_id.mapped("idempotency_key")) & set(first_keys)
+        )
+        for provider in ("mpesa", "g2p_connect", "phee"):
+            simulator = self.demo._simulator(provider)
+            self.assertEqual(simulator.violations, [], provider)
+            self.assertEqual(simulator.paid_twice(), [], provider)
+        callbacks = self.env["spp.payment.callback"].search(
+            [("fsp_id", "in", self.fsps.ids)]
+        )
+        self.assertTrue(callbacks)
+        self.assertFalse(callbacks.filtered(lambda c: c.state == "refused"))

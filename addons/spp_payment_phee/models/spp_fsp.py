@@ -1,0 +1,367 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Mifos Payment Hub EE provider: each chunk of a payroll run is posted as CSV
+batches to ``/batchtransactions``. A batch's ``X-CorrelationID`` derives from its
+attempts' idempotency keys, so a batch posted again (a job retried after a crash
+or a timeout) is the batch PHEE already has, never a second payment. Outcomes are
+polled from the operations API: PHEE's progress callback only says "poll now"."""
+
+import dataclasses
+import hashlib
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from spp_payment_core import http, phee, states
+from spp_payment_core.outcomes import Outcome
+
+from odoo import fields, models
+from odoo.tools import SQL
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+_logger = logging.getLogger(__name__)
+ADMIN = "spp_payment_base.group_spp_admin"
+DETAIL_PAGE = 1000
+
+
+class SppFsp(models.Model):
+    _inherit = "spp.fsp"
+
+    provider = fields.Selection(
+        selection_add=[("phee", "Mifos Payment Hub EE")],
+        ondelete={"phee": "set default"},
+    )
+    phee_tenant = fields.Char(
+        string="Tenant (Platform-TenantId)", default="ibank-usa", groups=ADMIN
+    )
+    phee_operations_url = fields.Char(
+        string="Operations API URL",
+        groups=ADMIN,
+        help="Base URL of the operations app (tokens and batch status); "
+        "the API URL when empty.",
+    )
+    phee_payment_mode = fields.Char(string="Payment Mode", default="gsma")
+    phee_payer_identifier_type = fields.Char(
+        string="Payer Identifier Type", default="msisdn"
+    )
+    phee_payer_identifier = fields.Char(string="Payer Identifier")
+    phee_purpose = fields.Char(string="Purpose", default="social protection")
+    phee_token = fields.Char(groups=ADMIN, copy=False, readonly=True)
+    phee_token_expiry = fields.Datetime(groups=ADMIN, copy=False, readonly=True)
+
+    # Sending -------------------------------------------------------------------
+
+    def _spp_send_payments(self, payments):
+        if self.provider != "phee":
+            return super()._spp_send_payments(payments)
+        self._spp_check_usable()
+        rows = self._spp_phee_rows(payments)
+        payment_of = {row.request_id: payment_id for payment_id, row in rows}
+        for batch in phee.split_batches([row for _pid, row in rows]):
+            ids = [payment_of[row.request_id] for row in batch]
+            self._spp_phee_post(payments.browse(ids), batch)
+        # Progress callbacks that overtook the 202 wait for this moment.
+        self.env["spp.payment.callback"]._spp_apply_pending(self)
+
+    def _spp_phee_rows(self, payments):
+        """(payment id, phee.Row) per payment, in key order."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, a.idempotency_key, p.amount::text,
+                       p.destination_type, p.destination, c.name, p.reference
+                  FROM spp_payment p
+                  JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
+             LEFT JOIN res_currency c ON c.id = p.currency_id
+                 WHERE p.id = ANY(%s)
+                 ORDER BY a.idempotency_key
+                """,
+                payments.ids,
+            )
+        )
+        return [
+            (
+                payment_id,
+                phee.Row(
+                    request_id=key,
+                    payee_identifier_type="accountNumber"
+                    if kind == "bank"
+                    else "msisdn",
+                    payee_identifier=(destination or "").lstrip("+").replace(" ", ""),
+                    amount=Decimal(amount),
+                    currency=currency or self.currency_id.name,
+                    payment_mode=self.phee_payment_mode or "gsma",
+                    payer_identifier_type=self.phee_payer_identifier_type or "msisdn",
+                    payer_identifier=self.phee_payer_identifier or "",
+                    note=reference or "",
+                ),
+            )
+            for payment_id, key, amount, kind, destination, currency, reference in (
+                self.env.cr.fetchall()
+            )
+        ]
+
+    def _spp_phee_post(self, payments, batch):
+        correlation = correlation_id(row.request_id for row in batch)
+        # Known before the post: a callback or a retried job finds the batch.
+        self._spp_phee_mark_batch(payments, correlation)
+        try:
+            headers = phee.batch_headers(
+                correlation_id=correlation,
+                tenant=self.sudo().phee_tenant or "",
+                filename=f"{correlation}.csv",
+                purpose=self.phee_purpose or "social protection",
+                callback_url=self._spp_callback_url(),
+                token=self._spp_phee_token(),
+            )
+            status, answer = self._spp_phee_call(
+                "POST",
+                phee.BATCH_PATH,
+                headers=headers,
+                files={
+                    "data": (f"{correlation}.csv", phee.batch_csv(batch), "text/csv")
+                },
+            )
+        except phee.PheeError as error:
+            # Refused before it left (e.g. no tenant configured): nothing sent.
+            payments._set_rejected(reason=f"PHEE batch not sent: {error}"[:250])
+            return
+        except (http.NoAnswer, http.NotSent) as error:
+            payments._set_sent()
+            payments._set_unknown(reason=f"no answer from PHEE: {error}"[:250])
+            return
+        payments._set_sent()
+        self._spp_phee_handle_reply(payments, status, answer)
+
+    def _spp_phee_handle_reply(self, payments, status, answer):
+        if status >= 500 or status == 429:
+            payments._set_unknown(reason=f"HTTP {status} from PHEE")
+            return
+        try:
+            batch_id = phee.parse_batch_reply(status, answer)
+        except phee.PheeError as error:
+            payments._set_rejected(reason=f"PHEE refused the batch: {error}"[:250])
+            return
+        payments._set_accepted(reason=f"PHEE batch {batch_id}")
+
+    def _spp_phee_mark_batch(self, payments, correlation):
+        """The attempts remember their batch's correlation id: it is how every
+        later status query finds them at PHEE."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payment_attempt a SET fsp_batch_ref = %s "
+                "FROM spp_payment p "
+                "WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id",
+                correlation,
+                payments.ids,
+            )
+        )
+        self.env["spp.payment.attempt"].invalidate_model(["fsp_batch_ref"])
+
+    # HTTP -----------------------------------------------------------------------
+
+    def _spp_phee_call(self, method, path, operations=False, retried=False, **kw):
+        admin = self.sudo()
+        base = (operations and admin.phee_operations_url) or admin.api_url
+        status, answer = http.call(
+            method,
+            base.rstrip("/") + path,
+            timeout=30,
+            attempts=max(self.max_retries, 1),
+            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
+            **kw,
+        )
+        if status == 401 and not retried and admin.api_username:
+            admin.write({"phee_token": False, "phee_token_expiry": False})
+            headers = dict(kw.pop("headers", None) or {})
+            headers["Authorization"] = f"Bearer {self._spp_phee_token()}"
+            return self._spp_phee_call(
+                method, path, operations, retried=True, headers=headers, **kw
+            )
+        return status, answer
+
+    def _spp_phee_token(self):
+        """A cached operations-app token, renewed a minute early; None when the
+        FSP has no user configured (an open sandbox)."""
+        admin = self.sudo()
+        if not admin.api_username:
+            return None
+        now = fields.Datetime.now()
+        if (
+            admin.phee_token
+            and admin.phee_token_expiry
+            and admin.phee_token_expiry > now
+        ):
+            return admin.phee_token
+        path, headers, form = phee.token_request(
+            admin.api_username, admin.api_secret or "", admin.phee_tenant or ""
+        )
+        base = admin.phee_operations_url or admin.api_url
+        status, answer = http.call(
+            "POST", base.rstrip("/") + path, data=form, headers=headers, timeout=30
+        )
+        try:
+            token, lifetime = phee.parse_token(status, answer)
+        except phee.PheeError as error:
+            raise http.NotSent(f"token refused by PHEE: {error}") from error
+        admin.write(
+            {
+                "phee_token": token,
+                "phee_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
+            }
+        )
+        return token
+
+    def _spp_phee_auth(self):
+        token = self._spp_phee_token()
+        headers = {"Platform-TenantId": self.sudo().phee_tenant or ""}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    # Polling and callbacks ------------------------------------------------------
+
+    def _spp_query_outcomes(self, payments):
+        """Poll each batch the payments went in: summary, then every detail page."""
+        if self.provider != "phee":
+            return super()._spp_query_outcomes(payments)
+        outcomes = []
+        for correlation, keyed in self._spp_phee_batches(payments).items():
+            try:
+                outcomes += self._spp_phee_poll(correlation, keyed)
+            except (http.NoAnswer, http.NotSent, phee.PheeError) as error:
+                _logger.info("PHEE poll of batch %s failed: %s", correlation, error)
+        return outcomes
+
+    def _spp_phee_batches(self, payments):
+        """correlation id -> {attempt key: payment state} of the current attempts."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.fsp_batch_ref, a.idempotency_key, p.state
+                  FROM spp_payment p
+                  JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
+                 WHERE p.id = ANY(%s) AND a.fsp_batch_ref IS NOT NULL
+                """,
+                payments.ids,
+            )
+        )
+        batches = {}
+        for correlation, key, state in self.env.cr.fetchall():
+            batches.setdefault(correlation, {})[key] = state
+        return batches
+
+    def _spp_phee_poll(self, correlation, keyed):
+        status, body = self._spp_phee_call(
+            "GET",
+            phee.summary_path(request_id=correlation),
+            operations=True,
+            headers=self._spp_phee_auth(),
+        )
+        if status == 404:
+            # PHEE never got the batch: unknown payments were not paid.
+            return [
+                Outcome(
+                    key,
+                    states.FAILED,
+                    "absent",
+                    None,
+                    "batch not known to PHEE",
+                    fsp_ref=correlation,
+                )
+                for key, state in keyed.items()
+                if state == states.UNKNOWN
+            ]
+        if status != 200:
+            raise phee.PheeError(f"HTTP {status} on the batch summary")
+        summary = phee.parse_summary(body)
+        reported = self._spp_phee_details(summary.batch_id, correlation, keyed)
+        if summary.completed:
+            reported += [
+                Outcome(
+                    key,
+                    states.UNKNOWN,
+                    "MISSING",
+                    None,
+                    "absent from the batch",
+                    fsp_ref=correlation,
+                )
+                for key in phee.missing_after_completion(keyed, reported, summary)
+            ]
+        return reported
+
+    def _spp_phee_details(self, batch_id, correlation, keyed):
+        outcomes, page, pages = [], 0, 1
+        while page < pages:
+            status, body = self._spp_phee_call(
+                "GET",
+                phee.detail_path(batch_id, page=page, size=DETAIL_PAGE),
+                operations=True,
+                headers=self._spp_phee_auth(),
+            )
+            if status != 200:
+                raise phee.PheeError(f"HTTP {status} on the batch detail")
+            found, pages = phee.parse_detail(body)
+            # The attempt keeps its batch's correlation id as its FSP batch ref:
+            # the next poll finds the batch by it.
+            outcomes += [
+                dataclasses.replace(o, fsp_ref=correlation)
+                for o in found
+                if o.key in keyed
+            ]
+            page += 1
+        return outcomes
+
+    def _spp_parse_callback(self, payload, kind=None):
+        """A progress callback carries no outcome, it names a batch: queue a
+        poll of it (the callback is answered at once, the poll runs after)."""
+        if self.provider != "phee":
+            return super()._spp_parse_callback(payload, kind)
+        try:
+            _batch_id, correlation, percent = phee.parse_callback(payload)
+        except phee.PheeError as error:
+            raise ValueError(str(error)) from error
+        if not correlation:
+            raise ValueError("the callback names no clientCorrelationId")
+        self.with_delay(
+            description=f"Poll PHEE batch {correlation}",
+            identity_key=f"spp.phee.poll:{self.id}:{correlation}:{percent}",
+        )._job_phee_poll(correlation)
+        return []
+
+    def _job_phee_poll(self, correlation):
+        """Queue job: apply what PHEE reports on the batch ``correlation``."""
+        payments = self._spp_phee_payments_of(correlation)
+        if not payments:
+            # Its sender has not committed the batch yet.
+            raise RetryableJobError(f"batch {correlation} not known yet", seconds=60)
+        counts = self._spp_apply_outcomes(self._spp_query_outcomes(payments))
+        if counts.get("pending"):
+            # Reported before its sender recorded the 202: ask again later.
+            raise RetryableJobError(
+                f"batch {correlation}: payments still being sent", seconds=30
+            )
+        return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+
+    def _spp_phee_payments_of(self, correlation):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT p.id FROM spp_payment_attempt a "
+                "JOIN spp_payment p ON p.current_attempt_id = a.id "
+                "WHERE a.fsp_id = %s AND a.fsp_batch_ref = %s",
+                self.id,
+                correlation or "",
+            )
+        )
+        return self.env["spp.payment"].browse(r[0] for r in self.env.cr.fetchall())
+
+
+def correlation_id(keys):
+    """The batch key: the same attempts give the same id (20 characters, the
+    GovStack cap)."""
+    digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
+    return f"spp{digest[:17]}"
