@@ -1,5 +1,6 @@
 """Exact money: ``Decimal`` arithmetic rounded half-up to the currency precision."""
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 
@@ -25,10 +26,14 @@ def to_decimal(value):
 
 
 def round_money(amount, decimal_places=2):
+    return to_decimal(amount).quantize(_quantum(decimal_places), rounding=ROUND_HALF_UP)
+
+
+@functools.lru_cache(maxsize=16)
+def _quantum(decimal_places):
     if decimal_places < 0:
         raise ValueError("decimal places cannot be negative")
-    quantum = Decimal(1).scaleb(-decimal_places)
-    return to_decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
+    return Decimal(1).scaleb(-decimal_places)
 
 
 def round_to_increment(amount, increment):

@@ -180,8 +180,10 @@ def _amount(cells, columns, template, row_no):
     text = _cell(cells, columns["amount"], row_no, template.amount_column)
     if not text:
         return None
+    if " " in text or "," in text:
+        text = text.replace(" ", "").replace(",", ".")
     try:
-        amount = Decimal(text.replace(" ", "").replace(",", "."))
+        amount = Decimal(text)
     except InvalidOperation as error:
         raise TableError(
             f"{text!r} is not an amount", None, row_no, template.amount_column
@@ -201,7 +203,7 @@ def _date(cells, columns, template, row_no, today):
     if not text:
         return None
     try:
-        value = datetime.strptime(text, template.date_format).date()
+        value = _parse_date(text, template.date_format)
     except ValueError as error:
         raise TableError(
             f"{text!r} is not a date in the format {template.date_format}",
