@@ -89,6 +89,8 @@ class TestDemoSimulatedFsps(HttpCase):
             set(pull.line_ids.payment_id.fsp_id.mapped("provider")),
             {"g2p_connect", "phee"},
         )
+        for line in pull.line_ids:
+            self.assertEqual(line.fsp_id, line.payment_id.fsp_id)
         pull.with_user(self.users["manager"]).action_approve()
         self.assertTrue(pull.applied_date)
         self._fsps_call_back()  # M-Pesa results, G2P Connect callbacks

@@ -115,7 +115,8 @@ class SppReconciliation(models.Model):
         """COPY ``lines`` (spp_payment_core.reconcile.Line) into the batch."""
         self.ensure_one()
         buffer = io.StringIO()
-        batch = str(self.id)
+        # fsp_id is a stored related field: COPY must fill it too.
+        batch = f"{self.id}\t{copy_text(self.fsp_id.id or None)}"
         for line in lines:
             extra = json.dumps(line.extra) if line.extra else None
             buffer.write(
@@ -128,11 +129,20 @@ class SppReconciliation(models.Model):
         self.env.flush_all()
         copy_into(
             self.env.cr,
-            "spp_reconciliation_line (reconciliation_id, payment_id, row_no, "
+            "spp_reconciliation_line (reconciliation_id, fsp_id, payment_id, row_no, "
             "outcome, paid_amount, paid_date, receipt, reason_code, reason, extra, "
             "note)",
             buffer,
         )
+        if not self.fsp_id:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE spp_reconciliation_line l SET fsp_id = p.fsp_id "
+                    "FROM spp_payment p WHERE p.id = l.payment_id "
+                    "AND l.reconciliation_id = %s",
+                    self.id,
+                )
+            )
         self.env["spp.reconciliation.line"].invalidate_model()
         self.invalidate_recordset(["line_ids"])
 
@@ -339,7 +349,8 @@ class SppReconciliationLine(models.Model):
     payment_state = fields.Selection(related="payment_id.state")
     currency_id = fields.Many2one(related="payment_id.currency_id")
     partner_id = fields.Many2one(related="payment_id.partner_id")
-    fsp_id = fields.Many2one(related="reconciliation_id.fsp_id", store=True)
+    # The payment's FSP (a pull spans several), written with the line.
+    fsp_id = fields.Many2one("spp.fsp", string="FSP", readonly=True)
     source = fields.Selection(related="reconciliation_id.source")
 
     def write(self, vals):
