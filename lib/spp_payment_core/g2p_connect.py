@@ -326,3 +326,55 @@ def verify_ed25519(signature_header, content, public_key_bytes):
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jws_signer(private_key_pem, key_id):
+    """A signer producing a compact JWS with a detached payload (RFC 7515
+    appendix F), RS256: ``<protected header>..<signature>``."""
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+
+    key = serialization.load_pem_private_key(_bytes(private_key_pem), password=None)
+    protected = _b64url(canonical({"alg": "RS256", "kid": key_id}))
+
+    def sign(content):
+        signing_input = f"{protected}.{_b64url(content)}".encode()
+        signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return f"{protected}..{_b64url(signature)}"
+
+    return sign
+
+
+def verify_jws(token, content, public_key_pem):
+    """True when the detached compact JWS ``token`` signs ``content`` (RS256)."""
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+
+    try:
+        protected, payload, signature = token.split(".")
+        header = json.loads(_b64url_decode(protected))
+        key = serialization.load_pem_public_key(_bytes(public_key_pem))
+        if payload or header.get("alg") != "RS256":
+            return False
+        key.verify(
+            _b64url_decode(signature),
+            f"{protected}.{_b64url(content)}".encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def _bytes(value):
+    return value.encode() if isinstance(value, str) else value

@@ -176,3 +176,35 @@ def test_malformed_callback_is_refused():
         g2p_connect.parse_callback({"header": {"action": "on-disburse"}})
     with pytest.raises(g2p_connect.G2pConnectError):
         g2p_connect.parse_callback(json.loads('{"message": {}}'))
+
+
+def test_jws_signature_round_trip_and_tampering():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    body = g2p_connect.envelope(
+        _body()["header"], _body()["message"], g2p_connect.jws_signer(private, "k1")
+    )
+    protected, payload, _signature = body["signature"].split(".")
+    assert payload == ""  # detached: the message travels once, in the body
+    content = g2p_connect.canonical(body["header"]) + g2p_connect.canonical(
+        body["message"]
+    )
+    assert g2p_connect.verify_jws(body["signature"], content, public)
+    assert not g2p_connect.verify_jws(body["signature"], content + b" ", public)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other_public = other.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert not g2p_connect.verify_jws(body["signature"], content, other_public)
+    assert not g2p_connect.verify_jws("not-a-jws", content, public)
+    assert g2p_connect.validate("/disburse", body) == []

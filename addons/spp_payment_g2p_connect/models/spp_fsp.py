@@ -49,17 +49,25 @@ class SppFsp(models.Model):
         help="Provider part of bank payee addresses: account:<number>@<provider>.",
     )
     g2p_signing = fields.Selection(
-        [("none", "None"), ("ed25519", "Ed25519 signature")],
+        [
+            ("none", "None"),
+            ("ed25519", "Ed25519 signature"),
+            ("jws", "JWS (RS256, detached payload)"),
+        ],
         string="Message Signing",
         default="none",
     )
-    g2p_signing_key = fields.Char(
-        string="Signing Key (base64 Ed25519 seed)", groups=ADMIN, copy=False
-    )
-    g2p_fsp_public_key = fields.Char(
-        string="FSP Public Key (base64 Ed25519)",
+    g2p_signing_key = fields.Text(
+        string="Signing Key",
         groups=ADMIN,
-        help="When set, callbacks must carry a valid signature by this key.",
+        copy=False,
+        help="Ed25519: the base64 seed. JWS: the RSA private key (PEM).",
+    )
+    g2p_fsp_public_key = fields.Text(
+        string="FSP Public Key",
+        groups=ADMIN,
+        help="When set, callbacks must carry a valid signature by this key "
+        "(Ed25519: base64; JWS: PEM), in the signing scheme chosen above.",
     )
     g2p_token = fields.Char(groups=ADMIN, copy=False, readonly=True)
     g2p_token_expiry = fields.Datetime(groups=ADMIN, copy=False, readonly=True)
@@ -149,11 +157,12 @@ class SppFsp(models.Model):
 
     def _spp_g2p_signer(self):
         key = self.sudo().g2p_signing_key
-        if self.g2p_signing != "ed25519" or not key:
+        key_id = f"{self.g2p_sender_id}|{self.id}"
+        if not key or self.g2p_signing == "none":
             return None
-        return g2p_connect.ed25519_signer(
-            base64.b64decode(key), f"{self.g2p_sender_id}|{self.id}"
-        )
+        if self.g2p_signing == "jws":
+            return g2p_connect.jws_signer(key, key_id)
+        return g2p_connect.ed25519_signer(base64.b64decode(key), key_id)
 
     def _spp_g2p_handle_ack(self, payments, status, answer):
         payments._set_sent()
@@ -246,9 +255,14 @@ class SppFsp(models.Model):
         content = g2p_connect.canonical(payload.get("header")) + g2p_connect.canonical(
             payload.get("message")
         )
-        if not payload.get("signature") or not g2p_connect.verify_ed25519(
-            payload["signature"], content, base64.b64decode(public_key)
-        ):
+        signature = payload.get("signature")
+        if self.g2p_signing == "jws":
+            valid = signature and g2p_connect.verify_jws(signature, content, public_key)
+        else:
+            valid = signature and g2p_connect.verify_ed25519(
+                signature, content, base64.b64decode(public_key)
+            )
+        if not valid:
             raise CallbackRefused("missing or invalid signature", 401)
 
     def _spp_callback_answer(self, ok):

@@ -3,8 +3,14 @@
 import base64
 import json
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from spp_payment_core import g2p_connect
 from spp_payment_core.simulators.g2p_connect import G2pConnectSimulator
 
@@ -291,3 +297,28 @@ class TestG2pConnectSignedCallbacks(SppPayrollCommon):
         self.assertEqual(status, 200, last.result)
         states = self.env["spp.payment.callback"].search([]).mapped("state")
         self.assertEqual(sorted(states), ["applied", "refused", "refused"])
+
+    @mute_logger(CALLBACK_LOGGER)
+    def test_jws_signed_callbacks(self):
+        fsp_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.fsp.sudo().write(
+            {
+                "g2p_signing": "jws",
+                "g2p_fsp_public_key": fsp_key.public_key()
+                .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+                .decode(),
+            }
+        )
+        receive = self.env["spp.payment.callback"]._spp_receive
+        secret = self.fsp.sudo().callback_secret
+        for key, expected in ((other, 401), (fsp_key, 200)):
+            signer = g2p_connect.jws_signer(_pem(key), "fsp|1")
+            status, _answer = receive("g2p_connect", secret, self._callback(signer), {})
+            self.assertEqual(status, expected)
+        states = self.env["spp.payment.callback"].search([]).mapped("state")
+        self.assertEqual(sorted(states), ["applied", "refused"])
+
+
+def _pem(key):
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
