@@ -207,14 +207,18 @@ config["dbfilter"] = f"^{{env.cr.dbname}}$"
 sample = received[: min(2000, len(received))]
 client = Client(root)
 secret = fsp.sudo().callback_secret
+answers = Counter()
 start = time.perf_counter()
 for url, body in sample:
     kind = urlsplit(url).path.split("/")[5]
-    client.post(f"/spp_payment/callback/mpesa/{{secret}}/{{kind}}",
-                data=json.dumps(body), content_type="application/json")
+    response = client.post(f"/spp_payment/callback/mpesa/{{secret}}/{{kind}}",
+                           data=json.dumps(body), content_type="application/json")
+    answers[response.status_code] += 1
 through_http = (time.perf_counter() - start) / len(sample)
-print(f"  per callback through Odoo's WSGI dispatch: {{through_http * 1000:.2f}} ms "
-      f"(in-process inbox alone: {{ingest / len(received) * 1000:.2f}} ms)")
+print(f"  per replayed callback through Odoo's WSGI dispatch: "
+      f"{{through_http * 1000:.2f}} ms, answers {{dict(answers)}} "
+      f"(first delivery through the inbox alone: "
+      f"{{ingest / len(received) * 1000:.2f}} ms)")
 env.cr.execute("SELECT state, COUNT(*) FROM spp_payment_callback "
                "WHERE fsp_id = %s GROUP BY state", [mpesa_fsp.id])
 print(f"  callbacks recorded: {{dict(env.cr.fetchall())}}")
