@@ -1,5 +1,6 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from spp_payment_core import http
 from spp_payment_core.simulators.phee import PheeSimulator
 
 from odoo.tools import mute_logger
@@ -110,6 +111,31 @@ class TestPhee(SppConnectorCommon):
         self._settle()
         self.assertEqual(set(self._state_list(payroll)), {"paid"})
         self.assertEqual(set(payroll.payment_ids.mapped("attempt_count")), {2})
+        self._check_invariants(payroll)
+
+    def test_timeout_after_phee_recorded_the_batch(self):
+        payroll = self._payroll(["0000", "0001", "0000", "0000", "0000"])
+        fsp_class = type(self.env["spp.fsp"])
+        original = fsp_class._spp_phee_call
+
+        def answer_lost(fsp, method, path, *args, **kwargs):
+            answer = original(fsp, method, path, *args, **kwargs)
+            if path == "/batchtransactions":
+                raise http.NoAnswer("read timed out")
+            return answer
+
+        self.patch(fsp_class, "_spp_phee_call", answer_lost)
+        self._execute(payroll)
+        self.assertEqual(set(self._state_list(payroll)), {"unknown"})
+        self.sim.settle()
+        self.sim.callbacks.clear()
+        self.fsp.status_query_after_minutes = 0
+        self.env["spp.fsp"]._cron_spp_query_statuses()
+        # Found by its correlation id: paid once, never re-sent.
+        self.assertEqual(
+            self._state_list(payroll), ["failed", "paid", "paid", "paid", "paid"]
+        )
+        self.assertEqual(len(self.sim.batches), 1)
         self._check_invariants(payroll)
 
     def test_crash_between_sending_and_committing(self):
