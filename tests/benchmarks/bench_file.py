@@ -30,7 +30,8 @@ fsp = env["spp.fsp"].create({{
     "recon_status_map_ids": [(0, 0, {{"value": "paid", "outcome": "paid"}}),
                              (0, 0, {{"value": "failed", "outcome": "failed"}})],
 }})
-env.cr.execute("UPDATE spp_payment SET state = 'sent', fsp_id = %s "
+env.cr.execute("UPDATE spp_payment SET state = 'sent', fsp_id = %s, "
+               "current_attempt_id = NULL "
                "WHERE payroll_id = %s AND NOT entitlement_rejected",
                [fsp.id, payroll.id])
 env.cr.execute("UPDATE spp_payment SET state = 'cancelled' WHERE payroll_id = %s "
