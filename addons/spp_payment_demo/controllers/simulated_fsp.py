@@ -25,7 +25,7 @@ class SimulatedFsp(http.Controller):
         save_session=False,
     )
     def answer(self, provider, subpath, **_params):
-        if provider not in PROVIDERS:
+        if provider not in PROVIDERS or not _served(provider):
             return request.make_response("no such FSP", status=404)
         http_request = request.httprequest
         path = "/" + subpath
@@ -58,3 +58,20 @@ def _raw_body(http_request, headers):
         body, headers["content-type"] = encode_multipart_formdata(fields)
         return body
     return http_request.get_data()
+
+
+def _served(provider):
+    """A simulator answers only while a test-mode FSP points at it: switching
+    the demo FSPs to production (or removing them) takes it off the air."""
+    return bool(
+        request.env["spp.fsp"]
+        .sudo()
+        .search_count(
+            [
+                ("provider", "=", provider),
+                ("state", "=", "test"),
+                ("api_url", "like", f"/spp_payment_demo/fsp/{provider}"),
+            ],
+            limit=1,
+        )
+    )

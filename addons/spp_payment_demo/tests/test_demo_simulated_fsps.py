@@ -120,3 +120,12 @@ class TestDemoSimulatedFsps(HttpCase):
         )
         self.assertTrue(callbacks)
         self.assertFalse(callbacks.filtered(lambda c: c.state == "refused"))
+
+    def test_simulators_answer_only_for_test_mode_fsps(self):
+        path = "/spp_payment_demo/fsp/g2p_connect/oauth2/client/token"
+        form = {"grant_type": "client_credentials", "client_id": "spp"}
+        form["client_secret"] = "secret"
+        self.assertEqual(self.url_open(path, data=form).status_code, 200)
+        self.fsps.filtered(lambda f: f.provider == "g2p_connect").state = "enabled"
+        self.assertEqual(self.url_open(path, data=form).status_code, 404)
+        self.assertEqual(self.url_open("/spp_payment_demo/fsp/bank/x").status_code, 404)
