@@ -219,6 +219,7 @@ print(f"  per replayed callback through Odoo's WSGI dispatch: "
       f"{{through_http * 1000:.2f}} ms, answers {{dict(answers)}} "
       f"(first delivery through the inbox alone: "
       f"{{ingest / len(received) * 1000:.2f}} ms)")
+env.cr.commit()  # a fresh snapshot: the WSGI requests committed their own
 env.cr.execute("SELECT state, COUNT(*) FROM spp_payment_callback "
                "WHERE fsp_id = %s GROUP BY state", [mpesa_fsp.id])
 print(f"  callbacks recorded: {{dict(env.cr.fetchall())}}")
