@@ -115,3 +115,35 @@ def test_readmes_are_current():
 def test_ci_calls_the_test_command():
     text = Path(REPO / ".ci" / "run").read_text()
     assert "setup/test --require-odoo" in text
+
+
+def _load_setup_run():
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader(
+        "spp_setup_run", str(REPO / "setup" / "run")
+    )
+    spec = importlib.util.spec_from_loader("spp_setup_run", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def test_run_seeds_the_demo_through_odoo_shell():
+    run = _load_setup_run()
+    server = pg.Server(host="127.0.0.1", port=5999, user="odoo")
+    command = run.odoo_command(server, "--no-http", subcommand=["shell"])
+    assert command[1:4] == ["-m", "odoo", "shell"]
+    assert command[-1] == "--no-http"
+    seed = run.SEED.format(households=7, url="http://127.0.0.1:8123")
+    assert "_generate(households=7)" in seed
+    assert "'web.base.url', 'http://127.0.0.1:8123'" in seed
+
+
+def test_run_updates_a_database_older_than_the_addons(tmp_path, monkeypatch):
+    run = _load_setup_run()
+    monkeypatch.setattr(run, "FINGERPRINT", tmp_path / "fingerprint")
+    run.record_fingerprint()
+    assert run.FINGERPRINT.read_text() == run.addons_fingerprint()
+    assert len(run.addons_fingerprint()) == 64
