@@ -8,7 +8,7 @@ import dataclasses
 from collections import Counter
 from datetime import timedelta
 
-from spp_payment_core import states
+from spp_payment_core import http, states
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -24,6 +24,15 @@ class SppFsp(models.Model):
     callback_base_url = fields.Char(
         groups="spp_payment_base.group_spp_admin",
         help="Public base URL the FSP calls back (default: web.base.url).",
+    )
+    api_token = fields.Char(
+        groups="spp_payment_base.group_spp_admin", copy=False, readonly=True
+    )
+    api_token_expiry = fields.Datetime(
+        string="Token Valid Until",
+        groups="spp_payment_base.group_spp_admin",
+        copy=False,
+        readonly=True,
     )
 
     @api.ondelete(at_uninstall=False)
@@ -63,6 +72,40 @@ class SppFsp(models.Model):
             return super()._spp_fetch_status(payments)
         counts = self._spp_apply_outcomes(self._spp_query_outcomes(payments))
         return counts.get("moved", 0)
+
+    # HTTP and tokens, the same for every API connector -------------------------
+
+    def _spp_http(self, method, url, **kwargs):
+        """One FSP request with this FSP's retry policy (5xx and 429 retried
+        with the same bytes, never a timeout)."""
+        return http.call(
+            method,
+            url,
+            timeout=30,
+            attempts=max(self.max_retries, 1),
+            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
+            **kwargs,
+        )
+
+    def _spp_token(self, fetch):
+        """The FSP's access token, cached until a minute before it expires.
+        ``fetch()`` asks the FSP for a new one: ``(token, lifetime seconds)``."""
+        admin = self.sudo()
+        now = fields.Datetime.now()
+        if admin.api_token and admin.api_token_expiry and admin.api_token_expiry > now:
+            return admin.api_token
+        token, lifetime = fetch()
+        admin.write(
+            {
+                "api_token": token,
+                "api_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
+            }
+        )
+        return token
+
+    def _spp_forget_token(self):
+        """The FSP refused the token: the next call fetches a new one."""
+        self.sudo().write({"api_token": False, "api_token_expiry": False})
 
     def _spp_callback_url(self, path=""):
         self.ensure_one()

@@ -37,7 +37,7 @@ class SppReconciliation(models.Model):
             ["spp_reported_deceased", "spp_reported_deceased_date"]
         )
 
-    def _spp_attach_file(self, raw, file_name, file_summary):
+    def _spp_attach_file(self, raw, file_name):
         """Keep the imported file with its batch, as evidence."""
         self.ensure_one()
         attachment = (
@@ -52,9 +52,4 @@ class SppReconciliation(models.Model):
                 }
             )
         )
-        self._spp_write_approval(
-            {
-                "attachment_id": attachment.id,
-                "summary": dict(self.summary or {}, file=file_summary),
-            }
-        )
+        self._spp_write_approval({"attachment_id": attachment.id})

@@ -112,16 +112,11 @@ class SppReconciliationImport(models.TransientModel):
                 "file_sha256": sha,
             },
             lines,
+            file=summary,
         )
-        batch._spp_attach_file(raw, self.file_name, summary)
+        batch._spp_attach_file(raw, self.file_name)
         batch.action_submit()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "spp.reconciliation",
-            "res_id": batch.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return batch._spp_action_open()
 
     def _spp_reopen(self):
         return {

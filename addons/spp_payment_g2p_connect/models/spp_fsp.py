@@ -7,7 +7,6 @@ idempotency key as ``reference_id``, results by /on-disburse callback or by
 import base64
 import hashlib
 import logging
-from datetime import timedelta
 from decimal import Decimal
 
 from spp_payment_core import g2p_connect, http, states
@@ -69,8 +68,6 @@ class SppFsp(models.Model):
         help="When set, callbacks must carry a valid signature by this key "
         "(Ed25519: base64; JWS: PEM), in the signing scheme chosen above.",
     )
-    g2p_token = fields.Char(groups=ADMIN, copy=False, readonly=True)
-    g2p_token_expiry = fields.Datetime(groups=ADMIN, copy=False, readonly=True)
 
     # Sending ------------------------------------------------------------------
 
@@ -202,27 +199,20 @@ class SppFsp(models.Model):
     # HTTP -----------------------------------------------------------------------
 
     def _spp_g2p_call(self, path, body, retried=False):
-        admin = self.sudo()
-        status, answer = http.call(
+        status, answer = self._spp_http(
             "POST",
-            admin.api_url.rstrip("/") + path,
+            self.sudo().api_url.rstrip("/") + path,
             json=body,
-            headers={"Authorization": f"Bearer {self._spp_g2p_token()}"},
-            timeout=30,
-            attempts=max(self.max_retries, 1),
-            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
+            headers={"Authorization": f"Bearer {self._spp_token(self._spp_g2p_token)}"},
         )
         if status == 401 and not retried:
-            admin.write({"g2p_token": False, "g2p_token_expiry": False})
+            self._spp_forget_token()
             return self._spp_g2p_call(path, body, retried=True)
         return status, answer
 
     def _spp_g2p_token(self):
-        """A cached OAuth2 client-credentials token, renewed a minute early."""
+        """A new OAuth2 client-credentials token: (token, lifetime)."""
         admin = self.sudo()
-        now = fields.Datetime.now()
-        if admin.g2p_token and admin.g2p_token_expiry and admin.g2p_token_expiry > now:
-            return admin.g2p_token
         status, answer = http.call(
             "POST",
             admin.api_url.rstrip("/") + "/oauth2/client/token",
@@ -235,14 +225,7 @@ class SppFsp(models.Model):
         )
         if status != 200 or not (answer or {}).get("access_token"):
             raise http.NotSent(f"token refused by the FSP (HTTP {status})")
-        lifetime = int(str(answer.get("expires_in") or "300"))
-        admin.write(
-            {
-                "g2p_token": answer["access_token"],
-                "g2p_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
-            }
-        )
-        return answer["access_token"]
+        return answer["access_token"], int(str(answer.get("expires_in") or "300"))
 
     # Callbacks and queries -----------------------------------------------------------
 

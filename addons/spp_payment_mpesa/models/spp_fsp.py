@@ -4,7 +4,6 @@
 
 import logging
 import time
-from datetime import timedelta
 
 from spp_payment_core import http, mpesa
 
@@ -33,8 +32,6 @@ class SppFsp(models.Model):
         groups=ADMIN,
         help="Sandbox and production certificates differ.",
     )
-    mpesa_token = fields.Char(groups=ADMIN, copy=False, readonly=True)
-    mpesa_token_expiry = fields.Datetime(groups=ADMIN, copy=False, readonly=True)
 
     # Sending ------------------------------------------------------------------
 
@@ -131,30 +128,21 @@ class SppFsp(models.Model):
     # HTTP -----------------------------------------------------------------------
 
     def _spp_mpesa_call(self, body, path=mpesa.B2C_PATH, retried=False):
-        admin = self.sudo()
-        status, answer = http.call(
+        token = self._spp_token(self._spp_mpesa_token)
+        status, answer = self._spp_http(
             "POST",
-            admin.api_url.rstrip("/") + path,
+            self.sudo().api_url.rstrip("/") + path,
             json=body,
-            headers={"Authorization": f"Bearer {self._spp_mpesa_token()}"},
-            timeout=30,
-            attempts=max(self.max_retries, 1),
-            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
+            headers={"Authorization": f"Bearer {token}"},
         )
         if mpesa.parse_response(status, answer)[0] == "token" and not retried:
-            admin.write({"mpesa_token": False, "mpesa_token_expiry": False})
+            self._spp_forget_token()
             return self._spp_mpesa_call(body, path, retried=True)
         return status, answer
 
     def _spp_mpesa_token(self):
+        """A new Daraja OAuth token: (token, lifetime)."""
         admin = self.sudo()
-        now = fields.Datetime.now()
-        if (
-            admin.mpesa_token
-            and admin.mpesa_token_expiry
-            and admin.mpesa_token_expiry > now
-        ):
-            return admin.mpesa_token
         status, answer = http.call(
             "GET",
             admin.api_url.rstrip("/") + mpesa.TOKEN_PATH,
@@ -163,14 +151,7 @@ class SppFsp(models.Model):
         )
         if status != 200 or not (answer or {}).get("access_token"):
             raise http.NotSent(f"token refused by Daraja (HTTP {status})")
-        lifetime = int(str(answer.get("expires_in") or "300"))
-        admin.write(
-            {
-                "mpesa_token": answer["access_token"],
-                "mpesa_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
-            }
-        )
-        return answer["access_token"]
+        return answer["access_token"], int(str(answer.get("expires_in") or "300"))
 
     # Callbacks and queries -----------------------------------------------------
 

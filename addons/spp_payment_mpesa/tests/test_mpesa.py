@@ -143,3 +143,18 @@ class TestMpesa(SppConnectorCommon):
         self.assertEqual(len(failed.attempt_ids), 2)
         self.assertNotEqual(failed.current_attempt_id.idempotency_key, first_key)
         self._check_invariants(payroll)
+
+    def test_token_is_cached_and_renewed_when_refused(self):
+        def token_requests():
+            return [r for r in self.sim.requests if r[1].startswith("/oauth/")]
+
+        self.fsp.sudo()._spp_forget_token()
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.assertEqual(len(token_requests()), 1)  # five requests, one token
+        self.assertTrue(self.fsp.sudo().api_token_expiry)
+        self.sim.expire_tokens()
+        self.assertEqual(self.sim.tokens, set())
+        self.fsp._spp_fetch_status(payroll.payment_ids)
+        self.assertEqual(len(token_requests()), 2)  # refused once, renewed once
+        self.assertTrue(self.sim.tokens)

@@ -9,7 +9,6 @@ polled from the operations API: PHEE's progress callback only says "poll now".""
 import dataclasses
 import hashlib
 import logging
-from datetime import timedelta
 from decimal import Decimal
 
 from spp_payment_core import http, phee, states
@@ -47,8 +46,6 @@ class SppFsp(models.Model):
     )
     phee_payer_identifier = fields.Char(string="Payer Identifier")
     phee_purpose = fields.Char(string="Purpose", default="social protection")
-    phee_token = fields.Char(groups=ADMIN, copy=False, readonly=True)
-    phee_token_expiry = fields.Datetime(groups=ADMIN, copy=False, readonly=True)
 
     # Sending -------------------------------------------------------------------
 
@@ -165,16 +162,9 @@ class SppFsp(models.Model):
     def _spp_phee_call(self, method, path, operations=False, retried=False, **kw):
         admin = self.sudo()
         base = (operations and admin.phee_operations_url) or admin.api_url
-        status, answer = http.call(
-            method,
-            base.rstrip("/") + path,
-            timeout=30,
-            attempts=max(self.max_retries, 1),
-            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
-            **kw,
-        )
+        status, answer = self._spp_http(method, base.rstrip("/") + path, **kw)
         if status == 401 and not retried and admin.api_username:
-            admin.write({"phee_token": False, "phee_token_expiry": False})
+            self._spp_forget_token()
             headers = dict(kw.pop("headers", None) or {})
             headers["Authorization"] = f"Bearer {self._spp_phee_token()}"
             return self._spp_phee_call(
@@ -183,18 +173,14 @@ class SppFsp(models.Model):
         return status, answer
 
     def _spp_phee_token(self):
-        """A cached operations-app token, renewed a minute early; None when the
-        FSP has no user configured (an open sandbox)."""
-        admin = self.sudo()
-        if not admin.api_username:
+        """The operations-app token; None when the FSP has no user configured
+        (an open sandbox)."""
+        if not self.sudo().api_username:
             return None
-        now = fields.Datetime.now()
-        if (
-            admin.phee_token
-            and admin.phee_token_expiry
-            and admin.phee_token_expiry > now
-        ):
-            return admin.phee_token
+        return self._spp_token(self._spp_phee_new_token)
+
+    def _spp_phee_new_token(self):
+        admin = self.sudo()
         path, headers, form = phee.token_request(
             admin.api_username, admin.api_secret or "", admin.phee_tenant or ""
         )
@@ -203,16 +189,9 @@ class SppFsp(models.Model):
             "POST", base.rstrip("/") + path, data=form, headers=headers, timeout=30
         )
         try:
-            token, lifetime = phee.parse_token(status, answer)
+            return phee.parse_token(status, answer)
         except phee.PheeError as error:
             raise http.NotSent(f"token refused by PHEE: {error}") from error
-        admin.write(
-            {
-                "phee_token": token,
-                "phee_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
-            }
-        )
-        return token
 
     def _spp_phee_auth(self):
         token = self._spp_phee_token()

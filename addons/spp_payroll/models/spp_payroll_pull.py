@@ -58,16 +58,10 @@ class SppPayroll(models.Model):
         for row_no, line in enumerate(lines, 1):
             line.row = row_no
         batch = self.env["spp.reconciliation"]._spp_create_batch(
-            self._spp_pull_vals(by_fsp), lines
+            self._spp_pull_vals(by_fsp), lines, pull=report
         )
-        batch._spp_write_approval({"summary": dict(batch.summary, pull=report)})
         batch.action_submit()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "spp.reconciliation",
-            "res_id": batch.id,
-            "view_mode": "form",
-        }
+        return batch._spp_action_open()
 
     def _spp_check_no_open_pull(self):
         """One undecided pull at a time: two would report the same outcomes."""

@@ -102,14 +102,25 @@ class SppReconciliation(models.Model):
     # Creation -------------------------------------------------------------
 
     @api.model
-    def _spp_create_batch(self, vals, lines):
+    def _spp_create_batch(self, vals, lines, **summary):
         """A batch and its lines (spp_payment_core.reconcile.Line), inserted in
-        bulk."""
+        bulk; ``summary`` adds the source's own figures (file, pull) to the
+        line counts."""
         self.check_access("create")
         batch = self.create(vals)
         batch._spp_insert_lines(lines)
-        batch._spp_write_approval({"summary": batch._spp_summarize()})
+        batch._spp_write_approval({"summary": dict(batch._spp_summarize(), **summary)})
         return batch
+
+    def _spp_action_open(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def _spp_insert_lines(self, lines):
         """COPY ``lines`` (spp_payment_core.reconcile.Line) into the batch."""
