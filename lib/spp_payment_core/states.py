@@ -94,6 +94,11 @@ def next_states(source):
     return TRANSITIONS[source]
 
 
+def sources_of(target):
+    """The states a payment may move to ``target`` from."""
+    return frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
+
+
 def is_regression(current, reported):
     """True when an FSP report would move a payment backwards."""
     return _RANK[reported] < _RANK[current]

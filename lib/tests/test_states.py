@@ -86,3 +86,18 @@ def test_every_mapped_status_is_a_state():
         assert set(table.values()) <= set(STATES)
     with pytest.raises(ValueError, match="unknown FSP protocol"):
         map_fsp_status("carrier-pigeon", "ok")
+
+
+@given(source=state, target=state)
+def test_sources_of_is_the_inverse_of_the_table(source, target):
+    assert (source in states.sources_of(target)) == is_allowed(source, target)
+
+
+def test_paid_is_reached_only_from_payments_in_flight():
+    assert states.sources_of(states.PAID) == {
+        states.SENT,
+        states.ACCEPTED,
+        states.PROCESSING,
+        states.UNKNOWN,
+    }
+    assert states.sources_of(states.DRAFT) == frozenset()

@@ -4,7 +4,7 @@
     python3 tests/benchmarks/bench_file.py [--database spp_bench_payroll]
 
 Needs the database of ``bench_payroll.py`` (run it first). Takes its latest payroll,
-marks its payments sent to a file FSP (in a transaction rolled back at the end),
+marks its payments sent to a file FSP (committed: the reply comes days later),
 and prints wall time and rows per second of the CSV, XLSX and pain.001 exports,
 and of the validation and acceptance of a 1,000,000-row reply CSV.
 """
@@ -15,12 +15,14 @@ from odoo_runner import run
 
 CODE = """
 import io, time
+import odoo.sql_db
 from odoo.addons.spp_payment_base.tools import guarded_write
 
 env.cr.execute("SELECT payroll_id FROM spp_payment WHERE payroll_id IS NOT NULL "
                "ORDER BY id DESC LIMIT 1")
 payroll = env["spp.payroll"].browse(env.cr.fetchone()[0])
-fsp = env["spp.fsp"].create({{
+fsp = env["spp.fsp"].search([("name", "=", "bench file bank")], limit=1) or env[
+    "spp.fsp"].create({{
     "name": "bench file bank", "provider": "file", "state": "enabled",
     "iso_debtor_name": "Ministry", "iso_debtor_account": "KE12ABCD00000000001234567",
     "iso_debtor_bic": "ABCDKENAXXX",
@@ -36,6 +38,11 @@ env.cr.execute("UPDATE spp_payment SET state = 'sent', fsp_id = %s, "
                [fsp.id, payroll.id])
 env.cr.execute("UPDATE spp_payment SET state = 'cancelled' WHERE payroll_id = %s "
                "AND entitlement_rejected", [payroll.id])
+# Sent in an earlier transaction, as in production, and vacuumed since.
+env.cr.commit()
+with odoo.sql_db.db_connect(env.cr.dbname).cursor() as maintenance:
+    maintenance._cnx.autocommit = True
+    maintenance.execute("VACUUM ANALYZE spp_payment")
 env.invalidate_all()
 env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s AND state = 'sent' "
                "ORDER BY id LIMIT %s", [payroll.id, {limit}])
@@ -55,7 +62,7 @@ def timed(label, function, rows):
 rows, _ = timed("fetch payment rows (SQL)", lambda: payment_files._spp_fetch_rows(ids),
                 count)
 results = {{}}
-for file_format in ("csv", "xlsx", "pain.001.001.03"):
+for file_format in {formats}:
     fsp.file_format = file_format
     record = payment_files.create({{"name": "bench", "fsp_id": fsp.id}})
     (content, n, total), seconds = timed(
@@ -63,7 +70,7 @@ for file_format in ("csv", "xlsx", "pain.001.001.03"):
     results[file_format] = seconds
     print(f"  {{len(content) / 1e6:,.0f}} MB, {{n:,}} payments, total {{total}}")
 
-del rows, content  # what a worker would not hold either
+rows = content = None  # what a worker would not hold either
 # The FSP's reply: every payment paid but one in fifty failed.
 env.cr.execute("SELECT reference, amount FROM spp_payment WHERE id = ANY(%s)", [ids])
 reply = io.StringIO()
@@ -93,9 +100,9 @@ print("  payments now:", dict(env.cr.fetchall()))
 reconciliation = validation + creation + acceptance
 print(f"CSV reconciliation, all steps: {{reconciliation:.1f}} s "
       f"({{count / reconciliation:,.0f}} rows/s)")
-csv_total = results["csv"]
-print(f"bar: CSV export < 60 s: {{'met' if csv_total < 60 else 'NOT met'}}; "
-      f"CSV reconciliation < 60 s: {{'met' if reconciliation < 60 else 'NOT met'}}")
+if "csv" in results:
+    print(f"bar: CSV export < 60 s: {{'met' if results['csv'] < 60 else 'NOT met'}}")
+print(f"bar: CSV reconciliation < 60 s: {{'met' if reconciliation < 60 else 'NOT met'}}")
 env.cr.rollback()
 """
 
@@ -104,10 +111,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", default="spp_bench_payroll")
     parser.add_argument("--limit", type=int, default=1_000_000)
+    parser.add_argument(
+        "--formats",
+        default="csv,xlsx,pain.001.001.03",
+        help="export formats to time, comma-separated ('' for none)",
+    )
     args = parser.parse_args()
+    formats = tuple(f for f in args.formats.split(",") if f)
     run(
         args.database,
-        CODE.format(limit=args.limit),
+        CODE.format(limit=args.limit, formats=formats),
         addons="spp_payment_file",
         update=True,
     )

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import DerivedMany2one, is_guarded_write
+from ..tools import DerivedMany2one, drop_stale_indexes, is_guarded_write
 
 CHANNELS = [
     ("digital", "Digital"),
@@ -32,6 +32,18 @@ _GUARD = "payment_state"
 # Changed only by the guarded transition methods below.
 GUARDED_FIELDS = frozenset(
     {"state", "state_date", "paid_amount", "paid_date", "current_attempt_id"}
+)
+# Indexes of earlier versions. A payment row cannot be updated in place (its
+# state is indexed), so every index costs each transition of a million payments
+# about 2 s; these serve no query any more.
+DROPPED_INDEXES = (
+    "spp_payment__external_ref_index",
+    "spp_payment__fsp_id_index",
+    "spp_payment__is_duplicate_index",
+    "spp_payment__program_id_index",
+    "spp_payment__reference_index",
+    "spp_payment__state_date_index",
+    "spp_payment__state_index",
 )
 # Still editable on a payment that left the draft state.
 UNLOCKED_FIELDS = frozenset({"note", "external_ref", "status_reason"})
@@ -89,7 +101,9 @@ class SppPayment(models.Model):
     back_payment_count = fields.Integer()
     paid_amount = fields.Monetary(currency_field="currency_id", readonly=True)
     paid_date = fields.Datetime(readonly=True)
-    external_ref = fields.Char(string="FSP Receipt", index="btree_not_null")
+    # Not indexed: no code looks payments up by receipt, and an index would cost
+    # every reconciled payment one more write (about 2 s per million).
+    external_ref = fields.Char(string="FSP Receipt")
     status_reason = fields.Char(string="Reason")
     note = fields.Text()
     attempt_ids = fields.One2many("spp.payment.attempt", "payment_id", readonly=True)
@@ -113,6 +127,10 @@ class SppPayment(models.Model):
         "CHECK(paid_amount IS NULL OR paid_amount >= 0)",
         "A paid amount cannot be negative.",
     )
+
+    def init(self):
+        super().init()
+        drop_stale_indexes(self.env.cr, self._table, DROPPED_INDEXES)
 
     def _compute_attempt_count(self):
         counts = dict(
@@ -182,9 +200,11 @@ class SppPayment(models.Model):
             )
 
     @api.model
-    def _spp_refs(self, payments, limit=10):
+    def _spp_refs(self, payments, limit=10, total=None):
+        """References of the first ``limit`` payments, and how many more of
+        ``total`` (default: all of ``payments``) there are."""
         refs = payments[:limit].mapped("reference")
-        more = len(payments) - limit
+        more = (len(payments) if total is None else total) - len(refs)
         return ", ".join(refs) + (self.env._(" and %s more", more) if more > 0 else "")
 
     @api.model
@@ -248,14 +268,12 @@ class SppPayment(models.Model):
                 list(paid_amounts),
                 [paid_amounts[pid] for pid in paid_amounts],
             )
-        done = self._spp_transition(
+        return self._spp_transition(
             states.PAID,
             reason,
             values={"paid_date": paid_date or fields.Datetime.now()},
             details=details,
         )
-        self.env["spp.program.membership"]._spp_apply_paid_amounts(done.ids, 1)
-        return done
 
     def _set_failed(self, reason=None, details=None):
         return self._spp_transition(states.FAILED, reason, details=details)
@@ -264,9 +282,7 @@ class SppPayment(models.Model):
         return self._spp_transition(states.REJECTED, reason, details=details)
 
     def _set_reversed(self, reason=None, details=None):
-        done = self._spp_transition(states.REVERSED, reason, details=details)
-        self.env["spp.program.membership"]._spp_apply_paid_amounts(done.ids, -1)
-        return done
+        return self._spp_transition(states.REVERSED, reason, details=details)
 
     def _set_unknown(self, reason=None, details=None):
         return self._spp_transition(states.UNKNOWN, reason, details=details)
@@ -277,137 +293,159 @@ class SppPayment(models.Model):
     def _spp_transition(
         self, target, reason=None, values=None, skip_same=True, details=None
     ):
-        """Move payments to ``target`` in set-based statements.
+        """Move payments to ``target`` in one statement, with its effects.
 
-        Rows are locked first, so a concurrent callback or job waits and then sees
-        the new state. Payments already in ``target`` are skipped when ``skip_same``
-        (a repeated notification changes nothing); any other illegal move refuses
-        the whole set. Returns the payments that moved.
+        The statement updates the payments whose state allows the move and,
+        from the rows it moved, writes what follows (see _spp_transition_effects).
+        Payments already in ``target`` are skipped when ``skip_same`` (a repeated
+        notification changes nothing); any other illegal move refuses the whole
+        set and the savepoint undoes the statement. Rows are locked by the update
+        itself; a payment changed by a concurrent transaction since this one
+        began is a serialization failure, retried by Odoo. Returns the payments
+        that moved.
         """
         if not self:
             return self
         self.env.flush_all()
-        current = self._spp_lock_states()
-        if skip_same:
-            moving_ids = [pid for pid, state in current.items() if state != target]
-        else:
-            moving_ids = list(current)
-        self._spp_check_transitions({pid: current[pid] for pid in moving_ids}, target)
-        moving = self.browse(moving_ids)
-        if moving:
-            moving._spp_write_state(target, values or {}, details)
-            moving._spp_log_events(current, target, reason)
-        return moving
-
-    def _spp_lock_states(self):
-        self.env.cr.execute(
-            SQL(
-                "SELECT id, state FROM spp_payment WHERE id = ANY(%s) "
-                "ORDER BY id FOR UPDATE",
-                list(self.ids),
+        values = values or {}
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute(
+                self._spp_transition_sql(target, reason, values, skip_same, details)
             )
-        )
-        return dict(self.env.cr.fetchall())
+            moved_ids, illegal = self._spp_transition_result(self.env.cr.fetchall())
+            if illegal:
+                self._spp_refuse_transition(target, illegal)
+        self._spp_invalidate_transition(values)
+        return self.browse(moved_ids)
 
-    def _spp_check_transitions(self, current, target):
-        illegal = self.browse(
-            [
-                pid
-                for pid, state in current.items()
-                if not states.is_allowed(state, target)
-            ]
+    def _spp_transition_sql(self, target, reason, values, skip_same, details):
+        sources = sorted(states.sources_of(target))
+        allowed = [*sources, target] if skip_same else sources
+        detail_join = (
+            SQL("LEFT JOIN (%s) d ON d.id = old.id", details) if details else SQL()
         )
-        if illegal:
-            first = current[illegal[0].id]
-            raise UserError(
-                self.env._(
-                    "Illegal payment transition to %(target)s for %(refs)s "
-                    "(e.g. from %(state)s); nothing was changed.",
-                    target=target,
-                    refs=self._spp_refs(illegal),
-                    state=first,
-                )
-            )
+        effects = [
+            SQL("%s AS (%s)", SQL.identifier(f"effect_{n}"), effect)
+            for n, effect in enumerate(self._spp_transition_effects(target, reason))
+        ]
+        return SQL(
+            """
+            WITH old AS MATERIALIZED (
+                SELECT id, state FROM spp_payment WHERE id = ANY(%(ids)s)
+            ),
+            moved AS (
+                UPDATE spp_payment p SET %(assignments)s
+                  FROM old %(detail_join)s
+                 WHERE p.id = old.id AND old.state = ANY(%(sources)s)
+             RETURNING p.id, old.state AS old_state, p.current_attempt_id,
+                       p.membership_id, p.paid_amount
+            )%(effects)s
+            SELECT NULL, COUNT(*), array_agg(id) FROM moved
+             UNION ALL
+            SELECT state, COUNT(*), (array_agg(id ORDER BY id))[1:10] FROM old
+             WHERE NOT state = ANY(%(allowed)s) GROUP BY state
+            """,
+            ids=list(self.ids),
+            assignments=SQL(", ").join(
+                self._spp_state_assignments(target, values, bool(details))
+            ),
+            detail_join=detail_join,
+            sources=sources,
+            effects=SQL("").join(SQL(",\n%s", effect) for effect in effects),
+            allowed=allowed,
+        )
 
-    def _spp_write_state(self, target, values, details=None):
+    def _spp_state_assignments(self, target, values, with_details):
+        """SET clauses of a transition; ``d`` is the row of details, if any."""
         assignments = [
             SQL("state = %s", target),
             SQL("state_date = now() at time zone 'utc'"),
             SQL("write_uid = %s", self.env.uid),
             SQL("write_date = now() at time zone 'utc'"),
         ]
-        if details is None:
+        fixed = dict(values)
+        if with_details:
             assignments += [
-                SQL("%s = %s", SQL.identifier(k), v) for k, v in values.items()
+                SQL("external_ref = COALESCE(d.external_ref, p.external_ref)"),
+                SQL("status_reason = COALESCE(d.status_reason, p.status_reason)"),
             ]
             if target == states.PAID:
-                assignments.append(SQL("paid_amount = amount"))
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE spp_payment SET %s WHERE id = ANY(%s)",
-                    SQL(", ").join(assignments),
-                    list(self.ids),
-                )
-            )
-        else:
-            self._spp_write_state_with(assignments, target, values, details)
+                assignments += [
+                    SQL("paid_amount = COALESCE(d.paid_amount, p.amount)"),
+                    SQL("paid_date = COALESCE(d.paid_date, %s)", fixed.pop("paid_date")),
+                ]
+        elif target == states.PAID:
+            assignments.append(SQL("paid_amount = p.amount"))
+        assignments += [SQL("%s = %s", SQL.identifier(k), v) for k, v in fixed.items()]
+        return assignments
+
+    def _spp_transition_effects(self, target, reason):
+        """Statements run on the rows a transition moved (``moved``: id,
+        old_state, current_attempt_id, membership_id, paid_amount), inside the
+        same statement: the event log, the current attempt following its payment,
+        the members' paid totals. Extend to add effects."""
+        effects = [self.env["spp.payment.event"]._spp_log_sql("moved", target, reason)]
         # The current attempt follows its payment once sent; queueing creates a
         # new attempt instead (see _spp_create_attempts).
         if target not in (states.DRAFT, states.APPROVED, states.QUEUED):
-            self.env.cr.execute(
+            effects.append(
                 SQL(
-                    """
-                    UPDATE spp_payment_attempt a
-                       SET state = %s, write_date = now() at time zone 'utc'
-                      FROM spp_payment p
-                     WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id
-                    """,
+                    "UPDATE spp_payment_attempt a SET state = %s, "
+                    "write_date = now() at time zone 'utc' "
+                    "FROM moved WHERE a.id = moved.current_attempt_id",
                     target,
-                    list(self.ids),
                 )
             )
-            self.env["spp.payment.attempt"].invalidate_model(["state"])
-        self.invalidate_recordset(
-            ["state", "state_date", "write_uid", "write_date", "paid_amount", *values]
-        )
+        sign = {states.PAID: 1, states.REVERSED: -1}.get(target)
+        if sign:
+            effects.append(
+                self.env["spp.program.membership"]._spp_paid_totals_sql("moved", sign)
+            )
+        return effects
 
-    def _spp_write_state_with(self, assignments, target, values, details):
-        """The state change and the per-payment ``details`` in one UPDATE."""
-        fixed = {k: v for k, v in values.items() if k != "paid_date"}
-        assignments += [SQL("%s = %s", SQL.identifier(k), v) for k, v in fixed.items()]
-        assignments += [
-            SQL("external_ref = COALESCE(d.external_ref, p.external_ref)"),
-            SQL("status_reason = COALESCE(d.status_reason, p.status_reason)"),
-        ]
-        if target == states.PAID:
-            assignments += [
-                SQL("paid_amount = COALESCE(d.paid_amount, p.amount)"),
-                SQL("paid_date = COALESCE(d.paid_date, %s)", values.get("paid_date")),
-            ]
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE spp_payment p SET %s
-                  FROM (SELECT x.id, d.paid_amount, d.paid_date, d.external_ref,
-                               d.status_reason
-                          FROM unnest(%s::int[]) AS x(id)
-                     LEFT JOIN (%s) d ON d.id = x.id) d
-                 WHERE p.id = d.id
-                """,
-                SQL(", ").join(assignments),
-                list(self.ids),
-                details,
+    @api.model
+    def _spp_transition_result(self, rows):
+        """(moved ids, {illegal state: (count, sample ids)}) from the statement."""
+        moved_ids, illegal = [], {}
+        for state, count, ids in rows:
+            if state is None:
+                moved_ids = ids or []
+            else:
+                illegal[state] = (count, ids)
+        return moved_ids, illegal
+
+    def _spp_refuse_transition(self, target, illegal):
+        state, (_count, sample) = next(iter(sorted(illegal.items())))
+        total = sum(count for count, _ids in illegal.values())
+        raise UserError(
+            self.env._(
+                "Illegal payment transition to %(target)s for %(refs)s "
+                "(e.g. from %(state)s); nothing was changed.",
+                target=target,
+                refs=self._spp_refs(self.browse(sample), total=total),
+                state=state,
             )
         )
-        self.invalidate_recordset(
-            ["external_ref", "status_reason", "paid_amount", "paid_date"]
-        )
 
-    def _spp_log_events(self, previous, target, reason):
-        self.env["spp.payment.event"]._spp_log_bulk(
-            self.ids, [previous[pid] for pid in self.ids], target, reason
+    def _spp_invalidate_transition(self, values):
+        self.invalidate_recordset(
+            [
+                "state",
+                "state_date",
+                "write_uid",
+                "write_date",
+                "paid_amount",
+                "paid_date",
+                "external_ref",
+                "status_reason",
+                "event_ids",
+                *values,
+            ]
         )
-        self.invalidate_recordset(["event_ids"])
+        self.env["spp.payment.attempt"].invalidate_model(["state", "write_date"])
+        self.env["spp.program.membership"].invalidate_model(
+            ["paid_total", "balance", "payment_count"]
+        )
 
     def _spp_create_attempts(self):
         """One new attempt per payment, numbered after its previous ones, with the

@@ -16,10 +16,11 @@ class SppPaymentEvent(models.Model):
     _order = "id desc"
     _log_access = False
 
-    payment_id = fields.Many2one(
+    # Written a million at a time: no key checks on these three (DerivedMany2one).
+    # Only draft payments can be deleted, and drafts have no events.
+    payment_id = DerivedMany2one(
         "spp.payment", required=True, index=True, ondelete="cascade", readonly=True
     )
-    # Written a million at a time: no key checks on these two (DerivedMany2one).
     attempt_id = DerivedMany2one("spp.payment.attempt", readonly=True)
     old_state = fields.Selection(PAYMENT_STATES, readonly=True)
     new_state = fields.Selection(PAYMENT_STATES, required=True, readonly=True)
@@ -28,23 +29,19 @@ class SppPaymentEvent(models.Model):
     date = fields.Datetime(required=True, readonly=True, index=True)
 
     @api.model
-    def _spp_log_bulk(self, payment_ids, old_states, new_state, reason=None):
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO spp_payment_event
-                    (payment_id, attempt_id, old_state, new_state, reason, user_id,
-                     date)
-                SELECT p.id, p.current_attempt_id, v.old_state, %(new)s, %(reason)s,
-                       %(uid)s, now() at time zone 'utc'
-                  FROM unnest(%(ids)s::int[], %(olds)s::varchar[])
-                       AS v(id, old_state)
-                  JOIN spp_payment p ON p.id = v.id
-                """,
-                new=new_state,
-                reason=reason,
-                uid=self.env.uid,
-                ids=list(payment_ids),
-                olds=list(old_states),
-            )
+    def _spp_log_sql(self, rows, new_state, reason=None):
+        """INSERT of one event per payment row in relation ``rows`` (id,
+        old_state, current_attempt_id); run inside a payment transition."""
+        return SQL(
+            """
+            INSERT INTO spp_payment_event
+                (payment_id, attempt_id, old_state, new_state, reason, user_id, date)
+            SELECT id, current_attempt_id, old_state, %(new)s, %(reason)s, %(uid)s,
+                   now() at time zone 'utc'
+              FROM %(rows)s
+            """,
+            new=new_state,
+            reason=reason,
+            uid=self.env.uid,
+            rows=SQL.identifier(rows),
         )

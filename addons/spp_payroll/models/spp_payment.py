@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.spp_payment_base.tools import (
     DerivedMany2one,
+    drop_stale_indexes,
     guarded_write,
     is_guarded_write,
 )
@@ -54,9 +55,18 @@ class SppPayment(models.Model):
         "This member already has a payment in this cycle.",
     )
 
-    # Duplicate flagging looks payments up by cycle and destination or beneficiary.
-    _cycle_destination_idx = models.Index("(cycle_id, destination)")
-    _cycle_partner_idx = models.Index("(cycle_id, partner_id)")
+    def init(self):
+        super().init()
+        # Duplicate flagging now groups the cycle's live payments instead.
+        drop_stale_indexes(
+            self.env.cr,
+            self._table,
+            (
+                "spp_payment__cycle_id_index",
+                "spp_payment_cycle_destination_idx",
+                "spp_payment_cycle_partner_idx",
+            ),
+        )
 
     def _compute_is_late(self):
         for payment in self:

@@ -286,24 +286,38 @@ class SppPayrollGenerationMixin(models.AbstractModel):
             SQL(
                 """
                 WITH mine AS (
-                    SELECT p.id, p.cycle_id, p.partner_id, p.destination
+                    SELECT p.id, p.cycle_id, p.partner_id, p.destination,
+                           p.state IN %(live)s AS live
                       FROM spp_payment p WHERE p.payroll_id = %(payroll)s
+                ), live AS (
+                    -- The cycle's live payments, read once and grouped: no
+                    -- index per column to keep up on every payment write.
+                    SELECT q.cycle_id, q.partner_id, q.destination
+                      FROM spp_payment q
+                     WHERE q.cycle_id IN (SELECT cycle_id FROM mine)
+                       AND q.state IN %(live)s
+                ), by_partner AS (
+                    SELECT cycle_id, partner_id, COUNT(*) AS n
+                      FROM live GROUP BY cycle_id, partner_id
+                ), by_destination AS (
+                    SELECT cycle_id, destination, MIN(partner_id) AS low,
+                           MAX(partner_id) AS high
+                      FROM live WHERE destination IS NOT NULL
+                     GROUP BY cycle_id, destination
                 ), flags AS (
+                    -- Another live payment of the beneficiary in the cycle.
                     SELECT m.id, 'beneficiary twice in the cycle' AS reason
                       FROM mine m
-                     WHERE EXISTS (SELECT 1 FROM spp_payment q
-                                    WHERE q.cycle_id = m.cycle_id
-                                      AND q.partner_id = m.partner_id
-                                      AND q.id <> m.id AND q.state IN %(live)s)
+                      JOIN by_partner b ON b.cycle_id = m.cycle_id
+                                       AND b.partner_id = m.partner_id
+                     WHERE b.n - m.live::int > 0
                     UNION ALL
+                    -- A live payment of someone else to the same destination.
                     SELECT m.id, 'destination shared with another beneficiary'
                       FROM mine m
-                     WHERE m.destination IS NOT NULL
-                       AND EXISTS (SELECT 1 FROM spp_payment q
-                                    WHERE q.cycle_id = m.cycle_id
-                                      AND q.destination = m.destination
-                                      AND q.partner_id <> m.partner_id
-                                      AND q.state IN %(live)s)
+                      JOIN by_destination d ON d.cycle_id = m.cycle_id
+                                           AND d.destination = m.destination
+                     WHERE d.low <> m.partner_id OR d.high <> m.partner_id
                     UNION ALL
                     SELECT m.id, 'national ID shared with another registrant'
                       FROM mine m JOIN res_partner r ON r.id = m.partner_id

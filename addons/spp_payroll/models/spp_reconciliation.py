@@ -219,16 +219,25 @@ class SppReconciliation(models.Model):
     def _on_spp_approved(self):
         self._spp_apply()
 
-    def _on_spp_rejected(self):
-        """A rejected batch keeps its record for audit, but loses its lines and
-        frees its file, so the corrected file or a new pull can come in."""
+    def unlink(self):
+        # The lines' cascade, without the foreign key it would take.
+        self.check_access("unlink")
+        self._spp_delete_lines()
+        return super().unlink()
+
+    def _spp_delete_lines(self):
         self.env.cr.execute(
             SQL(
-                "DELETE FROM spp_reconciliation_line WHERE reconciliation_id = %s",
-                self.id,
+                "DELETE FROM spp_reconciliation_line WHERE reconciliation_id = ANY(%s)",
+                list(self.ids),
             )
         )
         self.env["spp.reconciliation.line"].invalidate_model()
+
+    def _on_spp_rejected(self):
+        """A rejected batch keeps its record for audit, but loses its lines and
+        frees its file, so the corrected file or a new pull can come in."""
+        self._spp_delete_lines()
         self._spp_write_approval({"cleared": True, "file_sha256": False})
 
     def write(self, vals):
@@ -334,12 +343,13 @@ class SppReconciliationLine(models.Model):
     _order = "reconciliation_id, row_no, id"
     _log_access = False
 
-    reconciliation_id = fields.Many2one(
+    # No foreign keys (see DerivedMany2one): a reply of a million lines would
+    # pay a million key checks per key. Lines are written by code only, for a
+    # batch it just created (deleted with it, see SppReconciliation.unlink) and
+    # payments that, having been sent, can no longer be deleted.
+    reconciliation_id = DerivedMany2one(
         "spp.reconciliation", required=True, index=True, ondelete="cascade"
     )
-    # No foreign key (see DerivedMany2one): a reply of a million lines would
-    # pay a million key checks; lines are written by code from payments that,
-    # having been sent, can no longer be deleted.
     payment_id = DerivedMany2one(
         "spp.payment", required=True, index=True, ondelete="cascade"
     )
@@ -361,7 +371,7 @@ class SppReconciliationLine(models.Model):
     currency_id = fields.Many2one(related="payment_id.currency_id")
     partner_id = fields.Many2one(related="payment_id.partner_id")
     # The payment's FSP (a pull spans several), written with the line.
-    fsp_id = fields.Many2one("spp.fsp", string="FSP", readonly=True)
+    fsp_id = DerivedMany2one("spp.fsp", string="FSP", readonly=True)
     source = fields.Selection(related="reconciliation_id.source")
 
     def write(self, vals):
