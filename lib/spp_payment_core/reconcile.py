@@ -15,11 +15,12 @@ from typing import NamedTuple
 
 from .money import round_money
 from .states import CANCELLED, FAILED, PAID, REJECTED, REVERSED
-from .tables import Table, TableError, is_formula_like
+from .tables import FORMULA_START, Table, TableError, is_formula_like
 
 # A payment in one of these states has its outcome; a reply cannot change it.
 FINAL_STATES = frozenset({PAID, FAILED, REJECTED, REVERSED, CANCELLED})
 OUTCOMES = ("paid", "failed")
+_FORMULA_FIRST = frozenset(FORMULA_START)
 # Larger than any social transfer: a typo, not a payment.
 MAX_AMOUNT = Decimal("1e12")
 
@@ -77,16 +78,15 @@ class Result:
 def validate(table: Table, template: Template, lookup, payroll_id, program_id, today):
     """Check every row of ``table``; ``lookup`` maps a match value to its
     :class:`Target` (or to a list of them when the value is ambiguous)."""
-    columns = _columns(table, template)
+    cells = _Cells(table, template)
     lines, errors, seen = [], [], {}
-    for row_no, cells in table.rows:
+    for index, (row_no, _row) in enumerate(table.rows):
         try:
-            line = _line(row_no, cells, columns, template, lookup, today)
+            target, line = _line(index, row_no, cells, template, lookup, today)
         except TableError as error:
             error.filename = table.filename
             errors.append(error)
             continue
-        target = line.pop("target")
         problem = _target_problem(target, payroll_id, program_id)
         if problem:
             errors.append(_error(table, row_no, template.match_column, problem))
@@ -102,42 +102,65 @@ def validate(table: Table, template: Template, lookup, payroll_id, program_id, t
             )
             continue
         seen[target.id] = row_no
-        lines.append(_decide(row_no, target, line, template, errors, table))
+        lines.append(_decide(target, line, template, errors, table))
     return Result(lines, errors, _summary(lines, errors))
 
 
-def _columns(table, template):
-    columns = {
-        "match": table.index(template.match_column),
-        "status": table.index(template.status_column),
-    }
-    for key in ("amount", "date", "receipt", "reason"):
-        name = getattr(template, f"{key}_column")
-        columns[key] = table.index(name) if name else None
-    columns["extra"] = {name: table.index(name) for name in template.extra_columns}
-    return columns
+class _Cells:
+    """The template's columns of a table, read once per column: stripped
+    values, and which of them a spreadsheet would run as a formula (a million
+    rows are checked cell by cell otherwise)."""
+
+    def __init__(self, table, template):
+        self.columns = {
+            "match": template.match_column,
+            "status": template.status_column,
+        }
+        for key in ("amount", "date", "receipt", "reason"):
+            name = getattr(template, f"{key}_column")
+            if name:
+                self.columns[key] = name
+        self.extra = tuple(template.extra_columns)
+        self.columns.update((name, name) for name in self.extra)
+        self.values, self.formulas = {}, {}
+        for key, name in self.columns.items():
+            values = _column(table.rows, table.index(name))
+            self.values[key] = values
+            self.formulas[key] = frozenset(
+                i
+                for i, v in enumerate(values)
+                if v[:1] in _FORMULA_FIRST and is_formula_like(v)
+            )
+
+    def get(self, key, index, row_no):
+        """The cell of column ``key`` in row ``index``; a formula is refused."""
+        values = self.values.get(key)
+        if values is None:
+            return ""
+        if index in self.formulas[key]:
+            value = values[index]
+            raise TableError(
+                f"formula or formula-like cell {value[:20]!r} refused",
+                None,
+                row_no,
+                self.columns[key],
+            )
+        return values[index]
+
+
+def _column(rows, position):
+    return [
+        cells[position].strip() if position < len(cells) else "" for _n, cells in rows
+    ]
 
 
 def _error(table, row, column, message):
     return TableError(message, table.filename, row, column)
 
 
-def _cell(cells, position, row_no, column_name):
-    if position is None:
-        return ""
-    value = cells[position].strip() if position < len(cells) else ""
-    if is_formula_like(value):
-        raise TableError(
-            f"formula or formula-like cell {value[:20]!r} refused",
-            None,
-            row_no,
-            column_name,
-        )
-    return value
-
-
-def _line(row_no, cells, columns, template, lookup, today):
-    key = _cell(cells, columns["match"], row_no, template.match_column)
+def _line(index, row_no, cells, template, lookup, today):
+    """(target, Line) for one row, or the row's first problem as TableError."""
+    key = cells.get("match", index, row_no)
     if not key:
         raise TableError("empty", None, row_no, template.match_column)
     target = lookup.get(key)
@@ -152,7 +175,7 @@ def _line(row_no, cells, columns, template, lookup, today):
             row_no,
             template.match_column,
         )
-    status = _cell(cells, columns["status"], row_no, template.status_column)
+    status = cells.get("status", index, row_no)
     outcome = template.status_map.get(status.lower())
     if outcome not in OUTCOMES:
         known = ", ".join(sorted(template.status_map)) or "none configured"
@@ -162,44 +185,45 @@ def _line(row_no, cells, columns, template, lookup, today):
             row_no,
             template.status_column,
         )
-    return {
-        "target": target,
-        "outcome": outcome,
-        "paid_amount": _amount(cells, columns, template, row_no),
-        "paid_date": _date(cells, columns, template, row_no, today),
-        "receipt": _cell(cells, columns["receipt"], row_no, template.receipt_column),
-        "reason": _cell(cells, columns["reason"], row_no, template.reason_column),
-        "extra": {
-            name: _cell(cells, position, row_no, name)
-            for name, position in columns["extra"].items()
-        },
-    }
+    line = Line(
+        row=row_no,
+        payment_id=target.id,
+        outcome=outcome,
+        paid_amount=_amount(cells.get("amount", index, row_no), template, row_no),
+        paid_date=_date(cells.get("date", index, row_no), template, row_no, today),
+        receipt=cells.get("receipt", index, row_no),
+        reason=cells.get("reason", index, row_no),
+    )
+    for name in cells.extra:
+        line.extra[name] = cells.get(name, index, row_no)
+    return target, line
 
 
-def _amount(cells, columns, template, row_no):
-    text = _cell(cells, columns["amount"], row_no, template.amount_column)
+def _amount(text, template, row_no):
     if not text:
         return None
+    amount = _parse_amount(text, template.decimal_places)
+    if isinstance(amount, str):
+        raise TableError(amount, None, row_no, template.amount_column)
+    return amount
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_amount(text, decimal_places):
+    """The amount in ``text``, rounded, or why it is not one. A reply of a
+    million rows holds a few thousand distinct amounts."""
     if " " in text or "," in text:
         text = text.replace(" ", "").replace(",", ".")
     try:
         amount = Decimal(text)
-    except InvalidOperation as error:
-        raise TableError(
-            f"{text!r} is not an amount", None, row_no, template.amount_column
-        ) from error
+    except InvalidOperation:
+        return f"{text!r} is not an amount"
     if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
-        raise TableError(
-            f"amount {text} is negative or implausibly large",
-            None,
-            row_no,
-            template.amount_column,
-        )
-    return round_money(amount, template.decimal_places)
+        return f"amount {text} is negative or implausibly large"
+    return round_money(amount, decimal_places)
 
 
-def _date(cells, columns, template, row_no, today):
-    text = _cell(cells, columns["date"], row_no, template.date_column)
+def _date(text, template, row_no, today):
     if not text:
         return None
     try:
@@ -232,15 +256,15 @@ def _target_problem(target, payroll_id, program_id):
     return ""
 
 
-def _decide(row_no, target, values, template, errors, table):
-    line = Line(row=row_no, payment_id=target.id, **values)
+def _decide(target, line, template, errors, table):
+    row_no = line.row
     if target.state in FINAL_STATES:
         line.outcome, line.note = "skipped", f"already final ({target.state})"
         return line
     if line.outcome == "failed":
         line.paid_amount = None
         return line
-    issued = round_money(target.amount, template.decimal_places)
+    issued = _issued(target.amount, template.decimal_places)
     if line.paid_amount is None:
         line.paid_amount = issued
     if line.paid_amount > issued + template.tolerance:
@@ -256,6 +280,11 @@ def _decide(row_no, target, values, template, errors, table):
     elif line.paid_amount < issued:
         line.outcome = "partial"
     return line
+
+
+@functools.lru_cache(maxsize=65536)
+def _issued(amount, decimal_places):
+    return round_money(amount, decimal_places)
 
 
 def _summary(lines, errors):

@@ -7,7 +7,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import DerivedMany2one, drop_stale_indexes, is_guarded_write
+from ..tools import (
+    DerivedMany2one,
+    bulk_work_mem,
+    drop_stale_indexes,
+    is_guarded_write,
+)
 
 CHANNELS = [
     ("digital", "Digital"),
@@ -308,6 +313,7 @@ class SppPayment(models.Model):
             return self
         self.env.flush_all()
         values = values or {}
+        bulk_work_mem(self.env.cr, len(self))
         with self.env.cr.savepoint(flush=False):
             self.env.cr.execute(
                 self._spp_transition_sql(target, reason, values, skip_same, details)

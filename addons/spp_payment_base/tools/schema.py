@@ -40,3 +40,16 @@ def set_fillfactor(cr, table, fillfactor, order_index):
                 SQL.identifier(order_index),
             )
         )
+
+
+# Sorts and hashes of a million-payment statement fit in this; PostgreSQL's
+# default of 4 MB spills them to disk in a hundred batches.
+BULK_WORK_MEM = "256MB"
+BULK_ROWS = 50_000
+
+
+def bulk_work_mem(cr, rows):
+    """Give the rest of the transaction room for a bulk statement over ``rows``
+    rows (SET LOCAL ends with the transaction)."""
+    if rows >= BULK_ROWS:
+        cr.execute(SQL("SET LOCAL work_mem = %s", BULK_WORK_MEM))

@@ -158,38 +158,14 @@ class SppReconciliation(models.Model):
         self.invalidate_recordset(["line_ids"])
 
     def _spp_summarize(self):
-        """Counts and amounts per outcome, from SQL."""
+        """Counts and amounts per outcome, and per FSP, channel and outcome (a
+        pull spans several FSPs), from one pass over the lines."""
         self.ensure_one()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT l.outcome, COUNT(*), COALESCE(SUM(p.amount), 0),
-                       COALESCE(SUM(l.paid_amount), 0)
-                  FROM spp_reconciliation_line l
-                  JOIN spp_payment p ON p.id = l.payment_id
-                 WHERE l.reconciliation_id = %s
-              GROUP BY l.outcome ORDER BY l.outcome
-                """,
-                self.id,
-            )
-        )
-        by_outcome = {
-            outcome: {"count": n, "issued": str(issued), "paid": str(paid)}
-            for outcome, n, issued, paid in self.env.cr.fetchall()
-        }
-        return {
-            "lines": sum(v["count"] for v in by_outcome.values()),
-            "by_outcome": by_outcome,
-            "by_fsp_channel": self._spp_summarize_by_fsp_channel(),
-        }
-
-    def _spp_summarize_by_fsp_channel(self):
-        """Lines per FSP, channel and outcome: a pull spans several FSPs."""
-        self.env.cr.execute(
-            SQL(
-                """
                 SELECT COALESCE(f.name, '-'), p.channel, l.outcome, COUNT(*),
-                       COALESCE(SUM(p.amount), 0)
+                       COALESCE(SUM(p.amount), 0), COALESCE(SUM(l.paid_amount), 0)
                   FROM spp_reconciliation_line l
                   JOIN spp_payment p ON p.id = l.payment_id
              LEFT JOIN spp_fsp f ON f.id = p.fsp_id
@@ -199,16 +175,30 @@ class SppReconciliation(models.Model):
                 self.id,
             )
         )
-        return [
-            {
-                "fsp": fsp,
-                "channel": channel,
-                "outcome": outcome,
-                "count": n,
-                "issued": str(issued),
-            }
-            for fsp, channel, outcome, n, issued in self.env.cr.fetchall()
-        ]
+        rows = self.env.cr.fetchall()
+        by_outcome = {}
+        for _fsp, _channel, outcome, n, issued, paid in sorted(rows, key=lambda r: r[2]):
+            known = by_outcome.setdefault(outcome, [0, 0, 0])
+            known[0] += n
+            known[1] += issued
+            known[2] += paid
+        return {
+            "lines": sum(n for n, _issued, _paid in by_outcome.values()),
+            "by_outcome": {
+                outcome: {"count": n, "issued": str(issued), "paid": str(paid)}
+                for outcome, (n, issued, paid) in by_outcome.items()
+            },
+            "by_fsp_channel": [
+                {
+                    "fsp": fsp,
+                    "channel": channel,
+                    "outcome": outcome,
+                    "count": n,
+                    "issued": str(issued),
+                }
+                for fsp, channel, outcome, n, issued, _paid in rows
+            ],
+        }
 
     # Maker-checker --------------------------------------------------------
 
