@@ -221,7 +221,7 @@ def read_table(data, filename, encoding="utf-8", delimiter=None):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
-        rows = [(number, cells) for number, cells in enumerate(reader, start=2)]
+        rows = list(enumerate(reader, start=2))
     except csv.Error as error:
         raise TableError(
             f"malformed CSV: {error}", filename, reader.line_num
@@ -288,7 +288,7 @@ def _checked(filename, header, rows):
         raise TableError(f"more than {MAX_COLUMNS} columns", filename, 1)
     if len(rows) > MAX_ROWS:
         raise TableError(f"more than {MAX_ROWS:,} rows", filename)
-    rows = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
+    rows = [(n, cells) for n, cells in rows if "".join(cells).strip()]
     if not rows:
         raise TableError("the file has a header but no rows", filename)
     return Table(filename, [h.strip() for h in header], rows)

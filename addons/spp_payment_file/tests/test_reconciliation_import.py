@@ -3,9 +3,11 @@
 import io
 import zipfile
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 
+from ..wizards import spp_reconciliation_import as reconciliation_import
 from .common import SppFileCommon
 
 HEADER = "reference,status,amount,date,receipt,agent\n"
@@ -35,6 +37,15 @@ class TestReconciliationImport(SppFileCommon):
         return self.env["spp.reconciliation"].search_count([])
 
     def test_bad_rows_are_all_explained_and_nothing_is_written(self):
+        self._check_bad_rows_are_all_explained()
+
+    def test_bad_rows_are_explained_when_the_payroll_is_read_whole(self):
+        # A large reply reads its payroll whole and looks up only the
+        # references it lacks: the same rows must get the same reasons.
+        with patch.object(reconciliation_import, "BULK_LOOKUP", 1):
+            self._check_bad_rows_are_all_explained()
+
+    def _check_bad_rows_are_all_explained(self):
         a, b, c, d, e = self.refs
         other = self._approved_payroll(
             cycle=self._approve(

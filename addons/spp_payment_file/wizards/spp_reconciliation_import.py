@@ -18,6 +18,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 SHOWN_ERRORS = 500
+# From this many references on, the payroll is read whole (see _spp_lookup_references).
+BULK_LOOKUP = 10_000
 ISO_OUTCOMES = {
     "paid": "paid",
     "failed": "failed",
@@ -197,14 +199,7 @@ class SppReconciliationImport(models.TransientModel):
     def _spp_lookup(self, match_on, keys):
         """Match value -> Target (or list of Targets when ambiguous)."""
         if match_on == "reference":
-            # No join: the reference is on the payment, and files are large.
-            return self._spp_fetch_lookup(
-                SQL("p.reference"),
-                SQL("p.reference = ANY(%s)", list(keys)),
-                SQL(""),
-                match_on,
-                {},
-            )
+            return self._spp_lookup_references(keys)
         if match_on == "registrant":
             where = SQL(
                 "p.payroll_id = %s AND r.registrant_number = ANY(%s)",
@@ -224,6 +219,25 @@ class SppReconciliationImport(models.TransientModel):
         partner = SQL("JOIN res_partner r ON r.id = p.partner_id")
         return self._spp_fetch_lookup(key_sql, where, partner, match_on, normalized)
 
+    def _spp_lookup_references(self, keys):
+        """A large reply names the payroll's payments: read the payroll once
+        (one index range) rather than probe the reference index per row; the
+        references it does not hold are looked up to say whose they are."""
+        reference = SQL("p.reference")
+        if len(keys) < BULK_LOOKUP or not self.payroll_id:
+            where = SQL("p.reference = ANY(%s)", list(keys))
+            return self._spp_fetch_lookup(reference, where, SQL(""), "reference", {})
+        lookup = self._spp_fetch_lookup(
+            reference, SQL("p.payroll_id = %s", self.payroll_id.id), SQL(""), "", {}
+        )
+        others = keys - lookup.keys()
+        if others:
+            where = SQL("p.reference = ANY(%s)", list(others))
+            lookup.update(
+                self._spp_fetch_lookup(reference, where, SQL(""), "reference", {})
+            )
+        return lookup
+
     def _spp_fetch_lookup(self, key_sql, where, join, match_on, normalized):
         self.env.flush_all()
         self.env.cr.execute(
@@ -235,12 +249,14 @@ class SppReconciliationImport(models.TransientModel):
                 where,
             )
         )
-        lookup = {}
+        lookup, amounts = {}, {}
         for key, *values in self.env.cr.fetchall():
             if match_on == "phone":
                 key = normalized.get(key, key)
             pid, payroll, program, amount, state = values
-            target = reconcile.Target(pid, payroll, program, Decimal(amount), state)
+            # A payroll has a few distinct amounts: one Decimal each.
+            amount = amounts.get(amount) or amounts.setdefault(amount, Decimal(amount))
+            target = reconcile.Target(pid, payroll, program, amount, state)
             if key in lookup:
                 known = lookup[key]
                 lookup[key] = (known if isinstance(known, list) else [known]) + [target]
