@@ -255,13 +255,19 @@ class SppFsp(models.Model):
         limit = fields.Datetime.now() - timedelta(
             minutes=self.status_query_after_minutes
         )
-        return self.env["spp.payment"].search(
+        # Through the attempts (state indexed there, not on the payments): the
+        # current attempt of a payment in flight has its state and moved with it.
+        attempts = self.env["spp.payment.attempt"].search(
             [
                 ("fsp_id", "=", self.id),
                 ("state", "in", ("sent", "accepted", "processing", "unknown")),
-                ("state_date", "<=", limit),
+                ("write_date", "<=", limit),
             ],
             limit=50_000,
+        )
+        current = set(attempts.ids)
+        return attempts.payment_id.filtered(
+            lambda p: p.current_attempt_id.id in current
         )
 
 

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL, sql
 
 from odoo.addons.spp_payment_base.tools import (
     DerivedMany2one,
@@ -47,16 +48,24 @@ class SppPayment(models.Model):
         compute="_compute_is_late", help="Paid after the end of its cycle."
     )
 
+    # The cycle while the payment stands for its member in it (LIVE_STATES);
+    # emptied when it fails, is rejected, reversed or cancelled, set again when
+    # a retry queues it. Not the state itself in the index below: a payment
+    # moving between live states (sent -> paid) then changes no indexed column
+    # and PostgreSQL updates it in place (HOT), with no index entry to write.
+    live_cycle_id = DerivedMany2one(
+        "spp.payment.cycle", string="Live in Cycle", readonly=True
+    )
+
     # Never two live payments for one member in one cycle, whatever the path.
-    _one_live_payment_per_cycle = models.UniqueIndex(
-        "(cycle_id, membership_id) WHERE cycle_id IS NOT NULL AND state IN "
-        "('draft', 'approved', 'queued', 'sent', 'accepted', 'processing', "
-        "'paid', 'unknown')",
+    _one_live_payment_per_member_cycle = models.UniqueIndex(
+        "(live_cycle_id, membership_id) WHERE live_cycle_id IS NOT NULL",
         "This member already has a payment in this cycle.",
     )
 
     def init(self):
         super().init()
+        self._spp_migrate_live_cycle()
         # Duplicate flagging now groups the cycle's live payments instead.
         drop_stale_indexes(
             self.env.cr,
@@ -65,8 +74,39 @@ class SppPayment(models.Model):
                 "spp_payment__cycle_id_index",
                 "spp_payment_cycle_destination_idx",
                 "spp_payment_cycle_partner_idx",
+                "spp_payment_one_live_payment_per_cycle",
             ),
         )
+
+    def _spp_migrate_live_cycle(self):
+        """Fill live_cycle_id on a database whose uniqueness was still kept by
+        the state-based index of earlier versions."""
+        cr = self.env.cr
+        if not sql.index_exists(cr, "spp_payment_one_live_payment_per_cycle"):
+            return
+        cr.execute(
+            SQL(
+                "UPDATE spp_payment SET live_cycle_id = cycle_id "
+                "WHERE cycle_id IS NOT NULL AND state IN %s",
+                LIVE_STATES,
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            live = vals.get("state", "draft") in LIVE_STATES
+            vals["live_cycle_id"] = live and vals.get("cycle_id") or False
+        return super().create(vals_list)
+
+    def _spp_state_assignments(self, target, values, with_details):
+        assignments = super()._spp_state_assignments(target, values, with_details)
+        if target in LIVE_STATES:
+            # The same value on a live payment: no indexed column changes.
+            assignments.append(SQL("live_cycle_id = p.cycle_id"))
+        else:
+            assignments.append(SQL("live_cycle_id = NULL"))
+        return assignments
 
     def _compute_is_late(self):
         for payment in self:

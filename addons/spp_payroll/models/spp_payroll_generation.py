@@ -22,7 +22,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.spp_payment_base.tools import copy_bool, copy_into, copy_text
 
-from .spp_payment import LIVE_STATES, UNPAID_STATES
+from .spp_payment import UNPAID_STATES
 
 PREVIEW_SAMPLE = 20
 # Channel a payroll kind pays through; ad-hoc payrolls are imported, not generated.
@@ -101,10 +101,9 @@ class SppPayrollGenerationMixin(models.AbstractModel):
         query = self.env["spp.program.membership"]._search(self._spp_member_domain())
         return SQL(
             "SELECT id FROM (%s) s WHERE NOT EXISTS (SELECT 1 FROM spp_payment q "
-            "WHERE q.membership_id = s.id AND q.cycle_id = %s AND q.state IN %s)",
+            "WHERE q.live_cycle_id = %s AND q.membership_id = s.id)",
             query.subselect(),
             self.cycle_id.id,
-            LIVE_STATES,
         )
 
     def _spp_fetch_rows(self):
@@ -243,13 +242,14 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                 """
                 INSERT INTO spp_payment (
                     reference, program_id, membership_id, partner_id, cycle_id,
-                    payroll_id, fsp_id, channel, destination_type, destination,
-                    amount, amount_breakdown, state, is_capped, is_over_balance,
-                    back_payment_count, entitlement_rejected, status_reason,
-                    is_duplicate, company_id, currency_id,
+                    live_cycle_id, payroll_id, fsp_id, channel, destination_type,
+                    destination, amount, amount_breakdown, state, is_capped,
+                    is_over_balance, back_payment_count, entitlement_rejected,
+                    status_reason, is_duplicate, company_id, currency_id,
                     create_uid, create_date, write_uid, write_date)
                 SELECT %(prefix)s || lpad(nextval(%(seq)s)::text, %(padding)s, '0'),
-                       m.program_id, m.id, m.partner_id, %(cycle)s, %(payroll)s,
+                       m.program_id, m.id, m.partner_id, %(cycle)s, %(cycle)s,
+                       %(payroll)s,
                        m.fsp_id, m.channel,
                        CASE WHEN r.phone_e164 IS NOT NULL THEN 'msisdn'
                             WHEN b.acc_number IS NOT NULL THEN 'bank' END,
@@ -287,15 +287,14 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                 """
                 WITH mine AS (
                     SELECT p.id, p.cycle_id, p.partner_id, p.destination,
-                           p.state IN %(live)s AS live
+                           p.live_cycle_id IS NOT NULL AS live
                       FROM spp_payment p WHERE p.payroll_id = %(payroll)s
                 ), live AS (
                     -- The cycle's live payments, read once and grouped: no
                     -- index per column to keep up on every payment write.
-                    SELECT q.cycle_id, q.partner_id, q.destination
+                    SELECT q.live_cycle_id AS cycle_id, q.partner_id, q.destination
                       FROM spp_payment q
-                     WHERE q.cycle_id IN (SELECT cycle_id FROM mine)
-                       AND q.state IN %(live)s
+                     WHERE q.live_cycle_id IN (SELECT cycle_id FROM mine)
                 ), by_partner AS (
                     SELECT cycle_id, partner_id, COUNT(*) AS n
                       FROM live GROUP BY cycle_id, partner_id
@@ -333,7 +332,6 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                  WHERE p.id = f.id
                 """,
                 payroll=self.id,
-                live=LIVE_STATES,
             )
         )
         self.env["spp.payment"].invalidate_model(["is_duplicate", "duplicate_reason"])
@@ -365,13 +363,14 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                 """
                 INSERT INTO spp_payment (
                     reference, program_id, membership_id, partner_id, cycle_id,
-                    payroll_id, fsp_id, channel, destination_type, destination,
-                    amount, amount_breakdown, state, is_capped, is_over_balance,
-                    back_payment_count, entitlement_rejected, is_duplicate,
-                    company_id, currency_id,
+                    live_cycle_id, payroll_id, fsp_id, channel, destination_type,
+                    destination, amount, amount_breakdown, state, is_capped,
+                    is_over_balance, back_payment_count, entitlement_rejected,
+                    is_duplicate, company_id, currency_id,
                     create_uid, create_date, write_uid, write_date)
                 SELECT %(prefix)s || lpad(nextval(%(seq)s)::text, %(padding)s, '0'),
-                       program_id, membership_id, partner_id, cycle_id, %(payroll)s,
+                       program_id, membership_id, partner_id, cycle_id, cycle_id,
+                       %(payroll)s,
                        fsp_id, channel, destination_type, destination,
                        amount, amount_breakdown, 'draft', is_capped, is_over_balance,
                        back_payment_count, FALSE, FALSE, company_id, currency_id,
