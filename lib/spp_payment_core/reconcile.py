@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from .bulk import without_cycle_collection
 from .money import round_money
 from .states import CANCELLED, FAILED, PAID, REJECTED, REVERSED
 from .tables import FORMULA_START, Table, TableError, is_formula_like
@@ -75,14 +76,18 @@ class Result:
     summary: dict
 
 
+@without_cycle_collection
 def validate(table: Table, template: Template, lookup, payroll_id, program_id, today):
     """Check every row of ``table``; ``lookup`` maps a match value to its
     :class:`Target` (or to a list of them when the value is ambiguous)."""
     cells = _Cells(table, template)
     lines, errors, seen = [], [], {}
-    for index, (row_no, _row) in enumerate(table.rows):
+    risky = cells.risky
+    for index, ((row_no, _cells), row) in enumerate(zip(table.rows, cells.rows())):
         try:
-            target, line = _line(index, row_no, cells, template, lookup, today)
+            target, line = _line(
+                index, row_no, row, index in risky, cells, template, lookup, today
+            )
         except TableError as error:
             error.filename = table.filename
             errors.append(error)
@@ -106,46 +111,55 @@ def validate(table: Table, template: Template, lookup, payroll_id, program_id, t
     return Result(lines, errors, _summary(lines, errors))
 
 
+# Positions of the template's columns in a row of _Cells.rows().
+MATCH, STATUS, AMOUNT, DATE, RECEIPT, REASON, EXTRA = range(7)
+
+
 class _Cells:
     """The template's columns of a table, read once per column: stripped
-    values, and which of them a spreadsheet would run as a formula (a million
-    rows are checked cell by cell otherwise)."""
+    values, and which of them a spreadsheet would run as a formula. A row
+    without any such cell (nearly all of a million) is then read without a
+    check per cell."""
 
     def __init__(self, table, template):
-        self.columns = {
-            "match": template.match_column,
-            "status": template.status_column,
-        }
-        for key in ("amount", "date", "receipt", "reason"):
-            name = getattr(template, f"{key}_column")
-            if name:
-                self.columns[key] = name
-        self.extra = tuple(template.extra_columns)
-        self.columns.update((name, name) for name in self.extra)
-        self.values, self.formulas = {}, {}
-        for key, name in self.columns.items():
-            values = _column(table.rows, table.index(name))
-            self.values[key] = values
-            self.formulas[key] = frozenset(
+        self.names = [
+            template.match_column,
+            template.status_column,
+            template.amount_column,
+            template.date_column,
+            template.receipt_column,
+            template.reason_column,
+            *template.extra_columns,
+        ]
+        blank = [""] * len(table.rows)
+        self.columns = [
+            _column(table.rows, table.index(name)) if name else blank
+            for name in self.names
+        ]
+        self.formulas = [
+            frozenset(
                 i
                 for i, v in enumerate(values)
                 if v[:1] in _FORMULA_FIRST and is_formula_like(v)
             )
+            for values in self.columns
+        ]
+        self.risky = frozenset().union(*self.formulas)
 
-    def get(self, key, index, row_no):
-        """The cell of column ``key`` in row ``index``; a formula is refused."""
-        values = self.values.get(key)
-        if values is None:
-            return ""
-        if index in self.formulas[key]:
-            value = values[index]
+    def rows(self):
+        """One tuple of the template's cells per row, by position (MATCH...)."""
+        return zip(*self.columns)
+
+    def check(self, position, index, row_no):
+        """Refuse the cell of row ``index`` if a spreadsheet would run it."""
+        if index in self.formulas[position]:
+            value = self.columns[position][index]
             raise TableError(
                 f"formula or formula-like cell {value[:20]!r} refused",
                 None,
                 row_no,
-                self.columns[key],
+                self.names[position],
             )
-        return values[index]
 
 
 def _column(rows, position):
@@ -158,9 +172,12 @@ def _error(table, row, column, message):
     return TableError(message, table.filename, row, column)
 
 
-def _line(index, row_no, cells, template, lookup, today):
-    """(target, Line) for one row, or the row's first problem as TableError."""
-    key = cells.get("match", index, row_no)
+def _line(index, row_no, row, risky, cells, template, lookup, today):
+    """(target, Line) for one row, or the row's first problem as TableError;
+    the cells of a ``risky`` row are checked for formulas as they are read."""
+    if risky:
+        cells.check(MATCH, index, row_no)
+    key = row[MATCH]
     if not key:
         raise TableError("empty", None, row_no, template.match_column)
     target = lookup.get(key)
@@ -175,7 +192,9 @@ def _line(index, row_no, cells, template, lookup, today):
             row_no,
             template.match_column,
         )
-    status = cells.get("status", index, row_no)
+    if risky:
+        cells.check(STATUS, index, row_no)
+    status = row[STATUS]
     outcome = template.status_map.get(status.lower())
     if outcome not in OUTCOMES:
         known = ", ".join(sorted(template.status_map)) or "none configured"
@@ -185,17 +204,20 @@ def _line(index, row_no, cells, template, lookup, today):
             row_no,
             template.status_column,
         )
+    if risky:
+        cells.check(AMOUNT, index, row_no)
+    paid_amount = _amount(row[AMOUNT], template, row_no)
+    if risky:
+        cells.check(DATE, index, row_no)
+    paid_date = _date(row[DATE], template, row_no, today)
+    if risky:
+        for position in range(RECEIPT, len(row)):
+            cells.check(position, index, row_no)
     line = Line(
-        row=row_no,
-        payment_id=target.id,
-        outcome=outcome,
-        paid_amount=_amount(cells.get("amount", index, row_no), template, row_no),
-        paid_date=_date(cells.get("date", index, row_no), template, row_no, today),
-        receipt=cells.get("receipt", index, row_no),
-        reason=cells.get("reason", index, row_no),
+        row_no, target.id, outcome, paid_amount, paid_date, row[RECEIPT], row[REASON]
     )
-    for name in cells.extra:
-        line.extra[name] = cells.get(name, index, row_no)
+    for position, name in enumerate(template.extra_columns, start=EXTRA):
+        line.extra[name] = row[position]
     return target, line
 
 

@@ -9,6 +9,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from .bulk import without_cycle_collection
 from .money import round_money
 
 # Spreadsheets run a cell starting with one of these as a formula.
@@ -193,6 +194,7 @@ class Table:
         return None
 
 
+@without_cycle_collection
 def read_table(data, filename, encoding="utf-8", delimiter=None):
     """Parse an uploaded CSV or XLSX into a :class:`Table`, or raise
     :class:`TableError` saying exactly what is wrong with it."""

@@ -200,3 +200,20 @@ def test_missing_column_is_one_clear_error():
 def test_formula_like_values(text, formula):
     assert tables.is_formula_like(text) is formula
     assert tables.safe_text(text).startswith("'") is formula
+
+
+def test_cycle_collection_is_paused_only_while_parsing():
+    import gc
+
+    from spp_payment_core.bulk import no_cycle_collection
+
+    seen = []
+    with no_cycle_collection():
+        seen.append(gc.isenabled())
+        tables.read_table(b"ref,status\nA,ok\n", "x.csv")
+        seen.append(gc.isenabled())
+    assert seen == [False, False]
+    assert gc.isenabled()
+    with pytest.raises(TableError):
+        tables.read_table(b"", "x.csv")
+    assert gc.isenabled()

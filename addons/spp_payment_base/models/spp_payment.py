@@ -378,7 +378,9 @@ class SppPayment(models.Model):
             if target == states.PAID:
                 assignments += [
                     SQL("paid_amount = COALESCE(d.paid_amount, p.amount)"),
-                    SQL("paid_date = COALESCE(d.paid_date, %s)", fixed.pop("paid_date")),
+                    SQL(
+                        "paid_date = COALESCE(d.paid_date, %s)", fixed.pop("paid_date")
+                    ),
                 ]
         elif target == states.PAID:
             assignments.append(SQL("paid_amount = p.amount"))

@@ -2,20 +2,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Bulk loading with PostgreSQL COPY, the fastest way in for a million rows."""
 
+import re
+
 COPY_NULL = "\\N"
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def copy_text(value):
     """A value in COPY's text format; ``None``, ``False`` and "" are NULL."""
     if value is None or value is False or value == "":
         return COPY_NULL
-    return (
-        str(value)
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
+    text = str(value)
+    # One scan for the common value that needs no escape (millions per load).
+    if _SPECIAL.search(text) is None:
+        return text
+    return _SPECIAL.sub(lambda match: _ESCAPES[match.group()], text)
 
 
 def copy_bool(value):

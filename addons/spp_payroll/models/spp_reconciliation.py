@@ -37,11 +37,6 @@ OUTCOME_STATE = {
     "reversed": states.REVERSED,
     "processing": states.PROCESSING,
 }
-# Payment state -> outcomes of lines that move a payment there (through the
-# guarded _set_<state> method, which keeps members' totals right).
-TARGET_OUTCOMES = {}
-for _outcome, _state in OUTCOME_STATE.items():
-    TARGET_OUTCOMES.setdefault(_state, []).append(_outcome)
 
 
 class SppReconciliation(models.Model):
@@ -126,7 +121,6 @@ class SppReconciliation(models.Model):
         """COPY ``lines`` (spp_payment_core.reconcile.Line) into the batch."""
         self.ensure_one()
         buffer = io.StringIO()
-        # fsp_id is a stored related field: COPY must fill it too.
         batch = f"{self.id}\t{copy_text(self.fsp_id.id or None)}"
         for line in lines:
             extra = json.dumps(line.extra) if line.extra else None
@@ -177,7 +171,9 @@ class SppReconciliation(models.Model):
         )
         rows = self.env.cr.fetchall()
         by_outcome = {}
-        for _fsp, _channel, outcome, n, issued, paid in sorted(rows, key=lambda r: r[2]):
+        for _fsp, _channel, outcome, n, issued, paid in sorted(
+            rows, key=lambda r: r[2]
+        ):
             known = by_outcome.setdefault(outcome, [0, 0, 0])
             known[0] += n
             known[1] += issued
@@ -255,36 +251,40 @@ class SppReconciliation(models.Model):
         if self.applied_date:
             raise UserError(self.env._("%s is already applied.", self.name))
         payment = self.env["spp.payment"].sudo()
-        current = self._spp_current_states()
+        moving, stale = self._spp_sort_lines()
         reason = self.env._("Reconciliation %s", self.name)
-        for target, outcomes in TARGET_OUTCOMES.items():
-            ids = [
-                pid
-                for pid, (outcome, state) in current.items()
-                if outcome in outcomes and states.is_allowed(state, target)
-            ]
-            if not ids:
+        for target in dict.fromkeys(OUTCOME_STATE.values()):
+            if target not in moving:
                 continue
-            moving = payment.browse(ids)
             # Receipts, dates, amounts and reasons go in with the state change.
-            getattr(moving, f"_set_{target}")(
+            getattr(payment.browse(moving[target]), f"_set_{target}")(
                 reason=reason, details=self._spp_details()
             )
-        self._spp_mark_stale_lines(current)
+        self._spp_mark_stale_lines(stale)
         self._spp_write_approval({"applied_date": fields.Datetime.now()})
 
-    def _spp_current_states(self):
+    def _spp_sort_lines(self):
+        """({target state: payment ids to move}, [(payment ids, state found)]
+        of lines that can no longer apply), grouped in SQL by outcome and the
+        payment's current state: a million lines fall in a handful of groups."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT l.payment_id, l.outcome, p.state "
+                "SELECT l.outcome, p.state, array_agg(l.payment_id) "
                 "FROM spp_reconciliation_line l JOIN spp_payment p "
                 "ON p.id = l.payment_id WHERE l.reconciliation_id = %s "
-                "AND l.outcome <> 'skipped'",
+                "AND l.outcome <> 'skipped' GROUP BY l.outcome, p.state",
                 self.id,
             )
         )
-        return {pid: (outcome, state) for pid, outcome, state in self.env.cr.fetchall()}
+        moving, stale = {}, []
+        for outcome, state, ids in self.env.cr.fetchall():
+            target = OUTCOME_STATE[outcome]
+            if states.is_allowed(state, target):
+                moving.setdefault(target, []).extend(ids)
+            elif state != target:
+                stale.append((ids, state))
+        return moving, stale
 
     def _spp_details(self):
         """The reply's data per payment, in the shape _spp_write_state reads."""
@@ -299,32 +299,24 @@ class SppReconciliation(models.Model):
             self.id,
         )
 
-    def _spp_mark_stale_lines(self, current):
+    def _spp_mark_stale_lines(self, stale):
         """Lines whose payment could not move (it reached an outcome since the
         import) become skipped, with the state found."""
-        stale = [
-            (pid, state)
-            for pid, (outcome, state) in current.items()
-            if not states.is_allowed(state, OUTCOME_STATE[outcome])
-            and state != OUTCOME_STATE[outcome]
-        ]
-        if not stale:
-            return
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE spp_reconciliation_line l
-                   SET outcome = 'skipped',
-                       note = 'not applied: payment was ' || v.state
-                  FROM unnest(%s::int[], %s::varchar[]) AS v(id, state)
-                 WHERE l.reconciliation_id = %s AND l.payment_id = v.id
-                """,
-                [s[0] for s in stale],
-                [s[1] for s in stale],
-                self.id,
+        for ids, state in stale:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE spp_reconciliation_line
+                       SET outcome = 'skipped', note = %s
+                     WHERE reconciliation_id = %s AND payment_id = ANY(%s)
+                    """,
+                    f"not applied: payment was {state}",
+                    self.id,
+                    ids,
+                )
             )
-        )
-        self.env["spp.reconciliation.line"].invalidate_model(["outcome", "note"])
+        if stale:
+            self.env["spp.reconciliation.line"].invalidate_model(["outcome", "note"])
 
 
 class SppReconciliationLine(models.Model):

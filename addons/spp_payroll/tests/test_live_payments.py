@@ -15,10 +15,7 @@ class TestLivePayments(SppPayrollCommon):
     def _hot_updates(self):
         self.env.flush_all()
         self.env.cr.execute(
-            SQL(
-                "SELECT pg_stat_get_xact_tuples_hot_updated("
-                "'spp_payment'::regclass)"
-            )
+            SQL("SELECT pg_stat_get_xact_tuples_hot_updated('spp_payment'::regclass)")
         )
         return self.env.cr.fetchone()[0]
 
@@ -32,7 +29,8 @@ class TestLivePayments(SppPayrollCommon):
                   JOIN pg_attribute a ON a.attrelid = i.indrelid
                  WHERE i.indrelid = 'spp_payment'::regclass
                    AND (a.attnum = ANY(i.indkey)
-                        OR pg_get_expr(i.indpred, i.indrelid) ~ ('\\m' || a.attname || '\\M'))
+                        OR pg_get_expr(i.indpred, i.indrelid)
+                           ~ ('\\m' || a.attname || '\\M'))
                 """
             )
         )
