@@ -83,7 +83,9 @@ def validate(table: Table, template: Template, lookup, payroll_id, program_id, t
     cells = _Cells(table, template)
     lines, errors, seen = [], [], {}
     risky = cells.risky
-    for index, ((row_no, _cells), row) in enumerate(zip(table.rows, cells.rows())):
+    for index, ((row_no, _cells), row) in enumerate(
+        zip(table.rows, cells.rows(), strict=True)
+    ):
         try:
             target, line = _line(
                 index, row_no, row, index in risky, cells, template, lookup, today
@@ -148,7 +150,7 @@ class _Cells:
 
     def rows(self):
         """One tuple of the template's cells per row, by position (MATCH...)."""
-        return zip(*self.columns)
+        return zip(*self.columns, strict=True)
 
     def check(self, position, index, row_no):
         """Refuse the cell of row ``index`` if a spreadsheet would run it."""

@@ -1,7 +1,8 @@
 """Run a snippet inside Odoo (``odoo shell``) on a benchmark database.
 
 The database is created with the given addons when missing; PostgreSQL is the one
-odoo.conf or PG* names, or a private one started and stopped here.
+odoo.conf or PG* names, or a private one started and stopped here, sized as a
+production server would be (``pg.sized_options``).
 """
 
 import subprocess
@@ -39,7 +40,7 @@ def run(
     server = pg.configured_server(conf)
     try:
         if server is None:
-            server = pg.start_private(fast=True)
+            server = pg.start_private(fast=True, sized=True)
         if fresh:
             pg.drop_database(server, database)
         if not pg.database_exists(server, database):

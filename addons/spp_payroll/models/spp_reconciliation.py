@@ -13,6 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.spp_payment_base.tools import (
+    COPY_NULL,
     DerivedMany2one,
     copy_into,
     copy_text,
@@ -122,14 +123,17 @@ class SppReconciliation(models.Model):
         self.ensure_one()
         buffer = io.StringIO()
         batch = f"{self.id}\t{copy_text(self.fsp_id.id or None)}"
+        null = COPY_NULL
         for line in lines:
-            extra = json.dumps(line.extra) if line.extra else None
+            # Numbers, dates and outcomes need no escaping, only their NULLs.
+            amount, paid_date = line.paid_amount, line.paid_date
+            extra = copy_text(json.dumps(line.extra)) if line.extra else null
             buffer.write(
-                f"{batch}\t{line.payment_id}\t{copy_text(line.row)}\t{line.outcome}\t"
-                f"{copy_text(line.paid_amount)}\t{copy_text(line.paid_date)}\t"
-                f"{copy_text(line.receipt)}\t{copy_text(line.reason_code)}\t"
-                f"{copy_text(line.reason)}\t{copy_text(extra)}\t"
-                f"{copy_text(line.note)}\n"
+                f"{batch}\t{line.payment_id}\t{null if line.row is None else line.row}"
+                f"\t{line.outcome}\t{null if amount is None else amount}"
+                f"\t{null if paid_date is None else paid_date}"
+                f"\t{copy_text(line.receipt)}\t{copy_text(line.reason_code)}"
+                f"\t{copy_text(line.reason)}\t{extra}\t{copy_text(line.note)}\n"
             )
         self.env.flush_all()
         copy_into(
