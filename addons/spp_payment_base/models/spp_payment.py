@@ -12,6 +12,7 @@ from ..tools import (
     bulk_work_mem,
     drop_stale_indexes,
     is_guarded_write,
+    refresh_statistics,
     set_fillfactor,
 )
 
@@ -485,21 +486,7 @@ class SppPayment(models.Model):
             )
         )
         self.invalidate_recordset(["current_attempt_id", "attempt_ids"])
-        self._spp_refresh_attempt_statistics(len(rows))
-
-    def _spp_refresh_attempt_statistics(self, inserted):
-        """The first large run on a new database inserts more attempts than the
-        planner believes the table holds (it was analysed empty): every join on
-        attempts would then scan the whole table per payment, until autovacuum
-        catches up. Analysing once, when that happens, keeps the plans linear."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT reltuples FROM pg_class "
-                "WHERE oid = 'spp_payment_attempt'::regclass"
-            )
-        )
-        if self.env.cr.fetchone()[0] < inserted:
-            self.env.cr.execute(SQL("ANALYZE spp_payment_attempt"))
+        refresh_statistics(self.env.cr, "spp_payment_attempt", len(rows))
 
     def _spp_check_retry_limit(self):
         self.env.cr.execute(

@@ -1,4 +1,9 @@
 from .fields import DerivedMany2one
 from .guard import guarded_write, is_guarded_write
-from .schema import bulk_work_mem, drop_stale_indexes, set_fillfactor
+from .schema import (
+    bulk_work_mem,
+    drop_stale_indexes,
+    refresh_statistics,
+    set_fillfactor,
+)
 from .sql_copy import COPY_NULL, copy_bool, copy_into, copy_text

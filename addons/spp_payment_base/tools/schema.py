@@ -54,3 +54,14 @@ def bulk_work_mem(cr, rows):
     if rows >= BULK_ROWS:
         cr.execute(SQL("SET LOCAL work_mem = %s", BULK_WORK_MEM))
         cr.execute(SQL("SET LOCAL jit = off"))
+
+
+def refresh_statistics(cr, table, inserted):
+    """Analyse ``table`` when ``inserted`` rows outgrow what the planner
+    believes it holds. A table analysed small (new, or emptied by a rollback)
+    and then loaded with a million rows in one transaction is otherwise
+    planned as tiny: a join on it loops over the whole table per row
+    (measured: an accept that takes 30 s ran for minutes)."""
+    cr.execute(SQL("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", table))
+    if cr.fetchone()[0] < inserted:
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))

@@ -18,6 +18,7 @@ from odoo.addons.spp_payment_base.tools import (
     copy_into,
     copy_text,
     is_guarded_write,
+    refresh_statistics,
 )
 
 LINE_OUTCOMES = [
@@ -143,6 +144,7 @@ class SppReconciliation(models.Model):
             "note)",
             buffer,
         )
+        refresh_statistics(self.env.cr, "spp_reconciliation_line", len(lines))
         if not self.fsp_id:
             self.env.cr.execute(
                 SQL(
