@@ -132,11 +132,12 @@ class SppPayment(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         drop_stale_indexes(self.env.cr, self._table, DROPPED_INDEXES)
         # Room for the next version of each row on its page: a payment moves
         # four or five times in its first days, each time in place (HOT).
         set_fillfactor(self.env.cr, self._table, 50, "spp_payment_pkey")
+        return result
 
     def _compute_attempt_count(self):
         counts = dict(

@@ -34,8 +34,9 @@ class SppPaymentEvent(models.Model):
     _date_brin = models.Index("USING brin (date)")
 
     def init(self):
-        super().init()
+        result = super().init()
         drop_stale_indexes(self.env.cr, self._table, ["spp_payment_event__date_index"])
+        return result
 
     @api.model
     def _spp_log_sql(self, rows, new_state, reason=None):

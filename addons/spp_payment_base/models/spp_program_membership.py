@@ -60,12 +60,13 @@ class SppProgramMembership(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         # Every payroll updates each member's totals, none of them indexed: with
         # room on the page for a second version of each row, PostgreSQL rewrites
         # the row in place (HOT) instead of adding an entry to each of the
         # table's six indexes (measured: 70 gave room to 42% of the rows).
         set_fillfactor(self.env.cr, self._table, 50, "spp_program_membership_pkey")
+        return result
 
     @api.constrains("partner_id", "program_id")
     def _check_target_type(self):

@@ -64,7 +64,7 @@ class SppPayment(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         self._spp_migrate_live_cycle()
         # Duplicate flagging now groups the cycle's live payments instead.
         drop_stale_indexes(
@@ -77,6 +77,7 @@ class SppPayment(models.Model):
                 "spp_payment_one_live_payment_per_cycle",
             ),
         )
+        return result
 
     def _spp_migrate_live_cycle(self):
         """Fill live_cycle_id on a database whose uniqueness was still kept by
