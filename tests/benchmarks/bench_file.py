@@ -59,8 +59,8 @@ def timed(label, function, rows):
           flush=True)
     return result, seconds
 
-rows, _ = timed("fetch payment rows (SQL)", lambda: payment_files._spp_fetch_rows(ids),
-                count)
+rows, fetching = timed("fetch payment rows (SQL)",
+                       lambda: payment_files._spp_fetch_rows(ids), count)
 results = {{}}
 for file_format in {formats}:
     fsp.file_format = file_format
@@ -101,7 +101,9 @@ reconciliation = validation + creation + acceptance
 print(f"CSV reconciliation, all steps: {{reconciliation:.1f}} s "
       f"({{count / reconciliation:,.0f}} rows/s)")
 if "csv" in results:
-    print(f"bar: CSV export < 60 s: {{'met' if results['csv'] < 60 else 'NOT met'}}")
+    export = fetching + results["csv"]
+    print(f"CSV export, rows fetched and written: {{export:.1f}} s")
+    print(f"bar: CSV export < 60 s: {{'met' if export < 60 else 'NOT met'}}")
 verdict = "met" if reconciliation < 60 else "NOT met"
 print(f"bar: CSV reconciliation < 60 s: {{verdict}}")
 env.cr.rollback()

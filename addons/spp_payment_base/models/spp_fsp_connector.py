@@ -171,6 +171,20 @@ class SppFsp(models.Model):
         )
         return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
+    def _spp_mark_batch(self, payments, batch_ref):
+        """The current attempts of ``payments`` remember the FSP's batch
+        reference: later status queries find them by it."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payment_attempt a SET fsp_batch_ref = %s "
+                "FROM spp_payment p "
+                "WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id",
+                batch_ref,
+                payments.ids,
+            )
+        )
+        self.env["spp.payment.attempt"].invalidate_model(["fsp_batch_ref"])
+
     def _spp_store_fsp_details(self, outcomes, rows):
         """Raw status, reason and receipt on each attempt we know (evidence, even
         when the payment does not move)."""
@@ -255,8 +269,9 @@ class SppFsp(models.Model):
         limit = fields.Datetime.now() - timedelta(
             minutes=self.status_query_after_minutes
         )
-        # Through the attempts (state indexed there, not on the payments): the
-        # current attempt of a payment in flight has its state and moved with it.
+        # Through the attempts (state indexed there, not on the payments): an
+        # attempt in flight is its payment's current one (_one_attempt_in_flight)
+        # and moves with it.
         attempts = self.env["spp.payment.attempt"].search(
             [
                 ("fsp_id", "=", self.id),
@@ -265,10 +280,7 @@ class SppFsp(models.Model):
             ],
             limit=50_000,
         )
-        current = set(attempts.ids)
-        return attempts.payment_id.filtered(
-            lambda p: p.current_attempt_id.id in current
-        )
+        return attempts.payment_id
 
 
 def _verdict(row, outcome):

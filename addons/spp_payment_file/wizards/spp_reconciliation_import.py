@@ -255,8 +255,9 @@ class SppReconciliationImport(models.TransientModel):
                 key = normalized.get(key, key)
             pid, payroll, program, amount, state = values
             # A payroll has a few distinct amounts: one Decimal each.
-            amount = amounts.get(amount) or amounts.setdefault(amount, Decimal(amount))
-            target = reconcile.Target(pid, payroll, program, amount, state)
+            if amount not in amounts:
+                amounts[amount] = Decimal(amount)
+            target = reconcile.Target(pid, payroll, program, amounts[amount], state)
             if key in lookup:
                 known = lookup[key]
                 lookup[key] = (known if isinstance(known, list) else [known]) + [target]

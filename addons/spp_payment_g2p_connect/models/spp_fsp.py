@@ -179,22 +179,11 @@ class SppFsp(models.Model):
         if ack in ("ACK", "NACK") or DUPLICATE_MESSAGE in detail:
             # A duplicate message id means the receiver already has this message.
             payments._set_accepted(reason=f"G2P Connect {ack} {correlation or ''}")
-            self._spp_g2p_mark_batch(payments, correlation)
+            self._spp_mark_batch(payments, correlation)
         elif code in g2p_connect.TRANSIENT_ERRORS:
             payments._set_unknown(reason=f"{code}: {detail}"[:250])
         else:
             payments._set_rejected(reason=f"{code}: {detail}"[:250])
-
-    def _spp_g2p_mark_batch(self, payments, correlation):
-        self.env.cr.execute(
-            SQL(
-                "UPDATE spp_payment_attempt a SET fsp_batch_ref = %s "
-                "FROM spp_payment p "
-                "WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id",
-                correlation,
-                payments.ids,
-            )
-        )
 
     # HTTP -----------------------------------------------------------------------
 

@@ -103,7 +103,7 @@ class SppFsp(models.Model):
     def _spp_phee_post(self, payments, batch):
         correlation = correlation_id(row.request_id for row in batch)
         # Known before the post: a callback or a retried job finds the batch.
-        self._spp_phee_mark_batch(payments, correlation)
+        self._spp_mark_batch(payments, correlation)
         try:
             headers = phee.batch_headers(
                 correlation_id=correlation,
@@ -142,20 +142,6 @@ class SppFsp(models.Model):
             payments._set_rejected(reason=f"PHEE refused the batch: {error}"[:250])
             return
         payments._set_accepted(reason=f"PHEE batch {batch_id}")
-
-    def _spp_phee_mark_batch(self, payments, correlation):
-        """The attempts remember their batch's correlation id: it is how every
-        later status query finds them at PHEE."""
-        self.env.cr.execute(
-            SQL(
-                "UPDATE spp_payment_attempt a SET fsp_batch_ref = %s "
-                "FROM spp_payment p "
-                "WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id",
-                correlation,
-                payments.ids,
-            )
-        )
-        self.env["spp.payment.attempt"].invalidate_model(["fsp_batch_ref"])
 
     # HTTP -----------------------------------------------------------------------
 
