@@ -14,5 +14,5 @@
     "license": "LGPL-3",
     "depends": ["spp_payroll"],
     "external_dependencies": {"python": ["cryptography"]},
-    "data": ["views/spp_fsp_views.xml"],
+    "data": ["security/ir.model.access.csv", "views/spp_fsp_views.xml"],
 }

@@ -2,37 +2,46 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import json
 
+from spp_payment_core.callbacks import MAX_BODY
+
 from odoo import http
 from odoo.http import request
 
+from ..models.spp_fsp_connector import CALLBACK_PATH
+
 
 class SppCallbackController(http.Controller):
-    """One URL per FSP: /spp_payment/callback/<provider>/<secret>[/<kind>]. The
-    secret authenticates the FSP (compared in constant time); every callback is
-    recorded, and a refused one changes nothing."""
+    """One URL per FSP: /spp_payment/fsp/<callback ID>/callback[/<kind>]. The
+    URL only names the FSP (request logs print it); the FSP authenticates each
+    callback by a signature (see spp.payment.callback). Every callback of a
+    known FSP is recorded, and a refused one gets a 4xx and changes nothing."""
 
     @http.route(
         [
-            "/spp_payment/callback/<string:provider>/<string:secret>",
-            "/spp_payment/callback/<string:provider>/<string:secret>/<string:kind>",
+            f"{CALLBACK_PATH}/<string:public_id>/callback",
+            f"{CALLBACK_PATH}/<string:public_id>/callback/<string:kind>",
         ],
         type="http",
         auth="none",
-        methods=["POST"],
+        # Every method reaches us, so a wrong one is refused and recorded
+        # like any other bad callback instead of vanishing in the router.
+        methods=None,
         csrf=False,
         readonly=False,
         save_session=False,
     )
-    def receive(self, provider, secret, kind=None, **_params):
-        raw = request.httprequest.get_data(cache=False)
-        headers = {k.lower(): v for k, v in request.httprequest.headers.items()}
-        if kind:
-            headers["x-spp-callback-kind"] = kind
+    def receive(self, public_id, kind=None, **_params):
+        http_request = request.httprequest
         status, answer = (
             request.env["spp.payment.callback"]
             .sudo()
             ._spp_receive(
-                provider, secret, raw, headers, request.httprequest.remote_addr
+                public_id,
+                _read_body(http_request),
+                {k.lower(): v for k, v in http_request.headers.items()},
+                http_request.remote_addr,
+                kind=kind,
+                method=http_request.method,
             )
         )
         return request.make_response(
@@ -40,3 +49,9 @@ class SppCallbackController(http.Controller):
             headers=[("Content-Type", "application/json")],
             status=status,
         )
+
+
+def _read_body(http_request):
+    """At most MAX_BODY + 1 bytes of the body: enough to tell it is too large
+    (413) without reading a huge one into memory."""
+    return http_request.stream.read(MAX_BODY + 1)

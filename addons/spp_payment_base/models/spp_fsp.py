@@ -2,8 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import secrets
 
+from spp_payment_core import callbacks
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 ADMIN_GROUP = "spp_payment_base.group_spp_admin"
 
@@ -67,8 +69,27 @@ class SppFsp(models.Model):
     callback_secret = fields.Char(
         groups=ADMIN_GROUP,
         copy=False,
-        default=lambda self: secrets.token_urlsafe(32),
-        help="Part of the callback URL given to the FSP; authenticates callbacks.",
+        default=lambda self: _new_callback_secret(),
+        help="Key of the HMAC-SHA256 the FSP puts in the X-SPP-Signature header "
+        "of its callbacks (never part of a URL). Give it to the FSP once, over a "
+        "secure channel; rotate it when it may have leaked.",
+    )
+    callback_public_id = fields.Char(
+        string="Callback ID",
+        copy=False,
+        readonly=True,
+        required=True,
+        default=lambda self: _new_callback_public_id(),
+        help="Names this FSP in its callback URL. Not a secret: callbacks are "
+        "authenticated by their signature, never by their URL.",
+    )
+    callback_allowed_ips = fields.Char(
+        string="Callback Source Addresses",
+        groups=ADMIN_GROUP,
+        help="When set, callbacks are accepted only from these addresses or "
+        "networks (comma-separated, e.g. the callback ranges the FSP publishes). "
+        "Behind a reverse proxy, run Odoo with proxy_mode so the client address "
+        "is the FSP's.",
     )
     payment_count = fields.Integer(compute="_compute_payment_count")
     active = fields.Boolean(default=True)
@@ -79,6 +100,36 @@ class SppFsp(models.Model):
     _max_retries_positive = models.Constraint(
         "CHECK(max_retries >= 0)", "The number of retries cannot be negative."
     )
+    _callback_public_id_unique = models.Constraint(
+        "UNIQUE(callback_public_id)", "Two FSPs cannot share a callback ID."
+    )
+
+    @api.constrains("callback_allowed_ips")
+    def _check_callback_allowed_ips(self):
+        for fsp in self.sudo():
+            try:
+                callbacks.parse_networks(fsp.callback_allowed_ips)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._("Callback source addresses: %s", error)
+                ) from error
+
+    def action_rotate_callback_secret(self):
+        """A new callback secret (the old one stops working at once): for a
+        secret that may have leaked. Payments Administrators only."""
+        if not self.env.user.has_group(ADMIN_GROUP):
+            raise UserError(
+                self.env._("Only Payments Administrators rotate callback secrets.")
+            )
+        for fsp in self.sudo():
+            fsp.callback_secret = _new_callback_secret()
+            fsp.message_post(
+                body=self.env._(
+                    "Callback secret rotated: give the FSP the new one; callbacks "
+                    "signed with the old one are refused."
+                )
+            )
+        return True
 
     def _compute_payment_count(self):
         counts = dict(
@@ -135,12 +186,21 @@ class SppFsp(models.Model):
         self.ensure_one()
 
     @api.model
-    def _spp_get_by_callback_secret(self, provider, secret):
-        """The FSP a callback URL names, compared in constant time."""
-        candidates = self.sudo().search([("provider", "=", provider)])
-        for fsp in candidates:
-            if fsp.callback_secret and secrets.compare_digest(
-                fsp.callback_secret, secret or ""
-            ):
-                return fsp
-        return self.browse()
+    def _spp_get_by_callback_public_id(self, public_id):
+        """The FSP a callback URL names (archived ones too: they refuse), or an
+        empty recordset for an id that is no FSP's."""
+        if not callbacks.is_public_id(public_id):
+            return self.browse()
+        return (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("callback_public_id", "=", public_id)], limit=1)
+        )
+
+
+def _new_callback_secret():
+    return secrets.token_urlsafe(32)
+
+
+def _new_callback_public_id():
+    return secrets.token_hex(8)

@@ -8,14 +8,18 @@ import dataclasses
 from collections import Counter
 from datetime import timedelta
 
-from spp_payment_core import http, states
+from spp_payment_core import callbacks, http, states
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .spp_payment_callback import CallbackRefused
+
 # Providers that answer no status query.
 OFFLINE_PROVIDERS = ("manual", "file")
 QUERY_BATCH = 1000
+# Callback URLs: <base>/spp_payment/fsp/<callback_public_id>/callback[/<kind>].
+CALLBACK_PATH = "/spp_payment/fsp"
 
 
 class SppFsp(models.Model):
@@ -47,9 +51,23 @@ class SppFsp(models.Model):
         URL ``kind`` (e.g. result, timeout); raise ValueError if it is bad."""
         raise ValueError(f"provider {self.provider} sends no callbacks")
 
-    def _spp_verify_callback(self, raw, payload, headers):
-        """Raise CallbackRefused unless the callback is authentic (the secret in
-        its URL is checked before)."""
+    def _spp_authenticate_callback(self, raw, payload, headers):
+        """Raise CallbackRefused unless the callback is authentic; raise
+        CallbackDeferred when that cannot be told yet (only from the payload:
+        ``headers`` is None when a held callback is checked again).
+
+        By default: the HMAC-SHA256 of the raw body, keyed with the callback
+        secret, in the X-SPP-Signature header. Connectors whose FSP cannot add
+        a header authenticate by their protocol's own means instead."""
+        self._spp_check_callback_signature(raw, headers)
+
+    def _spp_check_callback_signature(self, raw, headers):
+        """Raise CallbackRefused unless ``headers`` carry our HMAC of ``raw``."""
+        header = (headers or {}).get(callbacks.SIGNATURE_HEADER.lower())
+        if not callbacks.signature_matches(self.sudo().callback_secret, raw, header):
+            raise CallbackRefused(
+                f"missing or invalid {callbacks.SIGNATURE_HEADER} header", 401
+            )
 
     def _spp_callback_answer(self, ok):
         return {"status": "ok" if ok else "refused"}
@@ -108,12 +126,14 @@ class SppFsp(models.Model):
         self.sudo().write({"api_token": False, "api_token_expiry": False})
 
     def _spp_callback_url(self, path=""):
+        """The URL the FSP calls back: it names the FSP by its public callback
+        ID and holds no secret (request logs print URLs)."""
         self.ensure_one()
         base = self.sudo().callback_base_url or self.env[
             "ir.config_parameter"
         ].sudo().get_param("web.base.url")
-        secret = self.sudo().callback_secret
-        return f"{base.rstrip('/')}/spp_payment/callback/{self.provider}/{secret}{path}"
+        public_id = self.callback_public_id
+        return f"{base.rstrip('/')}{CALLBACK_PATH}/{public_id}/callback{path}"
 
     # Applying outcomes -------------------------------------------------------
 

@@ -9,7 +9,7 @@ import hashlib
 import logging
 from decimal import Decimal
 
-from spp_payment_core import g2p_connect, http, states
+from spp_payment_core import callbacks, g2p_connect, http, states
 from spp_payment_core.outcomes import Outcome
 
 from odoo import fields, models
@@ -218,22 +218,35 @@ class SppFsp(models.Model):
 
     # Callbacks and queries -----------------------------------------------------------
 
-    def _spp_verify_callback(self, raw, payload, headers):
+    def _spp_authenticate_callback(self, raw, payload, headers):
+        """G2P Connect's own message signature when the FSP's public key is
+        configured; our HMAC header (for receivers onboarded with a shared
+        callback secret) otherwise, and whenever one is sent."""
         if self.provider != "g2p_connect":
-            return super()._spp_verify_callback(raw, payload, headers)
+            return super()._spp_authenticate_callback(raw, payload, headers)
         public_key = self.sudo().g2p_fsp_public_key
-        if not public_key:
-            return
+        if not public_key or callbacks.SIGNATURE_HEADER.lower() in (headers or {}):
+            self._spp_check_callback_signature(raw, headers)
+        if public_key:
+            self._spp_g2p_check_message_signature(payload, public_key)
+
+    def _spp_g2p_check_message_signature(self, payload, public_key):
         content = g2p_connect.canonical(payload.get("header")) + g2p_connect.canonical(
             payload.get("message")
         )
         signature = payload.get("signature")
-        if self.g2p_signing == "jws":
-            valid = signature and g2p_connect.verify_jws(signature, content, public_key)
-        else:
-            valid = signature and g2p_connect.verify_ed25519(
-                signature, content, base64.b64decode(public_key)
-            )
+        valid = False
+        if isinstance(signature, str) and signature:
+            try:
+                if self.g2p_signing == "jws":
+                    valid = g2p_connect.verify_jws(signature, content, public_key)
+                else:
+                    valid = g2p_connect.verify_ed25519(
+                        signature, content, base64.b64decode(public_key)
+                    )
+            except (ValueError, TypeError) as error:
+                # A signature that cannot even be read is no signature.
+                _logger.info("Unreadable G2P Connect signature: %s", error)
         if not valid:
             raise CallbackRefused("missing or invalid signature", 401)
 

@@ -1,1 +1,2 @@
 from . import spp_fsp
+from . import spp_mpesa_conversation

@@ -5,10 +5,15 @@
 import logging
 import time
 
-from spp_payment_core import http, mpesa
+from spp_payment_core import callbacks, http, mpesa
 
 from odoo import fields, models
 from odoo.tools import SQL
+
+from odoo.addons.spp_payment_base.models.spp_payment_callback import (
+    CallbackDeferred,
+    CallbackRefused,
+)
 
 _logger = logging.getLogger(__name__)
 ADMIN = "spp_payment_base.group_spp_admin"
@@ -135,10 +140,23 @@ class SppFsp(models.Model):
             json=body,
             headers={"Authorization": f"Bearer {token}"},
         )
-        if mpesa.parse_response(status, answer)[0] == "token" and not retried:
+        verdict = mpesa.parse_response(status, answer)[0]
+        if verdict == "token" and not retried:
             self._spp_forget_token()
             return self._spp_mpesa_call(body, path, retried=True)
+        if verdict == "accepted":
+            # What will authenticate the Result callback of this request.
+            self._spp_mpesa_remember_conversation(answer)
         return status, answer
+
+    def _spp_mpesa_remember_conversation(self, answer):
+        originator = answer.get("OriginatorConversationID")
+        conversation = answer.get("ConversationID")
+        if isinstance(originator, str) and isinstance(conversation, str):
+            if originator and conversation:
+                self.env["spp.mpesa.conversation"].sudo()._spp_record(
+                    self, originator, conversation
+                )
 
     def _spp_mpesa_token(self):
         """A new Daraja OAuth token: (token, lifetime)."""
@@ -154,6 +172,31 @@ class SppFsp(models.Model):
         return answer["access_token"], int(str(answer.get("expires_in") or "300"))
 
     # Callbacks and queries -----------------------------------------------------
+
+    def _spp_authenticate_callback(self, raw, payload, headers):
+        """Daraja adds no header and signs nothing: a Result (or queue timeout)
+        is authentic when it names a ConversationID pair Daraja gave us in its
+        synchronous answer (see spp.mpesa.conversation). One whose
+        OriginatorConversationID we have no pair for yet is held: Daraja may
+        call back before the sender committed its answer."""
+        if self.provider != "mpesa":
+            return super()._spp_authenticate_callback(raw, payload, headers)
+        result = payload.get("Result")
+        if not isinstance(result, dict):
+            raise CallbackRefused("not a Daraja Result notification")
+        originator = result.get("OriginatorConversationID")
+        conversation = result.get("ConversationID")
+        if not (isinstance(originator, str) and originator):
+            raise CallbackRefused("a Result without OriginatorConversationID")
+        recorded = (
+            self.env["spp.mpesa.conversation"]
+            .sudo()
+            ._spp_conversation_of(self, originator)
+        )
+        if recorded is None:
+            raise CallbackDeferred("no ConversationID recorded for it yet")
+        if not callbacks.same_bytes(recorded, conversation):
+            raise CallbackRefused("ConversationID does not match Daraja's answer", 401)
 
     def _spp_callback_answer(self, ok):
         if self.provider != "mpesa":

@@ -18,6 +18,10 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.spp_payment_base.models.spp_payment_callback import (
+    CallbackDeferred,
+    CallbackRefused,
+)
 
 _logger = logging.getLogger(__name__)
 ADMIN = "spp_payment_base.group_spp_admin"
@@ -279,6 +283,35 @@ class SppFsp(models.Model):
             ]
             page += 1
         return outcomes
+
+    def _spp_authenticate_callback(self, raw, payload, headers):
+        """PHEE lets no integrator add a header or a MAC to its progress
+        callback (its optional X-SIGNATURE JWS is made with PHEE's tenant key,
+        and is not checked here), and the callback carries no outcome: it only
+        makes us poll the batch it names through the operations API, whose
+        answers are authenticated by our token. So a callback is accepted when
+        it names a batch we posted to this FSP (its X-CorrelationID, derived
+        from the attempts' keys), held while that batch may not be committed
+        yet, and further limited by the FSP's source-address allow-list."""
+        if self.provider != "phee":
+            return super()._spp_authenticate_callback(raw, payload, headers)
+        correlation = payload.get("clientCorrelationId")
+        if not (isinstance(correlation, str) and correlation):
+            raise CallbackRefused("the callback names no clientCorrelationId")
+        if not self._spp_phee_batch_posted(correlation):
+            raise CallbackDeferred(f"no batch {correlation[:40]} posted here yet")
+
+    def _spp_phee_batch_posted(self, correlation):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM spp_payment_attempt "
+                "WHERE fsp_id = %s AND fsp_batch_ref = %s LIMIT 1",
+                self.id,
+                correlation,
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     def _spp_parse_callback(self, payload, kind=None):
         """A progress callback carries no outcome, it names a batch: queue a

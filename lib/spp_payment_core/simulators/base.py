@@ -50,9 +50,14 @@ class Simulator:
 
     routes = {}
 
-    def __init__(self, max_seconds=600, deliver=None, listen=True):
+    def __init__(
+        self, max_seconds=600, deliver=None, listen=True, callback_secret=None
+    ):
         """``listen=False`` makes a simulator without a socket, for a host that
-        serves it itself (see :meth:`answer`)."""
+        serves it itself (see :meth:`answer`). ``callback_secret``: the key of
+        our X-SPP-Signature header, for an FSP that lets the integrator
+        configure one (see :meth:`callback_headers`)."""
+        self.callback_secret = callback_secret
         self.requests = deque(maxlen=MAX_LOG)
         self.violations = []
         self.callbacks = deque(maxlen=MAX_LOG)
@@ -113,10 +118,17 @@ class Simulator:
             url, body, headers = (
                 self.callbacks.pop() if reverse else self.callbacks.popleft()
             )
+            # Deliverers send json.dumps(body): the bytes signed here.
+            headers = {**headers, **self.callback_headers(json.dumps(body).encode())}
             status = self.deliver(url, body, headers)
             results.append(status)
             self.delivered.append((url, body, status))
         return results
+
+    def callback_headers(self, raw):
+        """Headers the FSP adds to a callback whose body is ``raw``: none,
+        unless the FSP lets the integrator configure a signature header."""
+        return {}
 
     @staticmethod
     def outcome_of(number):

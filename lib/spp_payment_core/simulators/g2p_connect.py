@@ -7,7 +7,7 @@ import secrets
 import uuid
 from urllib.parse import parse_qs
 
-from .. import g2p_connect
+from .. import callbacks, g2p_connect
 from .base import PAID, Drop, Simulator
 
 REJECT_REASON = {
@@ -24,9 +24,13 @@ class G2pConnectSimulator(Simulator):
         ("POST", "/disburse/sync/txn/status"): "txn_status",
     }
 
-    def __init__(self, client_id="spp", client_secret="secret", **kwargs):
+    def __init__(self, client_id="spp", client_secret="secret", signer=None, **kwargs):
+        """``signer``: signs the callbacks' envelopes (G2P Connect's message
+        signature, see g2p_connect.ed25519_signer). A receiver onboarded with
+        our callback secret also sends our X-SPP-Signature header."""
         super().__init__(**kwargs)
         self.client_id, self.client_secret = client_id, client_secret
+        self.signer = signer
         self.tokens = set()
         self.message_ids = {}  # message_id -> correlation_id
         self.statuses = {}  # reference_id -> final item status dict
@@ -109,20 +113,24 @@ class G2pConnectSimulator(Simulator):
         self.statuses[reference] = status
         return status
 
+    def callback_headers(self, raw):
+        if not self.callback_secret:
+            return {}
+        return {callbacks.SIGNATURE_HEADER: callbacks.sign(self.callback_secret, raw)}
+
     def _callback(self, transaction, items, status):
-        return {
-            "header": {
-                "version": g2p_connect.VERSION,
-                "message_id": str(uuid.uuid4()),
-                "message_ts": g2p_connect.now_iso(),
-                "action": "on-disburse",
-                "status": status,
-                "total_count": len(items),
-                "completed_count": sum(i["status"] in ("succ", "rjct") for i in items),
-                "sender_id": "simulated-fsp",
-            },
-            "message": {"transaction_id": transaction, "disbursements_status": items},
+        head = {
+            "version": g2p_connect.VERSION,
+            "message_id": str(uuid.uuid4()),
+            "message_ts": g2p_connect.now_iso(),
+            "action": "on-disburse",
+            "status": status,
+            "total_count": len(items),
+            "completed_count": sum(i["status"] in ("succ", "rjct") for i in items),
+            "sender_id": "simulated-fsp",
         }
+        message = {"transaction_id": transaction, "disbursements_status": items}
+        return g2p_connect.envelope(head, message, self.signer)
 
     def txn_status(self, headers, body, path):
         if not self._authorized(headers):

@@ -1,6 +1,10 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""A Safaricom Daraja B2C v3 endpoint, from the documentation's tables."""
+"""A Safaricom Daraja B2C v3 endpoint, from the documentation's tables.
+
+As Daraja does, it answers every accepted request with a ConversationID of its
+own, which the Result callback names again, and adds no header or signature to
+its callbacks (fsp-protocols.md section 3)."""
 
 import base64
 import json
@@ -156,9 +160,9 @@ class MpesaSimulator(Simulator):
         self.queue_callback(payload["ResultURL"], result)
         if outcome == "duplicate_callback":
             self.queue_callback(payload["ResultURL"], result)
-        if outcome == "reversed":
-            # Paid, then reversed (e.g. a wrong recipient): M-Pesa reports it.
-            self.queue_callback(payload["ResultURL"], self._status_result(key, key))
+        # "reversed": paid, then reversed (e.g. by a Reversal request). Daraja
+        # pushes no notice of that to the B2C ResultURL; a TransactionStatus
+        # query of the payment reports it.
 
     def status(self, headers, body, path):
         if not self._authorized(headers):
