@@ -1,5 +1,8 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import contextlib
+import logging
+
 from odoo.tests import TransactionCase, new_test_user
 
 ROLES = {
@@ -65,3 +68,32 @@ class SppBaseCommon(TransactionCase):
                 **vals,
             }
         )
+
+
+class _Capture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(f"{record.name} {record.levelname} {record.getMessage()}")
+
+
+@contextlib.contextmanager
+def server_log():
+    """Every line Odoo logs at INFO and above while the block runs: the
+    request log of werkzeug (which prints each request's path) and Odoo's own
+    loggers, as a production server writes them to its log file."""
+    capture = _Capture()
+    root = logging.getLogger()
+    loggers = [logging.getLogger(name) for name in ("werkzeug", "odoo")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.INFO)
+    root.addHandler(capture)
+    try:
+        yield capture.lines
+    finally:
+        root.removeHandler(capture)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

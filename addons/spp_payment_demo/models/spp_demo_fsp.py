@@ -152,9 +152,33 @@ class SppDemoFsp(models.AbstractModel):
     @api.model
     def _cron_settle(self):
         """What the FSPs do "later": settle what they hold, send the callbacks."""
-        for (dbname, _provider), simulator in list(_SIMULATORS.items()):
+        for (dbname, provider), simulator in list(_SIMULATORS.items()):
             if dbname != self.env.cr.dbname:
                 continue
             if hasattr(simulator, "settle"):
                 simulator.settle()
+            # The FSP's current secret (an administrator may have rotated it),
+            # read by the cron, never put in a URL.
+            simulator.callback_secret = self._callback_secret(provider)
             simulator.flush()
+
+    @api.model
+    def _callback_secret(self, provider):
+        """The key of our X-SPP-Signature header, for the simulated FSP whose
+        protocol lets the integrator configure one (G2P Connect receivers are
+        onboarded with it). Daraja and PHEE cannot add such a header: their
+        simulators send what the real ones send."""
+        if provider != "g2p_connect":
+            return None
+        fsp = (
+            self.env["spp.fsp"]
+            .sudo()
+            .search(
+                [
+                    ("provider", "=", provider),
+                    ("api_url", "like", f"/spp_payment_demo/fsp/{provider}"),
+                ],
+                limit=1,
+            )
+        )
+        return fsp.callback_secret or None

@@ -4,6 +4,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payment_base.tests.common import server_log
 
 from ..models.spp_demo_fsp import demo_outcome
 
@@ -53,9 +54,10 @@ class TestDemoSimulatedFsps(HttpCase):
 
     def _fsps_call_back(self):
         """The FSPs' "later": the demo cron settles them and they call back
-        over HTTP; then the queue jobs the callbacks started (PHEE polls) run."""
+        over HTTP; then the queue jobs the callbacks started (PHEE polls) run.
+        Odoo's log of those requests is kept in ``self.log``."""
         self.env.flush_all()
-        with self.allow_requests(all_requests=True):
+        with self.allow_requests(all_requests=True), server_log() as lines:
             self.demo._cron_settle()
             self.env.invalidate_all()
             for record in self.env["queue.job"].search([("state", "=", "pending")]):
@@ -63,7 +65,12 @@ class TestDemoSimulatedFsps(HttpCase):
                 job.perform()
                 job.set_done()
                 job.store()
+        self.log += lines
         self.env.invalidate_all()
+
+    def setUp(self):
+        super().setUp()
+        self.log = []
 
     def test_payroll_across_simulated_fsps_is_paid_reconciled_and_retried(self):
         payroll = self._approved_payroll()
@@ -120,6 +127,16 @@ class TestDemoSimulatedFsps(HttpCase):
         )
         self.assertTrue(callbacks)
         self.assertFalse(callbacks.filtered(lambda c: c.state == "refused"))
+        self.assertEqual(
+            set(callbacks.mapped("provider")), {"mpesa", "g2p_connect", "phee"}
+        )
+        # The callbacks came over HTTP, and Odoo's request log printed their
+        # URLs: no FSP's callback secret is in it.
+        log = "\n".join(self.log)
+        self.assertIn("/spp_payment/fsp/", log)
+        for fsp in self.fsps:
+            self.assertIn(fsp.callback_public_id, log)
+            self.assertNotIn(fsp.sudo().callback_secret, log)
 
     def test_simulators_answer_only_for_test_mode_fsps(self):
         path = "/spp_payment_demo/fsp/g2p_connect/oauth2/client/token"

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
-from spp_payment_core import g2p_connect
+from spp_payment_core import callbacks, g2p_connect
 from spp_payment_core.simulators.g2p_connect import G2pConnectSimulator
 
 from odoo.exceptions import AccessError, UserError
@@ -45,6 +45,9 @@ class TestG2pConnect(SppConnectorCommon):
                 "callback_base_url": "http://127.0.0.1:1",
             }
         )
+        # The receiver was onboarded with our callback secret: it signs its
+        # callbacks with our X-SPP-Signature header.
+        cls.sim.callback_secret = cls.fsp.sudo().callback_secret
 
     def test_outcomes_by_callback(self):
         payroll = self._payroll(["0000", "0001", "0002", "0000", "0000"])
@@ -71,7 +74,13 @@ class TestG2pConnect(SppConnectorCommon):
         self.assertEqual(
             {d["reference_id"] for d in body["message"]["disbursements"]}, keys
         )
-        self.assertTrue(body["header"]["sender_uri"].endswith(self.fsp.callback_secret))
+        sender_uri = body["header"]["sender_uri"]
+        self.assertEqual(
+            sender_uri,
+            f"http://127.0.0.1:1/spp_payment/fsp/{self.fsp.callback_public_id}"
+            "/callback",
+        )
+        self.assertNotIn(self.fsp.sudo().callback_secret, json.dumps(body))
 
     def test_timeout_after_the_request_left_is_resolved_by_status_query(self):
         payroll = self._payroll(["0003", "0000", "0002", "0000", "0000"])
@@ -285,14 +294,13 @@ class TestG2pConnectSignedCallbacks(SppPayrollCommon):
 
     @mute_logger(CALLBACK_LOGGER)
     def test_unsigned_or_badly_signed_callbacks_are_refused(self):
-        receive = self.env["spp.payment.callback"]._spp_receive
-        secret = self.fsp.sudo().callback_secret
+        public_id = self.fsp.callback_public_id
         wrong = g2p_connect.ed25519_signer(bytes(32), "other")
         for body in (self._callback(None), self._callback(wrong)):
-            status, _answer = receive("g2p_connect", secret, body, {})
+            status, _answer = self._receive(public_id, body, {})
             self.assertEqual(status, 401)
         good = g2p_connect.ed25519_signer(bytes(range(32)), "fsp")
-        status, _answer = receive("g2p_connect", secret, self._callback(good), {})
+        status, _answer = self._receive(public_id, self._callback(good), {})
         last = self.env["spp.payment.callback"].search([], limit=1)
         self.assertEqual(status, 200, last.result)
         states = self.env["spp.payment.callback"].search([]).mapped("state")
@@ -310,14 +318,42 @@ class TestG2pConnectSignedCallbacks(SppPayrollCommon):
                 .decode(),
             }
         )
-        receive = self.env["spp.payment.callback"]._spp_receive
-        secret = self.fsp.sudo().callback_secret
+        public_id = self.fsp.callback_public_id
         for key, expected in ((other, 401), (fsp_key, 200)):
             signer = g2p_connect.jws_signer(_pem(key), "fsp|1")
-            status, _answer = receive("g2p_connect", secret, self._callback(signer), {})
+            body = self._callback(signer)
+            status, _answer = self._receive(public_id, body, {})
             self.assertEqual(status, expected)
         states = self.env["spp.payment.callback"].search([]).mapped("state")
         self.assertEqual(sorted(states), ["applied", "refused"])
+
+    @mute_logger(CALLBACK_LOGGER)
+    def test_without_a_public_key_our_hmac_header_is_required(self):
+        """No message signature configured: an unsigned callback is refused
+        unless it carries the HMAC of its bytes by our callback secret; one
+        that is signed both ways must pass both."""
+        secret = self.fsp.sudo().callback_secret
+        public_id = self.fsp.callback_public_id
+        body = self._callback(None)
+        self.fsp.sudo().g2p_fsp_public_key = False
+        for headers in ({}, {"x-spp-signature": callbacks.sign("guess", body)}):
+            status, _answer = self._receive(public_id, body, headers)
+            self.assertEqual(status, 401)
+        good = {"x-spp-signature": callbacks.sign(secret, body)}
+        self.assertEqual(self._receive(public_id, body, good)[0], 200)
+        # With the public key again, a wrong HMAC beside a good message
+        # signature is still refused.
+        self.fsp.sudo().g2p_fsp_public_key = base64.b64encode(
+            self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        ).decode()
+        signed = self._callback(g2p_connect.ed25519_signer(bytes(range(32)), "fsp"))
+        bad = {"x-spp-signature": callbacks.sign(secret, body)}
+        self.assertEqual(self._receive(public_id, signed, bad)[0], 401)
+        states = self.env["spp.payment.callback"].search([]).mapped("state")
+        self.assertEqual(sorted(states), ["applied", "refused", "refused", "refused"])
+
+    def _receive(self, public_id, body, headers):
+        return self.env["spp.payment.callback"]._spp_receive(public_id, body, headers)
 
 
 def _pem(key):

@@ -1,13 +1,19 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 
+import json
+
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from spp_payment_core.simulators.mpesa import MpesaSimulator
 
+from odoo.exceptions import ValidationError
+from odoo.tools import mute_logger
+
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.spp_payroll.tests.common import SppConnectorCommon
 
+CALLBACK_LOGGER = "odoo.addons.spp_payment_base.models.spp_payment_callback"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -74,15 +80,30 @@ class TestMpesa(SppConnectorCommon):
         self._execute(payroll)
         self.assertEqual(self._state_of(payroll, "0003"), ["unknown"])
         self.sim.flush()
-        self.assertEqual(self._state_of(payroll, "0003"), ["paid"])
+        # Daraja's Result for the request it never answered names a
+        # ConversationID we were never given: held, not applied.
+        self.assertEqual(self._state_of(payroll, "0003"), ["unknown"])
+        held = self.env["spp.payment.callback"].search(
+            [("state", "=", "pending"), ("authenticated", "=", False)]
+        )
+        self.assertEqual(len(held), 1)
         self.assertEqual(self._state_of(payroll, "0005"), ["accepted"])  # lost
-        # Paid, then reversed: M-Pesa reports it, and the member's totals follow.
-        self.assertEqual(self._state_of(payroll, "0006"), ["reversed"])
+        # Paid, then reversed: Daraja pushes no notice of the reversal.
+        self.assertEqual(self._state_of(payroll, "0006"), ["paid"])
         self.fsp.status_query_after_minutes = 0
         self.env["spp.fsp"]._cron_spp_query_statuses()
         self.sim.flush()
+        self.assertEqual(self._state_of(payroll, "0003"), ["paid"])
         self.assertEqual(self._state_of(payroll, "0005"), ["paid"])
-        reversed_payment = payroll.payment_ids.filtered(lambda p: p.state == "reversed")
+        self.assertEqual(held.state, "pending")
+        # A status query of the paid payment reports the reversal, and the
+        # member's totals follow.
+        reversed_payment = payroll.payment_ids.filtered(
+            lambda p: p.destination.endswith("0006")
+        )
+        self.fsp._spp_fetch_status(reversed_payment)
+        self.sim.flush()
+        self.assertEqual(reversed_payment.state, "reversed")
         self.assertEqual(reversed_payment.membership_id.paid_total, 0)
         self._check_invariants(payroll)
 
@@ -127,7 +148,13 @@ class TestMpesa(SppConnectorCommon):
                 with self.env.cr.savepoint():
                     job.perform()
             job.perform()
-        # Every resend was answered 500.002.1001: nothing paid twice.
+        # Every resend was answered 500.002.1001: nothing paid twice. The
+        # ConversationIDs of the first answers died with the crash, so their
+        # Results are held; the status query proves the payments.
+        self.sim.flush()
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"accepted"})
+        self.fsp.status_query_after_minutes = 0
+        self.env["spp.fsp"]._cron_spp_query_statuses()
         self.sim.flush()
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"paid"})
         self._check_invariants(payroll)
@@ -142,6 +169,47 @@ class TestMpesa(SppConnectorCommon):
         self.sim.flush()
         self.assertEqual(len(failed.attempt_ids), 2)
         self.assertNotEqual(failed.current_attempt_id.idempotency_key, first_key)
+        self._check_invariants(payroll)
+
+    @mute_logger(CALLBACK_LOGGER)
+    def test_results_must_name_the_conversation_daraja_opened(self):
+        """Daraja signs nothing: a Result is authentic only when it names the
+        ConversationID Daraja's synchronous answer gave its
+        OriginatorConversationID. A forged one that guesses our key (they are
+        deterministic) but not Daraja's ConversationID is refused."""
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        url, body, _headers = self.sim.callbacks[0]
+        forged = json.loads(json.dumps(body))
+        forged["Result"]["ConversationID"] = "AG_20260101_guessed"
+        self.assertEqual(self._deliver(url, forged), 401)
+        self.sim.delivered.append((url, forged, 401))
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"accepted"})
+        last = self.env["spp.payment.callback"].search([], limit=1)
+        self.assertEqual(last.state, "refused")
+        self.assertIn("ConversationID", last.result)
+        # Without any ConversationID pair: refused at once.
+        del forged["Result"]["OriginatorConversationID"]
+        self.assertEqual(self._deliver(url, forged), 400)
+        self.sim.delivered.append((url, forged, 400))
+        self.sim.flush()
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"paid"})
+        self._check_invariants(payroll)
+
+    @mute_logger(CALLBACK_LOGGER)
+    def test_source_address_allow_list(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.fsp.sudo().callback_allowed_ips = "196.201.214.0/24, 196.201.213.114"
+        self.assertEqual(self.sim.flush(), [403] * 5)  # _deliver: from 127.0.0.1
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"accepted"})
+        self.fsp.sudo().callback_allowed_ips = "127.0.0.0/8"
+        for url, body, _status in list(self.sim.delivered):
+            self.assertEqual(self._deliver(url, body), 200)
+            self.sim.delivered.append((url, body, 200))
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"paid"})
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.fsp.sudo().callback_allowed_ips = "196.201.214.0/24, safaricom"
         self._check_invariants(payroll)
 
     def test_token_is_cached_and_renewed_when_refused(self):

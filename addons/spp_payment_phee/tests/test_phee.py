@@ -59,7 +59,12 @@ class TestPhee(SppConnectorCommon):
         (batch,) = self._batches()
         self.assertEqual(batch[2]["type"], "csv")
         self.assertEqual(batch[2]["platform-tenantid"], "ibank-usa")
-        self.assertTrue(batch[2]["x-callbackurl"].endswith(self.fsp.callback_secret))
+        self.assertEqual(
+            batch[2]["x-callbackurl"],
+            f"http://127.0.0.1:1/spp_payment/fsp/{self.fsp.callback_public_id}"
+            "/callback",
+        )
+        self.assertNotIn(self.fsp.sudo().callback_secret, str(batch[2]))
         self._settle()
         self.assertEqual(
             self._state_list(payroll), ["failed", "failed", "paid", "paid", "paid"]
@@ -234,29 +239,47 @@ class TestPhee(SppConnectorCommon):
         self._check_invariants(payroll)
 
     @mute_logger(CALLBACK_LOGGER)
-    def test_wrong_secret_and_malformed_callbacks_are_refused(self):
+    def test_unknown_id_and_malformed_callbacks_are_refused(self):
         receive = self.env["spp.payment.callback"]._spp_receive
-        status, _answer = receive("phee", "not-the-secret", b"{}", {})
+        status, _answer = receive("0123456789abcdef", b"{}", {})
         self.assertEqual(status, 404)
-        secret = self.fsp.sudo().callback_secret
-        status, _answer = receive("phee", secret, b'{"message": "no batch"}', {})
+        public_id = self.fsp.callback_public_id
+        status, _answer = receive(public_id, b'{"message": "no batch"}', {})
         self.assertEqual(status, 400)
         refused = self.env["spp.payment.callback"].search(
             [("fsp_id", "=", self.fsp.id)]
         )
         self.assertEqual(refused.mapped("state"), ["refused"])
 
-    def test_callback_for_a_batch_not_committed_yet_is_polled_later(self):
-        secret = self.fsp.sudo().callback_secret
+    def test_callback_for_a_batch_not_committed_yet_is_held_then_polled(self):
+        """PHEE signs nothing we can check: a callback counts only for a batch
+        we posted to this FSP. One that overtakes the commit of its batch is
+        held, and polls once the batch is known; one that never becomes known
+        is refused once old."""
         body = b'{"batchId": "b-1", "clientCorrelationId": "spp-new", "message": "x"}'
+        receive = self.env["spp.payment.callback"]._spp_receive
         with trap_jobs() as trap:
-            status, _answer = self.env["spp.payment.callback"]._spp_receive(
-                "phee", secret, body, {}
-            )
+            status, _answer = receive(self.fsp.callback_public_id, body, {})
+            self.assertFalse(trap.enqueued_jobs)
+        self.assertEqual(status, 202)
+        held = self.env["spp.payment.callback"].search([], limit=1)
+        self.assertEqual((held.state, held.authenticated), ("pending", False))
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.fsp._spp_mark_batch(payroll.payment_ids, "spp-new")
+        with trap_jobs() as trap:
+            self.env["spp.payment.callback"]._spp_apply_pending(self.fsp)
             (job,) = trap.enqueued_jobs
-        self.assertEqual(status, 200)
-        with self.assertRaisesRegex(RetryableJobError, "not known yet"):
-            job.perform()
+        self.assertEqual((held.state, held.authenticated), ("applied", True))
+        self.assertIn("spp-new", job.description)
+        # A callback for a batch nobody posted: held, then refused when old.
+        with mute_logger(CALLBACK_LOGGER):
+            receive(self.fsp.callback_public_id, body.replace(b"new", b"forged"), {})
+            forged = self.env["spp.payment.callback"].search([], limit=1)
+            forged.received_date = "2020-01-01 00:00:00"
+            self.env["spp.payment.callback"]._spp_apply_pending(self.fsp)
+        self.assertEqual(forged.state, "refused")
+        self.assertIn("never authenticated", forged.result)
 
     def test_pull_reconciliation_reads_batch_details(self):
         payroll = self._payroll(["0000", "0001", "0000", "0000", "0000"])

@@ -101,13 +101,17 @@ class SppConnectorCommon(SppPayrollCommon):
     @classmethod
     def _deliver(cls, url, body, headers=None):
         """An FSP's callback reaches our callback entry point, as the HTTP
-        controller passes it (the HTTP layer is tested on its own)."""
+        controller passes it (the HTTP layer is tested on its own): the URL
+        /spp_payment/fsp/<callback ID>/callback[/<kind>] and the headers the
+        FSP sends."""
         parts = urlsplit(url).path.split("/")
-        received = dict(headers or {})
-        if len(parts) > 5:
-            received["x-spp-callback-kind"] = parts[5]
+        received = {k.lower(): v for k, v in (headers or {}).items()}
         status, _answer = cls.env["spp.payment.callback"]._spp_receive(
-            parts[3], parts[4], json.dumps(body).encode(), received
+            parts[3],
+            json.dumps(body).encode(),
+            received,
+            "127.0.0.1",
+            kind=parts[5] if len(parts) > 5 else None,
         )
         return status
 
