@@ -3,6 +3,7 @@
 import json
 
 from spp_payment_core.callbacks import MAX_BODY
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
 from odoo.http import request
@@ -52,6 +53,13 @@ class SppCallbackController(http.Controller):
 
 
 def _read_body(http_request):
-    """At most MAX_BODY + 1 bytes of the body: enough to tell it is too large
-    (413) without reading a huge one into memory."""
-    return http_request.stream.read(MAX_BODY + 1)
+    """The body, or None when it is larger than MAX_BODY (413): a huge body
+    is never read into memory."""
+    if (http_request.content_length or 0) > MAX_BODY:
+        return None
+    # A chunked body has no length: werkzeug stops reading it at the limit.
+    http_request.max_content_length = MAX_BODY
+    try:
+        return http_request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return None

@@ -93,7 +93,8 @@ class SppPaymentCallback(models.Model):
         self, public_id, raw, headers=None, remote_addr=None, kind=None, method="POST"
     ):
         """Record and apply one callback received at the URL of the FSP whose
-        callback ID is ``public_id``; returns (http status, answer body)."""
+        callback ID is ``public_id``; returns (http status, answer body).
+        ``raw`` is None for a body too large to read."""
         headers = headers or {}
         fsp = self.env["spp.fsp"].sudo()._spp_get_by_callback_public_id(public_id)
         if not fsp or (kind is not None and not is_public_id(kind)):
@@ -106,8 +107,10 @@ class SppPaymentCallback(models.Model):
                 "fsp_id": fsp.id,
                 "provider": fsp.provider,
                 "kind": kind,
-                "payload": _text(raw[:MAX_BODY]),
-                "payload_sha256": hashlib.sha256(raw).hexdigest(),
+                "payload": _text((raw or b"")[:REFUSED_PAYLOAD_CHARS])
+                if raw is None or len(raw) > MAX_BODY
+                else _text(raw),
+                "payload_sha256": hashlib.sha256(raw or b"").hexdigest(),
                 "remote_addr": remote_addr,
             }
         )
@@ -157,7 +160,7 @@ class SppPaymentCallback(models.Model):
             raise CallbackRefused("the FSP is disabled", 403)
         if not address_allowed(remote_addr, fsp.callback_allowed_ips):
             raise CallbackRefused("source address not allowed", 403)
-        if len(raw) > MAX_BODY:
+        if raw is None or len(raw) > MAX_BODY:
             raise CallbackRefused(f"body larger than {MAX_BODY} bytes", 413)
         payload = _json_object(raw)
         fsp._spp_authenticate_callback(raw, payload, headers)
