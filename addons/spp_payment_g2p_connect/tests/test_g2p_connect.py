@@ -115,7 +115,9 @@ class TestG2pConnect(SppConnectorCommon):
         self.sim.flush()
         self.assertEqual(set(self._state_list(payroll)), {"paid"})
         url, body, _status = self.sim.delivered[-1]
-        self.assertEqual(self._deliver(url, body, {}), 200)
+        # Replayed as sent, signature header included.
+        headers = self.sim.callback_headers(json.dumps(body).encode())
+        self.assertEqual(self._deliver(url, body, headers), 200)
         replayed = self.env["spp.payment.callback"].search(
             [("fsp_id", "=", self.fsp.id)], limit=1
         )
