@@ -16,6 +16,10 @@ its callbacks come from) narrows it further.
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# Daraja's Results come within minutes; a pair this old authenticates nothing
+# any more (a later status query opens a conversation of its own).
+KEEP_DAYS = 90
+
 
 class SppMpesaConversation(models.Model):
     _name = "spp.mpesa.conversation"
@@ -65,3 +69,13 @@ class SppMpesaConversation(models.Model):
         )
         row = self.env.cr.fetchone()
         return row[0] if row else None
+
+    @api.autovacuum
+    def _gc_old_conversations(self):
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM spp_mpesa_conversation WHERE answered_date "
+                "< now() at time zone 'utc' - %s * interval '1 day'",
+                KEEP_DAYS,
+            )
+        )
