@@ -155,7 +155,7 @@ class SppPaymentCallback(models.Model):
         """The callback's JSON payload; raises CallbackRefused (or Deferred)."""
         fsp = self.fsp_id.sudo()
         if method != "POST":
-            raise CallbackRefused(f"method {method} not allowed", 405)
+            raise CallbackRefused(f"method {method[:16]} not allowed", 405)
         if fsp.state == "disabled" or not fsp.active:
             raise CallbackRefused("the FSP is disabled", 403)
         if not address_allowed(remote_addr, fsp.callback_allowed_ips):
