@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields
 from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .common import SppBaseCommon, SppCompanyIsolationMixin
@@ -50,9 +51,10 @@ def _spp_models_holding_data(env):
     return holding
 
 
-class TestCompanyRules(SppBaseCommon, SppCompanyIsolationMixin):
-    """Record rules, not the CSV: a user of another company, with every access
-    right, finds, reads and writes none of a company's records."""
+@tagged("post_install", "-at_install")
+class TestCompanyRuleCoverage(TransactionCase):
+    """After every addon is installed: no model of ours holds beneficiary data
+    or amounts without a multi-company rule."""
 
     def test_every_model_holding_data_has_a_company_rule(self):
         holding = _spp_models_holding_data(self.env)
@@ -65,6 +67,11 @@ class TestCompanyRules(SppBaseCommon, SppCompanyIsolationMixin):
         self.assertEqual(
             sorted(holding & set(SHARED_MODELS)), [], "shared models holding data"
         )
+
+
+class TestCompanyRules(SppBaseCommon, SppCompanyIsolationMixin):
+    """Record rules, not the CSV: a user of another company, with every access
+    right, finds, reads and writes none of a company's records."""
 
     def test_other_company_reaches_no_base_record(self):
         other_user = self._spp_other_company_user()
@@ -140,7 +147,9 @@ class TestCompanyRules(SppBaseCommon, SppCompanyIsolationMixin):
     def test_review_carries_its_document_company(self):
         self.program.with_user(self.users["program_officer"]).action_submit()
         self.program.with_user(self.users["finance_manager"]).action_approve()
-        self.assertEqual(self.program.approval_review_ids.company_id, self.program.company_id)
+        self.assertEqual(
+            self.program.approval_review_ids.company_id, self.program.company_id
+        )
 
     def test_reviews_written_before_the_company_column_get_it_at_upgrade(self):
         self.program.with_user(self.users["program_officer"]).action_submit()
