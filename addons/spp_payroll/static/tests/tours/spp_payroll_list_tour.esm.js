@@ -7,6 +7,11 @@ registry.category("web_tour.tours").add("spp_payroll_list", {
     url: "/odoo",
     steps: () => [
         {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
             content: "Open the Payments app",
             trigger: '.o_app[data-menu-xmlid="spp_payment_base.menu_spp_root"]',
             run: "click",
