@@ -139,6 +139,12 @@ class TestMpesa(SppConnectorCommon):
                     job.perform()
             job.perform()
 
+    def _assert_resent_under_the_same_keys(self, payroll):
+        sent = Counter(self._b2c_keys())
+        keys = payroll.payment_ids.current_attempt_id.mapped("idempotency_key")
+        self.assertEqual(set(sent), set(keys))
+        self.assertGreaterEqual(min(sent.values()), 2)
+
     def _assert_paid_once_by_the_results(self, payroll):
         # Daraja's synchronous answer is no evidence of payment either way
         # (fsp-protocols.md 3.2): until the Result reaches the ResultURL (3.3)
@@ -160,15 +166,10 @@ class TestMpesa(SppConnectorCommon):
         payroll = self._payroll(["0000"] * 5)
         self._crash_after_sending(payroll)
         # The resend carries the same OriginatorConversationID, Daraja's key
-        # "to avoid double disbursement" (fsp-protocols.md 3.1, 3.4): each key
-        # reached M-Pesa twice, and M-Pesa paid each once.
-        keys = self._b2c_keys()
-        self.assertEqual(len(keys), 10)
-        self.assertEqual(set(Counter(keys).values()), {2})
-        self.assertEqual(
-            set(keys),
-            set(payroll.payment_ids.current_attempt_id.mapped("idempotency_key")),
-        )
+        # "to avoid double disbursement" (fsp-protocols.md 3.1, 3.4): every
+        # key reached M-Pesa again (HTTP 5xx answers are retried as well), and
+        # no other key was ever sent.
+        self._assert_resent_under_the_same_keys(payroll)
         self._assert_paid_once_by_the_results(payroll)
 
     def test_resend_answered_500_002_1001_as_a_server_error_pays_once(self):
@@ -185,9 +186,9 @@ class TestMpesa(SppConnectorCommon):
             return status, reply
 
         self.patch(self.sim, "dispatch", server_error_on_resend)
-        payroll = self._payroll(["0000"] * 3)
+        payroll = self._payroll(["0000"] * 5)
         self._crash_after_sending(payroll)
-        self.assertEqual(set(Counter(self._b2c_keys()).values()), {2})
+        self._assert_resent_under_the_same_keys(payroll)
         self._assert_paid_once_by_the_results(payroll)
 
     def test_failed_payments_are_retried_as_new_attempts(self):
