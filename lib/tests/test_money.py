@@ -100,7 +100,9 @@ def test_sum_rounds_the_exact_total_half_up(amounts, expected):
     st.lists(
         st.one_of(
             st.decimals(min_value=-(10**9), max_value=10**9, places=5, allow_nan=False),
-            st.floats(min_value=-(10**6), max_value=10**6, allow_nan=False),
+            # floats as entered: up to six decimals (a denormal like 2e-313
+            # has more digits than Decimal's 28 and is no amount of money)
+            st.floats(min_value=-(10**6), max_value=10**6).map(lambda f: round(f, 6)),
             # exact halves of a cent, where the rounding rule shows
             st.integers(-(10**8), 10**8).map(lambda n: D(n) / 1000 + D("0.005")),
         ),
