@@ -3,7 +3,6 @@
 import ast
 import re
 
-import pytest
 from spp_setup.common import ADDONS, REPO, manifest
 
 ADDON_DIRS = sorted(p for p in ADDONS.iterdir() if (p / "__manifest__.py").exists())
@@ -13,33 +12,48 @@ def test_there_are_addons():
     assert {p.name for p in ADDON_DIRS} >= {"spp_payment_base"}
 
 
-@pytest.mark.parametrize("addon", ADDON_DIRS, ids=lambda p: p.name)
-def test_oca_layout(addon):
+def _layout_problems(addon):
     info = manifest(addon)
-    assert re.fullmatch(r"19\.0\.\d+\.\d+\.\d+", info["version"])
-    assert info["license"] == "LGPL-3"
-    assert "Odoo Community Association (OCA)" in info["author"]
-    assert (addon / "readme" / "DESCRIPTION.md").is_file()
-    assert (addon / "README.rst").is_file()
-    pyproject = (addon / "pyproject.toml").read_text()
-    assert 'build-backend = "whool.buildapi"' in pyproject
-    assert (addon / "static" / "description" / "icon.png").is_file()
+    checks = {
+        "version 19.0.x.y.z": re.fullmatch(r"19\.0\.\d+\.\d+\.\d+", info["version"]),
+        "license LGPL-3": info["license"] == "LGPL-3",
+        "OCA author": "Odoo Community Association (OCA)" in info["author"],
+        "readme/DESCRIPTION.md": (addon / "readme" / "DESCRIPTION.md").is_file(),
+        "README.rst": (addon / "README.rst").is_file(),
+        "whool pyproject.toml": (addon / "pyproject.toml").is_file()
+        and 'build-backend = "whool.buildapi"'
+        in (addon / "pyproject.toml").read_text(),
+        "static/description/icon.png": (
+            addon / "static" / "description" / "icon.png"
+        ).is_file(),
+    }
+    return [f"{addon.name}: {name}" for name, ok in checks.items() if not ok]
 
 
-@pytest.mark.parametrize("addon", ADDON_DIRS, ids=lambda p: p.name)
-def test_every_test_module_is_imported(addon):
+def test_oca_layout():
+    # One test for the whole suite: a layout rule broken in one addon is one
+    # failure naming it, not one pass per addon that keeps it.
+    problems = [problem for addon in ADDON_DIRS for problem in _layout_problems(addon)]
+    assert problems == []
+
+
+def _unimported_test_modules(addon):
     tests = addon / "tests"
-    if not tests.is_dir():
-        pytest.skip("no tests")
+    files = {p.stem for p in tests.glob("test_*.py")}
+    if not files:
+        return [f"{addon.name}: no tests/test_*.py"]
     imported = {
         alias.name
         for node in ast.walk(ast.parse((tests / "__init__.py").read_text()))
         if isinstance(node, ast.ImportFrom)
         for alias in node.names
     }
-    files = {p.stem for p in tests.glob("test_*.py")}
-    assert files, f"{addon.name} has no test_*.py"
-    assert files <= imported, f"not imported in tests/__init__.py: {files - imported}"
+    return [f"{addon.name}: tests/{name}.py not imported" for name in files - imported]
+
+
+def test_every_test_module_is_imported():
+    problems = [p for addon in ADDON_DIRS for p in _unimported_test_modules(addon)]
+    assert problems == []
 
 
 def test_data_files_exist():

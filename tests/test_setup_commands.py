@@ -9,7 +9,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from spp_setup import common, odoo_log, pg
+from spp_setup import common, odoo_log, pg, system
 
 REPO = common.REPO
 
@@ -155,3 +155,104 @@ def test_run_updates_a_database_older_than_the_addons(tmp_path, monkeypatch):
     run.record_fingerprint()
     assert run.FINGERPRINT.read_text() == run.addons_fingerprint()
     assert len(run.addons_fingerprint()) == 64
+
+
+SUMMARY_3 = (
+    "2026-11-23 03:51:28,637 9021 INFO db odoo.tests.result: 0 failed, "
+    "0 error(s) of 3 tests when loading database 'db'"
+)
+
+
+def test_a_skipped_browser_test_fails_the_run():
+    # The lines Odoo writes when Chromium is missing (odoo/tests/common.py and
+    # odoo/tests/result.py): the tour is skipped and Odoo's summary is green.
+    log = "\n".join(
+        [
+            "2026-11-23 03:51:20,001 9021 WARNING db odoo.addons.spp_payroll.tests"
+            ".test_browser: Chrome executable not found",
+            "2026-11-23 03:51:20,002 9021 INFO db odoo.addons.spp_payroll.tests"
+            ".test_browser: skipped TestBrowser.test_payroll_list_tour_in_chromium"
+            " : Chrome executable not found",
+            SUMMARY_3,
+        ]
+    )
+    assert odoo_log.test_counts(log) == (3, 0)  # what Odoo itself reports
+    passed, failed, notes = odoo_log.verdict(log, [])
+    assert (passed, failed) == (2, 2)  # the skip, and the WARNING line
+    assert any("skipped, counted failed: TestBrowser" in note for note in notes)
+    # Allowing the WARNING does not make the skip pass.
+    allowed = [__import__("re").compile("Chrome executable not found")]
+    assert odoo_log.verdict(log, allowed)[:2] == (2, 1)
+
+
+def test_missing_websocket_client_fails_the_run_even_when_its_warning_is_allowed():
+    log = "\n".join(
+        [
+            "2026-11-23 03:51:20,001 9021 WARNING db odoo.tests.common: "
+            "websocket-client module is not installed",
+            SUMMARY_3,
+        ]
+    )
+    allowed = [__import__("re").compile("websocket-client")]
+    passed, failed, notes = odoo_log.verdict(log, allowed)
+    assert failed == 1
+    assert "browser tests cannot run" in notes[0]
+
+
+def test_a_clean_run_passes():
+    assert odoo_log.verdict(SUMMARY_3, []) == (3, 0, [])
+
+
+def _fake_needs(present):
+    return (
+        system.Need("wkhtmltopdf", "PDF reports", lambda: present, "wkhtmltopdf"),
+        system.Need("chromium", "browser tests", lambda: present, "chromium"),
+    )
+
+
+def test_missing_system_tools_are_named_when_not_root(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(system.subprocess, "run", lambda *a, **k: calls.append(a))
+    absent = system.ensure(install=True, needs=_fake_needs(False), is_root=False)
+    assert [need.name for need in absent] == ["wkhtmltopdf", "chromium"]
+    assert calls == []  # not root: nothing is installed
+    out = capsys.readouterr().out
+    assert "Missing wkhtmltopdf (for PDF reports): apt-get install wkhtmltopdf" in out
+    assert "not root" in out
+
+
+def test_missing_system_tools_are_installed_from_debian_as_root(monkeypatch):
+    calls = []
+    monkeypatch.setattr(system.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(
+        system.subprocess, "run", lambda command, **k: calls.append(command)
+    )
+    system.ensure(install=True, needs=_fake_needs(False), is_root=True)
+    assert calls[-1] == ["apt-get", "install", "-y", "-qq", "wkhtmltopdf", "chromium"]
+
+
+def test_present_system_tools_install_nothing(monkeypatch):
+    calls = []
+    monkeypatch.setattr(system.subprocess, "run", lambda *a, **k: calls.append(a))
+    assert system.ensure(install=True, needs=_fake_needs(True), is_root=True) == []
+    assert calls == []
+
+
+def test_setup_commands_check_the_system_tools():
+    # Both commands call it (a fresh machine gets wkhtmltopdf for the PDFs and
+    # Chromium for the tours), and the real needs cover what the features use.
+    for script in ("run", "test"):
+        assert "system.ensure(" in (REPO / "setup" / script).read_text()
+    names = {need.name for need in system.NEEDS}
+    assert {"wkhtmltopdf", "chromium", "websocket-client"} <= names
+    assert {"libldap2-dev", "libsasl2-dev"} <= names
+
+
+def test_readme_recipe_installs_the_debian_build_dependencies():
+    readme = (REPO / "README.md").read_text()
+    recipe = readme[readme.index("## Requirements") : readme.index("PostgreSQL:")]
+    apt_line = next(line for line in recipe.splitlines() if "apt-get install" in line)
+    block = recipe[recipe.index(apt_line) :].split("\n\n")[0]
+    for package in ("libldap2-dev", "libsasl2-dev", "libpq-dev"):
+        assert package in block
+    assert recipe.index(apt_line) < recipe.index("pip install -r requirements.txt")

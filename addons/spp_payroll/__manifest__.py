@@ -22,4 +22,7 @@
         "views/spp_reconciliation_views.xml",
         "report/spp_payroll_report.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["spp_payroll/static/tests/tours/*.js"],
+    },
 }

@@ -1,4 +1,5 @@
 from decimal import Decimal as D
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -59,8 +60,60 @@ def test_sum_format_compare():
     assert is_zero("0.004")
 
 
+def _half_up_cents(exact):
+    """The oracle, in integers: ``exact`` (a Fraction) in cents, halves away
+    from zero, as a Decimal."""
+    cents = abs(exact) * 100
+    whole = int(cents)
+    if cents - whole >= Fraction(1, 2):
+        whole += 1
+    return D(whole if exact >= 0 else -whole).scaleb(-2)
+
+
+@pytest.mark.parametrize(
+    ("amounts", "expected"),
+    [
+        # Halves go up (away from zero), never to even: 0.005 -> 0.01.
+        (["0.005"], "0.01"),
+        (["-0.005"], "-0.01"),
+        (["0.125"], "0.13"),
+        # The sum is rounded once, not each term: 0.004 + 0.001 is 0.01, where
+        # rounding the terms gives 0.00; 3 x 0.015 is 0.05, not 3 x 0.02.
+        (["0.004", "0.001"], "0.01"),
+        (["0.015"] * 3, "0.05"),
+        # Floats that binary arithmetic gets wrong: 1.005 is stored as
+        # 1.00499999999999989..., round(1.005, 2) is 1.0 in Python.
+        ([1.005], "1.01"),
+        ([2.675], "2.68"),
+        ([0.1, 0.2], "0.30"),
+        ([0.1] * 3, "0.30"),
+        ([1e-3] * 5, "0.01"),
+    ],
+)
+def test_sum_rounds_the_exact_total_half_up(amounts, expected):
+    total = sum_money(amounts)
+    assert total == D(expected)
+    assert total.as_tuple().exponent == -2  # always at the currency precision
+
+
 @given(
-    st.lists(st.decimals(min_value=-(10**9), max_value=10**9, places=2), max_size=50)
+    st.lists(
+        st.one_of(
+            st.decimals(min_value=-(10**9), max_value=10**9, places=5, allow_nan=False),
+            # floats as entered: up to six decimals (a denormal like 2e-313
+            # has more digits than Decimal's 28 and is no amount of money)
+            st.floats(min_value=-(10**6), max_value=10**6).map(lambda f: round(f, 6)),
+            # exact halves of a cent, where the rounding rule shows
+            st.integers(-(10**8), 10**8).map(lambda n: D(n) / 1000 + D("0.005")),
+        ),
+        max_size=50,
+    )
 )
 def test_sum_is_exact(amounts):
-    assert sum_money(amounts) == sum(amounts, D(0))
+    # The exact total in rationals (a float counts as its shortest repr, as
+    # entered), rounded by integer arithmetic: independent of Decimal.
+    exact = sum(
+        (Fraction(repr(a)) if isinstance(a, float) else Fraction(a) for a in amounts),
+        Fraction(0),
+    )
+    assert sum_money(amounts) == _half_up_cents(exact)

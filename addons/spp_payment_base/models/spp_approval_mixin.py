@@ -92,7 +92,7 @@ class SppApprovalMixin(models.AbstractModel):
 
     def _spp_approval_policy(self):
         self.ensure_one()
-        company = self["company_id"] if "company_id" in self else self.env.company
+        company = self._spp_approval_company()
         policy = (
             self.env["spp.approval.policy"]
             .sudo()
@@ -102,6 +102,9 @@ class SppApprovalMixin(models.AbstractModel):
             )
         )
         return policy or self.env["spp.approval.policy"].sudo().new({"name": "default"})
+
+    def _spp_approval_company(self):
+        return self["company_id"] if "company_id" in self else self.env.company
 
     def _spp_required_groups(self):
         self.ensure_one()
@@ -274,6 +277,7 @@ class SppApprovalMixin(models.AbstractModel):
             "group_id": group.id if group else False,
             "decision": decision,
             "comment": comment or False,
+            "company_id": self._spp_approval_company().id,
         }
 
     def _spp_chatter_body(self, title, text):

@@ -1,6 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class SppApprovalReview(models.Model):
@@ -22,8 +23,46 @@ class SppApprovalReview(models.Model):
     )
     comment = fields.Text()
     date = fields.Datetime(required=True, default=fields.Datetime.now)
+    # The document's company, for the multi-company rule: a review points at
+    # any model (res_model, res_id), which a rule domain cannot follow.
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
 
     _one_approval_per_user = models.UniqueIndex(
         "(res_model, res_id, submission_no, user_id) WHERE decision = 'approve'",
         "You have already approved this submission.",
     )
+
+    def init(self):
+        """Give reviews written before the company column their document's
+        company, one UPDATE per document model (reviews of a document whose
+        table has gone keep their reviewer's company)."""
+        result = super().init()
+        cr = self.env.cr
+        cr.execute(
+            "SELECT DISTINCT res_model FROM spp_approval_review "
+            "WHERE company_id IS NULL"
+        )
+        for (res_model,) in cr.fetchall():
+            table = res_model.replace(".", "_")
+            cr.execute(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = %s AND column_name = 'company_id'",
+                [table],
+            )
+            if cr.fetchone():
+                cr.execute(
+                    SQL(
+                        "UPDATE spp_approval_review r SET company_id = d.company_id"
+                        "  FROM %s d"
+                        " WHERE r.company_id IS NULL AND r.res_model = %s"
+                        "   AND d.id = r.res_id",
+                        SQL.identifier(table),
+                        res_model,
+                    )
+                )
+        cr.execute(
+            "UPDATE spp_approval_review r SET company_id = u.company_id"
+            "  FROM res_users u"
+            " WHERE r.company_id IS NULL AND u.id = r.user_id"
+        )
+        return result

@@ -1,4 +1,4 @@
-from . import test_access_matrix
+from . import test_access
 from . import test_approval
 from . import test_payment_states
 from . import test_registry

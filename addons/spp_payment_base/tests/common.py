@@ -3,6 +3,8 @@
 import contextlib
 import logging
 
+from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user
 
 ROLES = {
@@ -97,3 +99,49 @@ def server_log():
         root.removeHandler(capture)
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+class SppCompanyIsolationMixin:
+    """Checks that a user of another company reaches none of a company's records.
+
+    Both users hold the administrator role, so the access rights (CSV) grant
+    them everything; only the record rules can tell them apart. The fixture's
+    user sees the records (else the test would prove nothing), the other
+    company's user finds, reads and writes none of them."""
+
+    def _spp_other_company_user(self):
+        other = self.env["res.company"].create({"name": "Other Agency"})
+        return new_test_user(
+            self.env,
+            login="spp_other_company_admin",
+            groups=ROLES["admin"],
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+
+    def _assert_company_isolated(self, records_by_model, own_user, other_user):
+        for model, records in records_by_model.items():
+            with self.subTest(model=model):
+                self.assertTrue(records, f"no {model} record to test with")
+                self._assert_isolated(records, own_user, other_user)
+
+    def _assert_isolated(self, records, own_user, other_user):
+        model = records._name
+        domain = [("id", "in", records.ids)]
+        own = self.env[model].with_user(own_user)
+        self.assertEqual(own.search(domain), records, "own company's user")
+        own.browse(records.ids).read(["id"])
+        other = self.env[model].with_user(other_user)
+        self.assertFalse(other.search(domain), "search across companies")
+        self.assertFalse(other.search_count(domain), "count across companies")
+        with self.assertRaises(AccessError, msg="read across companies"):
+            other.browse(records.ids).read(["id"])
+        # Writing: the write rule itself must exclude the records, whatever the
+        # CSV grants; where the role may write, the ORM's write check (what
+        # write() and unlink() call first) must fail too.
+        rule = self.env["ir.rule"].with_user(other_user)._compute_domain(model, "write")
+        self.assertFalse(
+            records.sudo().filtered_domain(rule) if rule else records,
+            "write rule across companies",
+        )
+        if other.has_access("write"):
+            with self.assertRaises(AccessError, msg="write across companies"):
+                other.browse(records.ids).check_access("write")

@@ -1,10 +1,11 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-
 import json
+from collections import Counter
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from spp_payment_core import mpesa
 from spp_payment_core.simulators.mpesa import MpesaSimulator
 
 from odoo.exceptions import ValidationError
@@ -128,8 +129,16 @@ class TestMpesa(SppConnectorCommon):
         self.assertEqual(last.state, "duplicate")
         self._check_invariants(payroll)
 
-    def test_crash_after_sending_never_pays_twice(self):
-        payroll = self._payroll(["0000"] * 5)
+    def _b2c_keys(self):
+        return [
+            json.loads(body)["OriginatorConversationID"]
+            for _method, path, _headers, body in self.sim.requests
+            if path == mpesa.B2C_PATH
+        ]
+
+    def _crash_after_sending(self, payroll):
+        """The worker dies once after M-Pesa took the requests, before they are
+        recorded; the queue runs the job again."""
         fsp_class = type(self.env["spp.fsp"])
         original = fsp_class._spp_mpesa_record
         crashes = []
@@ -148,16 +157,65 @@ class TestMpesa(SppConnectorCommon):
                 with self.env.cr.savepoint():
                     job.perform()
             job.perform()
-        # Every resend was answered 500.002.1001: nothing paid twice. The
-        # ConversationIDs of the first answers died with the crash, so their
-        # Results are held; the status query proves the payments.
+
+    def _assert_resent_under_the_same_keys(self, payroll):
+        sent = Counter(self._b2c_keys())
+        keys = payroll.payment_ids.current_attempt_id.mapped("idempotency_key")
+        self.assertEqual(set(sent), set(keys))
+        self.assertGreaterEqual(min(sent.values()), 2)
+
+    def _assert_paid_once_by_the_results(self, payroll):
+        # Daraja's synchronous answer is no evidence of payment either way
+        # (fsp-protocols.md 3.2): until the Result reaches the ResultURL (3.3)
+        # no payment is paid, and none is failed, which would send it again.
+        payments = payroll.payment_ids
+        payments.invalidate_recordset()
+        self.assertFalse({"paid", "failed", "rejected"} & set(payments.mapped("state")))
+        # The ConversationIDs of the first answers died with the crash, so
+        # their Results are held as unproven; the status query proves them.
         self.sim.flush()
-        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"accepted"})
+        payments.invalidate_recordset()
+        self.assertFalse({"paid", "failed", "rejected"} & set(payments.mapped("state")))
         self.fsp.status_query_after_minutes = 0
         self.env["spp.fsp"]._cron_spp_query_statuses()
         self.sim.flush()
-        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"paid"})
+        payments.invalidate_recordset()
+        self.assertEqual(set(payments.mapped("state")), {"paid"})
+        for payment in payments:
+            key = payment.current_attempt_id.idempotency_key
+            receipt, state, _amount = self.sim.payments[key]
+            self.assertEqual((payment.external_ref, state), (receipt, "Completed"))
+            self.assertEqual(self.sim.paid[key], 1)
         self._check_invariants(payroll)
+
+    def test_crash_after_sending_never_pays_twice(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._crash_after_sending(payroll)
+        # The resend carries the same OriginatorConversationID, Daraja's key
+        # "to avoid double disbursement" (fsp-protocols.md 3.1, 3.4): every
+        # key reached M-Pesa again (HTTP 5xx answers are retried as well), and
+        # no other key was ever sent.
+        self._assert_resent_under_the_same_keys(payroll)
+        self._assert_paid_once_by_the_results(payroll)
+
+    def test_resend_answered_500_002_1001_as_a_server_error_pays_once(self):
+        # Daraja also answers 500.002.1001 for server errors, with another
+        # errorMessage (issue 10; fsp-protocols.md 3.2 lists the code with
+        # the {requestId, errorCode, errorMessage} shape): the resend's answer
+        # must not be read as "paid", nor as "failed".
+        answer = self.sim.dispatch
+
+        def server_error_on_resend(method, path, headers, body):
+            status, reply = answer(method, path, headers, body)
+            if isinstance(reply, dict) and reply.get("errorCode") == mpesa.DUPLICATE:
+                reply = dict(reply, errorMessage="Internal Server Error")
+            return status, reply
+
+        self.patch(self.sim, "dispatch", server_error_on_resend)
+        payroll = self._payroll(["0000"] * 5)
+        self._crash_after_sending(payroll)
+        self._assert_resent_under_the_same_keys(payroll)
+        self._assert_paid_once_by_the_results(payroll)
 
     def test_failed_payments_are_retried_as_new_attempts(self):
         payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])
