@@ -14,5 +14,9 @@
     "license": "LGPL-3",
     "depends": ["spp_payroll"],
     "external_dependencies": {"python": ["cryptography"]},
-    "data": ["security/ir.model.access.csv", "views/spp_fsp_views.xml"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/spp_mpesa_rules.xml",
+        "views/spp_fsp_views.xml",
+    ],
 }
