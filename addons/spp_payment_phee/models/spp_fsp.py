@@ -49,17 +49,34 @@ class SppFsp(models.Model):
 
     # Sending -------------------------------------------------------------------
 
+    def _spp_prepare_send(self, payments):
+        """The attempts learn their batch's correlation id when queued: once
+        that commits, a progress callback or a retried job finds the batch,
+        even while it is being posted."""
+        if self.provider != "phee":
+            return super()._spp_prepare_send(payments)
+        for batch_payments, batch in self._spp_phee_batches_of(payments):
+            self._spp_mark_batch(
+                batch_payments, correlation_id(row.request_id for row in batch)
+            )
+
     def _spp_send_payments(self, payments):
         if self.provider != "phee":
             return super()._spp_send_payments(payments)
         self._spp_check_usable()
-        rows = self._spp_phee_rows(payments)
-        payment_of = {row.request_id: payment_id for payment_id, row in rows}
-        for batch in phee.split_batches([row for _pid, row in rows]):
-            ids = [payment_of[row.request_id] for row in batch]
-            self._spp_phee_post(payments.browse(ids), batch)
+        for batch_payments, batch in self._spp_phee_batches_of(payments):
+            self._spp_phee_post(batch_payments, batch)
         # Progress callbacks that overtook the 202 wait for this moment.
         self.env["spp.payment.callback"]._spp_apply_pending(self)
+
+    def _spp_phee_batches_of(self, payments):
+        """(payments, rows) of each batch, cut the same way every time."""
+        rows = self._spp_phee_rows(payments)
+        payment_of = {row.request_id: payment_id for payment_id, row in rows}
+        return [
+            (payments.browse([payment_of[row.request_id] for row in batch]), batch)
+            for batch in phee.split_batches([row for _pid, row in rows])
+        ]
 
     def _spp_phee_rows(self, payments):
         """(payment id, phee.Row) per payment, in key order."""
@@ -102,7 +119,8 @@ class SppFsp(models.Model):
 
     def _spp_phee_post(self, payments, batch):
         correlation = correlation_id(row.request_id for row in batch)
-        # Known before the post: a callback or a retried job finds the batch.
+        # Marked when queued (see _spp_prepare_send): then a no-op that locks
+        # nothing; here for payments queued before that step existed.
         self._spp_mark_batch(payments, correlation)
         try:
             headers = phee.batch_headers(
