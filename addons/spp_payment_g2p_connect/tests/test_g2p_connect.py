@@ -18,7 +18,11 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import SppConnectorCommon, SppPayrollCommon
+from odoo.addons.spp_payroll.tests.common import (
+    SppConnectorCommon,
+    SppPayrollCommon,
+    perform_jobs,
+)
 
 CALLBACK_LOGGER = "odoo.addons.spp_payment_base.models.spp_payment_callback"
 
@@ -189,7 +193,7 @@ class TestG2pConnect(SppConnectorCommon):
         rejected.membership_id.partner_id.phone_e164 = "+254711110000"
         with trap_jobs() as trap:
             payroll.with_user(self.finance).action_retry_failed()
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         self.assertEqual(len(rejected.attempt_ids), 2)
         self.assertNotEqual(rejected.current_attempt_id.idempotency_key, first_key)
         self.sim.flush()

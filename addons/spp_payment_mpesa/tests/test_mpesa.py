@@ -1,12 +1,14 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from spp_payment_core import mpesa
 from spp_payment_core.simulators.mpesa import MpesaSimulator
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import SppConnectorCommon
+from odoo.addons.spp_payroll.tests.common import SppConnectorCommon, perform_jobs
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -79,7 +81,7 @@ class TestMpesa(SppConnectorCommon):
         # Paid, then reversed: M-Pesa reports it, and the member's totals follow.
         self.assertEqual(self._state_of(payroll, "0006"), ["reversed"])
         self.fsp.status_query_after_minutes = 0
-        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self._query_statuses()
         self.sim.flush()
         self.assertEqual(self._state_of(payroll, "0005"), ["paid"])
         reversed_payment = payroll.payment_ids.filtered(lambda p: p.state == "reversed")
@@ -120,17 +122,65 @@ class TestMpesa(SppConnectorCommon):
             return original(fsp, payments, results)
 
         self.patch(fsp_class, "_spp_mpesa_record", crash_once)
-        with trap_jobs() as trap:
-            payroll.with_user(self.finance).action_execute()
-            (job,) = trap.enqueued_jobs
-            with self.assertRaises(ConnectionResetError):
-                with self.env.cr.savepoint():
-                    job.perform()
-            job.perform()
-        # Every resend was answered 500.002.1001: nothing paid twice.
+        keys = self._execute_with_crashing_delivery(payroll)
+        self.assertEqual(crashes, [5])
+        # Each attempt went out twice under its one key; nothing else was sent.
+        sent = [
+            json.loads(body)["OriginatorConversationID"]
+            for _method, path, _headers, body in self.sim.requests
+            if path == mpesa.B2C_PATH
+        ]
+        self.assertEqual(sorted(sent), sorted(keys) * 2)
         self.sim.flush()
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"paid"})
         self._check_invariants(payroll)
+
+    def test_no_payment_is_locked_while_daraja_is_called(self):
+        states = self._assert_no_payment_locked_while_sending(
+            mpesa.B2C_PATH, ["0000", "0000", "0001"]
+        )
+        self.assertEqual(states, {"accepted"})
+
+    def test_rate_limit_paces_requests_outside_the_transaction(self):
+        waits = []
+        fsp_class = type(self.env["spp.fsp"])
+        original = fsp_class._spp_rate_limiter
+
+        def recording(fsp):
+            limiter = original(fsp)
+            waits.append(limiter.per_second)
+            return limiter
+
+        self.patch(fsp_class, "_spp_rate_limiter", recording)
+        self.fsp.rate_limit_tps = 200
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        # One pacing per B2C request, at the FSP's rate.
+        self.assertEqual(waits, [200.0] * 5)
+
+    def test_status_cron_enqueues_chunks_and_calls_no_fsp(self):
+        payroll = self._payroll(["0005"] * 5)  # results lost: accepted
+        self._execute(payroll)
+        self.fsp.write({"status_query_after_minutes": 0, "batch_size": 2})
+        self.sim.requests.clear()
+        with trap_jobs() as trap:
+            self.env["spp.fsp"]._cron_spp_query_statuses()
+            self.assertEqual(list(self.sim.requests), [])  # the cron asks nobody
+            jobs = trap.enqueued_jobs
+            self.assertEqual([len(job.args[0]) for job in jobs], [2, 2, 1])
+            self.assertEqual(
+                sorted(i for job in jobs for i in job.args[0]), payroll.payment_ids.ids
+            )
+            identities = {job.identity_key for job in jobs}
+            self.assertEqual(len(identities), 3)
+            # Run again before the jobs ran: the same chunks are not queued twice.
+            self.env["spp.fsp"]._cron_spp_query_statuses()
+            self.assertEqual(len(trap.enqueued_jobs), 3)
+            perform_jobs(trap)
+        asked = [r for r in self.sim.requests if r[1] == mpesa.STATUS_PATH]
+        self.assertEqual(len(asked), 5)
+        self.sim.flush()
+        self.assertEqual(set(self._state_list(payroll)), {"paid"})
 
     def test_failed_payments_are_retried_as_new_attempts(self):
         payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])

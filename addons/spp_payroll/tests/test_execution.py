@@ -4,7 +4,7 @@ from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import SppPayrollCommon
+from .common import SppPayrollCommon, perform_jobs
 
 FINAL_OR_UNKNOWN = {"paid", "failed", "rejected", "reversed", "unknown"}
 
@@ -20,7 +20,7 @@ class TestExecution(SppPayrollCommon):
         with trap_jobs() as trap:
             run = getattr(payroll.with_user(self.finance), method)()
             jobs = len(trap.enqueued_jobs)
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         return run, jobs
 
     def _outcomes(self, payroll):
@@ -135,7 +135,7 @@ class TestExecution(SppPayrollCommon):
         with trap_jobs() as trap:
             payroll.with_user(self.finance).action_execute()
             job = trap.enqueued_jobs[0]
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         count = len(sent)
         # queue_job re-runs a job whose worker died after the send committed.
         job.perform()
