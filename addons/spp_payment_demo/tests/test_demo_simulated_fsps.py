@@ -4,7 +4,6 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
-
 from odoo.addons.spp_payroll.tests.common import perform_jobs
 
 from ..models.spp_demo_fsp import demo_outcome

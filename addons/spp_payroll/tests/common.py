@@ -235,7 +235,11 @@ class SppConnectorCommon(SppPayrollCommon):
         with self._worker_env() as env:
             new_fsp = env["spp.fsp"].create(config)
             program = env["spp.program"].create(
-                {"name": "Lock probe", "code": f"LOCK-{tag}", "target_type": "household"}
+                {
+                    "name": "Lock probe",
+                    "code": f"LOCK-{tag}",
+                    "target_type": "household",
+                }
             )
             self._mark_approved(program)
             cycle = env["spp.payment.cycle"].create(
@@ -326,8 +330,7 @@ class SppConnectorCommon(SppPayrollCommon):
             ("DELETE FROM spp_payment_event WHERE payment_id = ANY(%s)", "payments"),
             ("DELETE FROM spp_payment_callback WHERE fsp_id = %s", "fsp"),
             (
-                "UPDATE spp_payment SET current_attempt_id = NULL "
-                "WHERE id = ANY(%s)",
+                "UPDATE spp_payment SET current_attempt_id = NULL WHERE id = ANY(%s)",
                 "payments",
             ),
             ("DELETE FROM spp_payment_attempt WHERE payment_id = ANY(%s)", "payments"),
