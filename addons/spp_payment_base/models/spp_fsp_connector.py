@@ -226,7 +226,13 @@ class SppFsp(models.Model):
     def _spp_store_fsp_details(self, outcomes, rows):
         """Raw status, reason and receipt on each attempt we know (evidence, even
         when the payment does not move)."""
-        known = [o for o in outcomes if o.key in rows]
+        # Not on attempts still being sent (queued): their sender updates them
+        # when it records the FSP's answer, and a write here, committed while
+        # it waits on the FSP, would fail that update (concurrent update under
+        # repeatable read). The callback stays pending and brings them later.
+        known = [
+            o for o in outcomes if o.key in rows and rows[o.key][2] != states.QUEUED
+        ]
         if not known:
             return
         self.env.cr.execute(

@@ -551,6 +551,15 @@ class SppPayment(models.Model):
         through the guarded transitions: no payment row is locked by this
         transaction while an FSP is being called."""
         queued = self.filtered(lambda p: p.state == states.QUEUED)
+        callbacks = self.env["spp.payment.callback"]
         for fsp in queued.fsp_id:
             fsp._spp_send_payments(queued.filtered(lambda p, f=fsp: p.fsp_id == f))
+            if not fsp._spp_supports_status_query():
+                continue  # manual and file FSPs send no callbacks
+            # Callbacks committed while the FSP was being called are not in
+            # this transaction's snapshot: a job of its own applies them.
+            callbacks.with_delay(
+                description=self.env._("%s: apply pending callbacks", fsp.name),
+                identity_key=f"spp.payment.callback:pending:{fsp.id}",
+            )._job_apply_pending(fsp.id)
         return queued
