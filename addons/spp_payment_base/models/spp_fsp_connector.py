@@ -18,8 +18,9 @@ from odoo.tools import SQL
 
 # Providers that answer no status query.
 OFFLINE_PROVIDERS = ("manual", "file")
-# Job states in which a status-query chunk is still to run.
+# Payment states whose outcome the FSP may still report.
 IN_FLIGHT = ("sent", "accepted", "processing", "unknown")
+# Job states in which a status-query chunk is still to run.
 OPEN_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 
 # One limiter per FSP and worker process: the FSP's rate is shared by the jobs

@@ -61,11 +61,17 @@ class SppFsp(models.Model):
             )
 
     def _spp_send_payments(self, payments):
+        """Post every batch, then record every reply: no payment is locked
+        while a batch is being posted, the next ones included."""
         if self.provider != "phee":
             return super()._spp_send_payments(payments)
         self._spp_check_usable()
-        for batch_payments, batch in self._spp_phee_batches_of(payments):
-            self._spp_phee_post(batch_payments, batch)
+        replies = [
+            (batch_payments, self._spp_phee_post(batch_payments, batch))
+            for batch_payments, batch in self._spp_phee_batches_of(payments)
+        ]
+        for batch_payments, reply in replies:
+            self._spp_phee_record(batch_payments, *reply)
         # Progress callbacks that overtook the 202 wait for this moment.
         self.env["spp.payment.callback"]._spp_apply_pending(self)
 
@@ -118,6 +124,8 @@ class SppFsp(models.Model):
         ]
 
     def _spp_phee_post(self, payments, batch):
+        """Post one batch; what happened, for _spp_phee_record: ("refused",
+        error), ("no answer", error) or ("answered", (status, body))."""
         correlation = correlation_id(row.request_id for row in batch)
         # Marked when queued (see _spp_prepare_send): then a no-op that locks
         # nothing; here for payments queued before that step existed.
@@ -131,7 +139,7 @@ class SppFsp(models.Model):
                 callback_url=self._spp_callback_url(),
                 token=self._spp_phee_token(),
             )
-            status, answer = self._spp_phee_call(
+            reply = self._spp_phee_call(
                 "POST",
                 phee.BATCH_PATH,
                 headers=headers,
@@ -141,14 +149,20 @@ class SppFsp(models.Model):
             )
         except phee.PheeError as error:
             # Refused before it left (e.g. no tenant configured): nothing sent.
-            payments._set_rejected(reason=f"PHEE batch not sent: {error}"[:250])
-            return
+            return "refused", error
         except (http.NoAnswer, http.NotSent) as error:
-            payments._set_sent()
-            payments._set_unknown(reason=f"no answer from PHEE: {error}"[:250])
+            return "no answer", error
+        return "answered", reply
+
+    def _spp_phee_record(self, payments, what, detail):
+        if what == "refused":
+            payments._set_rejected(reason=f"PHEE batch not sent: {detail}"[:250])
             return
         payments._set_sent()
-        self._spp_phee_handle_reply(payments, status, answer)
+        if what == "no answer":
+            payments._set_unknown(reason=f"no answer from PHEE: {detail}"[:250])
+            return
+        self._spp_phee_handle_reply(payments, *detail)
 
     def _spp_phee_handle_reply(self, payments, status, answer):
         if status >= 500 or status == 429:

@@ -144,6 +144,15 @@ class TestPhee(SppConnectorCommon):
         )
         self.assertEqual(states, {"accepted"})
 
+    def test_no_payment_is_locked_while_the_next_batch_is_posted(self):
+        # Two payments PHEE would take for one duplicate: two batches, posted
+        # one after the other, with nothing locked by the first one's reply.
+        same = "+254700000000"
+        states = self._assert_no_payment_locked_while_sending(
+            "/batchtransactions", [], destinations=[same, same], requests=2
+        )
+        self.assertEqual(states, {"accepted"})
+
     def test_crash_between_sending_and_committing(self):
         payroll = self._payroll(["0000"] * 5)
         fsp_class = type(self.env["spp.fsp"])

@@ -216,9 +216,13 @@ class SppConnectorCommon(SppPayrollCommon):
         with self.registry.cursor() as cr:
             yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
 
-    def _committed_payroll_run(self, suffixes):
+    def _committed_payroll_run(self, suffixes, destinations=None):
         """A running execution of a payroll of approved payments through a
-        committed copy of ``self.fsp``, removed again after the test."""
+        committed copy of ``self.fsp``, removed again after the test; paid to
+        MSISDNs ending with ``suffixes``, or to ``destinations``."""
+        destinations = destinations or [
+            f"+2547{n:04d}{suffix}" for n, suffix in enumerate(suffixes)
+        ]
         fsp = self.fsp.sudo()
         names = [
             name
@@ -263,7 +267,7 @@ class SppConnectorCommon(SppPayrollCommon):
                         "registrant_type": "household",
                         "registrant_number": f"LOCK-{tag}-{n}",
                     }
-                    for n in range(len(suffixes))
+                    for n in range(len(destinations))
                 ]
             )
             members = env["spp.program.membership"].create(
@@ -281,13 +285,11 @@ class SppConnectorCommon(SppPayrollCommon):
                         "fsp_id": new_fsp.id,
                         "amount": 50.0,
                         "destination_type": "msisdn",
-                        "destination": f"+2547{n:04d}{suffix}",
+                        "destination": destination,
                         "payroll_id": payroll.id,
                         "cycle_id": cycle.id,
                     }
-                    for n, (member, suffix) in enumerate(
-                        zip(members, suffixes, strict=True)
-                    )
+                    for member, destination in zip(members, destinations, strict=True)
                 ]
             )
             payments._set_approved()
@@ -375,11 +377,14 @@ class SppConnectorCommon(SppPayrollCommon):
             cr.rollback()
         return {"attempts queued and committed": queued, "lockable": lockable}
 
-    def _assert_no_payment_locked_while_sending(self, send_path, suffixes):
+    def _assert_no_payment_locked_while_sending(
+        self, send_path, suffixes, destinations=None, requests=1
+    ):
         """Run a payroll chunk as the job runner does, each job in a committed
-        transaction of its own; every request to ``send_path`` must find the
-        payments queued, committed, and lockable by anyone else."""
-        world = self._committed_payroll_run(suffixes)
+        transaction of its own; each of the ``requests`` (at least) to
+        ``send_path`` must find the payments queued, committed, and lockable
+        by anyone else."""
+        world = self._committed_payroll_run(suffixes, destinations)
         ids = world["payments"]
         probes = []
 
@@ -397,7 +402,7 @@ class SppConnectorCommon(SppPayrollCommon):
             for args in followers:
                 run._job_deliver_chunk(*args)
         self.sim.on_request = None
-        self.assertTrue(probes, f"no request to {send_path}")
+        self.assertGreaterEqual(len(probes), requests, f"requests to {send_path}")
         expected = {"attempts queued and committed": len(ids), "lockable": len(ids)}
         for seen in probes:
             self.assertEqual(seen, expected)
