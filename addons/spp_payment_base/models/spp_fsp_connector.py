@@ -308,13 +308,16 @@ class SppFsp(models.Model):
                 fsp._spp_enqueue_status_queries()
         self.env["spp.payment.callback"]._spp_apply_pending()
 
-    def _spp_enqueue_status_queries(self):
-        """One queue job per chunk of stale payments, unless this FSP's last
-        round is still running (a slow FSP does not pile rounds up)."""
+    def _spp_enqueue_status_queries(self, payments=None):
+        """One queue job per chunk of ``payments`` (default: the stale ones,
+        unless this FSP's last round is still running, so a slow FSP does not
+        pile rounds up). Returns the number of jobs."""
         self.ensure_one()
-        if self._spp_open_query_jobs():
-            return 0
-        ids = self._spp_stale_payments().ids
+        if payments is None:
+            if self._spp_open_query_jobs():
+                return 0
+            payments = self._spp_stale_payments()
+        ids = payments.ids
         size = self._spp_dispatch_chunk_size()
         chunks = [sorted(ids[i : i + size]) for i in range(0, len(ids), size)]
         for number, chunk in enumerate(chunks):

@@ -121,7 +121,13 @@ class TestExecution(SppPayrollCommon):
             "_spp_fetch_status",
             lambda fsp, payments: len(payments._set_paid(reason="status query")),
         )
-        self.assertEqual(payroll.with_user(self.finance).action_resolve_unknown(), 1)
+        with trap_jobs() as trap:
+            action = payroll.with_user(self.finance).action_resolve_unknown()
+            # Asked in a queue job, not from the button's request.
+            self.assertEqual(unknown.state, "unknown")
+            self.assertEqual(len(trap.enqueued_jobs), 1)
+            perform_jobs(trap)
+        self.assertIn("1 unknown payments", action["params"]["message"])
         for payment in payroll.payment_ids:
             self.assertIn(payment.state, FINAL_OR_UNKNOWN)
             self.assertLessEqual(
