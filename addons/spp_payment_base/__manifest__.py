@@ -20,6 +20,7 @@
         "security/spp_rules.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/spp_menus.xml",
         "views/spp_area_views.xml",
         "views/res_partner_views.xml",

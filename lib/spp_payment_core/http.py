@@ -4,6 +4,7 @@
 between "the request never left" (safe to send again) and "no answer" (the money
 may have moved: the payment becomes unknown and is resolved by a status query)."""
 
+import threading
 import time
 
 import requests
@@ -77,3 +78,30 @@ def _delay(response, attempt, backoff):
     if retry_after.isdigit():
         return min(int(retry_after), 60)
     return min(backoff * 2 ** (attempt - 1), 60)
+
+
+class RateLimiter:
+    """Paces calls to at most ``per_second`` a second, across the threads that
+    share it (0 or less: no limit). ``wait()`` blocks until the next call may
+    go; callers wait outside any database transaction that holds locks."""
+
+    def __init__(self, per_second, clock=time.monotonic, sleep=time.sleep):
+        self.per_second = per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self):
+        """Block until the next call may be made; returns the seconds waited."""
+        if not self.per_second or self.per_second <= 0:
+            return 0.0
+        interval = 1.0 / self.per_second
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + interval
+        delay = start - now
+        if delay > 0:
+            self._sleep(delay)
+        return delay

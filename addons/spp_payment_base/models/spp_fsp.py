@@ -154,8 +154,18 @@ class SppFsp(models.Model):
         self.ensure_one()
         return max(self.batch_size, 1)
 
+    def _spp_prepare_send(self, payments):
+        """Called in the transaction that queues ``payments``, before it commits:
+        record what the FSP call needs found by others (callbacks, a retried
+        job) once committed. No network here: the payments are locked."""
+        self.ensure_one()
+
     def _spp_send_payments(self, payments):
-        """Send queued ``payments`` (each with its current attempt) to this FSP."""
+        """Send queued ``payments`` (each with its current attempt) to this FSP.
+
+        Called in a transaction that has locked none of them: read what the
+        requests need, call the FSP, then record the answers through the
+        guarded transitions (the only statements that lock the payments)."""
         self.ensure_one()
         if self.provider != "manual":
             raise UserError(

@@ -5,9 +5,12 @@ URLs, and the scheduled status query. Connectors only translate their protocol
 into :class:`spp_payment_core.outcomes.Outcome` lists."""
 
 import dataclasses
+import hashlib
+import threading
 from collections import Counter
 from datetime import timedelta
 
+import requests
 from spp_payment_core import callbacks, http, states
 
 from odoo import api, fields, models
@@ -17,9 +20,20 @@ from .spp_payment_callback import CallbackRefused
 
 # Providers that answer no status query.
 OFFLINE_PROVIDERS = ("manual", "file")
-QUERY_BATCH = 1000
 # Callback URLs: <base>/spp_payment/fsp/<callback_public_id>/callback[/<kind>].
 CALLBACK_PATH = "/spp_payment/fsp"
+# Payment states whose outcome the FSP may still report.
+IN_FLIGHT = ("sent", "accepted", "processing", "unknown")
+# Job states in which a status-query chunk is still to run.
+OPEN_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+
+# One limiter per FSP and worker process: the FSP's rate is shared by the jobs
+# of the process's threads (run one worker process per FSP channel, or lower
+# the rate, to bound it across processes). Sessions reuse connections, one per
+# thread (requests.Session is not thread-safe).
+_LIMITERS = {}
+_LIMITERS_LOCK = threading.Lock()
+_SESSIONS = threading.local()
 
 
 class SppFsp(models.Model):
@@ -95,15 +109,35 @@ class SppFsp(models.Model):
 
     def _spp_http(self, method, url, **kwargs):
         """One FSP request with this FSP's retry policy (5xx and 429 retried
-        with the same bytes, never a timeout)."""
+        with the same bytes, never a timeout), paced by its rate limit, on a
+        reused connection. Callers hold no payment lock (see _spp_send_payments)."""
+        self._spp_rate_limiter().wait()
         return http.call(
             method,
             url,
             timeout=30,
             attempts=max(self.max_retries, 1),
             backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
+            session=self._spp_session(),
             **kwargs,
         )
+
+    def _spp_rate_limiter(self):
+        """This FSP's limiter (rate_limit_tps requests a second, 0: none)."""
+        self.ensure_one()
+        key = (self.env.cr.dbname, self.id)
+        with _LIMITERS_LOCK:
+            limiter = _LIMITERS.get(key)
+            if limiter is None or limiter.per_second != self.rate_limit_tps:
+                limiter = _LIMITERS[key] = http.RateLimiter(self.rate_limit_tps)
+        return limiter
+
+    def _spp_session(self):
+        sessions = _SESSIONS.__dict__.setdefault("by_fsp", {})
+        key = (self.env.cr.dbname, self.id)
+        if key not in sessions:
+            sessions[key] = requests.Session()
+        return sessions[key]
 
     def _spp_token(self, fetch):
         """The FSP's access token, cached until a minute before it expires.
@@ -113,7 +147,9 @@ class SppFsp(models.Model):
         if admin.api_token and admin.api_token_expiry and admin.api_token_expiry > now:
             return admin.api_token
         token, lifetime = fetch()
-        admin.write(
+        # Another worker storing its own token holds the row: use ours for this
+        # call rather than wait for it while FSP requests are in flight.
+        admin.try_lock_for_update(allow_referencing=True).write(
             {
                 "api_token": token,
                 "api_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
@@ -198,9 +234,12 @@ class SppFsp(models.Model):
             SQL(
                 "UPDATE spp_payment_attempt a SET fsp_batch_ref = %s "
                 "FROM spp_payment p "
-                "WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id",
+                "WHERE p.id = ANY(%s) AND a.id = p.current_attempt_id "
+                # Attempts already marked are not rewritten, nor locked.
+                "AND a.fsp_batch_ref IS DISTINCT FROM %s",
                 batch_ref,
                 payments.ids,
+                batch_ref,
             )
         )
         self.env["spp.payment.attempt"].invalidate_model(["fsp_batch_ref"])
@@ -208,7 +247,13 @@ class SppFsp(models.Model):
     def _spp_store_fsp_details(self, outcomes, rows):
         """Raw status, reason and receipt on each attempt we know (evidence, even
         when the payment does not move)."""
-        known = [o for o in outcomes if o.key in rows]
+        # Not on attempts still being sent (queued): their sender updates them
+        # when it records the FSP's answer, and a write here, committed while
+        # it waits on the FSP, would fail that update (concurrent update under
+        # repeatable read). The callback stays pending and brings them later.
+        known = [
+            o for o in outcomes if o.key in rows and rows[o.key][2] != states.QUEUED
+        ]
         if not known:
             return
         self.env.cr.execute(
@@ -275,15 +320,68 @@ class SppFsp(models.Model):
 
     @api.model
     def _cron_spp_query_statuses(self):
-        """Ask each API FSP about payments sent, accepted, processing or unknown
-        for longer than its threshold; then retry callbacks left pending."""
+        """Enqueue status queries of the payments each API FSP holds for longer
+        than its threshold, one job per chunk: the cron calls no FSP itself.
+        Then retry callbacks left pending."""
         for fsp in self.sudo().search([("state", "in", ("test", "enabled"))]):
-            if not fsp._spp_supports_status_query():
-                continue
-            payments = fsp._spp_stale_payments()
-            for start in range(0, len(payments), QUERY_BATCH):
-                fsp._spp_fetch_status(payments[start : start + QUERY_BATCH])
+            if fsp._spp_supports_status_query():
+                fsp._spp_enqueue_status_queries()
         self.env["spp.payment.callback"]._spp_apply_pending()
+
+    def _spp_enqueue_status_queries(self, payments=None):
+        """One queue job per chunk of ``payments`` (default: the stale ones,
+        unless this FSP's last round is still running, so a slow FSP does not
+        pile rounds up). Returns the number of jobs."""
+        self.ensure_one()
+        if payments is None:
+            if self._spp_open_query_jobs():
+                return 0
+            payments = self._spp_stale_payments()
+        ids = payments.ids
+        size = self._spp_dispatch_chunk_size()
+        chunks = [sorted(ids[i : i + size]) for i in range(0, len(ids), size)]
+        for number, chunk in enumerate(chunks):
+            digest = hashlib.sha256(",".join(map(str, chunk)).encode()).hexdigest()
+            self.with_delay(
+                description=self.env._(
+                    "%(fsp)s: status query %(n)s of %(total)s",
+                    fsp=self.name,
+                    n=number + 1,
+                    total=len(chunks),
+                ),
+                # The same chunk is never queued twice.
+                identity_key=f"{self._spp_query_identity_prefix()}{digest[:32]}",
+            )._job_spp_query_chunk(chunk)
+        return len(chunks)
+
+    def _spp_query_identity_prefix(self):
+        return f"spp.fsp.query:{self.id}:"
+
+    def _spp_open_query_jobs(self):
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search_count(
+                [
+                    ("identity_key", "=like", f"{self._spp_query_identity_prefix()}%"),
+                    ("state", "in", OPEN_JOB_STATES),
+                ],
+                limit=1,
+            )
+        )
+
+    def _job_spp_query_chunk(self, payment_ids):
+        """Queue job: ask the FSP about one chunk of payments still in flight.
+        Nothing is locked while the FSP answers; the outcomes are applied
+        through the guarded transitions at the end."""
+        self.ensure_one()
+        payments = self.env["spp.payment"].browse(payment_ids).exists()
+        payments = payments.filtered(
+            lambda p: p.fsp_id == self and p.state in IN_FLIGHT and p.current_attempt_id
+        )
+        if not payments:
+            return "nothing left to query"
+        return f"{self._spp_fetch_status(payments)} of {len(payments)} updated"
 
     def _spp_stale_payments(self):
         limit = fields.Datetime.now() - timedelta(
@@ -295,7 +393,7 @@ class SppFsp(models.Model):
         attempts = self.env["spp.payment.attempt"].search(
             [
                 ("fsp_id", "=", self.id),
-                ("state", "in", ("sent", "accepted", "processing", "unknown")),
+                ("state", "in", IN_FLIGHT),
                 ("write_date", "<=", limit),
             ],
             limit=50_000,

@@ -514,9 +514,26 @@ class SppPayment(models.Model):
             )
 
     # Dispatch ------------------------------------------------------------
+    #
+    # Sending is two transactions: queueing (new attempts with their
+    # deterministic idempotency keys; the payments are locked by the update) is
+    # committed before any FSP is called, and delivering locks a payment only
+    # when it records the FSP's answer. Payroll runs run the two phases as two
+    # queue jobs (see spp.payroll.run); a crash between them or during the call
+    # leaves the payments queued with the same keys, and delivering them again
+    # sends the very attempts the FSP already has.
 
     def _spp_send(self):
-        """Queue approved or retryable payments and hand them to their FSPs."""
+        """Queue approved or retryable payments and hand them to their FSPs in
+        this one transaction (manual processing, tests). Runs split it."""
+        queued = self._spp_queue_for_sending()
+        queued._spp_deliver()
+        return queued
+
+    def _spp_queue_for_sending(self):
+        """Phase 1: each payment gets a new attempt and is queued; its FSP
+        prepares what must be known before the call (e.g. batch references).
+        Commit before calling the FSP: the payments stay locked until then."""
         without_fsp = self.filtered(lambda p: not p.fsp_id)
         if without_fsp:
             raise UserError(
@@ -525,5 +542,24 @@ class SppPayment(models.Model):
         self.fsp_id._spp_check_usable()
         queued = self._set_queued()
         for fsp in queued.fsp_id:
+            fsp._spp_prepare_send(queued.filtered(lambda p, f=fsp: p.fsp_id == f))
+        return queued
+
+    def _spp_deliver(self):
+        """Phase 2: hand the queued payments (their current attempts) to their
+        FSPs. Connectors read, call the FSP, and only then move the payments
+        through the guarded transitions: no payment row is locked by this
+        transaction while an FSP is being called."""
+        queued = self.filtered(lambda p: p.state == states.QUEUED)
+        callbacks = self.env["spp.payment.callback"]
+        for fsp in queued.fsp_id:
             fsp._spp_send_payments(queued.filtered(lambda p, f=fsp: p.fsp_id == f))
+            if not fsp._spp_supports_status_query():
+                continue  # manual and file FSPs send no callbacks
+            # Callbacks committed while the FSP was being called are not in
+            # this transaction's snapshot: a job of its own applies them.
+            callbacks.with_delay(
+                description=self.env._("%s: apply pending callbacks", fsp.name),
+                identity_key=f"spp.payment.callback:pending:{fsp.id}",
+            )._job_apply_pending(fsp.id)
         return queued

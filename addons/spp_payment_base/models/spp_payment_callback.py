@@ -227,6 +227,14 @@ class SppPaymentCallback(models.Model):
         return True
 
     @api.model
+    def _job_apply_pending(self, fsp_id):
+        """Queue job: apply the FSP's pending callbacks, from a snapshot that
+        sees those received while its payments were being sent."""
+        fsp = self.env["spp.fsp"].sudo().browse(fsp_id).exists()
+        if fsp:
+            self._spp_apply_pending(fsp)
+
+    @api.model
     def _spp_apply_pending(self, fsp=None):
         """Apply callbacks left pending (called by senders and by the cron)."""
         domain = [("state", "=", "pending")]

@@ -1,6 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from psycopg2 import IntegrityError
+from spp_payment_core.outcomes import Outcome
 
 from odoo.exceptions import UserError
 from odoo.tools import mute_logger
@@ -9,6 +10,35 @@ from .common import SppBaseCommon
 
 
 class TestPaymentStates(SppBaseCommon):
+    def test_queueing_and_delivering_are_separate_steps(self):
+        payment = self._create_payment(120.0)
+        payment._set_approved()
+        payment._spp_queue_for_sending()
+        # Recorded with its key, not sent: a commit may come between the two.
+        self.assertEqual(payment.state, "queued")
+        self.assertEqual(payment.current_attempt_id.state, "queued")
+        self.assertTrue(payment.current_attempt_id.idempotency_key)
+        payment._spp_deliver()
+        self.assertEqual(payment.state, "sent")
+        self.assertEqual(payment.attempt_count, 1)
+
+    def test_report_for_a_payment_being_sent_leaves_its_attempt_alone(self):
+        """A callback that overtakes its sender stays pending and writes nothing
+        the sender is about to update (the sender's update would fail)."""
+        payment = self._create_payment(120.0)
+        payment._set_approved()
+        payment._spp_queue_for_sending()
+        attempt = payment.current_attempt_id
+        write_date = attempt.write_date
+        counts = self.fsp._spp_apply_outcomes(
+            [Outcome(attempt.idempotency_key, "paid", "Completed", receipt="R1")]
+        )
+        self.assertEqual(counts["pending"], 1)
+        attempt.invalidate_recordset()
+        self.assertFalse(attempt.fsp_txn_id)
+        self.assertFalse(attempt.fsp_status_raw)
+        self.assertEqual(attempt.write_date, write_date)
+
     def test_happy_path_with_manual_provider(self):
         payment = self._create_payment(120.0)
         self.assertEqual(payment.state, "draft")

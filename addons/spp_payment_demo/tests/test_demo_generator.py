@@ -10,6 +10,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_path
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payroll.tests.common import perform_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -138,7 +139,7 @@ class TestDemoGenerator(TransactionCase):
         payroll.with_user(users["manager"]).action_approve()
         with trap_jobs() as trap:
             payroll.with_user(users["finance"]).action_execute()
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         files = {f.fsp_id.name: f for f in payroll.payment_file_ids}
         self.assertEqual(set(files), {"Demo Bank (CSV file)", "Demo Bank (ISO 20022)"})
         iso = files["Demo Bank (ISO 20022)"]

@@ -5,6 +5,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.spp_payment_base.tests.common import server_log
+from odoo.addons.spp_payroll.tests.common import perform_jobs
 
 from ..models.spp_demo_fsp import demo_outcome
 
@@ -50,7 +51,7 @@ class TestDemoSimulatedFsps(HttpCase):
     def _run(self, payroll, method):
         with trap_jobs() as trap, self.allow_requests(all_requests=True):
             getattr(payroll.with_user(self.users["finance"]), method)()
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
 
     def _fsps_call_back(self):
         """The FSPs' "later": the demo cron settles them and they call back

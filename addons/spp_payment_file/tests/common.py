@@ -3,7 +3,7 @@
 import base64
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import SppPayrollCommon
+from odoo.addons.spp_payroll.tests.common import SppPayrollCommon, perform_jobs
 
 
 class SppFileCommon(SppPayrollCommon):
@@ -43,7 +43,7 @@ class SppFileCommon(SppPayrollCommon):
         with trap_jobs() as trap:
             payroll.with_user(self.finance).action_execute()
             jobs = len(trap.enqueued_jobs)
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         return payroll, jobs
 
     def _wizard(self, payroll, content, name="reply.csv", user=None):

@@ -18,7 +18,11 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import SppConnectorCommon, SppPayrollCommon
+from odoo.addons.spp_payroll.tests.common import (
+    SppConnectorCommon,
+    SppPayrollCommon,
+    perform_jobs,
+)
 
 CALLBACK_LOGGER = "odoo.addons.spp_payment_base.models.spp_payment_callback"
 
@@ -160,9 +164,15 @@ class TestG2pConnect(SppConnectorCommon):
         self.assertEqual(lost.state, "processing")
         self.assertEqual(self._state_list(payroll).count("paid"), 4)
         self.fsp.status_query_after_minutes = 0
-        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self._query_statuses()
         self.assertEqual(set(self._state_list(payroll)), {"paid"})
         self._check_invariants(payroll)
+
+    def test_no_payment_is_locked_while_the_fsp_is_called(self):
+        states = self._assert_no_payment_locked_while_sending(
+            "/disburse", ["0000", "0000", "0001"]
+        )
+        self.assertEqual(states, {"accepted"})
 
     def test_crash_between_sending_and_committing(self):
         payroll = self._payroll(["0000"] * 5)
@@ -177,14 +187,7 @@ class TestG2pConnect(SppConnectorCommon):
             return original(fsp, payments, status, answer)
 
         self.patch(fsp_class, "_spp_g2p_handle_ack", crash_once)
-        with trap_jobs() as trap:
-            payroll.with_user(self.finance).action_execute()
-            (job,) = trap.enqueued_jobs
-            with self.assertRaises(ConnectionResetError):
-                with self.env.cr.savepoint():
-                    job.perform()
-            # The rolled-back job runs again, as queue_job would retry it.
-            job.perform()
+        self._execute_with_crashing_delivery(payroll)
         self.assertEqual(crashes, [200])
         self.sim.flush()
         self.fsp._spp_fetch_status(payroll.payment_ids)
@@ -200,7 +203,7 @@ class TestG2pConnect(SppConnectorCommon):
         rejected.membership_id.partner_id.phone_e164 = "+254711110000"
         with trap_jobs() as trap:
             payroll.with_user(self.finance).action_retry_failed()
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         self.assertEqual(len(rejected.attempt_ids), 2)
         self.assertNotEqual(rejected.current_attempt_id.idempotency_key, first_key)
         self.sim.flush()

@@ -1,9 +1,9 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""M-Pesa provider: Daraja B2C v3, one request per payment."""
+"""M-Pesa provider: Daraja B2C v3, one request per payment, paced by the FSP's
+rate limit, with no payment locked while the requests are made."""
 
 import logging
-import time
 
 from spp_payment_core import callbacks, http, mpesa
 
@@ -41,19 +41,19 @@ class SppFsp(models.Model):
     # Sending ------------------------------------------------------------------
 
     def _spp_send_payments(self, payments):
+        """Read the requests, send them one by one (paced by _spp_http's rate
+        limiter), then record every answer at once: the payments are locked
+        only by that last step."""
         if self.provider != "mpesa":
             return super()._spp_send_payments(payments)
         self._spp_check_usable()
         config = self._spp_mpesa_config()
         results = {"accepted": [], "unknown": [], "rejected": []}
-        pause = 1.0 / self.rate_limit_tps if self.rate_limit_tps > 0 else 0
         for payment_id, key, amount, phone, reference in self._spp_mpesa_rows(payments):
             verdict, detail = self._spp_mpesa_send_one(
                 config, key, amount, phone, reference
             )
             results[verdict].append((payment_id, detail))
-            if pause:
-                time.sleep(pause)
         payments._set_sent()
         self._spp_mpesa_record(payments, results)
         # Results that overtook the acknowledgement wait for this moment.
@@ -220,8 +220,9 @@ class SppFsp(models.Model):
             return super()._spp_fetch_status(payments)
         config = self._spp_mpesa_config()
         asked = 0
-        for payment in payments.filtered("current_attempt_id"):
-            key = payment.current_attempt_id.idempotency_key
+        # Keys read first: the loop of requests then reads nothing.
+        keys = payments.current_attempt_id.mapped("idempotency_key")
+        for key in keys:
             try:
                 status, answer = self._spp_mpesa_call(
                     mpesa.status_request(config, key), path=mpesa.STATUS_PATH

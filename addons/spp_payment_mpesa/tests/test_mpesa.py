@@ -12,7 +12,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import SppConnectorCommon
+from odoo.addons.spp_payroll.tests.common import SppConnectorCommon, perform_jobs
 
 CALLBACK_LOGGER = "odoo.addons.spp_payment_base.models.spp_payment_callback"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -92,7 +92,7 @@ class TestMpesa(SppConnectorCommon):
         # Paid, then reversed: Daraja pushes no notice of the reversal.
         self.assertEqual(self._state_of(payroll, "0006"), ["paid"])
         self.fsp.status_query_after_minutes = 0
-        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self._query_statuses()
         self.sim.flush()
         self.assertEqual(self._state_of(payroll, "0003"), ["paid"])
         self.assertEqual(self._state_of(payroll, "0005"), ["paid"])
@@ -150,13 +150,9 @@ class TestMpesa(SppConnectorCommon):
             return original(fsp, payments, results)
 
         self.patch(fsp_class, "_spp_mpesa_record", crash_once)
-        with trap_jobs() as trap:
-            payroll.with_user(self.finance).action_execute()
-            (job,) = trap.enqueued_jobs
-            with self.assertRaises(ConnectionResetError):
-                with self.env.cr.savepoint():
-                    job.perform()
-            job.perform()
+        keys = self._execute_with_crashing_delivery(payroll)
+        self.assertEqual(crashes, [5])
+        return keys
 
     def _assert_resent_under_the_same_keys(self, payroll):
         sent = Counter(self._b2c_keys())
@@ -177,7 +173,7 @@ class TestMpesa(SppConnectorCommon):
         payments.invalidate_recordset()
         self.assertFalse({"paid", "failed", "rejected"} & set(payments.mapped("state")))
         self.fsp.status_query_after_minutes = 0
-        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self._query_statuses()
         self.sim.flush()
         payments.invalidate_recordset()
         self.assertEqual(set(payments.mapped("state")), {"paid"})
@@ -216,6 +212,54 @@ class TestMpesa(SppConnectorCommon):
         self._crash_after_sending(payroll)
         self._assert_resent_under_the_same_keys(payroll)
         self._assert_paid_once_by_the_results(payroll)
+
+    def test_no_payment_is_locked_while_daraja_is_called(self):
+        states = self._assert_no_payment_locked_while_sending(
+            mpesa.B2C_PATH, ["0000", "0000", "0001"]
+        )
+        self.assertEqual(states, {"accepted"})
+
+    def test_rate_limit_paces_requests_outside_the_transaction(self):
+        waits = []
+        fsp_class = type(self.env["spp.fsp"])
+        original = fsp_class._spp_rate_limiter
+
+        def recording(fsp):
+            limiter = original(fsp)
+            waits.append(limiter.per_second)
+            return limiter
+
+        self.patch(fsp_class, "_spp_rate_limiter", recording)
+        self.fsp.rate_limit_tps = 200
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        # One pacing per B2C request, at the FSP's rate.
+        self.assertEqual(waits, [200.0] * 5)
+
+    def test_status_cron_enqueues_chunks_and_calls_no_fsp(self):
+        payroll = self._payroll(["0005"] * 5)  # results lost: accepted
+        self._execute(payroll)
+        self.fsp.write({"status_query_after_minutes": 0, "batch_size": 2})
+        self.sim.requests.clear()
+        with trap_jobs() as trap:
+            self.env["spp.fsp"]._cron_spp_query_statuses()
+            self.assertEqual(list(self.sim.requests), [])  # the cron asks nobody
+            jobs = trap.enqueued_jobs
+            self.assertEqual([len(job.args[0]) for job in jobs], [2, 2, 1])
+            self.assertEqual(
+                sorted(i for job in jobs for i in job.args[0]),
+                sorted(payroll.payment_ids.ids),
+            )
+            identities = {job.identity_key for job in jobs}
+            self.assertEqual(len(identities), 3)
+            # Run again before the jobs ran: the same chunks are not queued twice.
+            self.env["spp.fsp"]._cron_spp_query_statuses()
+            self.assertEqual(len(trap.enqueued_jobs), 3)
+            perform_jobs(trap)
+        asked = [r for r in self.sim.requests if r[1] == mpesa.STATUS_PATH]
+        self.assertEqual(len(asked), 5)
+        self.sim.flush()
+        self.assertEqual(set(self._state_list(payroll)), {"paid"})
 
     def test_failed_payments_are_retried_as_new_attempts(self):
         payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])

@@ -53,17 +53,40 @@ class SppFsp(models.Model):
 
     # Sending -------------------------------------------------------------------
 
+    def _spp_prepare_send(self, payments):
+        """The attempts learn their batch's correlation id when queued: once
+        that commits, a progress callback or a retried job finds the batch,
+        even while it is being posted."""
+        if self.provider != "phee":
+            return super()._spp_prepare_send(payments)
+        for batch_payments, batch in self._spp_phee_batches_of(payments):
+            self._spp_mark_batch(
+                batch_payments, correlation_id(row.request_id for row in batch)
+            )
+
     def _spp_send_payments(self, payments):
+        """Post every batch, then record every reply: no payment is locked
+        while a batch is being posted, the next ones included."""
         if self.provider != "phee":
             return super()._spp_send_payments(payments)
         self._spp_check_usable()
-        rows = self._spp_phee_rows(payments)
-        payment_of = {row.request_id: payment_id for payment_id, row in rows}
-        for batch in phee.split_batches([row for _pid, row in rows]):
-            ids = [payment_of[row.request_id] for row in batch]
-            self._spp_phee_post(payments.browse(ids), batch)
+        replies = [
+            (batch_payments, self._spp_phee_post(batch_payments, batch))
+            for batch_payments, batch in self._spp_phee_batches_of(payments)
+        ]
+        for batch_payments, reply in replies:
+            self._spp_phee_record(batch_payments, *reply)
         # Progress callbacks that overtook the 202 wait for this moment.
         self.env["spp.payment.callback"]._spp_apply_pending(self)
+
+    def _spp_phee_batches_of(self, payments):
+        """(payments, rows) of each batch, cut the same way every time."""
+        rows = self._spp_phee_rows(payments)
+        payment_of = {row.request_id: payment_id for payment_id, row in rows}
+        return [
+            (payments.browse([payment_of[row.request_id] for row in batch]), batch)
+            for batch in phee.split_batches([row for _pid, row in rows])
+        ]
 
     def _spp_phee_rows(self, payments):
         """(payment id, phee.Row) per payment, in key order."""
@@ -105,8 +128,11 @@ class SppFsp(models.Model):
         ]
 
     def _spp_phee_post(self, payments, batch):
+        """Post one batch; what happened, for _spp_phee_record: ("refused",
+        error), ("no answer", error) or ("answered", (status, body))."""
         correlation = correlation_id(row.request_id for row in batch)
-        # Known before the post: a callback or a retried job finds the batch.
+        # Marked when queued (see _spp_prepare_send): then a no-op that locks
+        # nothing; here for payments queued before that step existed.
         self._spp_mark_batch(payments, correlation)
         try:
             headers = phee.batch_headers(
@@ -117,7 +143,7 @@ class SppFsp(models.Model):
                 callback_url=self._spp_callback_url(),
                 token=self._spp_phee_token(),
             )
-            status, answer = self._spp_phee_call(
+            reply = self._spp_phee_call(
                 "POST",
                 phee.BATCH_PATH,
                 headers=headers,
@@ -127,14 +153,20 @@ class SppFsp(models.Model):
             )
         except phee.PheeError as error:
             # Refused before it left (e.g. no tenant configured): nothing sent.
-            payments._set_rejected(reason=f"PHEE batch not sent: {error}"[:250])
-            return
+            return "refused", error
         except (http.NoAnswer, http.NotSent) as error:
-            payments._set_sent()
-            payments._set_unknown(reason=f"no answer from PHEE: {error}"[:250])
+            return "no answer", error
+        return "answered", reply
+
+    def _spp_phee_record(self, payments, what, detail):
+        if what == "refused":
+            payments._set_rejected(reason=f"PHEE batch not sent: {detail}"[:250])
             return
         payments._set_sent()
-        self._spp_phee_handle_reply(payments, status, answer)
+        if what == "no answer":
+            payments._set_unknown(reason=f"no answer from PHEE: {detail}"[:250])
+            return
+        self._spp_phee_handle_reply(payments, *detail)
 
     def _spp_phee_handle_reply(self, payments, status, answer):
         if status >= 500 or status == 429:

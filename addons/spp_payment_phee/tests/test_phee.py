@@ -109,7 +109,7 @@ class TestPhee(SppConnectorCommon):
         self._execute(payroll)
         self.assertEqual(set(self._state_list(payroll)), {"unknown"})
         self.fsp.status_query_after_minutes = 0
-        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self._query_statuses()
         # PHEE never had the batch: nothing was paid, so they can be retried.
         self.assertEqual(set(self._state_list(payroll)), {"failed"})
         self._execute(payroll, "action_retry_failed")
@@ -135,13 +135,28 @@ class TestPhee(SppConnectorCommon):
         self.sim.settle()
         self.sim.callbacks.clear()
         self.fsp.status_query_after_minutes = 0
-        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self._query_statuses()
         # Found by its correlation id: paid once, never re-sent.
         self.assertEqual(
             self._state_list(payroll), ["failed", "paid", "paid", "paid", "paid"]
         )
         self.assertEqual(len(self.sim.batches), 1)
         self._check_invariants(payroll)
+
+    def test_no_payment_is_locked_while_the_fsp_is_called(self):
+        states = self._assert_no_payment_locked_while_sending(
+            "/batchtransactions", ["0000", "0000", "0001"]
+        )
+        self.assertEqual(states, {"accepted"})
+
+    def test_no_payment_is_locked_while_the_next_batch_is_posted(self):
+        # Two payments PHEE would take for one duplicate: two batches, posted
+        # one after the other, with nothing locked by the first one's reply.
+        same = "+254700000000"
+        states = self._assert_no_payment_locked_while_sending(
+            "/batchtransactions", [], destinations=[same, same], requests=2
+        )
+        self.assertEqual(states, {"accepted"})
 
     def test_crash_between_sending_and_committing(self):
         payroll = self._payroll(["0000"] * 5)
@@ -156,13 +171,7 @@ class TestPhee(SppConnectorCommon):
             return original(fsp, payments, status, answer)
 
         self.patch(fsp_class, "_spp_phee_handle_reply", crash_once)
-        with trap_jobs() as trap:
-            payroll.with_user(self.users["finance_officer"]).action_execute()
-            (job,) = trap.enqueued_jobs
-            with self.assertRaises(ConnectionResetError):
-                with self.env.cr.savepoint():
-                    job.perform()
-            job.perform()  # queue_job runs the rolled-back job again
+        self._execute_with_crashing_delivery(payroll)
         self.assertEqual(crashes, [202])
         batches = self._batches()
         self.assertEqual(len(batches), 2)
@@ -178,7 +187,7 @@ class TestPhee(SppConnectorCommon):
         self.sim.callbacks.clear()  # the batch's callbacks are lost
         self.assertEqual(set(self._state_list(payroll)), {"accepted"})
         self.fsp.status_query_after_minutes = 0
-        self.env["spp.fsp"]._cron_spp_query_statuses()
+        self._query_statuses()
         self.assertEqual(set(self._state_list(payroll)), {"paid"})
         self._check_invariants(payroll)
 

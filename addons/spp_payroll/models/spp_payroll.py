@@ -344,17 +344,26 @@ class SppPayroll(models.Model):
         return self.env["spp.payroll.run"]._spp_start(self, payments, "retry")
 
     def action_resolve_unknown(self):
-        """Ask the FSPs about unknown payments; never re-send them blind."""
+        """Ask the FSPs about unknown payments (never re-sent blind), in queue
+        jobs of one FSP chunk each: no FSP is called from this request, nor
+        while another FSP's answers hold payments locked."""
         self.ensure_one()
         self._spp_check_finance_user()
         unknown = self.payment_ids.filtered(lambda p: p.state == "unknown")
-        updated = 0
         for fsp in unknown.fsp_id:
-            updated += (
-                fsp._spp_fetch_status(unknown.filtered(lambda p, f=fsp: p.fsp_id == f))
-                or 0
+            fsp._spp_enqueue_status_queries(
+                unknown.filtered(lambda p, f=fsp: p.fsp_id == f)
             )
-        return updated
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%s unknown payments: their FSPs are being asked.", len(unknown)
+                ),
+            },
+        }
 
     def action_release_lock(self):
         """A Finance Manager frees a payroll whose run died mid-way."""

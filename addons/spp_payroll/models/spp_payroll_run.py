@@ -91,18 +91,50 @@ class SppPayrollRun(models.Model):
         return chunks
 
     def _job_send_chunk(self, payment_ids):
-        """Queue job: send one chunk. Payments that already left (a job retried
-        after a crash, say) are skipped, never sent again."""
+        """Queue job, phase 1 of a chunk: queue its payments (new attempts,
+        deterministic keys) and enqueue their delivery. The FSP is called by
+        that second job, once this one has committed: the queueing locked the
+        payments, and nothing is sent while they are locked. Payments that
+        already left (a job retried after a crash, say) are skipped."""
         self.ensure_one()
         if self.state != "running":
             return f"run {self.id} is {self.state}: chunk skipped"
         sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
         payments = self.env["spp.payment"].browse(payment_ids).exists()
-        payments = payments.filtered(lambda p: p.state in sendable)
+        queued = payments.filtered(lambda p: p.state in sendable)
+        if queued:
+            queued._spp_queue_for_sending()
+        # Payments queued by an earlier run of this job are delivered as well.
+        to_deliver = payments.filtered(lambda p: p.state == "queued")
+        if not to_deliver:
+            self._spp_chunk_done()
+            return "nothing to send"
+        self.with_delay(
+            description=self.env._(
+                "%(payroll)s: deliver %(n)s payments",
+                payroll=self.payroll_id.name,
+                n=len(to_deliver),
+            ),
+            identity_key=f"spp.payroll.run:{self.id}:deliver:{min(to_deliver.ids)}",
+        )._job_deliver_chunk(to_deliver.ids)
+        return f"{len(queued)} payments queued"
+
+    def _job_deliver_chunk(self, payment_ids):
+        """Queue job, phase 2 of a chunk: hand its queued payments to their
+        FSPs. This transaction locks a payment only to record the FSP's answer;
+        a worker dying before it commits leaves the payments queued, and the
+        job run again sends the same attempts (same idempotency keys), which
+        the FSP recognises. Delivered even when the run was released in
+        between: queued payments have attempts that must reach the FSP, and
+        nothing else would send them."""
+        self.ensure_one()
+        payments = self.env["spp.payment"].browse(payment_ids).exists()
+        payments = payments.filtered(lambda p: p.state == "queued")
         if payments:
             # Providers that file a run's payments together need the run.
-            payments.with_context(spp_payroll_run_id=self.id)._spp_send()
-        self._spp_chunk_done()
+            payments.with_context(spp_payroll_run_id=self.id)._spp_deliver()
+        if self.state == "running":
+            self._spp_chunk_done()
         return f"{len(payments)} payments sent"
 
     def _spp_chunk_done(self):

@@ -1,10 +1,24 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import json
+import secrets
+from contextlib import contextmanager
 from urllib.parse import urlsplit
+
+from psycopg2.errors import LockNotAvailable
+
+from odoo import SUPERUSER_ID, api
+from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.spp_payment_cycle.tests.common import SppCycleCommon
+
+
+def perform_jobs(trap):
+    """Perform the trapped jobs and those they enqueue, as the job runner
+    would: a chunk's delivery is a second job, enqueued by its queueing."""
+    while trap.enqueued_jobs:
+        trap.perform_enqueued_jobs()
 
 
 class SppPayrollCommon(SppCycleCommon):
@@ -126,6 +140,7 @@ class SppConnectorCommon(SppPayrollCommon):
             queue.clear()
         self.sim.violations.clear()
         self.sim.callbacks_first = False
+        self.sim.on_request = None
 
     def _payroll(self, suffixes, cycle=None):
         """Households paid to MSISDNs ending with ``suffixes`` (see the
@@ -139,7 +154,7 @@ class SppConnectorCommon(SppPayrollCommon):
     def _execute(self, payroll, method="action_execute"):
         with trap_jobs() as trap:
             getattr(payroll.with_user(self.users["finance_officer"]), method)()
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
 
     def _state_list(self, payroll):
         payroll.payment_ids.invalidate_recordset()
@@ -164,3 +179,238 @@ class SppConnectorCommon(SppPayrollCommon):
             [("fsp_id", "=", self.fsp.id)]
         )
         self.assertEqual(len(callbacks), len(self.sim.delivered))
+
+    def _query_statuses(self):
+        """The status cron, then the query jobs it enqueued."""
+        with trap_jobs() as trap:
+            self.env["spp.fsp"]._cron_spp_query_statuses()
+            perform_jobs(trap)
+
+    def _execute_with_crashing_delivery(self, payroll):
+        """Execute ``payroll`` as queue_job would when the worker dies once
+        after the FSP answered and before the answers were committed (the
+        test patches the step that records them to raise once): the queueing
+        job committed, the delivery job rolls back, then runs again."""
+        with trap_jobs() as trap:
+            payroll.with_user(self.users["finance_officer"]).action_execute()
+            trap.perform_enqueued_jobs()  # queueing: its own, committed job
+            (deliver,) = trap.enqueued_jobs
+            with self.assertRaises(ConnectionResetError):
+                with self.env.cr.savepoint():
+                    deliver.perform()
+            # The queueing survived the crash: each payment has its one attempt,
+            # still queued, under the key the FSP already received.
+            payroll.payment_ids.invalidate_recordset()
+            self.assertEqual(set(payroll.payment_ids.mapped("state")), {"queued"})
+            self.assertEqual(set(payroll.payment_ids.mapped("attempt_count")), {1})
+            keys = set(payroll.payment_ids.current_attempt_id.mapped("idempotency_key"))
+            deliver.perform()  # queue_job runs the rolled-back job again
+        payroll.payment_ids.invalidate_recordset()
+        self.assertEqual(
+            set(payroll.payment_ids.current_attempt_id.mapped("idempotency_key")), keys
+        )
+        return keys
+
+    # A committed world, for what one transaction cannot show ----------------
+
+    @contextmanager
+    def _worker_env(self):
+        """A cursor of its own, committed on leaving, as a job worker has: what
+        the test transaction holds is invisible to it, and the other way."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def _committed_payroll_run(self, suffixes, destinations=None):
+        """A running execution of a payroll of approved payments through a
+        committed copy of ``self.fsp``, removed again after the test; paid to
+        MSISDNs ending with ``suffixes``, or to ``destinations``."""
+        destinations = destinations or [
+            f"+2547{n:04d}{suffix}" for n, suffix in enumerate(suffixes)
+        ]
+        fsp = self.fsp.sudo()
+        names = [
+            name
+            for name, field in fsp._fields.items()
+            if field.store
+            and field.type not in ("one2many", "many2many")
+            and not field.compute
+            and name not in ("id", "api_token", "api_token_expiry", "callback_secret")
+            and not name.startswith(("message_", "create_", "write_"))
+        ]
+        config = fsp.read(names, load=None)[0]
+        config.pop("id", None)
+        tag = secrets.token_hex(4)
+        with self._worker_env() as env:
+            new_fsp = env["spp.fsp"].create(config)
+            program = env["spp.program"].create(
+                {
+                    "name": "Lock probe",
+                    "code": f"LOCK-{tag}",
+                    "target_type": "household",
+                }
+            )
+            self._mark_approved(program)
+            cycle = env["spp.payment.cycle"].create(
+                {
+                    "name": f"lock-{tag}",
+                    "program_id": program.id,
+                    "date_start": "2026-12-01",
+                    "date_end": "2026-12-31",
+                    "fixed_amount": 50.0,
+                }
+            )
+            self._mark_approved(cycle)
+            payroll = env["spp.payroll"].create(
+                {"name": f"Lock probe {tag}", "cycle_id": cycle.id}
+            )
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Lock probe {n}",
+                        "is_registrant": True,
+                        "registrant_type": "household",
+                        "registrant_number": f"LOCK-{tag}-{n}",
+                    }
+                    for n in range(len(destinations))
+                ]
+            )
+            members = env["spp.program.membership"].create(
+                [
+                    {"program_id": program.id, "partner_id": p.id, "fsp_id": new_fsp.id}
+                    for p in partners
+                ]
+            )
+            payments = env["spp.payment"].create(
+                [
+                    {
+                        "program_id": program.id,
+                        "membership_id": member.id,
+                        "partner_id": member.partner_id.id,
+                        "fsp_id": new_fsp.id,
+                        "amount": 50.0,
+                        "destination_type": "msisdn",
+                        "destination": destination,
+                        "payroll_id": payroll.id,
+                        "cycle_id": cycle.id,
+                    }
+                    for member, destination in zip(members, destinations, strict=True)
+                ]
+            )
+            payments._set_approved()
+            run = env["spp.payroll.run"].create(
+                {
+                    "payroll_id": payroll.id,
+                    "kind": "execute",
+                    "chunk_count": 1,
+                    "payment_count": len(payments),
+                }
+            )
+            world = {
+                "fsp": new_fsp.id,
+                "program": program.id,
+                "cycle": cycle.id,
+                "payroll": payroll.id,
+                "partners": partners.ids,
+                "payments": payments.ids,
+                "run": run.id,
+            }
+        self.addCleanup(self._remove_committed, world)
+        return world
+
+    @staticmethod
+    def _mark_approved(record):
+        """Approved without its maker-checker round (tested elsewhere): the
+        committed world only needs documents in that state."""
+        record.flush_recordset()
+        record.env.cr.execute(
+            SQL(
+                "UPDATE %s SET approval_state = 'approved' WHERE id = %s",
+                SQL.identifier(record._table),
+                record.id,
+            )
+        )
+        record.invalidate_recordset()
+
+    def _remove_committed(self, world):
+        statements = [
+            ("DELETE FROM spp_payment_event WHERE payment_id = ANY(%s)", "payments"),
+            ("DELETE FROM spp_payment_callback WHERE fsp_id = %s", "fsp"),
+            (
+                "UPDATE spp_payment SET current_attempt_id = NULL WHERE id = ANY(%s)",
+                "payments",
+            ),
+            ("DELETE FROM spp_payment_attempt WHERE payment_id = ANY(%s)", "payments"),
+            ("DELETE FROM spp_payment WHERE id = ANY(%s)", "payments"),
+            ("DELETE FROM spp_payroll_run WHERE id = %s", "run"),
+            ("DELETE FROM spp_payroll WHERE id = %s", "payroll"),
+            ("DELETE FROM spp_payment_cycle WHERE id = %s", "cycle"),
+            ("DELETE FROM spp_program_membership WHERE program_id = %s", "program"),
+            ("DELETE FROM spp_program WHERE id = %s", "program"),
+            ("DELETE FROM res_partner WHERE id = ANY(%s)", "partners"),
+            ("DELETE FROM spp_fsp WHERE id = %s", "fsp"),
+        ]
+        with self._worker_env() as env:
+            for query, key in statements:
+                env.cr.execute(SQL(query, world[key]))
+
+    def _lock_probe(self, payment_ids):
+        """From a connection of its own: are the payments committed (visible)
+        with their attempts queued, and can they be locked right now?"""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    "SELECT COUNT(*) FROM spp_payment p JOIN spp_payment_attempt a "
+                    "ON a.id = p.current_attempt_id "
+                    "WHERE p.id = ANY(%s) AND a.state = 'queued'",
+                    payment_ids,
+                )
+            )
+            queued = cr.fetchone()[0]
+            try:
+                cr.execute(
+                    SQL(
+                        "SELECT id FROM spp_payment WHERE id = ANY(%s) "
+                        "FOR UPDATE NOWAIT",
+                        payment_ids,
+                    ),
+                    log_exceptions=False,
+                )
+                lockable = cr.rowcount
+            except LockNotAvailable:
+                lockable = "locked by the sender"
+            cr.rollback()
+        return {"attempts queued and committed": queued, "lockable": lockable}
+
+    def _assert_no_payment_locked_while_sending(
+        self, send_path, suffixes, destinations=None, requests=1
+    ):
+        """Run a payroll chunk as the job runner does, each job in a committed
+        transaction of its own; each of the ``requests`` (at least) to
+        ``send_path`` must find the payments queued, committed, and lockable
+        by anyone else."""
+        world = self._committed_payroll_run(suffixes, destinations)
+        ids = world["payments"]
+        probes = []
+
+        def probe(method, path, headers, body):
+            if path.split("?", 1)[0].endswith(send_path):
+                probes.append(self._lock_probe(ids))
+
+        self.sim.on_request = probe
+        followers = []
+        with self._worker_env() as env, trap_jobs() as trap:
+            env["spp.payroll.run"].browse(world["run"])._job_send_chunk(ids)
+            followers = [job.args for job in trap.enqueued_jobs]
+        with self._worker_env() as env:
+            run = env["spp.payroll.run"].browse(world["run"])
+            for args in followers:
+                run._job_deliver_chunk(*args)
+        self.sim.on_request = None
+        self.assertGreaterEqual(len(probes), requests, f"requests to {send_path}")
+        expected = {"attempts queued and committed": len(ids), "lockable": len(ids)}
+        for seen in probes:
+            self.assertEqual(seen, expected)
+        with self._worker_env() as env:
+            states = set(env["spp.payment"].browse(ids).mapped("state"))
+        self.assertNotIn("queued", states)
+        return states

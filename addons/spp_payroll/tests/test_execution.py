@@ -4,7 +4,7 @@ from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import SppPayrollCommon
+from .common import SppPayrollCommon, perform_jobs
 
 FINAL_OR_UNKNOWN = {"paid", "failed", "rejected", "reversed", "unknown"}
 
@@ -20,7 +20,7 @@ class TestExecution(SppPayrollCommon):
         with trap_jobs() as trap:
             run = getattr(payroll.with_user(self.finance), method)()
             jobs = len(trap.enqueued_jobs)
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         return run, jobs
 
     def _outcomes(self, payroll):
@@ -121,7 +121,13 @@ class TestExecution(SppPayrollCommon):
             "_spp_fetch_status",
             lambda fsp, payments: len(payments._set_paid(reason="status query")),
         )
-        self.assertEqual(payroll.with_user(self.finance).action_resolve_unknown(), 1)
+        with trap_jobs() as trap:
+            action = payroll.with_user(self.finance).action_resolve_unknown()
+            # Asked in a queue job, not from the button's request.
+            self.assertEqual(unknown.state, "unknown")
+            self.assertEqual(len(trap.enqueued_jobs), 1)
+            perform_jobs(trap)
+        self.assertIn("1 unknown payments", action["params"]["message"])
         for payment in payroll.payment_ids:
             self.assertIn(payment.state, FINAL_OR_UNKNOWN)
             self.assertLessEqual(
@@ -135,12 +141,41 @@ class TestExecution(SppPayrollCommon):
         with trap_jobs() as trap:
             payroll.with_user(self.finance).action_execute()
             job = trap.enqueued_jobs[0]
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         count = len(sent)
         # queue_job re-runs a job whose worker died after the send committed.
         job.perform()
         self.assertEqual(len(sent), count)
         self.assertEqual(len(payroll.payment_ids.attempt_ids), 5)
+
+    def test_queueing_commits_before_any_fsp_is_called(self):
+        sent = self._patch_provider(lambda payment: "paid")
+        payroll = self._approved_payroll()
+        with trap_jobs() as trap:
+            payroll.with_user(self.finance).action_execute()
+            queueing = trap.enqueued_jobs[0]
+            trap.perform_enqueued_jobs()
+            # The chunk's jobs queued their payments and called no FSP: that
+            # is the next job's work, once the queueing has committed.
+            self.assertEqual(sent, [])
+            self.assertEqual(set(payroll.payment_ids.mapped("state")), {"queued"})
+            deliveries = list(trap.enqueued_jobs)
+            self.assertEqual(len(deliveries), 3)  # 5 payments, chunks of 2
+            # The worker died before the deliveries ran; queue_job runs the
+            # first chunk's queueing again: it queues nothing new and asks
+            # again for the delivery of what it queued, the same job.
+            trap.enqueued_jobs.clear()
+            queueing.perform()
+            self.assertEqual(
+                [job.identity_key for job in trap.enqueued_jobs],
+                [deliveries[0].identity_key],
+            )
+            self.assertEqual(len(payroll.payment_ids.attempt_ids), 5)
+            trap.enqueued_jobs = deliveries
+            perform_jobs(trap)
+        self.assertEqual(sorted(sent), sorted(payroll.payment_ids.ids))
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"paid"})
+        self.assertEqual(payroll.run_ids[:1].state, "done")
 
     def test_run_lock_and_release(self):
         payroll = self._approved_payroll()

@@ -65,6 +65,10 @@ class Simulator:
         self.delivered = []
         self.deliver = deliver or post_json
         self.callbacks_first = False
+        # Called with (method, path, headers, body) in the server's thread as
+        # each request arrives, before it is answered: a test looks at the
+        # world as the FSP sees it mid-call (e.g. which rows are locked).
+        self.on_request = None
         self._lock = threading.Lock()
         self._server = None
         if listen:
@@ -145,6 +149,8 @@ class Simulator:
         """Record one request and answer it: ``(status, body)``; raises Drop
         for no answer."""
         self.requests.append((method, path, headers, body))
+        if self.on_request is not None:
+            self.on_request(method, path, headers, body)
         return self.dispatch(method, path, headers, body)
 
     def dispatch(self, method, path, headers, body):
