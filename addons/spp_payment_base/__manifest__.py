@@ -12,7 +12,7 @@
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
     "application": True,
-    "depends": ["base", "mail", "queue_job"],
+    "depends": ["base", "mail", "queue_job", "spp_approval"],
     "external_dependencies": {"python": ["spp-payment-core"]},
     "data": [
         "security/spp_security.xml",
@@ -27,6 +27,5 @@
         "views/spp_fsp_views.xml",
         "views/spp_payment_views.xml",
         "views/spp_payment_callback_views.xml",
-        "views/spp_approval_views.xml",
     ],
 }

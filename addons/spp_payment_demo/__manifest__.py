@@ -12,7 +12,7 @@
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
     "depends": [
-        "spp_payroll",
+        "spp_payment_reconciliation",
         "spp_payment_file",
         "spp_payment_g2p_connect",
         "spp_payment_mpesa",

@@ -11,7 +11,7 @@
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "depends": ["spp_payroll"],
+    "depends": ["spp_payment_reconciliation"],
     "external_dependencies": {"python": ["openpyxl", "xlsxwriter", "lxml"]},
     "data": [
         "security/ir.model.access.csv",

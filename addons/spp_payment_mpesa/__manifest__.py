@@ -12,7 +12,7 @@
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "depends": ["spp_payroll"],
+    "depends": ["spp_payment_reconciliation"],
     "external_dependencies": {"python": ["cryptography"]},
     "data": ["views/spp_fsp_views.xml"],
 }

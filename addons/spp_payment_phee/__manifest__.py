@@ -12,6 +12,6 @@
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "depends": ["spp_payroll", "queue_job"],
+    "depends": ["spp_payment_reconciliation", "queue_job"],
     "data": ["views/spp_fsp_views.xml"],
 }

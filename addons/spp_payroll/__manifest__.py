@@ -19,7 +19,6 @@
         "wizards/spp_payroll_execute_wizard_views.xml",
         "views/spp_payroll_views.xml",
         "views/spp_payment_views.xml",
-        "views/spp_reconciliation_views.xml",
         "report/spp_payroll_report.xml",
     ],
 }
