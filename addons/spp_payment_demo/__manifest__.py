@@ -4,7 +4,7 @@
     "name": "SPP Payments: Demo Data",
     "summary": "Generate N demo households, a program, file and simulated API FSPs "
     "and one user per role, set-based (1,000,000 registrants in minutes)",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",

@@ -5,7 +5,7 @@
     "summary": "Disburse through any G2P Connect v1.0.0 receiver: /disburse with "
     "idempotent message and reference ids, signed /on-disburse callbacks, status "
     "queries, validated against the official OpenAPI",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",

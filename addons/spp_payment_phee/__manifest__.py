@@ -5,7 +5,7 @@
     "summary": "Pay through Mifos Payment Hub EE bulk batches: idempotent CSV "
     "batches to /batchtransactions, split by size and by PHEE's duplicate rule, "
     "outcomes polled from the operations API",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
