@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "SPP Payments: Base",
-    "summary": "Registry-lite, programs, FSPs, payments, maker-checker and roles "
-    "for social-protection payments",
+    "summary": "Registry-lite, programs, FSPs, payments with their attempts and "
+    "events, the callback inbox and connector framework, roles",
     "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",

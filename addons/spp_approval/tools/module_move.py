@@ -15,6 +15,7 @@ from odoo.tools import SQL
 # and the ones our data files use for a model's views, actions, rights and rules.
 _PREFIXES = (
     "model_%s",
+    "model_inherit__%s__%%",
     "field_%s__%%",
     "selection__%s__%%",
     "constraint_%s_%%",
