@@ -1,41 +1,45 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from contextlib import closing
+from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, sql_db
-from odoo.exceptions import UserError
+from odoo.exceptions import LockError, UserError
 
 from .common import SppBaseCommon
 
 
 class TestApprovalLock(SppBaseCommon):
-    """Two reviewers of one document: the second is told to retry at once
-    instead of waiting on the first one's transaction."""
+    """Reviews take Odoo's row lock (lock_for_update, SKIP LOCKED): a second
+    reviewer of a document under review is told to retry at once instead of
+    waiting on the first one's transaction and deciding on a stale state."""
 
-    def test_review_of_a_document_under_review_is_refused(self):
-        dbname = self.env.cr.dbname
-        # Another transaction sees only committed rows: the document is
-        # committed by one, and deleted by it at the end.
-        with closing(sql_db.db_connect(dbname).cursor()) as other:
-            env = api.Environment(other, SUPERUSER_ID, {"tracking_disable": True})
-            program = env["spp.program"].create(
-                {"name": "Under review", "target_type": "household"}
-            )
-            program.action_submit()
-            other.commit()
-            try:
-                other.execute(
-                    "SELECT id FROM spp_program WHERE id = %s FOR UPDATE", [program.id]
-                )
-                # The former SELECT ... FOR UPDATE would wait: fail instead.
-                self.env.cr.execute("SET LOCAL lock_timeout = '2s'")
-                mine = self.env["spp.program"].browse(program.id)
-                checker = self.users["finance_manager"]
-                with self.assertRaisesRegex(UserError, "being reviewed by someone"):
-                    mine.with_user(checker).action_approve()
-                self.assertEqual(mine.approval_state, "submitted")
-                self.assertFalse(mine.approval_review_ids)
-            finally:
-                other.rollback()
-                other.execute("DELETE FROM spp_program WHERE id = %s", [program.id])
-                other.commit()
+    def setUp(self):
+        super().setUp()
+        self.program = (
+            self.env["spp.program"]
+            .with_user(self.users["program_officer"])
+            .create({"name": "Under review", "target_type": "household"})
+        )
+        self.program.action_submit()
+        self.model = self.registry["spp.program"]
+
+    def test_every_decision_locks_the_document(self):
+        checker = self.program.with_user(self.users["finance_manager"])
+        with patch.object(
+            self.model, "lock_for_update", autospec=True, side_effect=lambda *a: None
+        ) as lock:
+            checker.action_open_reject_wizard()
+            self.assertEqual(lock.call_count, 0)
+            checker.action_approve()
+            self.assertEqual(lock.call_count, 1)
+        self.assertEqual(self.program.approval_state, "approved")
+
+    def test_busy_document_is_refused_with_a_retry(self):
+        checker = self.program.with_user(self.users["finance_manager"])
+        busy = LockError("Cannot grab a lock on records")
+        with patch.object(self.model, "lock_for_update", side_effect=busy):
+            with self.assertRaisesRegex(UserError, "being reviewed by someone"):
+                checker.action_approve()
+            with self.assertRaisesRegex(UserError, "being reviewed by someone"):
+                checker.action_reject("wrong bank")
+        self.assertEqual(self.program.approval_state, "submitted")
+        self.assertFalse(self.program.approval_review_ids)
