@@ -65,3 +65,51 @@ def test_data_files_exist():
 def test_no_odoo_source_committed():
     assert not (REPO / "odoo").exists()
     assert not (REPO / "odoo-bin").exists()
+
+
+def _model_definitions():
+    """(addon, class base, _name) of every model class that names a model."""
+    for path in sorted(ADDONS.glob("*/**/*.py")):
+        addon = path.relative_to(ADDONS).parts[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = {ast.unparse(base) for base in node.bases}
+            for statement in node.body:
+                if (
+                    isinstance(statement, ast.Assign)
+                    and [ast.unparse(t) for t in statement.targets] == ["_name"]
+                    and isinstance(statement.value, ast.Constant)
+                ):
+                    yield addon, bases, statement.value.value
+
+
+def test_approval_and_reconciliation_models_live_in_their_addons():
+    """The maker-checker is spp_approval's, reconciliation batches and lines are
+    spp_payment_reconciliation's; others extend them (the file connector keeps its
+    import wizard, a transient model)."""
+    misplaced = []
+    for addon, bases, name in _model_definitions():
+        if name.startswith("spp.approval") and addon != "spp_approval":
+            misplaced.append((addon, name))
+        elif (
+            name.startswith("spp.reconciliation")
+            and addon != "spp_payment_reconciliation"
+            and "models.TransientModel" not in bases
+        ):
+            misplaced.append((addon, name))
+    assert misplaced == []
+    names = {name for _addon, _bases, name in _model_definitions()}
+    assert {"spp.approval.mixin", "spp.reconciliation"} <= names
+
+
+def test_spp_approval_is_generic():
+    """spp_approval depends on base and mail only and names no SPP role: the
+    groups it uses are its own or the policy's."""
+    addon = ADDONS / "spp_approval"
+    assert sorted(manifest(addon)["depends"]) == ["base", "mail"]
+    hooks = addon / "hooks.py"  # names the module the models came from
+    for path in sorted(addon.rglob("*")):
+        if path.suffix in (".py", ".xml", ".csv") and path != hooks:
+            text = path.read_text()
+            assert "spp_payment" not in text and "group_spp_" not in text, path

@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "SPP Payments: Base",
-    "summary": "Registry-lite, programs, FSPs, payments, maker-checker and roles "
-    "for social-protection payments",
+    "summary": "Registry-lite, programs, FSPs, payments with their attempts and "
+    "events, the callback inbox and connector framework, roles",
     "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
@@ -12,7 +12,7 @@
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
     "application": True,
-    "depends": ["base", "mail", "queue_job"],
+    "depends": ["base", "mail", "queue_job", "spp_approval"],
     "external_dependencies": {"python": ["spp-payment-core"]},
     "data": [
         "security/spp_security.xml",
@@ -28,6 +28,5 @@
         "views/spp_fsp_views.xml",
         "views/spp_payment_views.xml",
         "views/spp_payment_callback_views.xml",
-        "views/spp_approval_views.xml",
     ],
 }

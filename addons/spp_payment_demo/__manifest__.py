@@ -4,7 +4,7 @@
     "name": "SPP Payments: Demo Data",
     "summary": "Generate N demo households, a program, file and simulated API FSPs "
     "and one user per role, set-based (1,000,000 registrants in minutes)",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
@@ -12,7 +12,7 @@
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
     "depends": [
-        "spp_payroll",
+        "spp_payment_reconciliation",
         "spp_payment_file",
         "spp_payment_g2p_connect",
         "spp_payment_mpesa",

@@ -4,14 +4,14 @@
     "name": "SPP Payments: File Connector",
     "summary": "Payment instruction files (CSV, XLSX, ISO 20022 pain.001) with "
     "fingerprints, manual CSV/XLSX reconciliation, pain.002 and camt.054 returns",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "depends": ["spp_payroll"],
+    "depends": ["spp_payment_reconciliation"],
     "external_dependencies": {"python": ["openpyxl", "xlsxwriter", "lxml"]},
     "data": [
         "security/ir.model.access.csv",

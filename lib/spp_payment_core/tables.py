@@ -67,16 +67,17 @@ class Layout:
     trailer_line: str = ""
 
 
-_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 .,]*$")
+# The one formula-injection rule of the suite, as a regular expression that
+# Python and PostgreSQL read alike (SQL exports test cells with ``~``): a leading
+# =, @, tab or CR always; a leading + or - unless a plain number follows (a phone
+# number such as +254700000001, or -5, is data a bank needs unchanged).
+FORMULA_PATTERN = r"\A(?:[=@\t\r]|[+-](?![0-9][0-9 .,]*\Z))"
+_FORMULA = re.compile(FORMULA_PATTERN)
 
 
 def is_formula_like(text):
-    """Would a spreadsheet run ``text`` as a formula? A leading =, @, tab or CR
-    always; a leading + or - unless a plain number follows (a phone number such
-    as +254700000001, or -5, is data a bank needs unchanged)."""
-    if not text or not text.startswith(FORMULA_START):
-        return False
-    return not (text[0] in "+-" and _PLAIN_NUMBER.match(text))
+    """Would a spreadsheet run ``text`` as a formula? (see FORMULA_PATTERN)"""
+    return bool(text) and _FORMULA.match(text) is not None
 
 
 def safe_text(value):

@@ -207,6 +207,30 @@ class SppPayment(models.Model):
             )
 
     @api.model
+    def _spp_reference_sql(self):
+        """SQL drawing one payment reference per row, formatted as the payment
+        sequence's ``next_by_code`` would (prefix and suffix interpolated by
+        ``ir.sequence`` itself): bulk inserts cannot call it once per row."""
+        sequence = self.env.ref("spp_payment_base.seq_spp_payment").sudo()
+        if sequence.implementation != "standard" or sequence.use_date_range:
+            raise UserError(
+                self.env._(
+                    "Sequence %s must be a standard sequence without date ranges: "
+                    "payments are numbered in bulk.",
+                    sequence.name,
+                )
+            )
+        prefix, suffix = sequence._get_prefix_suffix()
+        # Zero-padded like "%0*d": widened, never cut, past the padding.
+        return SQL(
+            "%s || translate(format('%%*s', %s, nextval(%s)), ' ', '0') || %s",
+            prefix,
+            sequence.padding,
+            f"ir_sequence_{sequence.id:03d}",
+            suffix,
+        )
+
+    @api.model
     def _spp_refs(self, payments, limit=10, total=None):
         """References of the first ``limit`` payments, and how many more of
         ``total`` (default: all of ``payments``) there are."""

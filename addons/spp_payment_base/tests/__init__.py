@@ -6,3 +6,4 @@ from . import test_rpc
 from . import test_payment_references
 from . import test_callback_endpoint
 from . import test_callback_migration
+from . import test_approval_lock

@@ -1,5 +1,6 @@
+from odoo.addons.spp_approval.tools import guarded_write, is_guarded_write
+
 from .fields import DerivedMany2one
-from .guard import guarded_write, is_guarded_write
 from .schema import (
     bulk_work_mem,
     drop_stale_indexes,

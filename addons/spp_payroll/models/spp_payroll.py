@@ -20,11 +20,7 @@ class SppPayroll(models.Model):
     """One payment per selected beneficiary of a cycle, checked, approved, paid."""
 
     _name = "spp.payroll"
-    _inherit = [
-        "spp.approval.mixin",
-        "spp.payroll.generation.mixin",
-        "spp.payroll.export.mixin",
-    ]
+    _inherit = ["spp.approval.mixin"]
     _description = "Payroll"
     _order = "id desc"
 

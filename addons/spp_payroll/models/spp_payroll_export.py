@@ -2,29 +2,31 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import io
 
+from spp_payment_core.tables import FORMULA_PATTERN
+
 from odoo import models
 from odoo.tools import SQL
 
 # Above this many payments the PDF carries the summary and the CSV the lines.
 PDF_LINE_LIMIT = 5000
-# Spreadsheets run cells starting with these as formulas.
-_FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def _safe_text(column):
-    """A text column that a spreadsheet will not run as a formula."""
+    """A text column that a spreadsheet will not run as a formula: the core's
+    rule (spp_payment_core.tables.safe_text), evaluated by PostgreSQL."""
     return SQL(
         "CASE WHEN %(c)s ~ %(pattern)s THEN '''' || %(c)s ELSE %(c)s END",
         c=column,
-        pattern=_FORMULA_START,
+        pattern=FORMULA_PATTERN,
     )
 
 
-class SppPayrollExportMixin(models.AbstractModel):
+# One file per concern of the payroll (here its CSV and PDF outputs), not one
+# 1,000-line class: pylint-odoo's merge advice does not apply.
+class SppPayroll(models.Model):
     """CSV and PDF outputs of ``spp.payroll``."""
 
-    _name = "spp.payroll.export.mixin"
-    _description = "Payroll Exports"
+    _inherit = "spp.payroll"  # pylint: disable=consider-merging-classes-inherited
 
     def action_download_csv(self):
         """Every payment of the payroll as a read-only CSV (COPY, not the ORM)."""

@@ -1,6 +1,12 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
+
+from spp_payment_core.tables import FORMULA_PATTERN, is_formula_like
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .common import SppPayrollCommon
 
@@ -190,6 +196,59 @@ class TestExports(SppPayrollCommon):
         self.assertIn("'=HYPERLINK", data)
         self.assertNotIn(",=HYPERLINK", data)
         self.assertIn("60.70", data)
+
+    def test_csv_escapes_with_the_core_rule_only(self):
+        """The SQL export and spp_payment_core.tables agree cell by cell: a phone
+        number (+254...) or a negative amount stays as the bank needs it."""
+        samples = [
+            "=1+2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "+254700000001",
+            "-5",
+            "+5\n",
+            "12.50",
+            "Ann",
+            "",
+        ]
+        self.env.cr.execute(
+            "SELECT s, s ~ %s FROM unnest(%s::text[]) s", [FORMULA_PATTERN, samples]
+        )
+        self.assertEqual(
+            dict(self.env.cr.fetchall()), {s: is_formula_like(s) for s in samples}
+        )
+        payroll = self._approved_payroll()
+        action = payroll.with_user(self.users["viewer"]).action_download_csv()
+        attachment_id = int(action["url"].split("/")[3].split("?")[0])
+        data = self.env["ir.attachment"].browse(attachment_id).raw.decode()
+        self.assertIn(",+254700000003,", data)
+        self.assertNotIn("'+254", data)
+
+    def test_references_formatted_by_the_payment_sequence(self):
+        sequence = self.env.ref("spp_payment_base.seq_spp_payment")
+        sequence.write({"prefix": "PAY/%(year)s/", "suffix": "-K", "padding": 4})
+        payroll = self._new_payroll()
+        payroll.action_generate()
+        year = fields.Date.today().year
+        self.assertTrue(
+            all(
+                re.fullmatch(rf"PAY/{year}/\d{{4,}}-K", ref)
+                for ref in payroll.payment_ids.mapped("reference")
+            ),
+            payroll.payment_ids.mapped("reference"),
+        )
+        # Past the padding a number widens, as next_by_code's does.
+        sequence.number_next = 123456
+        self.assertEqual(
+            self.env["ir.sequence"].next_by_code("spp.payment"), f"PAY/{year}/123456-K"
+        )
+        self.env.cr.execute(
+            SQL("SELECT %s", self.env["spp.payment"]._spp_reference_sql())
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], f"PAY/{year}/123457-K")
 
     def test_pdf_report_renders_summary_and_lines(self):
         payroll = self._approved_payroll()

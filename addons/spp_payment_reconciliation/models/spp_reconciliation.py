@@ -93,7 +93,8 @@ class SppReconciliation(models.Model):
     def _compute_summary_html(self):
         for batch in self:
             batch.summary_html = self.env["ir.qweb"]._render(
-                "spp_payroll.reconciliation_summary", {"summary": batch.summary or {}}
+                "spp_payment_reconciliation.reconciliation_summary",
+                {"summary": batch.summary or {}},
             )
 
     # Creation -------------------------------------------------------------

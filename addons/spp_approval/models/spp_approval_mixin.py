@@ -3,8 +3,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, LockError, UserError
 
 from ..tools import guarded_write, is_guarded_write
 
@@ -286,16 +285,18 @@ class SppApprovalMixin(models.AbstractModel):
         return Markup("%s: %s") % (title, text)
 
     def _spp_lock_rows(self):
-        """Serialise concurrent reviews of the same documents."""
-        if not self.ids:
-            return
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE id = ANY(%s) FOR UPDATE",
-                SQL.identifier(self._table),
-                list(self.ids),
-            )
-        )
+        """Serialise concurrent reviews of the same documents: the second of two
+        reviewers is told to try again rather than deciding on a state the
+        first one is changing."""
+        try:
+            self.lock_for_update()
+        except LockError:
+            raise UserError(
+                self.env._(
+                    "%s is being reviewed by someone else right now; try again.",
+                    ", ".join(self.mapped("display_name")),
+                )
+            ) from None
         self.invalidate_recordset(list(APPROVAL_FIELDS))
 
     def _spp_write_approval(self, vals):

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-DEFAULT_CHECKER_GROUP = "spp_payment_base.group_spp_finance_manager"
+DEFAULT_CHECKER_GROUP = "spp_approval.group_approval_approver"
 
 
 class SppApprovalPolicy(models.Model):

@@ -1,0 +1,2 @@
+from . import spp_reconciliation
+from . import spp_payroll_pull
