@@ -101,6 +101,27 @@ MATRIX = {
             "admin",
         )
     },
+    # Evidence of who prepared a document and of every payment edit: read-only.
+    "spp.approval.contributor": {
+        role: "r"
+        for role in (
+            "viewer",
+            "program_officer",
+            "finance_officer",
+            "finance_manager",
+            "admin",
+        )
+    },
+    "spp.payment.change": {
+        role: "r"
+        for role in (
+            "viewer",
+            "program_officer",
+            "finance_officer",
+            "finance_manager",
+            "admin",
+        )
+    },
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
