@@ -28,7 +28,10 @@ class SppPaymentChange(models.Model):
     field_name = fields.Char(string="Technical Name", required=True, readonly=True)
     old_value = fields.Text(string="Before", readonly=True)
     new_value = fields.Text(string="After", readonly=True)
-    user_id = fields.Many2one("res.users", required=True, readonly=True)
+    # A user who edited payments is archived, never deleted (see res.users).
+    user_id = fields.Many2one(
+        "res.users", required=True, readonly=True, ondelete="restrict"
+    )
     date = fields.Datetime(required=True, readonly=True)
 
     @api.model
@@ -41,7 +44,7 @@ class SppPaymentChange(models.Model):
     def _spp_record_before(self, payments, names):
         """Rows with the values of ``names`` before a write of ``payments``;
         returns their ids, to complete with _spp_record_after."""
-        payments.flush_recordset(names)
+        payments.flush_recordset()
         model_fields = self.env["ir.model.fields"].sudo()
         field_ids = [model_fields._get(payments._name, name).id for name in names]
         extra = self._spp_extra_columns()
@@ -78,7 +81,7 @@ class SppPaymentChange(models.Model):
         that did not change, and return the payments that did."""
         if not change_ids:
             return payments.browse()
-        payments.flush_recordset(names)
+        payments.flush_recordset()
         numeric = [n for n in names if payments._fields[n].type in NUMERIC_TYPES]
         self.env.cr.execute(
             SQL(

@@ -147,10 +147,12 @@ class SppPayment(models.Model):
                                            THEN NEW.payroll_id END)
                            AND approval_state <> 'draft'
                     ) THEN
-                        RAISE EXCEPTION 'Payment % belongs to a submitted or '
-                            'approved payroll: its amount, destination, '
-                            'beneficiary, FSP and payroll are locked.', OLD.id
-                            USING ERRCODE = 'check_violation';
+                        RAISE EXCEPTION USING
+                            ERRCODE = 'check_violation',
+                            MESSAGE = 'Payment ' || OLD.reference || ' belongs '
+                                || 'to a submitted or approved payroll: its '
+                                || 'amount, destination, beneficiary, FSP and '
+                                || 'payroll are locked.';
                     END IF;
                     IF TG_OP = 'DELETE' THEN
                         RETURN OLD;
