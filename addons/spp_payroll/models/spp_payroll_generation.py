@@ -81,6 +81,8 @@ class SppPayrollGenerationMixin(models.AbstractModel):
         self._spp_flag_duplicates()
         if self.enforce_duplicates:
             self._spp_move_out_flagged()
+        # Counts, totals and the approval amount follow from the flags.
+        self.invalidate_recordset()
 
     def _spp_over_limit_ids(self):
         """Edited payments whose amount exceeds what generation would have

@@ -2,3 +2,4 @@ from . import test_generation
 from . import test_execution
 from . import test_missed_payments
 from . import test_live_payments
+from . import test_payroll_integrity
