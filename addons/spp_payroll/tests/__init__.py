@@ -3,3 +3,4 @@ from . import test_execution
 from . import test_missed_payments
 from . import test_live_payments
 from . import test_payroll_integrity
+from . import test_payroll_rpc
