@@ -70,8 +70,7 @@ class SppApprovalMixin(models.AbstractModel):
     approval_slots = fields.Json(
         readonly=True,
         copy=False,
-        help="Group ids of the approvals required, one per slot, frozen at "
-        "submission.",
+        help="Group ids of the approvals required, one per slot, frozen at submission.",
     )
     approval_review_ids = fields.One2many(
         "spp.approval.review",

@@ -26,10 +26,13 @@ class TestConfigAudit(SppBaseCommon):
         for message in record.message_ids:
             for value in message.sudo().tracking_value_ids:
                 formatted = value._tracking_value_format()[0]
-                values.setdefault(value.field_id.name, tuple(
-                    "" if v is False or v is None else v
-                    for v in (formatted["oldValue"], formatted["newValue"])
-                ))
+                values.setdefault(
+                    value.field_id.name,
+                    tuple(
+                        "" if v is False or v is None else v
+                        for v in (formatted["oldValue"], formatted["newValue"])
+                    ),
+                )
         return values
 
     def setUp(self):
@@ -77,9 +80,7 @@ class TestConfigAudit(SppBaseCommon):
         self.assertIn("(deleted)", self._chatter_text(policy))
         # Checkers cannot change policies at all.
         with self.assertRaises(AccessError):
-            policy.with_user(self.users["finance_manager"]).write(
-                {"approval_count": 1}
-            )
+            policy.with_user(self.users["finance_manager"]).write({"approval_count": 1})
 
     def test_policy_is_frozen_at_submission(self):
         policy = self.env["spp.approval.policy"].create(

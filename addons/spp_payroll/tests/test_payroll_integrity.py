@@ -138,7 +138,9 @@ class TestPayrollEntry(SppPayrollCommon):
         # An unrelated payment outside any payroll stays writable in SQL.
         loose = self.env["spp.payment"].create(self._forged(payroll, payroll_id=False))
         self.env.flush_all()
-        self.env.cr.execute("UPDATE spp_payment SET amount = 7 WHERE id = %s", [loose.id])
+        self.env.cr.execute(
+            "UPDATE spp_payment SET amount = 7 WHERE id = %s", [loose.id]
+        )
 
     def test_generation_checks_its_payroll_is_a_draft(self):
         payroll = self._submitted_payroll()

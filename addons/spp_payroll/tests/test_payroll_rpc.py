@@ -21,7 +21,12 @@ class TestPayrollOverRpc(SppPayrollCommon, HttpCase):
     def _call(self, role, model, method, args, kwargs=None):
         login = self.users[role].login
         self.authenticate(login, login)
-        params = {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        params = {
+            "model": model,
+            "method": method,
+            "args": args,
+            "kwargs": kwargs or {},
+        }
         response = self.url_open(
             f"/web/dataset/call_kw/{model}/{method}",
             data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
@@ -50,7 +55,9 @@ class TestPayrollOverRpc(SppPayrollCommon, HttpCase):
         payroll.action_generate()
         self._call("program_officer", "spp.payroll", "action_submit", [[payroll.id]])
         with self.assertRaisesRegex(RpcRefused, "enter a payroll only"):
-            self._call("program_officer", "spp.payment", "create", [self._forged(payroll)])
+            self._call(
+                "program_officer", "spp.payment", "create", [self._forged(payroll)]
+            )
         # Nor by moving one of their own payments in, nor through the one2many.
         loose = self._call(
             "program_officer",
@@ -72,7 +79,9 @@ class TestPayrollOverRpc(SppPayrollCommon, HttpCase):
         self.assertEqual(payroll.payment_count, 5)
         self.assertNotIn(5000.0, payroll.payment_ids.mapped("amount"))
         with self.assertRaisesRegex(RpcRefused, "enter a payroll only"):
-            self._call("program_officer", "spp.payment", "create", [self._forged(payroll)])
+            self._call(
+                "program_officer", "spp.payment", "create", [self._forged(payroll)]
+            )
 
     @mute_logger("odoo.http")
     def test_manager_who_edited_a_payment_cannot_approve(self):
