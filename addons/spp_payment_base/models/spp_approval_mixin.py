@@ -62,7 +62,6 @@ class SppApprovalMixin(models.AbstractModel):
     # change what a submitted document needs.
     approval_policy_id = fields.Many2one(
         "spp.approval.policy",
-        string="Approval Policy",
         readonly=True,
         copy=False,
         ondelete="set null",

@@ -22,9 +22,7 @@ class SppPaymentChange(models.Model):
     )
     payment_reference = fields.Char(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
-    field_id = fields.Many2one(
-        "ir.model.fields", string="Field", ondelete="set null", readonly=True
-    )
+    field_id = fields.Many2one("ir.model.fields", ondelete="set null", readonly=True)
     field_name = fields.Char(string="Technical Name", required=True, readonly=True)
     old_value = fields.Text(string="Before", readonly=True)
     new_value = fields.Text(string="After", readonly=True)
