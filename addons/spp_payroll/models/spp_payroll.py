@@ -324,17 +324,19 @@ class SppPayroll(models.Model):
     def _spp_mark_lines_edited(self):
         """Payments of these payrolls were edited or removed after generation:
         their checks run again at submission, and the user who did it does not
-        review them. Set in SQL: the payroll itself was not written."""
-        if not self:
+        review them. Set in SQL: the payroll itself was not written. (A note
+        on a payment of an approved payroll is recorded but re-checks nothing.)"""
+        drafts = self.filtered(lambda p: p.approval_state == "draft")
+        if not drafts:
             return
         self.env.cr.execute(
             SQL(
                 "UPDATE spp_payroll SET lines_edited = TRUE WHERE id = ANY(%s)",
-                list(self.ids),
+                list(drafts.ids),
             )
         )
-        self.invalidate_recordset(["lines_edited", "payment_change_ids"])
-        self._spp_record_contributor("lines")
+        drafts.invalidate_recordset(["lines_edited", "payment_change_ids"])
+        drafts._spp_record_contributor("lines")
 
     def _spp_recheck_edited(self):
         """Run the generation's checks again over the edited payroll, and
