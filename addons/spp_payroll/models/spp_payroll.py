@@ -361,6 +361,13 @@ class SppPayroll(models.Model):
             SQL("UPDATE spp_payroll SET lines_edited = FALSE WHERE id = %s", self.id)
         )
         self.invalidate_recordset(["lines_edited"])
+        self.message_post(
+            body=self.env._(
+                "Payments were edited after generation: checks run again, "
+                "%(flagged)s payments flagged.",
+                flagged=self.flagged_count,
+            )
+        )
 
     def _on_spp_approved(self):
         payments = self.payment_ids

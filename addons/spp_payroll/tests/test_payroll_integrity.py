@@ -216,6 +216,7 @@ class TestPaymentEditsAreEvidence(SppPayrollCommon):
         self.assertIn("destination shared", targets[0].duplicate_reason)
         self.assertEqual(payroll.flagged_count, 3)
         self.assertFalse(payroll.lines_edited)
+        self.assertIn("3 payments flagged", payroll.message_ids[1].body)
 
     def test_rerun_clears_flags_whose_cause_was_edited_away(self):
         self.households[3].phone_e164 = "+254700000003"  # same MSISDN as [2]
