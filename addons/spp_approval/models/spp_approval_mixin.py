@@ -15,6 +15,8 @@ APPROVAL_FIELDS = frozenset(
         "submitted_date",
         "approved_date",
         "rejection_reason",
+        "approval_policy_id",
+        "approval_slots",
     }
 )
 _GUARD = "approval"
@@ -24,9 +26,11 @@ class SppApprovalMixin(models.AbstractModel):
     """Maker-checker for any document.
 
     draft -> submitted -> approved, or rejected back to draft with a reason. Enforced
-    here, on every path (buttons, RPC, imports): the creator and the submitter never
-    approve, nobody approves one submission twice, only members of the policy's groups
-    approve, and a submitted document is read-only but for whitelisted fields.
+    here, on every path (buttons, RPC, imports): whoever created, edited, generated
+    or submitted the document or its lines never reviews it (see
+    ``spp.approval.contributor``), nobody approves one submission twice, only
+    members of the policy's groups approve, the policy is frozen on the document
+    at submission, and a submitted document is read-only but for whitelisted fields.
     """
 
     _name = "spp.approval.mixin"
@@ -53,6 +57,19 @@ class SppApprovalMixin(models.AbstractModel):
     submitted_date = fields.Datetime(readonly=True, copy=False)
     approved_date = fields.Datetime(readonly=True, copy=False)
     rejection_reason = fields.Text(readonly=True, copy=False)
+    # The policy as it stood at submission: a later edit of the policy does not
+    # change what a submitted document needs.
+    approval_policy_id = fields.Many2one(
+        "spp.approval.policy",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
+    approval_slots = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Group ids of the approvals required, one per slot, frozen at submission.",
+    )
     approval_review_ids = fields.One2many(
         "spp.approval.review",
         "res_id",
@@ -106,7 +123,15 @@ class SppApprovalMixin(models.AbstractModel):
         return self["company_id"] if "company_id" in self else self.env.company
 
     def _spp_required_groups(self):
+        """One group per approval slot: frozen at submission, from the policy in
+        force while the document is a draft."""
         self.ensure_one()
+        if self.approval_state != "draft" and self.approval_slots is not None:
+            groups = self.env["res.groups"].sudo()
+            return [groups.browse(group_id) for group_id in self.approval_slots]
+        return self._spp_policy_groups()
+
+    def _spp_policy_groups(self):
         policy = self._spp_approval_policy()
         return policy._required_groups(self._spp_approval_amount())
 
@@ -133,6 +158,7 @@ class SppApprovalMixin(models.AbstractModel):
         for record in self:
             record._spp_expect_state("draft", self.env._("submitted"))
             record._spp_check_can_submit()
+            policy = record._spp_approval_policy()
             record._spp_write_approval(
                 {
                     "approval_state": "submitted",
@@ -140,8 +166,11 @@ class SppApprovalMixin(models.AbstractModel):
                     "submitted_by_id": self.env.uid,
                     "submitted_date": fields.Datetime.now(),
                     "rejection_reason": False,
+                    "approval_policy_id": policy.id or False,
+                    "approval_slots": [g.id for g in record._spp_policy_groups()],
                 }
             )
+            record._spp_record_contributor("submitted")
             record.message_post(body=self.env._("Submitted for approval."))
             record._on_spp_submitted()
         return True
@@ -236,14 +265,32 @@ class SppApprovalMixin(models.AbstractModel):
 
     def _spp_check_reviewer_independent(self):
         user = self.env.user
-        if user == self.create_uid or user == self.submitted_by_id:
+        if (
+            user == self.create_uid
+            or user == self.submitted_by_id
+            or user in self._spp_contributor_users()
+        ):
             raise AccessError(
                 self.env._(
-                    "Segregation of duties: you prepared or submitted %s, so you "
-                    "cannot review it.",
+                    "Segregation of duties: you created, edited, generated or "
+                    "submitted %s or its lines, so you cannot review it.",
                     self.display_name,
                 )
             )
+
+    def _spp_contributor_users(self):
+        self.ensure_one()
+        return (
+            self.env["spp.approval.contributor"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "=", self.id)])
+            .user_id
+        )
+
+    def _spp_record_contributor(self, role):
+        """Remember that the current user had ``role`` in preparing these
+        documents (or their lines): they will not review them."""
+        self.env["spp.approval.contributor"]._spp_record(self, role)
 
     def _spp_free_slot_group(self, approvals):
         """The group of the first approval slot still open that the user fills."""
@@ -330,13 +377,21 @@ class SppApprovalMixin(models.AbstractModel):
                     submitted_date=False,
                     approved_date=False,
                     rejection_reason=False,
+                    approval_policy_id=False,
+                    approval_slots=None,
                 )
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        records._spp_record_contributor("created")
+        return records
 
     def write(self, vals):
-        if not is_guarded_write(_GUARD):
-            self._spp_check_approval_write(vals)
-        return super().write(vals)
+        if is_guarded_write(_GUARD):
+            return super().write(vals)
+        self._spp_check_approval_write(vals)
+        result = super().write(vals)
+        if _edited_fields(vals):
+            self._spp_record_contributor("edited")
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_submitted(self):
@@ -361,12 +416,7 @@ class SppApprovalMixin(models.AbstractModel):
                     ", ".join(sorted(protected)),
                 )
             )
-        changed = {
-            name
-            for name in vals
-            if name not in self._spp_approval_writable_fields
-            and not name.startswith(("message_", "activity_", "website_message"))
-        }
+        changed = _edited_fields(vals) - self._spp_approval_writable_fields
         locked = self.filtered(lambda r: r.approval_state != "draft")
         if changed and locked:
             raise UserError(
@@ -377,3 +427,12 @@ class SppApprovalMixin(models.AbstractModel):
                     fields=", ".join(sorted(changed)),
                 )
             )
+
+
+def _edited_fields(vals):
+    """Fields of ``vals`` that change the document (not its chatter)."""
+    return {
+        name
+        for name in vals
+        if not name.startswith(("message_", "activity_", "website_message"))
+    }

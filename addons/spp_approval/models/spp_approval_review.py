@@ -1,6 +1,6 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -66,3 +66,60 @@ class SppApprovalReview(models.Model):
             " WHERE r.company_id IS NULL AND u.id = r.user_id"
         )
         return result
+
+class SppApprovalContributor(models.Model):
+    """Who prepared a document: created, edited, generated or submitted it, or
+    changed its lines (a payroll's payments, a cycle's components). None of
+    them reviews it. Append-only; written by the documents' own methods."""
+
+    _name = "spp.approval.contributor"
+    _description = "Approval Document Contributor"
+    _order = "id"
+    _log_access = False
+
+    res_model = fields.Char(string="Document Model", required=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Document", model_field="res_model", required=True, readonly=True
+    )
+    user_id = fields.Many2one(
+        "res.users", required=True, readonly=True, ondelete="cascade"
+    )
+    role = fields.Selection(
+        [
+            ("created", "Created"),
+            ("edited", "Edited"),
+            ("generated", "Generated"),
+            ("lines", "Changed its lines"),
+            ("submitted", "Submitted"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    date = fields.Datetime(required=True, readonly=True)
+
+    _one_row_per_role = models.UniqueIndex(
+        "(res_model, res_id, user_id, role)",
+        "This contribution is already recorded.",
+    )
+
+    @api.model
+    def _spp_record(self, records, role):
+        """One row per document and the current user in ``role``, the first
+        time only; one statement for the lot."""
+        if not records.ids:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO spp_approval_contributor
+                    (res_model, res_id, user_id, role, date)
+                SELECT %s, unnest(%s::int[]), %s, %s, now() at time zone 'utc'
+                ON CONFLICT DO NOTHING
+                """,
+                records._name,
+                list(records.ids),
+                self.env.uid,
+                role,
+            )
+        )
+        self.invalidate_model()

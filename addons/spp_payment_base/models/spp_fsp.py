@@ -1,13 +1,33 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
 import secrets
 
+from markupsafe import Markup
 from spp_payment_core import callbacks
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.models import MAGIC_COLUMNS
 
 ADMIN_GROUP = "spp_payment_base.group_spp_admin"
+# Credentials of the base and of the connectors: never tracked (their values
+# would land in the chatter), their rotation is. A field whose name says it is
+# a secret counts as one even when its module forgot to list it.
+SECRET_FIELDS = frozenset(
+    {
+        "api_password",
+        "api_key",
+        "api_secret",
+        "callback_secret",
+        "mpesa_initiator_password",
+        "g2p_signing_key",
+    }
+)
+SECRET_NAME = re.compile(r"password|secret|private|signing_key|(^|_)key$")
+# Caches the connectors renew by themselves: neither configuration nor a
+# rotation by a person.
+CACHE_FIELDS = frozenset({"api_token", "api_token_expiry"})
 
 
 class SppFsp(models.Model):
@@ -91,6 +111,13 @@ class SppFsp(models.Model):
         "Behind a reverse proxy, run Odoo with proxy_mode so the client address "
         "is the FSP's.",
     )
+    secrets_rotated_date = fields.Datetime(
+        string="Credentials Changed",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Last time a password, key or secret of this FSP was set.",
+    )
     payment_count = fields.Integer(compute="_compute_payment_count")
     active = fields.Boolean(default=True)
 
@@ -130,6 +157,53 @@ class SppFsp(models.Model):
                 )
             )
         return True
+
+    # Audit ---------------------------------------------------------------
+
+    @api.model
+    def _spp_is_secret(self, name):
+        return name not in CACHE_FIELDS and (
+            name in SECRET_FIELDS or bool(SECRET_NAME.search(name))
+        )
+
+    def _track_get_fields(self):
+        """Every stored setting of the FSP and its connector (URLs, accounts,
+        codes, limits, columns) is tracked with its values before and after;
+        secrets and caches are not (see secrets_rotated_date)."""
+        tracked = {
+            name
+            for name, field in self._fields.items()
+            if field.store
+            and name not in MAGIC_COLUMNS
+            and name not in CACHE_FIELDS
+            and not name.startswith(("message_", "activity_"))
+            and field.type not in ("one2many", "many2many", "binary")
+            and not self._spp_is_secret(name)
+        }
+        return (super()._track_get_fields() or set()) | set(
+            self.fields_get(tracked, attributes=())
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if any(self._spp_is_secret(name) and vals[name] for name in vals):
+                vals["secrets_rotated_date"] = fields.Datetime.now()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        rotated = sorted(name for name in vals if self._spp_is_secret(name))
+        if rotated:
+            vals = dict(vals, secrets_rotated_date=fields.Datetime.now())
+        result = super().write(vals)
+        if rotated:
+            labels = ", ".join(self._fields[n].string for n in rotated)
+            for fsp in self:
+                # The names of the credentials, never their values.
+                fsp.message_post(
+                    body=Markup("%s") % self.env._("Credentials changed: %s.", labels)
+                )
+        return result
 
     def _compute_payment_count(self):
         counts = dict(

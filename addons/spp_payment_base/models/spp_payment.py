@@ -5,6 +5,7 @@ from spp_payment_core.idempotency import idempotency_key
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL
 
 from ..tools import (
@@ -167,9 +168,32 @@ class SppPayment(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not is_guarded_write(_GUARD):
-            self._spp_check_write(vals)
-        return super().write(vals)
+        if is_guarded_write(_GUARD):
+            return super().write(vals)
+        self._spp_check_write(vals)
+        # Every edit is evidence: who changed which field, before and after.
+        audited = self._spp_audited_fields(vals)
+        changes = self.env["spp.payment.change"]
+        change_ids = changes._spp_record_before(self, audited) if audited else []
+        result = super().write(vals)
+        edited = changes._spp_record_after(self, audited, change_ids)
+        if edited:
+            edited._on_spp_edited()
+        return result
+
+    def _spp_audited_fields(self, vals):
+        """Stored columns of ``vals`` an edit is recorded for."""
+        return sorted(
+            name
+            for name in vals
+            if name in self._fields
+            and self._fields[name].store
+            and self._fields[name].column_type
+            and name not in LOG_ACCESS_COLUMNS
+        )
+
+    def _on_spp_edited(self):
+        """Hook: these payments were edited (and the change recorded)."""
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_not_draft(self):

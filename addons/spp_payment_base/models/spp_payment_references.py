@@ -4,6 +4,7 @@
 side of ``DerivedMany2one``)."""
 
 from odoo import api, models
+from odoo.exceptions import UserError
 
 
 class SppProgram(models.Model):
@@ -22,3 +23,15 @@ class ResUsers(models.Model):
         self.env["spp.payment"].sudo()._spp_refuse_unlink_of(
             self, "create_uid", "write_uid"
         )
+        # The evidence of their payment edits names them.
+        if (
+            self.env["spp.payment.change"]
+            .sudo()
+            .search_count([("user_id", "in", self.ids)], limit=1)
+        ):
+            raise UserError(
+                self.env._(
+                    "%s edited payments: archive the user instead.",
+                    ", ".join(self.mapped("display_name")),
+                )
+            )

@@ -7,3 +7,4 @@ from . import test_payment_references
 from . import test_callback_endpoint
 from . import test_callback_migration
 from . import test_approval_lock
+from . import test_config_audit

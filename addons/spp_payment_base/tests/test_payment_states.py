@@ -202,3 +202,30 @@ class TestPaymentStates(SppBaseCommon):
         payment._set_approved()
         with self.assertRaisesRegex(UserError, "disabled"):
             payment._spp_send()
+
+
+class TestPaymentChanges(SppBaseCommon):
+    def test_receipt_overwrite_of_a_paid_payment_leaves_a_trace(self):
+        payment = self._create_payment(80.0)
+        payment._set_approved()
+        payment._spp_send()
+        payment._set_paid(reason="bank statement")
+        payment.sudo().write({"external_ref": "RCPT-1"})
+        officer = self.users["finance_officer"]
+        payment.with_user(officer).write({"external_ref": "RCPT-FORGED"})
+        changes = self.env["spp.payment.change"].search(
+            [("payment_id", "=", payment.id)], order="id"
+        )
+        self.assertEqual(
+            [(c.old_value, c.new_value) for c in changes],
+            [(False, "RCPT-1"), ("RCPT-1", "RCPT-FORGED")],
+        )
+        self.assertEqual(changes[-1].user_id, officer)
+        # A write that changes nothing leaves nothing.
+        payment.with_user(officer).write({"external_ref": "RCPT-FORGED"})
+        self.assertEqual(
+            self.env["spp.payment.change"].search_count(
+                [("payment_id", "=", payment.id)]
+            ),
+            2,
+        )

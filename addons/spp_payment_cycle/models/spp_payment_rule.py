@@ -111,3 +111,5 @@ class SppPaymentRule(models.Model):
                     ", ".join(locked.mapped("display_name")),
                 )
             )
+        # Whoever changes a cycle's components does not approve the cycle.
+        cycles._spp_record_contributor("lines")

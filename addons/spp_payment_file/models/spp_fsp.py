@@ -197,8 +197,11 @@ class SppFsp(models.Model):
 
 class SppFspFileColumn(models.Model):
     _name = "spp.fsp.file.column"
+    _inherit = ["spp.audited.line.mixin"]
     _description = "FSP Export Column"
     _order = "sequence, id"
+    # Changes are posted on the FSP's chatter, before and after.
+    _spp_audit_parent = "fsp_id"
 
     fsp_id = fields.Many2one("spp.fsp", required=True, ondelete="cascade", index=True)
     sequence = fields.Integer(default=10)
@@ -210,8 +213,10 @@ class SppFspFileColumn(models.Model):
 
 class SppFspStatusMap(models.Model):
     _name = "spp.fsp.status.map"
+    _inherit = ["spp.audited.line.mixin"]
     _description = "FSP Reply Status Value"
     _order = "fsp_id, value"
+    _spp_audit_parent = "fsp_id"
 
     fsp_id = fields.Many2one("spp.fsp", required=True, ondelete="cascade", index=True)
     value = fields.Char(required=True, help="The value as the FSP writes it.")

@@ -117,3 +117,24 @@ class TestExport(SppFileCommon):
         )
         with self.assertRaisesRegex(UserError, "no ISO 20022 file can be written"):
             self._executed_payroll()
+
+
+class TestFileSettingsAudit(SppFileCommon):
+    def test_column_and_status_changes_are_posted_on_the_fsp(self):
+        admin = self.users["admin"]
+        column = self.fsp.file_column_ids.filtered(lambda c: c.header == "MSISDN")
+        column.with_user(admin).write({"header": "Account", "field": "reference"})
+        status = self.fsp.recon_status_map_ids.filtered(lambda s: s.value == "FAILED")
+        status.with_user(admin).write({"outcome": "paid"})
+        self.fsp.with_user(admin).write(
+            {"file_column_ids": [(0, 0, {"field": "amount", "header": "Extra"})]}
+        )
+        self.env.flush_all()
+        bodies = "\n".join(self.fsp.message_ids.mapped("body"))
+        self.assertIn("Header: MSISDN", bodies)
+        self.assertIn("Header: Account", bodies)
+        self.assertIn("Outcome: Failed", bodies)
+        self.assertIn("Outcome: Paid", bodies)
+        self.assertIn("Header: Extra", bodies)
+        author = self.fsp.message_ids.filtered(lambda m: "Header: Account" in m.body)
+        self.assertEqual(author.author_id, admin.partner_id)

@@ -23,6 +23,39 @@ LIVE_STATES = (
     "unknown",
 )
 UNPAID_STATES = ("failed", "rejected", "reversed")
+# Scope of guarded_write() under which the payroll's own code (generation,
+# undelivered re-issue, ad-hoc import) puts payments in a payroll. A context
+# variable, not a context key: an RPC client can send any context key.
+PAYROLL_GUARD = "payroll_payments"
+# Which payroll and cycle a payment belongs to: set by the payroll only.
+MEMBERSHIP_FIELDS = frozenset(
+    {"payroll_id", "excluded_payroll_id", "cycle_id", "live_cycle_id"}
+)
+# What the payroll's checks conclude (duplicate, cap, balance flags) and the
+# computation they rest on: never hand-written on a payroll's payment.
+CHECK_FIELDS = frozenset(
+    {
+        "is_duplicate",
+        "duplicate_reason",
+        "is_capped",
+        "is_over_balance",
+        "entitlement_rejected",
+        "back_payment_count",
+        "amount_breakdown",
+    }
+)
+# Columns that decide who is paid how much, where and through whom: frozen by
+# a database trigger once the payroll is submitted, whatever the path.
+LOCKED_COLUMNS = (
+    "amount",
+    "destination",
+    "destination_type",
+    "partner_id",
+    "membership_id",
+    "fsp_id",
+    "channel",
+    "payroll_id",
+)
 
 
 class SppPayment(models.Model):
@@ -65,6 +98,7 @@ class SppPayment(models.Model):
 
     def init(self):
         result = super().init()
+        self._spp_create_payroll_lock_trigger()
         self._spp_migrate_live_cycle()
         # Duplicate flagging now groups the cycle's live payments instead.
         drop_stale_indexes(
@@ -93,12 +127,125 @@ class SppPayment(models.Model):
             )
         )
 
+    def _spp_create_payroll_lock_trigger(self):
+        """Refuse, in the database, changing the money columns of a payment of
+        a submitted or approved payroll, moving it in or out, and deleting it:
+        the last line behind the ORM checks, for every SQL path. Transitions
+        set none of these columns, so the trigger never fires for them (the
+        column list and WHEN clause are checked before any function call)."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE FUNCTION spp_payment_payroll_lock()
+                RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF EXISTS (
+                        SELECT 1 FROM spp_payroll
+                         WHERE id IN (OLD.payroll_id,
+                                      CASE WHEN TG_OP = 'UPDATE'
+                                           THEN NEW.payroll_id END)
+                           AND approval_state <> 'draft'
+                    ) THEN
+                        RAISE EXCEPTION USING
+                            ERRCODE = 'check_violation',
+                            MESSAGE = 'Payment ' || OLD.reference || ' belongs '
+                                || 'to a submitted or approved payroll: its '
+                                || 'amount, destination, beneficiary, FSP and '
+                                || 'payroll are locked.';
+                    END IF;
+                    IF TG_OP = 'DELETE' THEN
+                        RETURN OLD;
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """
+            )
+        )
+        changed = SQL(" OR ").join(
+            SQL(
+                "OLD.%s IS DISTINCT FROM NEW.%s",
+                SQL.identifier(column),
+                SQL.identifier(column),
+            )
+            for column in LOCKED_COLUMNS
+        )
+        cr.execute(
+            SQL(
+                """
+                DROP TRIGGER IF EXISTS spp_payment_payroll_lock_update ON spp_payment;
+                CREATE TRIGGER spp_payment_payroll_lock_update
+                    BEFORE UPDATE OF %(columns)s ON spp_payment FOR EACH ROW
+                    WHEN (%(changed)s)
+                    EXECUTE FUNCTION spp_payment_payroll_lock();
+                DROP TRIGGER IF EXISTS spp_payment_payroll_lock_delete ON spp_payment;
+                CREATE TRIGGER spp_payment_payroll_lock_delete
+                    BEFORE DELETE ON spp_payment FOR EACH ROW
+                    WHEN (OLD.payroll_id IS NOT NULL)
+                    EXECUTE FUNCTION spp_payment_payroll_lock();
+                """,
+                columns=SQL(", ").join(SQL.identifier(c) for c in LOCKED_COLUMNS),
+                changed=changed,
+            )
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._spp_check_payroll_entry(vals_list)
         for vals in vals_list:
             live = vals.get("state", "draft") in LIVE_STATES
             vals["live_cycle_id"] = live and vals.get("cycle_id") or False
         return super().create(vals_list)
+
+    def _spp_check_payroll_entry(self, vals_list):
+        """Payments enter a payroll only through the payroll's own code, and
+        only while it is a draft, whoever calls (sudo included)."""
+        named = [vals for vals in vals_list if vals.get("payroll_id")]
+        if any(vals.get("excluded_payroll_id") for vals in vals_list) or (
+            named and not is_guarded_write(PAYROLL_GUARD)
+        ):
+            raise UserError(
+                self.env._(
+                    "Payments enter a payroll only through its generation, an "
+                    "undelivered payroll or its import; nothing was created."
+                )
+            )
+        payrolls = self.env["spp.payroll"].browse(
+            {vals["payroll_id"] for vals in named}
+        )
+        payrolls.sudo()._spp_check_payments_open()
+
+    def write(self, vals):
+        if not is_guarded_write(PAYROLL_GUARD):
+            self._spp_check_payroll_fields(vals)
+        return super().write(vals)
+
+    def _spp_check_payroll_fields(self, vals):
+        moved = MEMBERSHIP_FIELDS & vals.keys()
+        if moved:
+            raise UserError(
+                self.env._(
+                    "A payment's payroll and cycle are set by the payroll; %s "
+                    "cannot be written.",
+                    ", ".join(sorted(moved)),
+                )
+            )
+        checked = CHECK_FIELDS & vals.keys()
+        if checked and self.filtered("payroll_id"):
+            raise UserError(
+                self.env._(
+                    "%s are the payroll's checks and follow from them; edit the "
+                    "payment and submit again to re-run them.",
+                    ", ".join(sorted(checked)),
+                )
+            )
+
+    def _on_spp_edited(self):
+        """An edit of a generated payment: its payroll's checks run again at
+        submission, and the editor may no longer review the payroll."""
+        result = super()._on_spp_edited()
+        self.payroll_id._spp_mark_lines_edited()
+        return result
 
     def _spp_state_assignments(self, target, values, with_details):
         assignments = super()._spp_state_assignments(target, values, with_details)
@@ -125,8 +272,8 @@ class SppPayment(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_payroll_submitted(self):
-        if not is_guarded_write("payment_state"):
-            self._spp_check_payroll_draft()
+        # Guarded or not: a submitted payroll's payments are never deleted.
+        self._spp_check_payroll_draft()
 
     def _spp_check_payroll_draft(self):
         locked = self.payroll_id.filtered(lambda p: p.approval_state != "draft")
@@ -145,9 +292,24 @@ class SppPayment(models.Model):
         drafts = self.filtered(lambda p: p.state == "draft")
         if drafts != self:
             raise UserError(self.env._("Only draft payments can be removed."))
+        # The removal is evidence too: a change of payroll_id to nothing.
+        self.env["spp.payment.change"]._spp_record_before(drafts, ["payroll_id"])
+        payrolls = drafts.payroll_id
         with guarded_write("payment_state"):
             drafts.sudo().unlink()
+        payrolls._spp_mark_lines_edited()
         return True
+
+
+class SppPaymentChange(models.Model):
+    _inherit = "spp.payment.change"
+
+    payroll_id = fields.Many2one(
+        "spp.payroll", index="btree_not_null", ondelete="set null", readonly=True
+    )
+
+    def _spp_extra_columns(self):
+        return {**super()._spp_extra_columns(), "payroll_id": SQL("p.payroll_id")}
 
 
 class SppPaymentCycle(models.Model):

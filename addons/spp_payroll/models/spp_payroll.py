@@ -6,6 +6,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from odoo.addons.spp_payment_base.tools import guarded_write
+
+from .spp_payment import PAYROLL_GUARD
+
 OUTCOMES = {
     "paid": ("paid",),
     "failed": ("failed", "rejected", "reversed"),
@@ -76,6 +80,16 @@ class SppPayroll(models.Model):
         "spp.payment", "excluded_payroll_id", readonly=True
     )
     generated_date = fields.Datetime(readonly=True, copy=False)
+    lines_edited = fields.Boolean(
+        string="Payments Edited",
+        readonly=True,
+        copy=False,
+        help="Payments were edited after generation: the duplicate, cap and "
+        "balance checks run again at submission (see Payment Changes).",
+    )
+    payment_change_ids = fields.One2many(
+        "spp.payment.change", "payroll_id", string="Payment Changes", readonly=True
+    )
     preview = fields.Json(readonly=True, copy=False)
     summary = fields.Json(compute="_compute_summary")
     payment_count = fields.Integer(compute="_compute_summary")
@@ -257,6 +271,99 @@ class SppPayroll(models.Model):
                     "Generate the payments of %s before submitting it.", self.name
                 )
             )
+        if self.lines_edited:
+            self._spp_recheck_edited()
+
+    # Payments of the payroll ---------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.pop("lines_edited", None)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "lines_edited" in vals:
+            raise UserError(
+                self.env._("Only an edit of the payments marks them as edited.")
+            )
+        return super().write(vals)
+
+    def _spp_check_payments_open(self):
+        """A payroll takes payments only while it is a draft."""
+        locked = self.filtered(lambda p: p.approval_state != "draft")
+        if locked:
+            raise UserError(
+                self.env._(
+                    "Payroll %s is submitted or approved: no payment enters it.",
+                    ", ".join(locked.mapped("display_name")),
+                )
+            )
+
+    def _spp_create_payments(self, vals_list):
+        """The way in for payments made one by one (the ad-hoc import): in this
+        draft payroll and its cycle, under the payroll's guard. Bulk paths
+        insert in SQL (see the generation)."""
+        self.ensure_one()
+        self.check_access("write")
+        self._spp_check_payments_open()
+        vals_list = [
+            {**vals, "payroll_id": self.id, "cycle_id": self.cycle_id.id}
+            for vals in vals_list
+        ]
+        with guarded_write(PAYROLL_GUARD):
+            payments = self.env["spp.payment"].sudo().create(vals_list)
+        self._spp_record_contributor("generated")
+        self._spp_run_checks()
+        return payments.sudo(False)
+
+    def _spp_mark_lines_edited(self):
+        """Payments of these payrolls were edited or removed after generation:
+        their checks run again at submission, and the user who did it does not
+        review them. Set in SQL: the payroll itself was not written. (A note
+        on a payment of an approved payroll is recorded but re-checks nothing.)"""
+        drafts = self.filtered(lambda p: p.approval_state == "draft")
+        if not drafts:
+            return
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payroll SET lines_edited = TRUE WHERE id = ANY(%s)",
+                list(drafts.ids),
+            )
+        )
+        drafts.invalidate_recordset(["lines_edited", "payment_change_ids"])
+        drafts._spp_record_contributor("lines")
+
+    def _spp_recheck_edited(self):
+        """Run the generation's checks again over the edited payroll, and
+        refuse an edited amount above what the cycle's cap or the member's
+        balance allows (the generation cut or rejected such amounts; an edit
+        is corrected by a person, not cut silently)."""
+        self._spp_run_checks(again=True)
+        over = self._spp_over_limit_ids()
+        if over:
+            raise UserError(
+                self.env._(
+                    "Edited amounts above the cycle's cap or the member's "
+                    "balance in %(payroll)s: %(refs)s. Correct them before "
+                    "submitting.",
+                    payroll=self.name,
+                    refs=self.env["spp.payment"]._spp_refs(
+                        self.env["spp.payment"].browse(over)
+                    ),
+                )
+            )
+        self.env.cr.execute(
+            SQL("UPDATE spp_payroll SET lines_edited = FALSE WHERE id = %s", self.id)
+        )
+        self.invalidate_recordset(["lines_edited"])
+        self.message_post(
+            body=self.env._(
+                "Payments were edited after generation: checks run again, "
+                "%(flagged)s payments flagged.",
+                flagged=self.flagged_count,
+            )
+        )
 
     def _on_spp_approved(self):
         payments = self.payment_ids

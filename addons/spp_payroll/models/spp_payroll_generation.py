@@ -61,11 +61,63 @@ class SppPayroll(models.Model):
                 self.env._("No member matches the selection of %s.", self.name)
             )
         self._spp_insert_payments(rows, ents)
+        self._spp_record_contributor("generated")
+        self._spp_run_checks()
+        self.generated_date = fields.Datetime.now()
+        return True
+
+    def _spp_run_checks(self, again=False):
+        """The payroll's duplicate checks, at generation and again at the
+        submission of an edited payroll (``again``: flags of the earlier run
+        are cleared first, since an edit may have removed their cause)."""
+        if again:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE spp_payment SET is_duplicate = FALSE, "
+                    "duplicate_reason = NULL WHERE payroll_id = %s AND is_duplicate",
+                    self.id,
+                )
+            )
         self._spp_flag_duplicates()
         if self.enforce_duplicates:
             self._spp_move_out_flagged()
-        self.generated_date = fields.Datetime.now()
-        return True
+        # Counts, totals and the approval amount follow from the flags.
+        self.invalidate_recordset()
+
+    def _spp_over_limit_ids(self):
+        """Edited payments whose amount exceeds what generation would have
+        allowed: the cycle's cap (on the amounts that count toward it, per
+        payment paid including back payments) or the member's balance."""
+        cycle = self.cycle_id
+        extras = [r.code for r in cycle.rule_ids if not r.counts_toward_cap]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id
+                  FROM spp_payment p
+                  JOIN spp_program_membership m ON m.id = p.membership_id
+                 WHERE p.payroll_id = %(payroll)s AND NOT p.entitlement_rejected
+                   AND p.id IN (SELECT payment_id FROM spp_payment_change
+                                 WHERE payroll_id = %(payroll)s)
+                   AND ((%(has_cap)s AND p.amount > %(cap)s
+                            * (1 + COALESCE(p.back_payment_count, 0))
+                            + COALESCE((SELECT SUM(c.value::numeric)
+                                          FROM jsonb_each_text(p.amount_breakdown) c
+                                         WHERE c.key = ANY(%(extras)s)), 0))
+                        OR (%(balance_based)s
+                            AND p.amount > COALESCE(m.balance, 0)))
+                 ORDER BY p.id
+                """,
+                payroll=self.id,
+                has_cap=bool(cycle.has_cap),
+                cap=Decimal(str(cycle.cap_amount or 0)),
+                extras=extras,
+                balance_based=bool(self.program_id.is_balance_based),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     def _spp_check_generable(self):
         self.check_access("write")
@@ -383,6 +435,7 @@ class SppPayroll(models.Model):
         )
         self.env["spp.payment"].invalidate_model()
         self.generated_date = fields.Datetime.now()
+        self._spp_record_contributor("generated")
         self._spp_flag_duplicates()
 
     # Dry run ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payment_base.tools import guarded_write
 from odoo.addons.spp_payment_cycle.tests.common import SppCycleCommon
 
 
@@ -288,22 +289,26 @@ class SppConnectorCommon(SppPayrollCommon):
                     for p in partners
                 ]
             )
-            payments = env["spp.payment"].create(
-                [
-                    {
-                        "program_id": program.id,
-                        "membership_id": member.id,
-                        "partner_id": member.partner_id.id,
-                        "fsp_id": new_fsp.id,
-                        "amount": 50.0,
-                        "destination_type": "msisdn",
-                        "destination": destination,
-                        "payroll_id": payroll.id,
-                        "cycle_id": cycle.id,
-                    }
-                    for member, destination in zip(members, destinations, strict=True)
-                ]
-            )
+            # As generation does: payments enter a payroll only through it.
+            with guarded_write("payroll_payments"):
+                payments = env["spp.payment"].create(
+                    [
+                        {
+                            "program_id": program.id,
+                            "membership_id": member.id,
+                            "partner_id": member.partner_id.id,
+                            "fsp_id": new_fsp.id,
+                            "amount": 50.0,
+                            "destination_type": "msisdn",
+                            "destination": destination,
+                            "payroll_id": payroll.id,
+                            "cycle_id": cycle.id,
+                        }
+                        for member, destination in zip(
+                            members, destinations, strict=True
+                        )
+                    ]
+                )
             payments._set_approved()
             run = env["spp.payroll.run"].create(
                 {
