@@ -147,7 +147,9 @@ class SppPaymentCallback(models.Model):
             return False
         try:
             with self.env.cr.savepoint():
-                counts = fsp._spp_apply_outcomes(outcomes, nowait=nowait)
+                counts = fsp._spp_apply_outcomes(
+                    outcomes, nowait=nowait, source="callback", evidence=self
+                )
         except LockNotAvailable:
             self.write({"result": "payments locked by their sender: retried later"})
             return True

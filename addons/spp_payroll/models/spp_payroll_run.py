@@ -34,6 +34,13 @@ class SppPayrollRun(models.Model):
     )
     date_done = fields.Datetime(readonly=True)
     note = fields.Text(readonly=True)
+    skipped_count = fields.Integer(
+        string="Skipped",
+        readonly=True,
+        default=0,
+        help="Payments not sent: no retries left, or their chunk was refused "
+        "(see the note).",
+    )
 
     _one_running_run = models.UniqueIndex(
         "(payroll_id) WHERE state = 'running'",
@@ -46,8 +53,10 @@ class SppPayrollRun(models.Model):
                 100.0 * run.chunks_done / run.chunk_count if run.chunk_count else 0.0
             )
 
-    def _spp_start(self, payroll, payments, kind):
-        """Create the run and enqueue one job per (FSP, chunk) of payments."""
+    def _spp_start(self, payroll, payments, kind, skipped=None):
+        """Create the run and enqueue one job per (FSP, chunk) of payments;
+        ``skipped`` (payments left out, e.g. with no retries left) is reported in
+        the run."""
         if not payments:
             raise UserError(self.env._("Nothing to send in %s.", payroll.name))
         if payroll.running:
@@ -61,6 +70,14 @@ class SppPayrollRun(models.Model):
                 "payment_count": len(payments),
             }
         )
+        if skipped:
+            run._spp_report_skipped(
+                len(skipped),
+                self.env._(
+                    "No retries left, not sent: %s.",
+                    self.env["spp.payment"]._spp_refs(skipped),
+                ),
+            )
         for number, chunk in enumerate(chunks):
             run.with_delay(
                 description=self.env._(
@@ -99,11 +116,45 @@ class SppPayrollRun(models.Model):
         sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
         payments = self.env["spp.payment"].browse(payment_ids).exists()
         payments = payments.filtered(lambda p: p.state in sendable)
+        sent = payments.browse()
         if payments:
             # Providers that file a run's payments together need the run.
-            payments.with_context(spp_payroll_run_id=self.id)._spp_send()
+            try:
+                sent = payments.with_context(spp_payroll_run_id=self.id)._spp_send(
+                    skip_exhausted=True
+                )
+            except UserError as error:
+                # One bad payment must not leave the run locked: the chunk is
+                # reported and counted done (its transitions were undone by their
+                # own savepoints).
+                self._spp_report_skipped(len(payments), str(error)[:500])
+                self._spp_chunk_done()
+                return f"chunk refused: {error}"
+        exhausted = payments - sent
+        if exhausted:
+            self._spp_report_skipped(
+                len(exhausted),
+                self.env._(
+                    "No retries left, not sent: %s.",
+                    self.env["spp.payment"]._spp_refs(exhausted),
+                ),
+            )
         self._spp_chunk_done()
-        return f"{len(payments)} payments sent"
+        return f"{len(sent)} payments sent, {len(exhausted)} skipped"
+
+    def _spp_report_skipped(self, count, text):
+        # Atomic: chunks of one run may finish in parallel workers.
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payroll_run SET skipped_count = skipped_count + %s, "
+                "note = concat_ws(E'\\n', note, %s::text) WHERE id = %s",
+                count,
+                text,
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["skipped_count", "note"])
 
     def _spp_chunk_done(self):
         # Atomic increment: chunks of one run may finish in parallel workers.
