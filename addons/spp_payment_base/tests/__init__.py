@@ -5,3 +5,4 @@ from . import test_registry
 from . import test_rpc
 from . import test_payment_references
 from . import test_callback_endpoint
+from . import test_double_payment

@@ -49,6 +49,14 @@ MATRIX = {
         "finance_manager": "rwc",
         "admin": "rwcu",
     },
+    # Recorded by code (sudo) only; a Finance Manager resolves.
+    "spp.payment.overpayment": {
+        "viewer": "r",
+        "program_officer": "r",
+        "finance_officer": "r",
+        "finance_manager": "rw",
+        "admin": "rw",
+    },
     "spp.payment.attempt": {
         role: "r"
         for role in (

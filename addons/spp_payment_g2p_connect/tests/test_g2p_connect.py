@@ -195,6 +195,37 @@ class TestG2pConnect(SppConnectorCommon):
         self.sim.flush()
         self._check_invariants(payroll)
 
+    def test_late_success_after_a_failure_and_a_retry_is_a_suspected_double(self):
+        payroll = self._payroll(["0002", "0000", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self.sim.flush()
+        payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
+        first = payment.current_attempt_id
+        payment.membership_id.partner_id.phone_e164 = "+254711110000"
+        self._execute(payroll, "action_retry_failed")
+        self.sim.flush()
+        self.assertEqual(payment.state, "paid")  # by the retry
+        # The receiver then pays the reference it had rejected, and says so.
+        self.sim.late_success(first.idempotency_key)
+        self.sim.flush()
+        receivable = self._assert_suspected_double(
+            payment, first, "callback", state="paid"
+        )
+        self.assertEqual(receivable.raw_status, "succ")
+        self.assertEqual(receivable.payment_state, "paid")
+
+    def test_a_reference_absent_from_the_status_answer_stays_unknown(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.sim.callbacks.clear()  # lost
+        payment = payroll.payment_ids[0]
+        payment._set_unknown(reason="test: no answer")
+        # The receiver has no record of it (its status answer omits it).
+        self.sim.statuses.pop(payment.current_attempt_id.idempotency_key)
+        self.fsp._spp_fetch_status(payment)
+        self.assertEqual(payment.state, "unknown")
+        self.assertEqual(payment.current_attempt_id.fsp_status_raw, "absent")
+
     def _pull(self, payroll, user=None):
         action = payroll.with_user(user or self.finance).action_pull_reconciliation()
         return self.env["spp.reconciliation"].browse(action["res_id"])

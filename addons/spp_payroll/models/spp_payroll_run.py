@@ -120,13 +120,14 @@ class SppPayrollRun(models.Model):
         if payments:
             # Providers that file a run's payments together need the run.
             try:
-                sent = payments.with_context(spp_payroll_run_id=self.id)._spp_send(
-                    skip_exhausted=True
-                )
+                with self.env.cr.savepoint():
+                    sent = payments.with_context(
+                        spp_payroll_run_id=self.id
+                    )._spp_send(skip_exhausted=True)
             except UserError as error:
-                # One bad payment must not leave the run locked: the chunk is
-                # reported and counted done (its transitions were undone by their
-                # own savepoints).
+                # A refused chunk must not leave the run locked: it is undone,
+                # reported in the run and counted done; its payments stay where
+                # they were, to be sent again once the cause is fixed.
                 self._spp_report_skipped(len(payments), str(error)[:500])
                 self._spp_chunk_done()
                 return f"chunk refused: {error}"
