@@ -57,6 +57,11 @@ class SppFsp(models.Model):
     def _spp_callback_answer(self, ok):
         return {"status": "ok" if ok else "refused"}
 
+    def _spp_callback_is_hint(self):
+        """True when this FSP's callbacks carry no outcome, only a reason to
+        ask (PHEE's batch progress): the same one again still asks again."""
+        return False
+
     def _spp_query_outcomes(self, payments):
         """Outcomes of ``payments`` as the FSP reports them now (no change made)."""
         raise NotImplementedError(self.provider)

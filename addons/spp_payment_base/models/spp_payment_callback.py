@@ -116,6 +116,10 @@ class SppPaymentCallback(models.Model):
         return payload
 
     def _spp_seen_before(self):
+        if self.fsp_id._spp_callback_is_hint():
+            # A hint repeated (PHEE's "complete: 100" after a late change) must
+            # still trigger its poll, which is idempotent.
+            return False
         return bool(
             self.search_count(
                 [

@@ -185,6 +185,7 @@ class SppPaymentOverpayment(models.Model):
 
     def _spp_flag_payments(self):
         """The payments show whether they have an open overpayment of each kind."""
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
@@ -239,7 +240,7 @@ class SppPaymentOverpayment(models.Model):
             )
         )
         self.env["mail.activity"].invalidate_model()
-        self.invalidate_recordset(["activity_ids"])
+        self.env.invalidate_all()
 
     # Resolution -------------------------------------------------------------
 

@@ -245,7 +245,9 @@ class TestReconciliationImport(SppFileCommon):
         self.assertEqual(payment.state, "failed")
         self._retry()
         self.assertNotEqual(payment.current_attempt_id, first)
-        again = self._import(self.payroll, HEADER + f"{a},FAILED,,,,\n", "r2.csv")
+        again = self._import(
+            self.payroll, HEADER + f"{a},FAILED,,,,second\n", "r2.csv"
+        )
         again.with_user(self.manager).action_approve()
         self.assertEqual(payment.state, "failed")
         # The bank's corrected statement: the first transfer went out after all.

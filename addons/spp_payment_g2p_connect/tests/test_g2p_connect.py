@@ -201,18 +201,18 @@ class TestG2pConnect(SppConnectorCommon):
         self.sim.flush()
         payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
         first = payment.current_attempt_id
-        payment.membership_id.partner_id.phone_e164 = "+254711110000"
         self._execute(payroll, "action_retry_failed")
         self.sim.flush()
-        self.assertEqual(payment.state, "paid")  # by the retry
+        self.assertEqual(payment.state, "failed")  # the retry failed too
+        self.assertNotEqual(payment.current_attempt_id, first)
         # The receiver then pays the reference it had rejected, and says so.
         self.sim.late_success(first.idempotency_key)
         self.sim.flush()
         receivable = self._assert_suspected_double(
-            payment, first, "callback", state="paid"
+            payment, first, "callback", state="failed"
         )
         self.assertEqual(receivable.raw_status, "succ")
-        self.assertEqual(receivable.payment_state, "paid")
+        self.assertEqual(receivable.payment_state, "failed")
 
     def test_a_reference_absent_from_the_status_answer_stays_unknown(self):
         payroll = self._payroll(["0000"] * 5)

@@ -281,6 +281,9 @@ class SppFsp(models.Model):
             page += 1
         return outcomes
 
+    def _spp_callback_is_hint(self):
+        return self.provider == "phee" or super()._spp_callback_is_hint()
+
     def _spp_parse_callback(self, payload, kind=None):
         """A progress callback carries no outcome, it names a batch: queue a
         poll of it (the callback is answered at once, the poll runs after)."""

@@ -100,7 +100,10 @@ class SppPayrollCommon(SppCycleCommon):
         managers = self.env.ref(
             "spp_payment_base.group_spp_finance_manager"
         ).all_user_ids.filtered(lambda u: payment.company_id in u.company_ids)
-        self.assertEqual(receivable.activity_ids.user_id, managers)
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", receivable._name), ("res_id", "=", receivable.id)]
+        )
+        self.assertEqual(activities.user_id, managers)
         return receivable
 
 
