@@ -548,6 +548,7 @@ class SppPayment(models.Model):
 
     def _spp_exhausted(self):
         """The payments that used all the attempts their FSP allows."""
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """

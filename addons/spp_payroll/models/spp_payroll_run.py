@@ -171,6 +171,8 @@ class SppPayrollRun(models.Model):
         self.invalidate_recordset(["chunks_done"])
         if done >= total:
             self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+            # Now: the next run's INSERT checks the one-running-run index.
+            self.flush_recordset(["state"])
 
     def _spp_abort(self):
         self.sudo().write(
