@@ -255,7 +255,7 @@ class TestReconciliationImport(SppFileCommon):
             self.payroll, HEADER + f"{a},SUCCESS,50.70,2026-11-10,R-LATE,\n", "r3.csv"
         )
         self.assertEqual(late.line_ids.outcome, "double")
-        self.assertEqual(late.summary["suspected_double"], 1)
+        self.assertEqual(late.summary["file"]["suspected_double"], 1)
         late.with_user(self.manager).action_approve()
         receivable = self._assert_suspected_double(
             payment, payment.current_attempt_id, "file_row", state="failed"

@@ -230,6 +230,24 @@ class TestG2pConnect(SppConnectorCommon):
         action = payroll.with_user(user or self.finance).action_pull_reconciliation()
         return self.env["spp.reconciliation"].browse(action["res_id"])
 
+    def test_pulled_success_for_a_payment_failed_since_is_a_suspected_double(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.sim.callbacks.clear()  # every callback lost
+        batch = self._pull(payroll, user=self.manager2)
+        self.assertEqual(set(batch.line_ids.mapped("outcome")), {"paid"})
+        # Before acceptance, another report fails one of them (a bank's return).
+        payment = payroll.payment_ids[0]
+        payment._set_failed(reason="returned by the bank")
+        batch.with_user(self.users["finance_manager"]).action_approve()
+        self._assert_suspected_double(
+            payment, payment.current_attempt_id, "api_pull", state="failed"
+        )
+        line = batch.line_ids.filtered(lambda x: x.payment_id == payment)
+        self.assertEqual(line.outcome, "skipped")
+        self.assertIn("suspected double payment", line.note)
+        self.assertEqual(self._state_list(payroll).count("paid"), 4)
+
     def test_reconciliation_pulled_by_api_is_accepted_by_a_second_user(self):
         payroll = self._payroll(["0000", "0001", "0002", "0005", "0000"])
         self._execute(payroll)
