@@ -228,11 +228,11 @@ def test_paid_row_for_an_unpaid_payment_is_a_suspected_double_never_skipped():
     )
     table = tables.read_table(
         (
-            "ref,status,amount,date,receipt,agent\n"
-            "G,ok,,2030-01-05,R7,\n"
-            "H,ok,10,2030-01-05,R8,\n"
-            "J,ko,,,,\n"
-        ).encode(),
+            b"ref,status,amount,date,receipt,agent\n"
+            b"G,ok,,2030-01-05,R7,\n"
+            b"H,ok,10,2030-01-05,R8,\n"
+            b"J,ko,,,,\n"
+        ),
         "reply.csv",
     )
     result = reconcile.validate(table, TEMPLATE, lookup, 7, 3, TODAY)

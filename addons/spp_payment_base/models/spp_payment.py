@@ -245,9 +245,11 @@ class SppPayment(models.Model):
         """The receipt of a paid payment is the FSP's evidence of it: it is not
         replaced by hand (a different one is a report to flag, not an edit)."""
         replaced = self.filtered(
-            lambda p: p.state in RECEIPT_LOCKED_STATES
-            and p.external_ref
-            and p.external_ref != (receipt or False)
+            lambda p: (
+                p.state in RECEIPT_LOCKED_STATES
+                and p.external_ref
+                and p.external_ref != (receipt or False)
+            )
         )
         if replaced:
             raise UserError(

@@ -66,7 +66,9 @@ class SppPaymentOverpayment(models.Model):
         readonly=True,
         ondelete="restrict",
     )
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
     currency_id = fields.Many2one("res.currency", readonly=True)
     amount = fields.Monetary(
         currency_field="currency_id",
@@ -85,9 +87,7 @@ class SppPaymentOverpayment(models.Model):
     raw_status = fields.Char(string="FSP Status", readonly=True)
     receipt = fields.Char(string="FSP Receipt", readonly=True)
     evidence_model = fields.Char(readonly=True)
-    evidence_id = fields.Many2oneReference(
-        string="Evidence", model_field="evidence_model", readonly=True
-    )
+    evidence_id = fields.Many2oneReference(model_field="evidence_model", readonly=True)
     note = fields.Char(readonly=True)
     state = fields.Selection(
         [("open", "Open"), *RESOLUTIONS],

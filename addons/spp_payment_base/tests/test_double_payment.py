@@ -62,7 +62,9 @@ class TestDoublePayment(SppBaseCommon):
         self.assertEqual(receivable.partner_id, self.household)
         self.assertEqual(receivable.attempt_id.idempotency_key, key)
         self.assertEqual(receivable.payment_state, "failed")
-        self.assertEqual((receivable.raw_status, receivable.receipt), ("0", "RCPT-LATE"))
+        self.assertEqual(
+            (receivable.raw_status, receivable.receipt), ("0", "RCPT-LATE")
+        )
         # One to-do for each Finance Manager of the company.
         managers = self.env.ref(MANAGER).all_user_ids.filtered(
             lambda u: self.env.company in u.company_ids
@@ -121,7 +123,8 @@ class TestDoublePayment(SppBaseCommon):
         self.assertEqual(payment.external_ref, "FIRST")
         self.assertEqual(payment.current_attempt_id.fsp_txn_id, "FIRST")
         self.assertIn(
-            "FSP reported receipt SECOND; kept FIRST", payment.event_ids.mapped("reason")
+            "FSP reported receipt SECOND; kept FIRST",
+            payment.event_ids.mapped("reason"),
         )
 
     def test_only_a_finance_manager_resolves_and_it_is_recorded(self):
@@ -139,7 +142,8 @@ class TestDoublePayment(SppBaseCommon):
             receivable.with_user(manager)._spp_resolve("recovered", " ")
         self.env["spp.payment.overpayment.resolve"].with_user(manager).with_context(
             active_ids=receivable.ids
-        ).create({"resolution": "recovered", "note": "repaid at the office"}
+        ).create(
+            {"resolution": "recovered", "note": "repaid at the office"}
         ).action_confirm()
         self.assertEqual(receivable.state, "recovered")
         self.assertEqual(receivable.resolved_by_id, manager)
@@ -204,7 +208,8 @@ class TestUnknownStaysUnknown(SppBaseCommon):
             payment.with_user(manager)._spp_decide_unknown("failed", "")
         self.env["spp.payment.unknown.decision"].with_user(manager).with_context(
             active_ids=payment.ids
-        ).create({"decision": "failed", "note": "no trace at the bank"}
+        ).create(
+            {"decision": "failed", "note": "no trace at the bank"}
         ).action_confirm()
         self.assertEqual(payment.state, "failed")
         event = payment.event_ids.sorted("id")[-1]

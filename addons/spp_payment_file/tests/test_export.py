@@ -123,4 +123,6 @@ class TestExport(SppFileCommon):
         self.assertIn("no ISO 20022 file can be written", run.note)
         self.assertEqual(run.skipped_count, len(payroll.payment_ids))
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"approved"})
-        self.assertFalse(self.env["spp.payment.file"].search([("payroll_id", "=", payroll.id)]))
+        self.assertFalse(
+            self.env["spp.payment.file"].search([("payroll_id", "=", payroll.id)])
+        )

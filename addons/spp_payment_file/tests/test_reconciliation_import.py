@@ -245,9 +245,7 @@ class TestReconciliationImport(SppFileCommon):
         self.assertEqual(payment.state, "failed")
         self._retry()
         self.assertNotEqual(payment.current_attempt_id, first)
-        again = self._import(
-            self.payroll, HEADER + f"{a},FAILED,,,,second\n", "r2.csv"
-        )
+        again = self._import(self.payroll, HEADER + f"{a},FAILED,,,,second\n", "r2.csv")
         again.with_user(self.manager).action_approve()
         self.assertEqual(payment.state, "failed")
         # The bank's corrected statement: the first transfer went out after all.
@@ -303,9 +301,7 @@ class TestReconciliationImport(SppFileCommon):
         wizard.action_check()
         batch = self.env["spp.reconciliation"].browse(wizard.action_import()["res_id"])
         batch.with_user(self.manager).action_approve()
-        self.assertEqual(
-            set(self.payroll.payment_ids.mapped("state")), {"sent"}
-        )
+        self.assertEqual(set(self.payroll.payment_ids.mapped("state")), {"sent"})
         self.assertEqual(set(batch.line_ids.mapped("outcome")), {"skipped"})
         for line in batch.line_ids:
             self.assertIn("sent through File Bank, not Bank B", line.note)

@@ -121,9 +121,9 @@ class SppPayrollRun(models.Model):
             # Providers that file a run's payments together need the run.
             try:
                 with self.env.cr.savepoint():
-                    sent = payments.with_context(
-                        spp_payroll_run_id=self.id
-                    )._spp_send(skip_exhausted=True)
+                    sent = payments.with_context(spp_payroll_run_id=self.id)._spp_send(
+                        skip_exhausted=True
+                    )
             except UserError as error:
                 # A refused chunk must not leave the run locked: it is undone,
                 # reported in the run and counted done; its payments stay where
