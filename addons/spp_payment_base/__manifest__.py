@@ -27,6 +27,7 @@
         "views/spp_program_views.xml",
         "views/spp_fsp_views.xml",
         "views/spp_payment_views.xml",
+        "views/spp_payment_overpayment_views.xml",
         "views/spp_payment_callback_views.xml",
     ],
 }

@@ -22,8 +22,34 @@ STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 REVERSAL_PATH = "/mpesa/reversal/v1/request"
 TOKEN_PATH = "/oauth/v1/generate?grant_type=client_credentials"
 DUPLICATE = "500.002.1001"
-THROTTLED = frozenset({"500.003.02", "500.003.03"})
-TOKEN_ERRORS = frozenset({"401.002.01", "404.001.03", "400.003.01", "404.001.04"})
+# Daraja's synchronous error codes and what each says about our request
+# (research/fsp-protocols.md §3.2, from the Daraja v3 B2C "Error codes" table):
+#   rejected  - refused before processing: nothing was paid, a retry is safe;
+#   token     - our access token or its header was refused: renew it once;
+#   throttled - spike arrest or quota: the request was not taken, same id later;
+#   unknown   - a server error: it may or may not have been taken, so the
+#               payment stays unknown until a status query answers.
+SYNC_ERRORS = {
+    "400.002.02": "rejected",  # Bad Request - Invalid <field>
+    "400.002.05": "rejected",  # Invalid Request Payload
+    "401.002.01": "token",  # Error Occurred - Invalid Access Token
+    "404.001.03": "token",  # Invalid Access Token
+    "400.003.01": "token",  # Invalid Access Token
+    "404.001.04": "token",  # Invalid Authentication Header
+    "500.003.02": "throttled",  # Error Occurred: Spike Arrest Violation
+    "500.003.03": "throttled",  # Error Occurred: Quota Violation
+    # Internal Server Error; also sent for wrong credentials and "unable to lock
+    # subscriber": which one it was is not ours to guess.
+    "500.001.1001": "unknown",
+    "500.003.1001": "unknown",  # Internal Server Error
+    # Documented for a duplicate OriginatorConversationID, but Daraja answers
+    # the same code for generic server errors ("Server Error", "Service is
+    # currently under maintenance"), so its errorMessage decides: see
+    # _is_duplicate.
+    DUPLICATE: "unknown",
+}
+THROTTLED = frozenset(c for c, v in SYNC_ERRORS.items() if v == "throttled")
+TOKEN_ERRORS = frozenset(c for c, v in SYNC_ERRORS.items() if v == "token")
 COMMANDS = ("SalaryPayment", "BusinessPayment", "PromotionPayment")
 MSISDN = re.compile(r"^2547\d{8}$|^2541\d{8}$")
 # TransactionStatus of a status query -> our state
@@ -123,22 +149,31 @@ def status_request(config, key):
 
 
 def parse_response(status, body):
-    """("accepted" | "duplicate" | "throttled" | "token" | "rejected", detail) of
-    the synchronous answer to a B2C or status request."""
+    """("accepted" | "duplicate" | "throttled" | "token" | "rejected" |
+    "unknown", detail) of the synchronous answer to a B2C or status request.
+    "unknown": the request may have been taken (a server error, an unmapped
+    code); never read as a refusal, which a retry would pay again."""
     body = body if isinstance(body, dict) else {}
     if status == 200 and str(body.get("ResponseCode")) == "0":
         return "accepted", body.get("ConversationID") or ""
     code = str(body.get("errorCode") or "")
-    detail = (
-        f"{code} {body.get('errorMessage') or body.get('ResponseDescription') or ''}"
-    )
-    if code == DUPLICATE:
-        return "duplicate", detail.strip()
-    if code in THROTTLED or status == 429:
-        return "throttled", detail.strip()
-    if code in TOKEN_ERRORS or status == 401:
-        return "token", detail.strip()
-    return "rejected", (detail.strip() or f"HTTP {status}")
+    message = str(body.get("errorMessage") or body.get("ResponseDescription") or "")
+    detail = f"{code} {message}".strip() or f"HTTP {status}"
+    if code == DUPLICATE and _is_duplicate(message):
+        return "duplicate", detail
+    if status == 429:
+        return "throttled", detail
+    if status == 401 and not code:
+        return "token", detail
+    if code:
+        return SYNC_ERRORS.get(code, "unknown"), detail
+    return ("unknown" if status >= 500 else "rejected"), detail
+
+
+def _is_duplicate(message):
+    """Daraja's 500.002.1001 means a duplicate OriginatorConversationID only
+    when its errorMessage says so ("Duplicate OriginatorConversationID.")."""
+    return "duplicate" in message.lower()
 
 
 def _parameters(result):
@@ -197,15 +232,35 @@ def _status_outcome(result, params, code):
     if not key:
         raise MpesaError("a status result without our key in ReferenceData")
     if code != "0":
-        # M-Pesa has no such transaction: it never went through.
+        # The query itself failed (Daraja answers e.g. 2001 "The initiator
+        # information is invalid." or SFC_IC0003 to a Transaction Status query):
+        # it tells nothing about the payment, which stays unknown until a
+        # TransactionStatus answers or a Finance Manager decides.
         return Outcome(
-            key, states.FAILED, f"status {code}", code, result.get("ResultDesc")
+            key,
+            states.UNKNOWN,
+            f"status query {code}",
+            code,
+            result.get("ResultDesc"),
         )
     status = str(params.get("TransactionStatus") or "")
+    state = QUERY_STATUS.get(status, states.UNKNOWN)
+    amount = params.get("Amount")
     return Outcome(
         key=key,
-        state=QUERY_STATUS.get(status, states.UNKNOWN),
+        state=state,
         raw_status=status,
         reason=result.get("ResultDesc"),
         receipt=params.get("ReceiptNo") or None,
+        amount=_amount(amount) if state == states.PAID else None,
     )
+
+
+def _amount(value):
+    """A reported amount, or None when Daraja sent none we can read."""
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None

@@ -20,6 +20,9 @@ from .tables import FORMULA_START, Table, TableError, is_formula_like
 
 # A payment in one of these states has its outcome; a reply cannot change it.
 FINAL_STATES = frozenset({PAID, FAILED, REJECTED, REVERSED, CANCELLED})
+# ... but a success reported for one we believe unpaid may be money paid twice:
+# such a row becomes a "double" line, recorded as an overpayment on acceptance.
+NOT_PAYING_STATES = frozenset({FAILED, REJECTED, REVERSED, CANCELLED})
 OUTCOMES = ("paid", "failed")
 _FORMULA_FIRST = frozenset(FORMULA_START)
 # Larger than any social transfer: a typo, not a payment.
@@ -282,6 +285,12 @@ def _target_problem(target, payroll_id, program_id):
 
 def _decide(target, line, template, errors, table):
     row_no = line.row
+    if line.outcome == "paid" and target.state in NOT_PAYING_STATES:
+        line.outcome = "double"
+        line.note = f"suspected double payment (payment {target.state})"
+        if line.paid_amount is None:
+            line.paid_amount = _issued(target.amount, template.decimal_places)
+        return line
     if target.state in FINAL_STATES:
         line.outcome, line.note = "skipped", f"already final ({target.state})"
         return line
@@ -312,7 +321,7 @@ def _issued(amount, decimal_places):
 
 
 def _summary(lines, errors):
-    counts = dict.fromkeys(("paid", "partial", "failed", "skipped"), 0)
+    counts = dict.fromkeys(("paid", "partial", "failed", "skipped", "double"), 0)
     paid_total = Decimal(0)
     for line in lines:
         counts[line.outcome] += 1
@@ -325,6 +334,7 @@ def _summary(lines, errors):
         "partial": counts["partial"],
         "failed": counts["failed"],
         "already_final": counts["skipped"],
+        "suspected_double": counts["double"],
         "not_found": not_found,
         "errors": len(errors),
         "paid_total": str(paid_total),

@@ -120,23 +120,27 @@ FSP_STATUS_MAP = {
         "succ": PAID,
     },
     "mpesa": {
-        # Result callback ResultCode (strings: SFC_IC0003 exists)
-        "0": PAID,
-        "1": FAILED,
-        "2": FAILED,
-        "3": FAILED,
-        "4": FAILED,
-        "8": FAILED,
+        # B2C Result callback ResultCode (strings: SFC_IC0003 exists), with the
+        # meanings of the Daraja v3 B2C result code table (fsp-protocols.md
+        # §3.3). Each proves the payment did not go through; any other code is
+        # UNKNOWN. Daraja's synchronous errorCodes (500.002.1001...) are not
+        # result codes: see mpesa.SYNC_ERRORS.
+        "0": PAID,  # success
+        "1": FAILED,  # insufficient utility balance (retry after funding)
+        "2": FAILED,  # below the minimum amount
+        "3": FAILED,  # above the maximum amount
+        "4": FAILED,  # daily limit reached
+        "8": FAILED,  # maximum customer balance reached
+        # configuration: account inactive, no B2C role, initiator invalid,
+        # shortcode not permitted, credential locked
         "11": REJECTED,
+        "2006": REJECTED,
         "21": REJECTED,
         "2001": REJECTED,
-        "2006": REJECTED,
         "2028": REJECTED,
         "8006": REJECTED,
-        "2040": FAILED,
-        "SFC_IC0003": FAILED,
-        # duplicate OriginatorConversationID on a resend: it is already there
-        "500.002.1001": ACCEPTED,
+        "2040": FAILED,  # unregistered customer
+        "SFC_IC0003": FAILED,  # the MSISDN does not exist
     },
     "phee": {
         "IN_PROGRESS": PROCESSING,

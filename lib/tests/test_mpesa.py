@@ -103,10 +103,11 @@ def test_status_query_reports_lost_results_and_reversals(sim):
         )
     sim.flush()
     outcomes = {o.key: o.state for o in map(mpesa.parse_result, sim.bodies)}
+    # A status query Daraja cannot answer is not evidence the payment failed.
     assert outcomes == {
         "lost": states.PAID,
         "rev": states.REVERSED,
-        "never-sent": states.FAILED,
+        "never-sent": states.UNKNOWN,
     }
 
 
@@ -115,3 +116,92 @@ def test_timeout_notification_and_malformed_result():
     assert mpesa.parse_result(timeout, "timeout").state == states.UNKNOWN
     with pytest.raises(mpesa.MpesaError):
         mpesa.parse_result({"Body": {}})
+
+
+def test_duplicate_code_is_a_duplicate_only_when_its_message_says_so():
+    """Daraja sends 500.002.1001 for a duplicate OriginatorConversationID and
+    for generic server errors: only the first is an acceptance."""
+    duplicate = {
+        "errorCode": "500.002.1001",
+        "errorMessage": "Duplicate OriginatorConversationID.",
+    }
+    assert mpesa.parse_response(500, duplicate)[0] == "duplicate"
+    for message in ("Server Error", "Service is currently under maintenance", ""):
+        server = {"errorCode": "500.002.1001", "errorMessage": message}
+        assert mpesa.parse_response(500, server)[0] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "verdict"),
+    [
+        (400, "400.002.02", "rejected"),
+        (400, "400.002.05", "rejected"),
+        (401, "404.001.03", "token"),
+        (401, "401.002.01", "token"),
+        (500, "500.003.02", "throttled"),
+        (500, "500.003.03", "throttled"),
+        (500, "500.001.1001", "unknown"),
+        (500, "500.003.1001", "unknown"),
+        (400, "400.999.99", "unknown"),  # unmapped: never read as a refusal
+        (503, "", "unknown"),
+        (400, "", "rejected"),
+    ],
+)
+def test_every_daraja_error_code_has_its_documented_meaning(status, code, verdict):
+    body = {"errorCode": code, "errorMessage": "x"} if code else {}
+    assert mpesa.parse_response(status, body)[0] == verdict
+
+
+def test_non_zero_status_result_leaves_the_payment_unknown():
+    result = {
+        "Result": {
+            "ResultType": 0,
+            "ResultCode": "SFC_IC0003",
+            "ResultDesc": "Receiver party is invalid",
+            "ReferenceData": {"ReferenceItem": {"Key": "Occasion", "Value": "k"}},
+        }
+    }
+    outcome = mpesa.parse_result(result)
+    assert (outcome.key, outcome.state) == ("k", states.UNKNOWN)
+    assert outcome.raw_status == "status query SFC_IC0003"
+
+
+def test_completed_status_reports_its_amount():
+    result = {
+        "Result": {
+            "ResultCode": 0,
+            "ResultParameters": {
+                "ResultParameter": [
+                    {"Key": "TransactionStatus", "Value": "Completed"},
+                    {"Key": "ReceiptNo", "Value": "R1"},
+                    {"Key": "Amount", "Value": 130},
+                ]
+            },
+            "ReferenceData": {"ReferenceItem": {"Key": "Occasion", "Value": "k"}},
+        }
+    }
+    outcome = mpesa.parse_result(result)
+    assert (outcome.state, outcome.amount) == (states.PAID, Decimal(130))
+
+
+def test_unmapped_result_code_is_unknown_never_failed():
+    result = {"Result": {"ResultCode": 9999, "OriginatorConversationID": "k"}}
+    assert mpesa.parse_result(result).state == states.UNKNOWN
+
+
+def test_simulated_generic_server_error_is_unknown_and_a_late_success_is_sent(sim):
+    auth = _token(sim)
+    sim.server_errors = [False]
+    body = mpesa.b2c_request(_config(), "k5", 100, "254712340000", "CT")
+    answer = http.call(
+        "POST", sim.base_url + mpesa.B2C_PATH, json=body, headers=auth, attempts=1
+    )
+    verdict, detail = mpesa.parse_response(*answer)
+    assert verdict == "unknown" and "maintenance" in detail
+    assert mpesa.parse_response(*_pay(sim, auth, "k6", "254712340001"))[0] == "accepted"
+    sim.flush()
+    sim.bodies.clear()
+    receipt = sim.late_success("k6")
+    sim.flush()
+    (late,) = [mpesa.parse_result(body) for body in sim.bodies]
+    assert (late.key, late.state, late.receipt) == ("k6", states.PAID, receipt)

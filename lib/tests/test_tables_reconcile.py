@@ -217,3 +217,31 @@ def test_cycle_collection_is_paused_only_while_parsing():
     with pytest.raises(TableError):
         tables.read_table(b"", "x.csv")
     assert gc.isenabled()
+
+
+def test_paid_row_for_an_unpaid_payment_is_a_suspected_double_never_skipped():
+    lookup = dict(
+        LOOKUP,
+        G=reconcile.Target(7, 7, 3, Decimal("10.00"), "failed"),
+        H=reconcile.Target(8, 7, 3, Decimal("10.00"), "reversed"),
+        J=reconcile.Target(9, 7, 3, Decimal("10.00"), "failed"),
+    )
+    table = tables.read_table(
+        (
+            b"ref,status,amount,date,receipt,agent\n"
+            b"G,ok,,2030-01-05,R7,\n"
+            b"H,ok,10,2030-01-05,R8,\n"
+            b"J,ko,,,,\n"
+        ),
+        "reply.csv",
+    )
+    result = reconcile.validate(table, TEMPLATE, lookup, 7, 3, TODAY)
+    assert result.errors == []
+    assert [(line.outcome, line.paid_amount) for line in result.lines] == [
+        ("double", Decimal("10.00")),
+        ("double", Decimal("10.00")),
+        ("skipped", None),
+    ]
+    assert result.lines[0].note == "suspected double payment (payment failed)"
+    assert result.summary["suspected_double"] == 2
+    assert result.summary["already_final"] == 1

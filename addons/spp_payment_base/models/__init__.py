@@ -8,6 +8,7 @@ from . import spp_payment
 from . import spp_payment_attempt
 from . import spp_payment_event
 from . import spp_payment_change
+from . import spp_payment_overpayment
 from . import spp_payment_references
 from . import spp_payment_callback
 from . import spp_fsp_connector

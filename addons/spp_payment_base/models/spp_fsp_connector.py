@@ -17,6 +17,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .spp_payment_callback import CallbackRefused
+from .spp_payment import RECEIPT_LOCKED_STATES
+from .spp_payment_overpayment import NOT_PAYING_STATES
 
 # Providers that answer no status query.
 OFFLINE_PROVIDERS = ("manual", "file")
@@ -85,6 +87,11 @@ class SppFsp(models.Model):
 
     def _spp_callback_answer(self, ok):
         return {"status": "ok" if ok else "refused"}
+
+    def _spp_callback_is_hint(self):
+        """True when this FSP's callbacks carry no outcome, only a reason to
+        ask (PHEE's batch progress): the same one again still asks again."""
+        return False
 
     def _spp_query_outcomes(self, payments):
         """Outcomes of ``payments`` as the FSP reports them now (no change made)."""
@@ -173,19 +180,116 @@ class SppFsp(models.Model):
 
     # Applying outcomes -------------------------------------------------------
 
-    def _spp_apply_outcomes(self, outcomes, nowait=False):
+    def _spp_apply_outcomes(
+        self, outcomes, nowait=False, source="status_query", evidence=None
+    ):
         """Move the payments the ``outcomes`` name, in bulk, through the guarded
         transitions. Returns counts: moved, same, stale (an older attempt),
         ignored (a regression or an impossible move), pending (still being sent),
-        unknown (a key we never sent)."""
+        unknown (a key we never sent), suspected_double (a success for a payment
+        we had failed, rejected or reversed, or for an attempt that is no longer
+        its current one: recorded as an overpayment, see
+        _spp_record_overpayments). ``source`` and ``evidence`` (the callback,
+        say) go with any overpayment found."""
         self.ensure_one()
         counts = Counter()
         rows = self._spp_attempt_rows([o.key for o in outcomes], nowait)
+        # Before any move: the states the FSP's report is judged against.
+        self._spp_record_overpayments(outcomes, source, evidence)
         best = self._spp_moves(outcomes, rows, counts)
+        self._spp_log_receipt_conflicts(outcomes)
         self._spp_store_fsp_details(outcomes, rows)
         for target, items in _by_target(best).items():
             counts["moved"] += len(self._spp_move(target, items))
         return counts
+
+    def _spp_record_overpayments(self, outcomes, source, evidence=None):
+        """Successes the FSP reports that we did not mean to pay, found in one
+        SQL statement over the whole report and recorded as overpayment
+        receivables: a success for an attempt that is not its payment's current
+        one, or for a payment that is failed, rejected, reversed or cancelled
+        (the full amount may have gone out twice); a paid amount above the
+        amount issued (the excess)."""
+        paid = [o for o in outcomes if o.state == states.PAID]
+        if not paid:
+            return self.env["spp.payment.overpayment"]
+        reported = SQL(
+            "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::varchar[], "
+            "%s::varchar[]) AS v(key, amount, raw, receipt)",
+            [o.key for o in paid],
+            [o.amount for o in paid],
+            [o.raw_status or o.state for o in paid],
+            [o.receipt for o in paid],
+        )
+        rows = SQL(
+            """
+            SELECT p.id, a.id,
+                   CASE WHEN p.current_attempt_id IS DISTINCT FROM a.id
+                          OR p.state = ANY(%(not_paying)s)
+                        THEN 'double' ELSE 'excess' END AS kind,
+                   %(source)s,
+                   CASE WHEN p.current_attempt_id IS DISTINCT FROM a.id
+                          OR p.state = ANY(%(not_paying)s)
+                        THEN COALESCE(v.amount, p.amount)
+                        ELSE v.amount - p.amount END,
+                   p.state, v.raw, v.receipt, %(model)s, %(res_id)s,
+                   CASE WHEN p.current_attempt_id IS DISTINCT FROM a.id
+                        THEN 'success reported for attempt ' || a.attempt_no
+                             || ', not the current one'
+                        WHEN p.state = ANY(%(not_paying)s)
+                        THEN 'success reported for a ' || p.state || ' payment'
+                        ELSE 'paid ' || v.amount || ' for ' || p.amount || ' issued'
+                   END
+              FROM (%(reported)s) v
+              JOIN spp_payment_attempt a
+                ON a.idempotency_key = v.key AND a.fsp_id = %(fsp)s
+              JOIN spp_payment p ON p.id = a.payment_id
+             WHERE p.current_attempt_id IS DISTINCT FROM a.id
+                OR p.state = ANY(%(not_paying)s)
+                OR v.amount > p.amount
+            """,
+            not_paying=list(NOT_PAYING_STATES),
+            source=source,
+            model=evidence._name if evidence else None,
+            res_id=evidence.id if evidence else None,
+            reported=reported,
+            fsp=self.id,
+        )
+        return self.env["spp.payment.overpayment"].sudo()._spp_record_sql(rows)
+
+    def _spp_log_receipt_conflicts(self, outcomes):
+        """A receipt reported for a paid payment's current attempt that differs
+        from the one it holds is kept out of the payment and written to its
+        event log, old and new (a receipt is evidence, never silently
+        replaced)."""
+        receipts = [o for o in outcomes if o.receipt]
+        if not receipts:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO spp_payment_event
+                    (payment_id, attempt_id, old_state, new_state, reason, user_id,
+                     date)
+                SELECT p.id, a.id, p.state, p.state,
+                       left('FSP reported receipt ' || v.receipt || '; kept '
+                            || p.external_ref, 250),
+                       %s, now() at time zone 'utc'
+                  FROM unnest(%s::varchar[], %s::varchar[]) AS v(key, receipt)
+                  JOIN spp_payment_attempt a
+                    ON a.idempotency_key = v.key AND a.fsp_id = %s
+                  JOIN spp_payment p
+                    ON p.id = a.payment_id AND p.current_attempt_id = a.id
+                 WHERE p.state = ANY(%s) AND p.external_ref IS NOT NULL
+                   AND p.external_ref <> v.receipt
+                """,
+                self.env.uid,
+                [o.key for o in receipts],
+                [o.receipt for o in receipts],
+                self.id,
+                list(RECEIPT_LOCKED_STATES),
+            )
+        )
 
     def _spp_moves(self, outcomes, rows, counts):
         """payment id -> the outcome that moves it; ``counts`` gets the verdict
@@ -262,7 +366,7 @@ class SppFsp(models.Model):
                 UPDATE spp_payment_attempt a
                    SET fsp_status_raw = v.raw,
                        fsp_reason_code = COALESCE(v.code, a.fsp_reason_code),
-                       fsp_txn_id = COALESCE(v.receipt, a.fsp_txn_id),
+                       fsp_txn_id = COALESCE(a.fsp_txn_id, v.receipt),
                        fsp_batch_ref = COALESCE(v.ref, a.fsp_batch_ref),
                        write_date = now() at time zone 'utc'
                   FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[],
@@ -291,23 +395,31 @@ class SppFsp(models.Model):
             moved = payments._set_paid(reason=reason, paid_amounts=amounts)
         else:
             moved = getattr(payments, f"_set_{target}")(reason=reason)
-        self._spp_copy_receipts(items)
+        self._spp_copy_receipts(items, target)
         return moved
 
-    def _spp_copy_receipts(self, items):
+    def _spp_copy_receipts(self, items, target=None):
+        """Receipts and reasons of moved payments. A payment that just became
+        paid takes the receipt of the attempt that paid it; any other keeps the
+        receipt it has (a reversal does not replace the receipt of the payment
+        it reverses; see _spp_log_receipt_conflicts)."""
         receipts = [(pid, o.receipt) for pid, o in items if o.receipt]
         reasons = [(pid, o.reason_code or o.reason) for pid, o in items]
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE spp_payment p
-                   SET external_ref = COALESCE(r.receipt, p.external_ref),
+                   SET external_ref = CASE
+                           WHEN p.external_ref IS NULL OR %s THEN
+                               COALESCE(r.receipt, p.external_ref)
+                           ELSE p.external_ref END,
                        status_reason = COALESCE(v.reason, p.status_reason)
                   FROM unnest(%s::int[], %s::varchar[]) AS v(id, reason)
              LEFT JOIN unnest(%s::int[], %s::varchar[]) AS r(id, receipt)
                     ON r.id = v.id
                  WHERE p.id = v.id
                 """,
+                target == states.PAID,
                 [r[0] for r in reasons],
                 [r[1] for r in reasons],
                 [r[0] for r in receipts],
@@ -402,9 +514,14 @@ class SppFsp(models.Model):
 
 
 def _verdict(row, outcome):
+    """What to do with one reported outcome: "move", or why not."""
     if row is None:
         return "unknown"
     _attempt_id, _payment_id, state, current = row
+    if outcome.state == states.PAID and (not current or state in NOT_PAYING_STATES):
+        # Money may have gone out twice: recorded, never dropped as stale or
+        # final (see _spp_record_overpayments).
+        return "suspected_double"
     if not current:
         return "stale"
     if state == states.QUEUED:

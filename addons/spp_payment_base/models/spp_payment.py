@@ -4,7 +4,7 @@ from spp_payment_core import states
 from spp_payment_core.idempotency import idempotency_key
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL
 
@@ -39,8 +39,19 @@ PAYMENT_STATES = [
 _GUARD = "payment_state"
 # Changed only by the guarded transition methods below.
 GUARDED_FIELDS = frozenset(
-    {"state", "state_date", "paid_amount", "paid_date", "current_attempt_id"}
+    {
+        "state",
+        "state_date",
+        "paid_amount",
+        "paid_date",
+        "current_attempt_id",
+        # Set from overpayment receivables only (see spp.payment.overpayment).
+        "is_suspected_double",
+        "is_overpaid",
+    }
 )
+# Once paid, the FSP receipt is the evidence of that payment.
+RECEIPT_LOCKED_STATES = frozenset({"paid", "reversed"})
 # Indexes of earlier versions. No index covers a column a transition writes
 # (state, dates, amounts, receipt): PostgreSQL then updates the row in place
 # (HOT) instead of writing an entry in every index, 2 s per index for a million
@@ -55,6 +66,12 @@ DROPPED_INDEXES = (
     "spp_payment__state_date_index",
     "spp_payment__state_index",
 )
+# What a Finance Manager may decide about a payment the FSP cannot report on.
+UNKNOWN_DECISIONS = [
+    ("failed", "Not Paid (failed)"),
+    ("paid", "Paid"),
+]
+FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
 # Still editable on a payment that left the draft state.
 UNLOCKED_FIELDS = frozenset({"note", "external_ref", "status_reason"})
 
@@ -120,6 +137,22 @@ class SppPayment(models.Model):
     attempt_count = fields.Integer(compute="_compute_attempt_count")
     current_attempt_id = fields.Many2one("spp.payment.attempt", readonly=True)
     event_ids = fields.One2many("spp.payment.event", "payment_id", readonly=True)
+    # Not indexed: written only when an FSP reports money we did not mean to pay.
+    is_suspected_double = fields.Boolean(
+        string="Suspected Double Payment",
+        readonly=True,
+        help="A success was reported for this payment while it was failed, "
+        "rejected or reversed, or for an attempt that is no longer its current "
+        "one: see its overpayment receivables.",
+    )
+    is_overpaid = fields.Boolean(
+        string="Paid Above Amount",
+        readonly=True,
+        help="The FSP reported a paid amount above the amount issued.",
+    )
+    overpayment_ids = fields.One2many(
+        "spp.payment.overpayment", "payment_id", readonly=True
+    )
 
     _reference_unique = models.Constraint(
         "UNIQUE(reference)", "A payment reference must be unique."
@@ -229,6 +262,26 @@ class SppPayment(models.Model):
                     fields=", ".join(sorted(changed)),
                 )
             )
+        if "external_ref" in vals:
+            self._spp_check_receipt_change(vals["external_ref"])
+
+    def _spp_check_receipt_change(self, receipt):
+        """The receipt of a paid payment is the FSP's evidence of it: it is not
+        replaced by hand (a different one is a report to flag, not an edit)."""
+        replaced = self.filtered(
+            lambda p: (
+                p.state in RECEIPT_LOCKED_STATES
+                and p.external_ref
+                and p.external_ref != (receipt or False)
+            )
+        )
+        if replaced:
+            raise UserError(
+                self.env._(
+                    "The FSP receipt of paid payments %s cannot be replaced.",
+                    self._spp_refs(replaced),
+                )
+            )
 
     @api.model
     def _spp_reference_sql(self):
@@ -290,11 +343,17 @@ class SppPayment(models.Model):
     def _set_approved(self, reason=None):
         return self._spp_transition(states.APPROVED, reason)
 
-    def _set_queued(self, reason=None):
-        """Queue for sending: each payment gets a new attempt and idempotency key."""
+    def _set_queued(self, reason=None, skip_exhausted=False):
+        """Queue for sending: each payment gets a new attempt and idempotency key.
+        Payments with no retries left are refused, or, with ``skip_exhausted``,
+        left where they are (the caller reports them)."""
         self.env.flush_all()
-        self._spp_check_retry_limit()
-        to_queue = self._spp_transition(states.QUEUED, reason, skip_same=False)
+        exhausted = self._spp_exhausted()
+        if exhausted and not skip_exhausted:
+            self._spp_refuse_exhausted(exhausted)
+        to_queue = (self - exhausted)._spp_transition(
+            states.QUEUED, reason, skip_same=False
+        )
         to_queue._spp_create_attempts()
         return to_queue
 
@@ -537,7 +596,9 @@ class SppPayment(models.Model):
         self.invalidate_recordset(["current_attempt_id", "attempt_ids"])
         refresh_statistics(self.env.cr, "spp_payment_attempt", len(rows))
 
-    def _spp_check_retry_limit(self):
+    def _spp_exhausted(self):
+        """The payments that used all the attempts their FSP allows."""
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
@@ -552,14 +613,57 @@ class SppPayment(models.Model):
                 list(self.ids),
             )
         )
-        exhausted = self.browse([row[0] for row in self.env.cr.fetchall()])
-        if exhausted:
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _spp_refuse_exhausted(self, exhausted):
+        raise UserError(
+            self.env._(
+                "No retries left for %s; nothing was queued.",
+                self._spp_refs(exhausted),
+            )
+        )
+
+    # Decisions -----------------------------------------------------------
+
+    def _spp_decide_unknown(self, decision, note):
+        """A Finance Manager settles unknown payments the FSP has no answer for:
+        not paid (then they can be retried) or paid. Missing evidence never
+        decides by itself; this decision is recorded in the event log, with who
+        took it and why."""
+        if not self.env.user.has_group(FINANCE_MANAGER):
+            raise AccessError(
+                self.env._("Only a Finance Manager decides an unknown payment.")
+            )
+        if decision not in dict(UNKNOWN_DECISIONS):
+            raise UserError(self.env._("Unknown decision %s.", decision))
+        if not (note or "").strip():
+            raise UserError(self.env._("Say why: a decision needs a note."))
+        not_unknown = self.filtered(lambda p: p.state != states.UNKNOWN)
+        if not_unknown:
             raise UserError(
                 self.env._(
-                    "No retries left for %s; nothing was queued.",
-                    self._spp_refs(exhausted),
+                    "Only unknown payments are decided; not %s.",
+                    self._spp_refs(not_unknown),
                 )
             )
+        reason = self.env._(
+            "Decided %(decision)s by %(user)s: %(note)s",
+            decision=dict(UNKNOWN_DECISIONS)[decision],
+            user=self.env.user.name,
+            note=note.strip(),
+        )[:250]
+        getattr(self.sudo(), f"_set_{decision}")(reason=reason)
+        return True
+
+    def action_open_unknown_decision(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Decide Unknown Payments"),
+            "res_model": "spp.payment.unknown.decision",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
 
     # Dispatch ------------------------------------------------------------
     #
@@ -571,14 +675,15 @@ class SppPayment(models.Model):
     # leaves the payments queued with the same keys, and delivering them again
     # sends the very attempts the FSP already has.
 
-    def _spp_send(self):
+    def _spp_send(self, skip_exhausted=False):
         """Queue approved or retryable payments and hand them to their FSPs in
-        this one transaction (manual processing, tests). Runs split it."""
-        queued = self._spp_queue_for_sending()
+        this one transaction (manual processing, tests); those with no retries
+        left are skipped with ``skip_exhausted``. Runs split it."""
+        queued = self._spp_queue_for_sending(skip_exhausted=skip_exhausted)
         queued._spp_deliver()
         return queued
 
-    def _spp_queue_for_sending(self):
+    def _spp_queue_for_sending(self, skip_exhausted=False):
         """Phase 1: each payment gets a new attempt and is queued; its FSP
         prepares what must be known before the call (e.g. batch references).
         Commit before calling the FSP: the payments stay locked until then."""
@@ -588,7 +693,7 @@ class SppPayment(models.Model):
                 self.env._("Payments without an FSP: %s.", self._spp_refs(without_fsp))
             )
         self.fsp_id._spp_check_usable()
-        queued = self._set_queued()
+        queued = self._set_queued(skip_exhausted=skip_exhausted)
         for fsp in queued.fsp_id:
             fsp._spp_prepare_send(queued.filtered(lambda p, f=fsp: p.fsp_id == f))
         return queued

@@ -167,6 +167,10 @@ class SppPaymentCallback(models.Model):
         return payload
 
     def _spp_seen_before(self):
+        if self.fsp_id._spp_callback_is_hint():
+            # A hint repeated (PHEE's "complete: 100" after a late change) must
+            # still trigger its poll, which is idempotent.
+            return False
         return bool(
             self.search_count(
                 [
@@ -197,7 +201,9 @@ class SppPaymentCallback(models.Model):
             return False
         try:
             with self.env.cr.savepoint():
-                counts = fsp._spp_apply_outcomes(outcomes, nowait=nowait)
+                counts = fsp._spp_apply_outcomes(
+                    outcomes, nowait=nowait, source="callback", evidence=self
+                )
         except LockNotAvailable:
             self.write({"result": "payments locked by their sender: retried later"})
             return True

@@ -8,3 +8,4 @@ from . import test_callback_endpoint
 from . import test_callback_migration
 from . import test_approval_lock
 from . import test_config_audit
+from . import test_double_payment

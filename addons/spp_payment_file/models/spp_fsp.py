@@ -127,9 +127,21 @@ class SppFsp(models.Model):
             return 0
         return super()._spp_dispatch_chunk_size()
 
+    def _spp_prepare_send(self, payments):
+        """A file FSP is called by nobody: its instructions file is written in
+        the queueing transaction, so a file the bank would refuse undoes the
+        queueing (the payments stay approved) and nothing is left to deliver."""
+        if self.provider != "file":
+            return super()._spp_prepare_send(payments)
+        self._spp_write_instructions(payments)
+
     def _spp_send_payments(self, payments):
         if self.provider != "file":
             return super()._spp_send_payments(payments)
+        # Queued by a caller that skipped _spp_prepare_send: write them now.
+        self._spp_write_instructions(payments)
+
+    def _spp_write_instructions(self, payments):
         self._spp_check_usable()
         run = self.env["spp.payroll.run"].browse(
             self.env.context.get("spp_payroll_run_id")

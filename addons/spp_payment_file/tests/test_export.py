@@ -115,8 +115,17 @@ class TestExport(SppFileCommon):
                 "iso_debtor_bic": "NOT-A-BIC",
             }
         )
-        with self.assertRaisesRegex(UserError, "no ISO 20022 file can be written"):
-            self._executed_payroll()
+        payroll, _jobs = self._executed_payroll()
+        # Refused and reported in the run, which does not stay locked; nothing
+        # was written and the payments wait, approved, for a corrected FSP.
+        run = payroll.run_ids
+        self.assertEqual(run.state, "done")
+        self.assertIn("no ISO 20022 file can be written", run.note)
+        self.assertEqual(run.skipped_count, len(payroll.payment_ids))
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"approved"})
+        self.assertFalse(
+            self.env["spp.payment.file"].search([("payroll_id", "=", payroll.id)])
+        )
 
 
 class TestFileSettingsAudit(SppFileCommon):

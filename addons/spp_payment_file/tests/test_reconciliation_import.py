@@ -1,11 +1,14 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
 import io
 import zipfile
 from decimal import Decimal
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..wizards import spp_reconciliation_import as reconciliation_import
 from .common import SppFileCommon
@@ -227,3 +230,78 @@ class TestReconciliationImport(SppFileCommon):
         for content, name, message in cases:
             with self.subTest(name=name):
                 self._check_fails(content, name, message)
+
+    def _retry(self):
+        with trap_jobs() as trap:
+            self.payroll.with_user(self.finance).action_retry_failed()
+            trap.perform_enqueued_jobs()
+
+    def test_late_paid_row_after_a_failure_and_a_retry_is_a_suspected_double(self):
+        a = self.refs[0]
+        payment = self._payment_of(self.payroll, self.households[0])
+        first = payment.current_attempt_id
+        failed = self._import(self.payroll, HEADER + f"{a},FAILED,,,,\n", "r1.csv")
+        failed.with_user(self.manager).action_approve()
+        self.assertEqual(payment.state, "failed")
+        self._retry()
+        self.assertNotEqual(payment.current_attempt_id, first)
+        again = self._import(self.payroll, HEADER + f"{a},FAILED,,,,second\n", "r2.csv")
+        again.with_user(self.manager).action_approve()
+        self.assertEqual(payment.state, "failed")
+        # The bank's corrected statement: the first transfer went out after all.
+        late = self._import(
+            self.payroll, HEADER + f"{a},SUCCESS,50.70,2026-11-10,R-LATE,\n", "r3.csv"
+        )
+        self.assertEqual(late.line_ids.outcome, "double")
+        self.assertEqual(late.summary["file"]["suspected_double"], 1)
+        late.with_user(self.manager).action_approve()
+        receivable = self._assert_suspected_double(
+            payment, payment.current_attempt_id, "file_row", state="failed"
+        )
+        self.assertEqual(receivable.receipt, "R-LATE")
+        self.assertEqual(receivable.evidence_model, "spp.reconciliation.line")
+        self.assertEqual(receivable.evidence_id, late.line_ids.id)
+        self.assertEqual(late.line_ids.outcome, "skipped")
+        self.assertIn("suspected double payment", late.line_ids.note)
+
+    def test_paid_above_the_issued_amount_records_the_excess(self):
+        a = self.refs[0]
+        payment = self._payment_of(self.payroll, self.households[0])
+        batch = self._import(
+            self.payroll, HEADER + f"{a},SUCCESS,51.00,2026-11-10,R-1,\n"
+        )
+        batch.with_user(self.manager).action_approve()
+        self.assertEqual(payment.state, "paid")
+        self.assertTrue(payment.is_overpaid)
+        (receivable,) = payment.overpayment_ids
+        self.assertEqual(receivable.kind, "excess")
+        self.assertAlmostEqual(receivable.amount, 51.00 - payment.amount, 2)
+
+    def test_a_reply_of_another_fsp_settles_nothing(self):
+        bank_b = self.fsp.copy({"name": "Bank B"})
+        a, b = self.refs[:2]
+        wizard = (
+            self.env["spp.reconciliation.import"]
+            .with_user(self.finance)
+            .create(
+                {
+                    "payroll_id": self.payroll.id,
+                    "fsp_id": bank_b.id,
+                    "data": base64.b64encode(
+                        (
+                            HEADER
+                            + f"{a},SUCCESS,50.70,2026-11-10,R-1,\n"
+                            + f"{b},FAILED,,,,\n"
+                        ).encode()
+                    ),
+                    "file_name": "bank-b.csv",
+                }
+            )
+        )
+        wizard.action_check()
+        batch = self.env["spp.reconciliation"].browse(wizard.action_import()["res_id"])
+        batch.with_user(self.manager).action_approve()
+        self.assertEqual(set(self.payroll.payment_ids.mapped("state")), {"sent"})
+        self.assertEqual(set(batch.line_ids.mapped("outcome")), {"skipped"})
+        for line in batch.line_ids:
+            self.assertIn("sent through File Bank, not Bank B", line.note)

@@ -300,11 +300,13 @@ class SppFsp(models.Model):
             return []
         outcomes = [_outcome(item, None) for item in items]
         reported = {o.key for o in outcomes}
-        # An unknown payment the receiver has no record of never went through.
+        # A reference absent from the answer is missing evidence, not a failure:
+        # the payment stays unknown (the raw status says why) until an answer
+        # proves it did not go through or a Finance Manager decides.
         outcomes += [
-            Outcome(key, states.FAILED, "absent", None, "not known to the FSP")
-            for key, payment in keys.items()
-            if key not in reported and payment.state == states.UNKNOWN
+            Outcome(key, states.UNKNOWN, "absent", None, "not in the FSP's answer")
+            for key in keys
+            if key not in reported
         ]
         return outcomes
 

@@ -209,9 +209,58 @@ class TestG2pConnect(SppConnectorCommon):
         self.sim.flush()
         self._check_invariants(payroll)
 
+    def test_late_success_after_a_failure_and_a_retry_is_a_suspected_double(self):
+        payroll = self._payroll(["0002", "0000", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self.sim.flush()
+        payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
+        first = payment.current_attempt_id
+        self._execute(payroll, "action_retry_failed")
+        self.sim.flush()
+        self.assertEqual(payment.state, "failed")  # the retry failed too
+        self.assertNotEqual(payment.current_attempt_id, first)
+        # The receiver then pays the reference it had rejected, and says so.
+        self.sim.late_success(first.idempotency_key)
+        self.sim.flush()
+        receivable = self._assert_suspected_double(
+            payment, first, "callback", state="failed"
+        )
+        self.assertEqual(receivable.raw_status, "succ")
+        self.assertEqual(receivable.payment_state, "failed")
+
+    def test_a_reference_absent_from_the_status_answer_stays_unknown(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.sim.callbacks.clear()  # lost
+        payment = payroll.payment_ids[0]
+        payment._set_unknown(reason="test: no answer")
+        # The receiver has no record of it (its status answer omits it).
+        self.sim.statuses.pop(payment.current_attempt_id.idempotency_key)
+        self.fsp._spp_fetch_status(payment)
+        self.assertEqual(payment.state, "unknown")
+        self.assertEqual(payment.current_attempt_id.fsp_status_raw, "absent")
+
     def _pull(self, payroll, user=None):
         action = payroll.with_user(user or self.finance).action_pull_reconciliation()
         return self.env["spp.reconciliation"].browse(action["res_id"])
+
+    def test_pulled_success_for_a_payment_failed_since_is_a_suspected_double(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.sim.callbacks.clear()  # every callback lost
+        batch = self._pull(payroll, user=self.manager2)
+        self.assertEqual(set(batch.line_ids.mapped("outcome")), {"paid"})
+        # Before acceptance, another report fails one of them (a bank's return).
+        payment = payroll.payment_ids[0]
+        payment._set_failed(reason="returned by the bank")
+        batch.with_user(self.users["finance_manager"]).action_approve()
+        self._assert_suspected_double(
+            payment, payment.current_attempt_id, "api_pull", state="failed"
+        )
+        line = batch.line_ids.filtered(lambda x: x.payment_id == payment)
+        self.assertEqual(line.outcome, "skipped")
+        self.assertIn("suspected double payment", line.note)
+        self.assertEqual(self._state_list(payroll).count("paid"), 4)
 
     def test_reconciliation_pulled_by_api_is_accepted_by_a_second_user(self):
         payroll = self._payroll(["0000", "0001", "0002", "0005", "0000"])

@@ -90,7 +90,8 @@ class SppFsp(models.Model):
         if verdict in ("accepted", "duplicate"):
             # A duplicate key means M-Pesa already has this very attempt.
             return "accepted", detail
-        if verdict == "throttled":
+        if verdict in ("throttled", "unknown"):
+            # Not a refusal (see mpesa.SYNC_ERRORS): a status query decides.
             return "unknown", detail
         return "rejected", detail
 

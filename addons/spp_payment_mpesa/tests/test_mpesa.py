@@ -328,3 +328,47 @@ class TestMpesa(SppConnectorCommon):
         self.fsp._spp_fetch_status(payroll.payment_ids)
         self.assertEqual(len(token_requests()), 2)  # refused once, renewed once
         self.assertTrue(self.sim.tokens)
+
+    def test_late_success_after_a_failure_and_a_retry_is_a_suspected_double(self):
+        payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self.sim.flush()
+        payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
+        first = payment.current_attempt_id
+        self._execute(payroll, "action_retry_failed")
+        self.sim.flush()
+        self.assertEqual(payment.state, "failed")  # the retry failed too
+        self.assertNotEqual(payment.current_attempt_id, first)
+        # M-Pesa then reports the first request paid after all.
+        receipt = self.sim.late_success(first.idempotency_key)
+        self.sim.flush()
+        receivable = self._assert_suspected_double(
+            payment, first, "callback", state="failed"
+        )
+        self.assertEqual(receivable.receipt, receipt)
+        self.assertEqual(receivable.raw_status, "0")
+        self.assertEqual(receivable.evidence_model, "spp.payment.callback")
+        callback = self.env["spp.payment.callback"].browse(receivable.evidence_id)
+        self.assertIn("suspected_double", callback.result)
+
+    def test_server_error_coded_500_002_1001_is_not_a_duplicate_nor_a_refusal(self):
+        """Daraja answers 500.002.1001 to generic server errors too: with an
+        errorMessage that is not about a duplicate, the request may or may not
+        have been taken, so the payment is unknown and a status query tells."""
+        self.fsp.max_retries = 1  # one HTTP try: the error is the answer
+        payroll = self._payroll(["0000", "0000", "0000", "0000", "0000"])
+        self.sim.server_errors = [True, False]
+        self._execute(payroll)
+        self.sim.flush()
+        self.assertEqual(self._state_list(payroll).count("unknown"), 2)
+        unknown = payroll.payment_ids.filtered(lambda p: p.state == "unknown")
+        self.assertIn("maintenance", " ".join(unknown.mapped("status_reason")))
+        self.sim.bodies = []
+        self.fsp._spp_fetch_status(unknown)
+        self.sim.flush()
+        # The one Daraja took is paid; the other, unknown to Daraja, stays
+        # unknown (a non-zero status result is about the query, not the payment).
+        self.assertEqual(sorted(unknown.mapped("state")), ["paid", "unknown"])
+        left = unknown.filtered(lambda p: p.state == "unknown")
+        self.assertEqual(left.current_attempt_id.fsp_status_raw, "status query 2001")
+        self._check_invariants(payroll)

@@ -263,18 +263,19 @@ class SppFsp(models.Model):
             headers=self._spp_phee_auth(),
         )
         if status == 404:
-            # PHEE never got the batch: unknown payments were not paid.
+            # Not found is missing evidence, not a failure (the batch may still
+            # be on its way, or PHEE lost its index): the payments stay unknown
+            # until PHEE reports them or a Finance Manager decides.
             return [
                 Outcome(
                     key,
-                    states.FAILED,
+                    states.UNKNOWN,
                     "absent",
                     None,
                     "batch not known to PHEE",
                     fsp_ref=correlation,
                 )
-                for key, state in keyed.items()
-                if state == states.UNKNOWN
+                for key in keyed
             ]
         if status != 200:
             raise phee.PheeError(f"HTTP {status} on the batch summary")
@@ -345,6 +346,9 @@ class SppFsp(models.Model):
         )
         return bool(self.env.cr.fetchone())
 
+    def _spp_callback_is_hint(self):
+        return self.provider == "phee" or super()._spp_callback_is_hint()
+
     def _spp_parse_callback(self, payload, kind=None):
         """A progress callback carries no outcome, it names a batch: queue a
         poll of it (the callback is answered at once, the poll runs after)."""
@@ -363,12 +367,19 @@ class SppFsp(models.Model):
         return []
 
     def _job_phee_poll(self, correlation):
-        """Queue job: apply what PHEE reports on the batch ``correlation``."""
-        payments = self._spp_phee_payments_of(correlation)
-        if not payments:
+        """Queue job: apply what PHEE reports on the batch ``correlation``. Every
+        attempt sent in it is read, also one since retried: a late success for
+        it is a suspected double payment, not an answer to drop."""
+        keyed = self._spp_phee_batch_keys(correlation)
+        if not keyed:
             # Its sender has not committed the batch yet.
             raise RetryableJobError(f"batch {correlation} not known yet", seconds=60)
-        counts = self._spp_apply_outcomes(self._spp_query_outcomes(payments))
+        try:
+            outcomes = self._spp_phee_poll(correlation, keyed)
+        except (http.NoAnswer, http.NotSent, phee.PheeError) as error:
+            _logger.info("PHEE poll of batch %s failed: %s", correlation, error)
+            outcomes = []
+        counts = self._spp_apply_outcomes(outcomes)
         if counts.get("pending"):
             # Reported before its sender recorded the 202: ask again later.
             raise RetryableJobError(
@@ -376,18 +387,19 @@ class SppFsp(models.Model):
             )
         return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
 
-    def _spp_phee_payments_of(self, correlation):
+    def _spp_phee_batch_keys(self, correlation):
+        """{attempt key: payment state} of every attempt sent in the batch."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT p.id FROM spp_payment_attempt a "
-                "JOIN spp_payment p ON p.current_attempt_id = a.id "
+                "SELECT a.idempotency_key, p.state FROM spp_payment_attempt a "
+                "JOIN spp_payment p ON p.id = a.payment_id "
                 "WHERE a.fsp_id = %s AND a.fsp_batch_ref = %s",
                 self.id,
                 correlation or "",
             )
         )
-        return self.env["spp.payment"].browse(r[0] for r in self.env.cr.fetchall())
+        return dict(self.env.cr.fetchall())
 
 
 def correlation_id(keys):

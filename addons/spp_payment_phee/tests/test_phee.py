@@ -110,7 +110,15 @@ class TestPhee(SppConnectorCommon):
         self.assertEqual(set(self._state_list(payroll)), {"unknown"})
         self.fsp.status_query_after_minutes = 0
         self._query_statuses()
-        # PHEE never had the batch: nothing was paid, so they can be retried.
+        # PHEE answers 404 for the batch: missing evidence, not a failure. The
+        # payments stay unknown, nothing is retried blind.
+        self.assertEqual(set(self._state_list(payroll)), {"unknown"})
+        attempts = payroll.payment_ids.current_attempt_id
+        self.assertEqual(set(attempts.mapped("fsp_status_raw")), {"absent"})
+        # A Finance Manager who checked with PHEE decides; then the retry.
+        payroll.payment_ids.with_user(
+            self.users["finance_manager"]
+        )._spp_decide_unknown("failed", "PHEE support: batch never received")
         self.assertEqual(set(self._state_list(payroll)), {"failed"})
         self._execute(payroll, "action_retry_failed")
         self._settle()
@@ -309,3 +317,22 @@ class TestPhee(SppConnectorCommon):
             self._state_list(payroll), ["failed", "paid", "paid", "paid", "paid"]
         )
         self._check_invariants(payroll)
+
+    def test_late_success_after_a_failure_and_a_retry_is_a_suspected_double(self):
+        payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self._settle()
+        payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
+        first = payment.current_attempt_id
+        self._execute(payroll, "action_retry_failed")
+        self._settle()
+        self.assertEqual(payment.state, "failed")  # the retry failed too
+        # PHEE then completes the first transfer and calls its batch back: the
+        # poll reads every attempt of that batch, the replaced one included.
+        correlation = self.sim.late_success(first.idempotency_key)
+        self.assertEqual(correlation, first.fsp_batch_ref)
+        self._settle()
+        receivable = self._assert_suspected_double(
+            payment, first, "status_query", state="failed"
+        )
+        self.assertEqual(receivable.raw_status, "COMPLETED")

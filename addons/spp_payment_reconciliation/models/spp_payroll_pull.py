@@ -116,6 +116,9 @@ class SppPayroll(models.Model):
         if not fsp._spp_reports_synchronously():
             counts["answers_by_callback"] = len(payments)
         rows = fsp._spp_attempt_rows([o.key for o in outcomes], lock=False)
+        # Evidence, recorded now: a success for an attempt or payment we did not
+        # mean to pay is never left for the checker to find.
+        fsp._spp_record_overpayments(outcomes, "api_pull")
         moves = fsp._spp_moves(outcomes, rows, counts)
         amounts = dict(
             self.env["spp.payment"]

@@ -7,6 +7,7 @@ import io
 import json
 
 from spp_payment_core import states
+from spp_payment_core.reconcile import NOT_PAYING_STATES
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -28,8 +29,13 @@ LINE_OUTCOMES = [
     ("rejected", "Rejected"),
     ("reversed", "Reversed"),
     ("processing", "Still Processing"),
+    # A success for a payment we had failed, rejected or reversed: never applied,
+    # recorded as an overpayment when the batch is accepted.
+    ("double", "Suspected Double Payment"),
     ("skipped", "Skipped"),
 ]
+# Batch source -> source of the overpayments its lines reveal.
+OVERPAYMENT_SOURCE = {"file": "file_row", "api": "api_pull", "ppm": "payment_point"}
 # Outcome of a line -> payment state it moves the payment to.
 OUTCOME_STATE = {
     "paid": states.PAID,
@@ -258,6 +264,8 @@ class SppReconciliation(models.Model):
         if self.applied_date:
             raise UserError(self.env._("%s is already applied.", self.name))
         payment = self.env["spp.payment"].sudo()
+        self._spp_refuse_foreign_lines()
+        self._spp_record_overpayments()
         moving, stale = self._spp_sort_lines()
         reason = self.env._("Reconciliation %s", self.name)
         for target in dict.fromkeys(OUTCOME_STATE.values()):
@@ -269,6 +277,88 @@ class SppReconciliation(models.Model):
             )
         self._spp_mark_stale_lines(stale)
         self._spp_write_approval({"applied_date": fields.Datetime.now()})
+
+    def _spp_refuse_foreign_lines(self):
+        """A reply settles only payments whose current attempt went through the
+        FSP that replied: the other lines are skipped, each saying why (bank A
+        cannot settle what was sent through bank B)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_reconciliation_line l
+                   SET outcome = 'skipped',
+                       note = left(CASE WHEN a.id IS NULL
+                           THEN 'refused: payment never sent, nothing to settle'
+                           ELSE 'refused: sent through '
+                                || COALESCE((SELECT name FROM spp_fsp
+                                              WHERE id = a.fsp_id), '?')
+                                || ', not '
+                                || COALESCE((SELECT name FROM spp_fsp
+                                              WHERE id = l.fsp_id), '?')
+                           END, 250)
+                  FROM spp_payment p
+             LEFT JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
+                 WHERE l.reconciliation_id = %s AND p.id = l.payment_id
+                   AND l.outcome <> 'skipped' AND l.fsp_id IS NOT NULL
+                   AND a.fsp_id IS DISTINCT FROM l.fsp_id
+                """,
+                self.id,
+            )
+        )
+        self.env["spp.reconciliation.line"].invalidate_model(["outcome", "note"])
+
+    def _spp_record_overpayments(self):
+        """Successes the batch reports that we did not mean to pay, found in SQL
+        over all its lines and recorded as overpayment receivables: a paid line
+        for a payment now failed, rejected, reversed or cancelled (or already
+        marked a suspected double at import) is skipped and recorded in full; a
+        paid amount above the issued one is applied and its excess recorded."""
+        source = OVERPAYMENT_SOURCE.get(self.source, "file_row")
+        self.env.flush_all()
+        double = SQL(
+            "(l.outcome = 'double' OR (l.outcome IN ('paid', 'partial') "
+            "AND p.state = ANY(%s)))",
+            list(NOT_PAYING_STATES),
+        )
+        rows = SQL(
+            """
+            SELECT p.id, p.current_attempt_id,
+                   CASE WHEN %(double)s THEN 'double' ELSE 'excess' END,
+                   %(source)s,
+                   CASE WHEN %(double)s THEN COALESCE(l.paid_amount, p.amount)
+                        ELSE l.paid_amount - p.amount END,
+                   p.state, l.outcome, NULLIF(l.receipt, ''),
+                   'spp.reconciliation.line', l.id,
+                   CASE WHEN %(double)s
+                        THEN 'success reported for a ' || p.state || ' payment'
+                        ELSE 'paid ' || l.paid_amount || ' for ' || p.amount
+                             || ' issued' END
+              FROM spp_reconciliation_line l
+              JOIN spp_payment p ON p.id = l.payment_id
+             WHERE l.reconciliation_id = %(batch)s AND l.outcome <> 'skipped'
+               AND (%(double)s OR (l.outcome = 'paid' AND l.paid_amount > p.amount))
+            """,
+            double=double,
+            source=source,
+            batch=self.id,
+        )
+        self.env["spp.payment.overpayment"].sudo()._spp_record_sql(rows)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_reconciliation_line l
+                   SET outcome = 'skipped',
+                       note = 'suspected double payment: payment was ' || p.state
+                  FROM spp_payment p
+                 WHERE l.reconciliation_id = %s AND p.id = l.payment_id
+                   AND %s
+                """,
+                self.id,
+                double,
+            )
+        )
+        self.env["spp.reconciliation.line"].invalidate_model(["outcome", "note"])
 
     def _spp_sort_lines(self):
         """({target state: payment ids to move}, [(payment ids, state found)]

@@ -444,7 +444,14 @@ class SppPayroll(models.Model):
         )
         if not payments:
             raise UserError(self.env._("No failed or rejected payment to retry."))
-        return self.env["spp.payroll.run"]._spp_start(self, payments, "retry")
+        # Payments with no retries left are reported in the run, not sent; they
+        # do not stop the others.
+        exhausted = payments._spp_exhausted()
+        if exhausted == payments:
+            exhausted._spp_refuse_exhausted(exhausted)
+        return self.env["spp.payroll.run"]._spp_start(
+            self, payments - exhausted, "retry", skipped=exhausted
+        )
 
     def action_resolve_unknown(self):
         """Ask the FSPs about unknown payments (never re-sent blind), in queue

@@ -34,6 +34,13 @@ class SppPayrollRun(models.Model):
     )
     date_done = fields.Datetime(readonly=True)
     note = fields.Text(readonly=True)
+    skipped_count = fields.Integer(
+        string="Skipped",
+        readonly=True,
+        default=0,
+        help="Payments not sent: no retries left, or their chunk was refused "
+        "(see the note).",
+    )
 
     _one_running_run = models.UniqueIndex(
         "(payroll_id) WHERE state = 'running'",
@@ -46,8 +53,10 @@ class SppPayrollRun(models.Model):
                 100.0 * run.chunks_done / run.chunk_count if run.chunk_count else 0.0
             )
 
-    def _spp_start(self, payroll, payments, kind):
-        """Create the run and enqueue one job per (FSP, chunk) of payments."""
+    def _spp_start(self, payroll, payments, kind, skipped=None):
+        """Create the run and enqueue one job per (FSP, chunk) of payments;
+        ``skipped`` (payments left out, e.g. with no retries left) is reported in
+        the run."""
         if not payments:
             raise UserError(self.env._("Nothing to send in %s.", payroll.name))
         if payroll.running:
@@ -61,6 +70,14 @@ class SppPayrollRun(models.Model):
                 "payment_count": len(payments),
             }
         )
+        if skipped:
+            run._spp_report_skipped(
+                len(skipped),
+                self.env._(
+                    "No retries left, not sent: %s.",
+                    self.env["spp.payment"]._spp_refs(skipped),
+                ),
+            )
         for number, chunk in enumerate(chunks):
             run.with_delay(
                 description=self.env._(
@@ -102,13 +119,36 @@ class SppPayrollRun(models.Model):
         sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
         payments = self.env["spp.payment"].browse(payment_ids).exists()
         queued = payments.filtered(lambda p: p.state in sendable)
+        skipped = payments.browse()
         if queued:
-            queued._spp_queue_for_sending()
+            candidates = queued
+            try:
+                with self.env.cr.savepoint():
+                    # File FSPs write a run's file while queueing: they need the run.
+                    queued = candidates.with_context(
+                        spp_payroll_run_id=self.id
+                    )._spp_queue_for_sending(skip_exhausted=True)
+            except UserError as error:
+                # A refused chunk must not leave the run locked: it is undone,
+                # reported in the run and counted done; its payments stay where
+                # they were, to be sent again once the cause is fixed.
+                self._spp_report_skipped(len(candidates), str(error)[:500])
+                self._spp_chunk_done()
+                return f"chunk refused: {error}"
+            skipped = candidates - queued
+        if skipped:
+            self._spp_report_skipped(
+                len(skipped),
+                self.env._(
+                    "No retries left, not sent: %s.",
+                    self.env["spp.payment"]._spp_refs(skipped),
+                ),
+            )
         # Payments queued by an earlier run of this job are delivered as well.
         to_deliver = payments.filtered(lambda p: p.state == "queued")
         if not to_deliver:
             self._spp_chunk_done()
-            return "nothing to send"
+            return f"nothing to send, {len(skipped)} skipped"
         self.with_delay(
             description=self.env._(
                 "%(payroll)s: deliver %(n)s payments",
@@ -117,7 +157,7 @@ class SppPayrollRun(models.Model):
             ),
             identity_key=f"spp.payroll.run:{self.id}:deliver:{min(to_deliver.ids)}",
         )._job_deliver_chunk(to_deliver.ids)
-        return f"{len(queued)} payments queued"
+        return f"{len(queued)} payments queued, {len(skipped)} skipped"
 
     def _job_deliver_chunk(self, payment_ids):
         """Queue job, phase 2 of a chunk: hand its queued payments to their
@@ -131,11 +171,35 @@ class SppPayrollRun(models.Model):
         payments = self.env["spp.payment"].browse(payment_ids).exists()
         payments = payments.filtered(lambda p: p.state == "queued")
         if payments:
-            # Providers that file a run's payments together need the run.
-            payments.with_context(spp_payroll_run_id=self.id)._spp_deliver()
+            try:
+                with self.env.cr.savepoint():
+                    # Providers that file a run's payments together need the run.
+                    payments.with_context(spp_payroll_run_id=self.id)._spp_deliver()
+            except UserError as error:
+                # Refused before anything reached the FSP (e.g. a file the bank
+                # would reject): reported, and the run is not left locked; the
+                # payments stay queued under their keys for a later delivery.
+                self._spp_report_skipped(len(payments), str(error)[:500])
+                if self.state == "running":
+                    self._spp_chunk_done()
+                return f"delivery refused: {error}"
         if self.state == "running":
             self._spp_chunk_done()
         return f"{len(payments)} payments sent"
+
+    def _spp_report_skipped(self, count, text):
+        # Atomic: chunks of one run may finish in parallel workers.
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payroll_run SET skipped_count = skipped_count + %s, "
+                "note = concat_ws(E'\\n', note, %s::text) WHERE id = %s",
+                count,
+                text,
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["skipped_count", "note"])
 
     def _spp_chunk_done(self):
         # Atomic increment: chunks of one run may finish in parallel workers.
@@ -151,6 +215,8 @@ class SppPayrollRun(models.Model):
         self.invalidate_recordset(["chunks_done"])
         if done >= total:
             self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+            # Now: the next run's INSERT checks the one-running-run index.
+            self.flush_recordset(["state"])
 
     def _spp_abort(self):
         self.sudo().write(

@@ -97,6 +97,30 @@ class SppPayrollCommon(SppCycleCommon):
     def _payment_of(self, payroll, household):
         return payroll.payment_ids.filtered(lambda p: p.partner_id == household)
 
+    def _assert_suspected_double(self, payment, attempt, source, state=None):
+        """``payment`` is flagged, with one open double-payment receivable from
+        ``source`` naming ``attempt``, and a to-do for every Finance Manager."""
+        payment.invalidate_recordset()
+        if state:
+            self.assertEqual(payment.state, state)
+        self.assertTrue(payment.is_suspected_double)
+        receivable = payment.overpayment_ids.filtered(
+            lambda o: o.kind == "double" and o.state == "open"
+        )
+        self.assertEqual(len(receivable), 1)
+        self.assertEqual(receivable.source, source)
+        self.assertEqual(receivable.attempt_id, attempt)
+        self.assertEqual(receivable.partner_id, payment.partner_id)
+        self.assertEqual(receivable.amount, payment.amount)
+        managers = self.env.ref(
+            "spp_payment_base.group_spp_finance_manager"
+        ).all_user_ids.filtered(lambda u: payment.company_id in u.company_ids)
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", receivable._name), ("res_id", "=", receivable.id)]
+        )
+        self.assertEqual(activities.user_id, managers)
+        return receivable
+
 
 SETTLED = {"paid", "failed", "rejected", "reversed", "unknown"}
 

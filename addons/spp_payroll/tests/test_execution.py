@@ -207,3 +207,46 @@ class TestExecution(SppPayrollCommon):
             wizard.with_user(self.finance).action_confirm()
         self.assertFalse(payroll.run_ids)
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"approved"})
+
+    def test_exhausted_payments_are_skipped_and_the_run_is_released(self):
+        self.fsp.max_retries = 1
+        self._patch_provider(
+            self._outcome_by_number({"HH-0002": "failed", "HH-0005": "late"})
+        )
+        payroll = self._approved_payroll()
+        self._execute(payroll)
+        failed = self._payment_of(payroll, self.households[1])
+        self._execute(payroll, "action_retry_failed")  # its one retry fails too
+        self.assertEqual((failed.state, failed.attempt_count), ("failed", 2))
+        # Nothing else to retry: a clear refusal, no run.
+        with self.assertRaisesRegex(UserError, "No retries left"):
+            payroll.with_user(self.finance).action_retry_failed()
+        # Beside a retryable payment, the exhausted one is reported in the run
+        # and stops nothing; the run is not left locked.
+        late = self._payment_of(payroll, self.households[4])
+        late._set_failed(reason="FSP: insufficient funds")
+        self._patch_provider(lambda payment: "paid")
+        run, _jobs = self._execute(payroll, "action_retry_failed")
+        self.assertEqual(run.state, "done")
+        self.assertFalse(payroll.running)
+        self.assertEqual(run.skipped_count, 1)
+        self.assertIn(failed.reference, run.note)
+        self.assertEqual((failed.state, failed.attempt_count), ("failed", 2))
+        self.assertEqual(late.state, "paid")
+
+    def test_a_payment_exhausted_after_the_run_started_does_not_lock_it(self):
+        self.fsp.max_retries = 1
+        self._patch_provider(self._outcome_by_number({"HH-0002": "failed"}))
+        payroll = self._approved_payroll()
+        self._execute(payroll)
+        failed = self._payment_of(payroll, self.households[1])
+        with trap_jobs() as trap:
+            run = payroll.with_user(self.finance).action_retry_failed()
+            # Before the job runs, the payment uses its last attempt elsewhere
+            # (and fails again).
+            failed._spp_send()
+            self.assertEqual(failed.state, "failed")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.skipped_count, 1)
+        self.assertIn("No retries left", run.note)

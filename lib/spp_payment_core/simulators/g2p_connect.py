@@ -35,6 +35,7 @@ class G2pConnectSimulator(Simulator):
         self.message_ids = {}  # message_id -> correlation_id
         self.statuses = {}  # reference_id -> final item status dict
         self.disbursed = {}  # reference_id -> times the money moved
+        self.sent = {}  # reference_id -> (sender_uri, transaction_id)
 
     def expire_tokens(self):
         self.tokens.clear()
@@ -90,6 +91,8 @@ class G2pConnectSimulator(Simulator):
                 finals.append(final)
         url = head.get("sender_uri")
         transaction = message["transaction_id"]
+        for item in items:
+            self.sent[item["reference_id"]] = (url, transaction)
         pending = [dict(_status(i["reference_id"], "pdng")) for i in items]
         self.queue_callback(url, self._callback(transaction, pending, "pdng"))
         if finals:
@@ -162,6 +165,17 @@ class G2pConnectSimulator(Simulator):
                 },
             },
         }
+
+    def late_success(self, reference):
+        """Fault: the receiver pays ``reference`` it had rejected and says so in
+        an /on-disburse callback to the sender."""
+        url, transaction = self.sent[reference]
+        status = dict(self.statuses[reference])
+        status.pop("status_reason_code", None)
+        status["status"] = "succ"
+        self.statuses[reference] = status
+        self.disbursed[reference] = self.disbursed.get(reference, 0) + 1
+        self.queue_callback(url, self._callback(transaction, [status], "succ"))
 
     def paid_twice(self):
         """References paid more than once: must stay empty."""

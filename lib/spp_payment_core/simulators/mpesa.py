@@ -49,6 +49,12 @@ class MpesaSimulator(Simulator):
         self.tokens = set()
         self.payments = {}  # OriginatorConversationID -> (receipt, state, amount)
         self.paid = {}  # MSISDN+key -> times money moved
+        self.sent = {}  # OriginatorConversationID -> the B2C request
+        # Answer the next B2C requests with HTTP 500 errorCode 500.002.1001 but
+        # a generic errorMessage, after taking the request (True) or not
+        # (False): Daraja sends that code for server errors too ("Server Error",
+        # "Service is currently under maintenance"), not only for duplicates.
+        self.server_errors = []
 
     def expire_tokens(self):
         self.tokens.clear()
@@ -109,10 +115,23 @@ class MpesaSimulator(Simulator):
             return 400, {"errorCode": "400.002.02", "errorMessage": "; ".join(problems)}
         key = payload["OriginatorConversationID"]
         if key in self.payments:
+            # Daraja v3 B2C: a reused OriginatorConversationID is refused
+            # (fsp-protocols.md §3.2).
             return 500, {
                 "requestId": key,
                 "errorCode": mpesa.DUPLICATE,
                 "errorMessage": "Duplicate OriginatorConversationID.",
+            }
+        if self.server_errors:
+            taken = self.server_errors.pop(0)
+            if taken:
+                # Taken, its Result lost: only a status query tells.
+                self._settle(payload, f"AG_{uuid.uuid4().hex[:20]}", "lost_callback")
+            return 500, {
+                "requestId": key,
+                "errorCode": mpesa.DUPLICATE,
+                "errorMessage": "Service is currently under maintenance. "
+                "Please try again later",
             }
         conversation = f"AG_{uuid.uuid4().hex[:20]}"
         outcome = self.outcome_of(payload["PartyB"])
@@ -142,6 +161,7 @@ class MpesaSimulator(Simulator):
 
     def _settle(self, payload, conversation, outcome):
         key = payload["OriginatorConversationID"]
+        self.sent[key] = payload
         code, description = RESULT_CODES.get(
             outcome, ("0", "The service request is processed successfully.")
         )
@@ -201,10 +221,14 @@ class MpesaSimulator(Simulator):
         known = self.payments.get(original)
         result = {
             "ResultType": 0,
+            # A query Daraja cannot answer gets a non-zero ResultCode about the
+            # query, e.g. 2001 "The initiator information is invalid." (as
+            # reported by Daraja users: dkiptugen/mpesa-php-full-integration#1);
+            # it says nothing about the payment.
             "ResultCode": 0 if known else 2001,
             "ResultDesc": "The service request is processed successfully."
             if known
-            else "The transaction could not be found.",
+            else "The initiator information is invalid.",
             "OriginatorConversationID": str(uuid.uuid4()),
             "ConversationID": f"AG_{uuid.uuid4().hex[:20]}",
             "TransactionID": "",
@@ -221,6 +245,24 @@ class MpesaSimulator(Simulator):
                 ]
             }
         return {"Result": result}
+
+    def late_success(self, key):
+        """Fault: M-Pesa pays the request ``key`` it had reported failed, and
+        sends its success Result to the request's ResultURL."""
+        payload = self.sent[key]
+        receipt = f"S{uuid.uuid4().hex[:9].upper()}"
+        self.payments[key] = (receipt, "Completed", payload["Amount"])
+        self.paid[key] = self.paid.get(key, 0) + 1
+        result = _result(
+            "0",
+            "The service request is processed successfully.",
+            key,
+            f"AG_{uuid.uuid4().hex[:20]}",
+            receipt,
+            payload,
+        )
+        self.queue_callback(payload["ResultURL"], result)
+        return receipt
 
     def paid_twice(self):
         return [key for key, n in self.paid.items() if n > 1]

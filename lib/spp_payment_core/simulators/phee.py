@@ -257,6 +257,19 @@ class PheeSimulator(Simulator):
                     reversed_ids.append(transfer["clientCorrelationId"])
         return reversed_ids
 
+    def late_success(self, request_id):
+        """Fault: PHEE completes the transfer ``request_id`` it had reported
+        FAILED and calls its batch back."""
+        for batch in self.batches.values():
+            for transfer in batch["transfers"]:
+                if transfer["clientCorrelationId"] == request_id:
+                    transfer.update(
+                        status="COMPLETED", errorInformation=None, completedAt=_now()
+                    )
+                    self.queue_callback(batch["callback"], _progress(batch))
+                    return batch["requestId"]
+        raise KeyError(request_id)
+
     def paid_twice(self):
         """Request ids with more than one COMPLETED transfer: must stay empty."""
         paid = Counter(

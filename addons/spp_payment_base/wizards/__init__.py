@@ -1,0 +1,1 @@
+from . import spp_finance_decision_wizard
