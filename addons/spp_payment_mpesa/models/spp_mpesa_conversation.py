@@ -27,7 +27,9 @@ class SppMpesaConversation(models.Model):
     _order = "id desc"
     _log_access = False
 
-    fsp_id = fields.Many2one("spp.fsp", required=True, index=True, readonly=True)
+    fsp_id = fields.Many2one(
+        "spp.fsp", required=True, index=True, readonly=True, ondelete="cascade"
+    )
     originator_conversation_id = fields.Char(required=True, readonly=True)
     conversation_id = fields.Char(required=True, readonly=True)
     answered_date = fields.Datetime(readonly=True, default=fields.Datetime.now)
