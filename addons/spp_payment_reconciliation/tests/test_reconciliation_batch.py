@@ -1,0 +1,97 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from decimal import Decimal
+
+from spp_payment_core.reconcile import Line
+
+from odoo.exceptions import UserError
+
+from odoo.addons.spp_payroll.tests.common import SppPayrollCommon
+
+
+class TestReconciliationBatch(SppPayrollCommon):
+    """A batch of FSP outcomes from any source (file, API pull, PPM sync) is
+    evidence: applied only once a checker who did not prepare it accepts it,
+    never edited, cleared by a rejection."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.payroll = cls._approved_payroll()
+        cls.payments = cls.payroll.payment_ids.filtered(lambda p: p.fsp_id == cls.fsp)
+        cls.payments.sudo()._spp_send()
+
+    def _batch(self, outcomes, user="finance_officer"):
+        lines = [
+            Line(
+                row,
+                payment.id,
+                outcome,
+                Decimal(str(payment.amount)) if outcome == "paid" else None,
+                None,
+                f"RCPT-{row}" if outcome == "paid" else "",
+                "" if outcome == "paid" else "account closed",
+            )
+            for row, (payment, outcome) in enumerate(
+                zip(self.payments, outcomes, strict=False), start=2
+            )
+        ]
+        batch = (
+            self.env["spp.reconciliation"]
+            .with_user(self.users[user])
+            ._spp_create_batch(
+                {
+                    "name": "Bank reply",
+                    "source": "file",
+                    "program_id": self.program.id,
+                    "payroll_id": self.payroll.id,
+                    "fsp_id": self.fsp.id,
+                },
+                lines,
+            )
+        )
+        batch.with_user(self.users[user]).action_submit()
+        return batch
+
+    def test_accepted_by_a_checker_moves_the_payments_once(self):
+        batch = self._batch(["paid", "failed"])
+        first, second = self.payments[:2]
+        self.assertEqual({first.state, second.state}, {"sent"})
+        batch.with_user(self.users["finance_manager"]).action_approve()
+        self.assertEqual((first.state, second.state), ("paid", "failed"))
+        self.assertEqual(first.external_ref, "RCPT-2")
+        self.assertEqual(first.membership_id.paid_total, first.amount)
+        self.assertTrue(batch.applied_date)
+        with self.assertRaisesRegex(UserError, "already applied"):
+            batch._spp_apply()
+
+    def test_the_maker_cannot_accept_and_a_refusal_changes_nothing(self):
+        maker = self.users["finance_manager"]
+        batch = self._batch(["paid"], user="finance_manager")
+        with self.assertRaises(UserError):
+            batch.with_user(maker).action_approve()
+        self.assertEqual(batch.approval_state, "submitted")
+        self.assertEqual(self.payments[0].state, "sent")
+        self.assertFalse(batch.applied_date)
+
+    def test_batch_and_lines_are_never_edited(self):
+        batch = self._batch(["paid"])
+        officer = self.users["finance_officer"]
+        with self.assertRaisesRegex(UserError, "cannot be edited"):
+            batch.with_user(officer).write({"name": "edited"})
+        with self.assertRaisesRegex(UserError, "locked"):
+            batch.line_ids.with_user(officer).sudo().write({"outcome": "failed"})
+        self.assertEqual(batch.line_ids.outcome, "paid")
+
+    def test_rejection_clears_the_lines_and_leaves_payments_alone(self):
+        batch = self._batch(["paid", "paid"])
+        batch.with_user(self.users["finance_manager"]).action_reject(
+            reason="wrong bank file"
+        )
+        # Back to draft with the reason (design §5), emptied for good.
+        self.assertEqual(batch.approval_state, "draft")
+        self.assertFalse(batch.line_ids)
+        self.assertTrue(batch.cleared)
+        self.assertEqual(set(self.payments[:2].mapped("state")), {"sent"})
+        with self.assertRaises(UserError):
+            batch.with_user(self.users["finance_officer"]).action_submit()
