@@ -66,12 +66,16 @@ COUNTS = {
     "reconciliation lines": "SELECT count(*) FROM spp_reconciliation_line",
     "approval reviews": "SELECT count(*) FROM spp_approval_review",
     "approval policies": "SELECT count(*) FROM spp_approval_policy",
-    "record rules": "SELECT count(*) FROM ir_rule r JOIN ir_model m ON m.id = "
+}
+# Configuration records the new code may add to (rules and menus of later
+# features): every one that existed before the upgrade is still there.
+KEPT = {
+    "record rules": "SELECT r.id FROM ir_rule r JOIN ir_model m ON m.id = "
     "r.model_id WHERE m.model LIKE 'spp.approval%' OR m.model LIKE "
     "'spp.reconciliation%'",
-    "views": "SELECT count(*) FROM ir_ui_view WHERE model LIKE 'spp.approval%' "
+    "views": "SELECT id FROM ir_ui_view WHERE model LIKE 'spp.approval%' "
     "OR model LIKE 'spp.reconciliation%'",
-    "menus": "SELECT count(*) FROM ir_ui_menu",
+    "menus": "SELECT id FROM ir_ui_menu",
 }
 MODEL_OWNERS = {
     "spp.approval.policy": "spp_approval",
@@ -127,6 +131,10 @@ def _value(server, database, sql):
     return result.stdout.strip()
 
 
+def _ids(server, database, sql):
+    return set(_value(server, database, sql).split())
+
+
 def _pre_move_addons(tmp_path):
     shallow = subprocess.run(
         ["git", "rev-parse", "--is-shallow-repository"],
@@ -173,6 +181,8 @@ def test_demo_database_upgrades_in_place(server, tmp_path):
         seeded = _odoo(server, database, old_addons, subcommand=["shell"], input=SEED)
         assert seeded.returncode == 0, seeded.stderr[-3000:]
         before = {name: _value(server, database, sql) for name, sql in COUNTS.items()}
+        kept = {name: _ids(server, database, sql) for name, sql in KEPT.items()}
+        assert all(kept.values()), kept
         assert int(before["reconciliation lines"]) >= 2, before
         assert int(before["approval reviews"]) >= 3, before
 
@@ -203,6 +213,8 @@ def test_demo_database_upgrades_in_place(server, tmp_path):
 
         after = {name: _value(server, database, sql) for name, sql in COUNTS.items()}
         assert after == before
+        for name, sql in KEPT.items():
+            assert kept[name] <= _ids(server, database, sql), name
         states = _value(
             server,
             database,

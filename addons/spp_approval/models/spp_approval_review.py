@@ -67,6 +67,7 @@ class SppApprovalReview(models.Model):
         )
         return result
 
+
 class SppApprovalContributor(models.Model):
     """Who prepared a document: created, edited, generated or submitted it, or
     changed its lines (a payroll's payments, a cycle's components). None of
@@ -96,6 +97,8 @@ class SppApprovalContributor(models.Model):
         readonly=True,
     )
     date = fields.Datetime(required=True, readonly=True)
+    # The document's company, for the multi-company rule (as on reviews).
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
 
     _one_row_per_role = models.UniqueIndex(
         "(res_model, res_id, user_id, role)",
@@ -112,14 +115,16 @@ class SppApprovalContributor(models.Model):
             SQL(
                 """
                 INSERT INTO spp_approval_contributor
-                    (res_model, res_id, user_id, role, date)
-                SELECT %s, unnest(%s::int[]), %s, %s, now() at time zone 'utc'
+                    (res_model, res_id, company_id, user_id, role, date)
+                SELECT %s, d.id, d.company, %s, %s, now() at time zone 'utc'
+                  FROM unnest(%s::int[], %s::int[]) AS d(id, company)
                 ON CONFLICT DO NOTHING
                 """,
                 records._name,
-                list(records.ids),
                 self.env.uid,
                 role,
+                list(records.ids),
+                [r._spp_approval_company().id or None for r in records],
             )
         )
         self.invalidate_model()

@@ -16,8 +16,8 @@ from spp_payment_core import callbacks, http, states
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .spp_payment_callback import CallbackRefused
 from .spp_payment import RECEIPT_LOCKED_STATES
+from .spp_payment_callback import CallbackRefused
 from .spp_payment_overpayment import NOT_PAYING_STATES
 
 # Providers that answer no status query.

@@ -99,6 +99,8 @@ def server_log():
         root.removeHandler(capture)
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+
+
 class SppCompanyIsolationMixin:
     """Checks that a user of another company reaches none of a company's records.
 

@@ -205,27 +205,32 @@ class TestPaymentStates(SppBaseCommon):
 
 
 class TestPaymentChanges(SppBaseCommon):
-    def test_receipt_overwrite_of_a_paid_payment_leaves_a_trace(self):
+    def test_receipt_of_a_paid_payment_is_never_replaced_and_edits_leave_a_trace(
+        self,
+    ):
         payment = self._create_payment(80.0)
         payment._set_approved()
         payment._spp_send()
         payment._set_paid(reason="bank statement")
         payment.sudo().write({"external_ref": "RCPT-1"})
         officer = self.users["finance_officer"]
-        payment.with_user(officer).write({"external_ref": "RCPT-FORGED"})
+        # The FSP's evidence of a payment is not overwritten by hand.
+        with self.assertRaisesRegex(UserError, "cannot be replaced"):
+            payment.with_user(officer).write({"external_ref": "RCPT-FORGED"})
+        self.assertEqual(payment.external_ref, "RCPT-1")
         changes = self.env["spp.payment.change"].search(
             [("payment_id", "=", payment.id)], order="id"
         )
+        # The first receipt was recorded as a change (who, before, after).
         self.assertEqual(
-            [(c.old_value, c.new_value) for c in changes],
-            [(False, "RCPT-1"), ("RCPT-1", "RCPT-FORGED")],
+            [(c.old_value, c.new_value) for c in changes], [(False, "RCPT-1")]
         )
-        self.assertEqual(changes[-1].user_id, officer)
+        self.assertEqual(changes.user_id, self.env.user)
         # A write that changes nothing leaves nothing.
-        payment.with_user(officer).write({"external_ref": "RCPT-FORGED"})
+        payment.with_user(officer).write({"external_ref": "RCPT-1"})
         self.assertEqual(
             self.env["spp.payment.change"].search_count(
                 [("payment_id", "=", payment.id)]
             ),
-            2,
+            1,
         )

@@ -50,6 +50,9 @@ class MpesaSimulator(Simulator):
         self.payments = {}  # OriginatorConversationID -> (receipt, state, amount)
         self.paid = {}  # MSISDN+key -> times money moved
         self.sent = {}  # OriginatorConversationID -> the B2C request
+        # OriginatorConversationID -> the ConversationID Daraja answered: every
+        # Result of a request names the pair its acknowledgement gave.
+        self.conversations = {}
         # Answer the next B2C requests with HTTP 500 errorCode 500.002.1001 but
         # a generic errorMessage, after taking the request (True) or not
         # (False): Daraja sends that code for server errors too ("Server Error",
@@ -134,6 +137,7 @@ class MpesaSimulator(Simulator):
                 "Please try again later",
             }
         conversation = f"AG_{uuid.uuid4().hex[:20]}"
+        self.conversations[key] = conversation
         outcome = self.outcome_of(payload["PartyB"])
         self._settle(payload, conversation, outcome)
         if self.callbacks_first:
@@ -257,7 +261,7 @@ class MpesaSimulator(Simulator):
             "0",
             "The service request is processed successfully.",
             key,
-            f"AG_{uuid.uuid4().hex[:20]}",
+            self.conversations[key],
             receipt,
             payload,
         )
