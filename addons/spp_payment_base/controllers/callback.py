@@ -8,7 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import http
 from odoo.http import request
 
-from ..models.spp_fsp_connector import CALLBACK_PATH
+from ..models.spp_fsp_transport import CALLBACK_PATH
 
 
 class SppCallbackController(http.Controller):

@@ -11,4 +11,5 @@ from . import spp_payment_change
 from . import spp_payment_overpayment
 from . import spp_payment_references
 from . import spp_payment_callback
-from . import spp_fsp_connector
+from . import spp_fsp_transport
+from . import spp_fsp_outcomes

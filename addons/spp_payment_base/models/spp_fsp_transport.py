@@ -1,0 +1,134 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""How every API connector talks to its FSP: HTTP with the FSP's retry policy and
+rate limit on reused connections, cached access tokens, callback URLs that hold
+no secret and the callbacks' authentication. What the FSP's answers mean for
+payments is in spp_fsp_outcomes."""
+
+import threading
+from datetime import timedelta
+
+import requests
+from spp_payment_core import callbacks, http
+
+from odoo import fields, models
+
+from .spp_payment_callback import CallbackRefused
+
+# Callback URLs: <base>/spp_payment/fsp/<callback_public_id>/callback[/<kind>].
+CALLBACK_PATH = "/spp_payment/fsp"
+
+# One limiter per FSP and worker process: the FSP's rate is shared by the jobs
+# of the process's threads (run one worker process per FSP channel, or lower
+# the rate, to bound it across processes). Sessions reuse connections, one per
+# thread (requests.Session is not thread-safe).
+_LIMITERS = {}
+_LIMITERS_LOCK = threading.Lock()
+_SESSIONS = threading.local()
+
+
+class SppFsp(models.Model):
+    _inherit = "spp.fsp"
+
+    callback_base_url = fields.Char(
+        groups="spp_payment_base.group_spp_admin",
+        help="Public base URL the FSP calls back (default: web.base.url).",
+    )
+    api_token = fields.Char(
+        groups="spp_payment_base.group_spp_admin", copy=False, readonly=True
+    )
+    api_token_expiry = fields.Datetime(
+        string="Token Valid Until",
+        groups="spp_payment_base.group_spp_admin",
+        copy=False,
+        readonly=True,
+    )
+
+    # Callbacks: who may call -------------------------------------------------
+
+    def _spp_authenticate_callback(self, raw, payload, headers):
+        """Raise CallbackRefused unless the callback is authentic; raise
+        CallbackDeferred when that cannot be told yet (only from the payload:
+        ``headers`` is None when a held callback is checked again).
+
+        By default: the HMAC-SHA256 of the raw body, keyed with the callback
+        secret, in the X-SPP-Signature header. Connectors whose FSP cannot add
+        a header authenticate by their protocol's own means instead."""
+        self._spp_check_callback_signature(raw, headers)
+
+    def _spp_check_callback_signature(self, raw, headers):
+        """Raise CallbackRefused unless ``headers`` carry our HMAC of ``raw``."""
+        header = (headers or {}).get(callbacks.SIGNATURE_HEADER.lower())
+        if not callbacks.signature_matches(self.sudo().callback_secret, raw, header):
+            raise CallbackRefused(
+                f"missing or invalid {callbacks.SIGNATURE_HEADER} header", 401
+            )
+
+    def _spp_callback_answer(self, ok):
+        return {"status": "ok" if ok else "refused"}
+
+    # HTTP and tokens ---------------------------------------------------------
+
+    def _spp_http(self, method, url, **kwargs):
+        """One FSP request with this FSP's retry policy (5xx and 429 retried
+        with the same bytes, never a timeout), paced by its rate limit, on a
+        reused connection. Callers hold no payment lock (see _spp_send_payments)."""
+        self._spp_rate_limiter().wait()
+        return http.call(
+            method,
+            url,
+            timeout=30,
+            attempts=max(self.max_retries, 1),
+            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
+            session=self._spp_session(),
+            **kwargs,
+        )
+
+    def _spp_rate_limiter(self):
+        """This FSP's limiter (rate_limit_tps requests a second, 0: none)."""
+        self.ensure_one()
+        key = (self.env.cr.dbname, self.id)
+        with _LIMITERS_LOCK:
+            limiter = _LIMITERS.get(key)
+            if limiter is None or limiter.per_second != self.rate_limit_tps:
+                limiter = _LIMITERS[key] = http.RateLimiter(self.rate_limit_tps)
+        return limiter
+
+    def _spp_session(self):
+        sessions = _SESSIONS.__dict__.setdefault("by_fsp", {})
+        key = (self.env.cr.dbname, self.id)
+        if key not in sessions:
+            sessions[key] = requests.Session()
+        return sessions[key]
+
+    def _spp_token(self, fetch):
+        """The FSP's access token, cached until a minute before it expires.
+        ``fetch()`` asks the FSP for a new one: ``(token, lifetime seconds)``."""
+        admin = self.sudo()
+        now = fields.Datetime.now()
+        if admin.api_token and admin.api_token_expiry and admin.api_token_expiry > now:
+            return admin.api_token
+        token, lifetime = fetch()
+        # Another worker storing its own token holds the row: use ours for this
+        # call rather than wait for it while FSP requests are in flight.
+        admin.try_lock_for_update(allow_referencing=True).write(
+            {
+                "api_token": token,
+                "api_token_expiry": now + timedelta(seconds=max(lifetime - 60, 30)),
+            }
+        )
+        return token
+
+    def _spp_forget_token(self):
+        """The FSP refused the token: the next call fetches a new one."""
+        self.sudo().write({"api_token": False, "api_token_expiry": False})
+
+    def _spp_callback_url(self, path=""):
+        """The URL the FSP calls back: it names the FSP by its public callback
+        ID and holds no secret (request logs print URLs)."""
+        self.ensure_one()
+        base = self.sudo().callback_base_url or self.env[
+            "ir.config_parameter"
+        ].sudo().get_param("web.base.url")
+        public_id = self.callback_public_id
+        return f"{base.rstrip('/')}{CALLBACK_PATH}/{public_id}/callback{path}"
