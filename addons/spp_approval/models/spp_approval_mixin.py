@@ -124,9 +124,10 @@ class SppApprovalMixin(models.AbstractModel):
 
     def _spp_required_groups(self):
         """One group per approval slot: frozen at submission, from the policy in
-        force while the document is a draft."""
+        force while the document is a draft (and for documents submitted
+        before slots were frozen, whose slots are empty: False, not a list)."""
         self.ensure_one()
-        if self.approval_state != "draft" and self.approval_slots is not None:
+        if self.approval_state != "draft" and isinstance(self.approval_slots, list):
             groups = self.env["res.groups"].sudo()
             return [groups.browse(group_id) for group_id in self.approval_slots]
         return self._spp_policy_groups()
