@@ -4,7 +4,7 @@
     "name": "SPP Payments: Base",
     "summary": "Registry-lite, programs, FSPs, payments, maker-checker and roles "
     "for social-protection payments",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
@@ -28,5 +28,6 @@
         "views/spp_payment_views.xml",
         "views/spp_payment_callback_views.xml",
         "views/spp_approval_views.xml",
+        "views/spp_destination_change_views.xml",
     ],
 }

@@ -28,6 +28,12 @@ class SppPayrollRun(models.Model):
     chunk_count = fields.Integer(readonly=True)
     chunks_done = fields.Integer(readonly=True, default=0)
     payment_count = fields.Integer(readonly=True)
+    held_count = fields.Integer(
+        string="Held Back",
+        readonly=True,
+        help="Approved payments not sent: their member's details changed "
+        "recently and no checker has cleared them yet.",
+    )
     progress = fields.Float(compute="_compute_progress")
     started_by_id = fields.Many2one(
         "res.users", readonly=True, default=lambda self: self.env.user
@@ -46,10 +52,26 @@ class SppPayrollRun(models.Model):
                 100.0 * run.chunks_done / run.chunk_count if run.chunk_count else 0.0
             )
 
-    def _spp_start(self, payroll, payments, kind):
-        """Create the run and enqueue one job per (FSP, chunk) of payments."""
+    def _spp_start(self, payroll, payments, kind, held=None):
+        """Create the run and enqueue one job per (FSP, chunk) of payments;
+        ``held`` payments are left out and reported."""
+        held = held or self.env["spp.payment"]
+        held_note = (
+            self.env._(
+                "%(count)s payments held until a checker clears them: %(refs)s.",
+                count=len(held),
+                refs=held._spp_refs(held),
+            )
+            if held
+            else ""
+        )
         if not payments:
-            raise UserError(self.env._("Nothing to send in %s.", payroll.name))
+            raise UserError(
+                " ".join(
+                    filter(None, [self.env._("Nothing to send in %s.", payroll.name),
+                                  held_note])
+                )
+            )
         if payroll.running:
             raise UserError(self.env._("%s is already being executed.", payroll.name))
         chunks = self._spp_chunks(payments)
@@ -59,6 +81,8 @@ class SppPayrollRun(models.Model):
                 "kind": kind,
                 "chunk_count": len(chunks),
                 "payment_count": len(payments),
+                "held_count": len(held),
+                "note": held_note or False,
             }
         )
         for number, chunk in enumerate(chunks):
@@ -98,7 +122,10 @@ class SppPayrollRun(models.Model):
             return f"run {self.id} is {self.state}: chunk skipped"
         sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
         payments = self.env["spp.payment"].browse(payment_ids).exists()
-        payments = payments.filtered(lambda p: p.state in sendable)
+        # A held payment is never sent, whatever put it in a chunk.
+        payments = payments.filtered(
+            lambda p: p.state in sendable and not p.is_quarantined
+        )
         if payments:
             # Providers that file a run's payments together need the run.
             payments.with_context(spp_payroll_run_id=self.id)._spp_send()
