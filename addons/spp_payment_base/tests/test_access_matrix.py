@@ -77,6 +77,18 @@ MATRIX = {
             "admin",
         )
     },
+    # Payment detail changes are evidence too: written by the registry's own
+    # write(), as sudo, never by hand.
+    "spp.destination.change": {
+        role: "r"
+        for role in (
+            "viewer",
+            "program_officer",
+            "finance_officer",
+            "finance_manager",
+            "admin",
+        )
+    },
     "spp.approval.policy": {
         "viewer": "r",
         "program_officer": "r",
