@@ -97,6 +97,8 @@ class SppDestinationChange(models.Model):
                 value = record[name]
                 if isinstance(value, models.BaseModel):
                     value = value.display_name
+                elif record._fields[name].type == "boolean":
+                    value = str(bool(value))
                 values[name] = "" if value is False or value is None else str(value)
             snapshot[record.id] = values
         return snapshot
