@@ -119,8 +119,8 @@ class SppProgramMembership(models.Model):
         before = changes._spp_snapshot(self, tracked) if tracked else {}
         result = super().write(vals)
         if "entitled_total" in vals:
-            self._spp_recompute_balance()
             self._spp_check_entitlement_covers_open()
+            self._spp_recompute_balance()
         if tracked:
             changes._spp_log(self, before, tracked, membership=True)
         return result
@@ -165,15 +165,18 @@ class SppProgramMembership(models.Model):
 
     def _spp_check_entitlement_covers_open(self):
         """A balance program's entitlement cannot fall below what is paid and
-        reserved by open payments (the CHECK covers only the paid part)."""
+        reserved by open payments: said here, before the CHECK on the balance
+        would refuse it in database terms."""
+        self.flush_recordset(["entitled_total", "paid_total"])
         self.env.cr.execute(
             SQL(
                 """
                 SELECT m.id
                   FROM spp_program_membership m
-                  JOIN (%s) r ON r.membership_id = m.id
+             LEFT JOIN (%s) r ON r.membership_id = m.id
                  WHERE m.id = ANY(%s) AND m.is_balance_based
-                   AND m.balance < r.reserved
+                   AND COALESCE(m.entitled_total, 0) - m.paid_total
+                       < COALESCE(r.reserved, 0)
                 """,
                 self._spp_reserved_sql(SQL("membership_id = ANY(%s)", self.ids)),
                 self.ids,
@@ -183,8 +186,8 @@ class SppProgramMembership(models.Model):
         if short:
             raise ValidationError(
                 self.env._(
-                    "The entitlement of %s would be less than what its open "
-                    "payments already reserve.",
+                    "The entitlement of %s would be less than what is already paid "
+                    "or reserved by open payments.",
                     ", ".join(short[:5].mapped("display_name")),
                 )
             )

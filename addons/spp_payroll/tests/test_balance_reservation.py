@@ -78,6 +78,14 @@ class TestBalanceReservation(SppPayrollCommon):
         self.member.write({"entitled_total": 80.0})
         self.assertEqual(self.member.balance, 80.0)
 
+    def test_the_entitlement_cannot_drop_below_what_is_paid(self):
+        _march, first = self._generate(self.march)
+        first._set_approved()
+        first._spp_send()
+        first._set_paid()
+        with self.assertRaisesRegex(ValidationError, "already paid"):
+            self.member.write({"entitled_total": 60.0})
+
     def test_a_program_with_overpaid_members_cannot_turn_balance_based(self):
         self.program.sudo()._spp_write_approval({"is_balance_based": False})
         _march, first = self._generate(self.march)
