@@ -199,11 +199,7 @@ class SppPayment(models.Model):
         self.check_access("write")
         held = self.filtered("is_quarantined")
         if held != self:
-            raise UserError(
-                self.env._(
-                    "Not held: %s.", self._spp_refs(self - held)
-                )
-            )
+            raise UserError(self.env._("Not held: %s.", self._spp_refs(self - held)))
         self.env.flush_all()
         cr = self.env.cr
         cr.execute(self._spp_quarantine_changes_sql(SQL("c.user_id")))

@@ -458,8 +458,11 @@ class SppPayrollGenerationMixin(models.AbstractModel):
         reissue, skipped = self._spp_undelivered_selection(unpaid)
         if not reissue:
             raise UserError(
-                self.env._("No payment of %(payroll)s can be re-issued: %(why)s",
-                           payroll=parent.name, why=skipped)
+                self.env._(
+                    "No payment of %(payroll)s can be re-issued: %(why)s",
+                    payroll=parent.name,
+                    why=skipped,
+                )
             )
         reissue._set_cancelled(
             reason=self.env._("Re-issued in undelivered payroll %s.", self.name)
@@ -505,15 +508,13 @@ class SppPayrollGenerationMixin(models.AbstractModel):
         self._spp_flag_duplicates()
         self._spp_flag_quarantine()
         if skipped:
-            self.message_post(
-                body=self.env._("Not re-issued: %s", skipped)
-            )
+            self.message_post(body=self.env._("Not re-issued: %s", skipped))
 
     def _spp_undelivered_selection(self, unpaid):
         """(payments to re-issue, text of the others and why), in one query."""
         self.env.flush_all()
         balance_short = (
-            SQL("m.is_balance_based AND %s < p.amount", self._spp_available_sql())
+            SQL("%s < p.amount", self._spp_available_sql())
             if self.program_id.is_balance_based
             else SQL("FALSE")
         )
@@ -522,9 +523,9 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                 """
                 SELECT p.id,
                        CASE WHEN m.id IS NULL OR m.state <> 'enrolled'
-                              THEN 'not enrolled'
-                            WHEN m.channel <> p.channel THEN 'channel changed'
-                            WHEN %(short)s THEN 'balance used up'
+                              THEN 'unenrolled'
+                            WHEN m.channel <> p.channel THEN 'channel'
+                            WHEN %(short)s THEN 'balance'
                        END
                   FROM spp_payment p
              LEFT JOIN spp_program_membership m ON m.id = p.membership_id
@@ -542,9 +543,14 @@ class SppPayrollGenerationMixin(models.AbstractModel):
                 left_out.setdefault(why, []).append(payment_id)
             else:
                 keep.append(payment_id)
+        labels = {
+            "unenrolled": self.env._("not enrolled any more"),
+            "channel": self.env._("paid through another channel now"),
+            "balance": self.env._("balance used up"),
+        }
         payments = self.env["spp.payment"]
         report = "; ".join(
-            f"{why}: {payments._spp_refs(payments.browse(ids))}"
+            f"{labels[why]}: {payments._spp_refs(payments.browse(ids))}"
             for why, ids in sorted(left_out.items())
         )
         return payments.browse(keep), report

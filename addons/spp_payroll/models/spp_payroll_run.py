@@ -68,8 +68,10 @@ class SppPayrollRun(models.Model):
         if not payments:
             raise UserError(
                 " ".join(
-                    filter(None, [self.env._("Nothing to send in %s.", payroll.name),
-                                  held_note])
+                    filter(
+                        None,
+                        [self.env._("Nothing to send in %s.", payroll.name), held_note],
+                    )
                 )
             )
         if payroll.running:

@@ -20,13 +20,17 @@ class TestBalanceReservation(SppPayrollCommon):
         cls.member = cls.members[2]  # HH-0003, no disability top-up
         cls.march = cls._approve(
             cls._create_cycle(
-                name="march", date_start="2027-03-01", date_end="2027-03-31",
+                name="march",
+                date_start="2027-03-01",
+                date_end="2027-03-31",
                 fixed_amount=80.0,
             )
         )
         cls.april = cls._approve(
             cls._create_cycle(
-                name="april", date_start="2027-04-01", date_end="2027-04-30",
+                name="april",
+                date_start="2027-04-01",
+                date_end="2027-04-30",
                 fixed_amount=80.0,
             )
         )

@@ -78,9 +78,7 @@ class TestPaymentDetails(SppPayrollCommon):
             ],
         )
         # The accounts a registrant is created with are not changes.
-        self._create_household(
-            "HH-NEW", bank_ids=[(0, 0, {"acc_number": "KE-NEW"})]
-        )
+        self._create_household("HH-NEW", bank_ids=[(0, 0, {"acc_number": "KE-NEW"})])
         self.assertFalse(self._changes(field_name="acc_number", new_value="KE-NEW"))
 
     def test_money_fields_of_a_membership_are_logged(self):
