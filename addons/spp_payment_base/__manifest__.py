@@ -29,5 +29,6 @@
         "views/spp_payment_views.xml",
         "views/spp_payment_overpayment_views.xml",
         "views/spp_payment_callback_views.xml",
+        "views/spp_destination_change_views.xml",
     ],
 }

@@ -56,6 +56,12 @@ TERMINAL_STATES = frozenset(s for s, targets in TRANSITIONS.items() if not targe
 SETTLED_STATES = frozenset({PAID, FAILED, REJECTED, REVERSED, UNKNOWN})
 IN_FLIGHT_STATES = frozenset({QUEUED, SENT, ACCEPTED, PROCESSING, UNKNOWN})
 RETRYABLE_STATES = frozenset({FAILED, REJECTED})
+# Issued and not settled either way: the amount is spoken for. In a balance
+# program it counts against the member's remaining entitlement (an unknown
+# payment may have been paid).
+RESERVING_STATES = frozenset(
+    {DRAFT, APPROVED, QUEUED, SENT, ACCEPTED, PROCESSING, UNKNOWN}
+)
 
 # Progress of a payment through an FSP: a report ranked lower than the current
 # state is a regression (``pdng`` arriving after ``succ``) and is ignored.

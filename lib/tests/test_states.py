@@ -110,3 +110,17 @@ def test_paid_is_reached_only_from_payments_in_flight():
         states.UNKNOWN,
     }
     assert states.sources_of(states.DRAFT) == frozenset()
+
+
+def test_every_state_is_reserved_paid_retryable_or_final():
+    """A balance program counts an issued amount once: reserved while open, paid
+    once paid, neither when it failed (retryable) or ended (terminal)."""
+    paid = {states.PAID}
+    groups = [
+        states.RESERVING_STATES,
+        paid,
+        states.RETRYABLE_STATES,
+        states.TERMINAL_STATES,
+    ]
+    assert set().union(*groups) == set(states.STATES)
+    assert sum(len(group) for group in groups) == len(states.STATES)

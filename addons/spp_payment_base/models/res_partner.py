@@ -6,6 +6,11 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..models.spp_payment import CHANNELS
+from ..tools import guarded_write
+
+# Where a payment to the registrant goes (bank accounts: see res.partner.bank).
+DESTINATION_FIELDS = ("phone_e164",)
+REGISTRANT_CREATE = "registrant_create"
 
 
 class ResPartner(models.Model):
@@ -137,11 +142,20 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._spp_normalize_phone_vals(vals)
-        return super().create(vals_list)
+        # The bank accounts a registrant is created with are not changes.
+        with guarded_write(REGISTRANT_CREATE):
+            return super().create(vals_list)
 
     def write(self, vals):
         self._spp_normalize_phone_vals(vals)
-        return super().write(vals)
+        tracked = [f for f in DESTINATION_FIELDS if f in vals]
+        registrants = self.filtered("is_registrant") if tracked else self.browse()
+        changes = self.env["spp.destination.change"]
+        before = changes._spp_snapshot(registrants, tracked)
+        result = super().write(vals)
+        if registrants:
+            changes._spp_log(registrants, before, tracked)
+        return result
 
     def _spp_normalize_phone_vals(self, vals):
         if vals.get("phone_e164"):

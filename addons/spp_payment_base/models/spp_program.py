@@ -47,6 +47,13 @@ class SppProgram(models.Model):
         default="undelivered_payroll",
         required=True,
     )
+    destination_quarantine_days = fields.Integer(
+        string="Payment Detail Quarantine (days)",
+        default=30,
+        help="A payment is held for a checker when the member's phone, bank "
+        "account, FSP, channel, entitlement or amount inputs changed this many "
+        "days or fewer before the payroll was generated (0: never).",
+    )
     membership_ids = fields.One2many("spp.program.membership", "program_id")
     member_count = fields.Integer(compute="_compute_member_count")
     active = fields.Boolean(default=True)
@@ -55,6 +62,16 @@ class SppProgram(models.Model):
         "(company_id, code) WHERE code IS NOT NULL",
         "A program code must be unique in its company.",
     )
+    _quarantine_days_positive = models.Constraint(
+        "CHECK(destination_quarantine_days >= 0)",
+        "The quarantine period cannot be negative.",
+    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "is_balance_based" in vals:
+            self.env["spp.program.membership"]._spp_sync_balance_mode(self)
+        return result
 
     def _compute_member_count(self):
         counts = dict(

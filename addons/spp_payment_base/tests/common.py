@@ -34,8 +34,15 @@ class SppBaseCommon(TransactionCase):
         cls.fsp = cls.env["spp.fsp"].create(
             {"name": "Manual Bank", "provider": "manual", "state": "enabled"}
         )
+        # Fixtures set phones just before paying: no quarantine here (it has
+        # its own tests, which turn it on).
         cls.program = cls.env["spp.program"].create(
-            {"name": "Child Grant", "code": "CG", "target_type": "household"}
+            {
+                "name": "Child Grant",
+                "code": "CG",
+                "target_type": "household",
+                "destination_quarantine_days": 0,
+            }
         )
         cls.household = cls._create_household("HH-0001")
         cls.membership = cls.env["spp.program.membership"].create(

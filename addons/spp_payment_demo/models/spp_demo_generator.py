@@ -420,7 +420,7 @@ class SppDemoGenerator(models.AbstractModel):
                     program_id, partner_id, company_id, currency_id, state, channel,
                     fsp_id, entitled_total, paid_total, balance, payment_count,
                     enrollment_date, days_worked, trainings_attended,
-                    create_uid, create_date, write_uid, write_date)
+                    is_balance_based, create_uid, create_date, write_uid, write_date)
                 SELECT %(program)s, h.id, %(company)s, %(currency)s, 'enrolled',
                        CASE WHEN r < 0.8 THEN 'digital'
                             WHEN r < 0.95 THEN 'payment_point' ELSE 'voucher' END,
@@ -430,12 +430,15 @@ class SppDemoGenerator(models.AbstractModel):
                             WHEN r < 0.45 THEN %(mpesa_fsp)s
                             WHEN r < 0.6 THEN %(g2p_fsp)s ELSE %(phee_fsp)s END,
                        0, 0, 0, 0, current_date,
-                       floor(random() * 20)::int, floor(random() * 5)::int, %(audit)s
+                       floor(random() * 20)::int, floor(random() * 5)::int,
+                       %(balance_based)s, %(audit)s
                   FROM (SELECT id, random() AS r FROM demo_hh) h
                 """,
                 program=program.id,
                 company=program.company_id.id,
                 currency=program.currency_id.id,
+                # Memberships carry their program's mode (see the balance CHECK).
+                balance_based=program.is_balance_based,
                 fsp=fsp.id,
                 csv_fsp=self._demo_fsp_named("Demo Bank (CSV file)").id,
                 iso_fsp=self._demo_fsp_named("Demo Bank (ISO 20022)").id,

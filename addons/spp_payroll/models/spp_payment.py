@@ -1,7 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, sql
 
 from odoo.addons.spp_payment_base.tools import (
@@ -56,6 +56,16 @@ LOCKED_COLUMNS = (
     "channel",
     "payroll_id",
 )
+# Set by generation and by the checker's clearing only (action_clear_quarantine).
+QUARANTINE_FIELDS = frozenset(
+    {
+        "is_quarantined",
+        "quarantine_reason",
+        "quarantine_cleared_uid",
+        "quarantine_cleared_date",
+    }
+)
+FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
 
 
 class SppPayment(models.Model):
@@ -80,6 +90,18 @@ class SppPayment(models.Model):
     is_late = fields.Boolean(
         compute="_compute_is_late", help="Paid after the end of its cycle."
     )
+    is_quarantined = fields.Boolean(
+        string="Held: Details Changed",
+        readonly=True,
+        help="The member's destination or a field deciding the amount changed "
+        "shortly before generation: the payment is not sent until a Finance "
+        "Manager who did not make the change clears it.",
+    )
+    quarantine_reason = fields.Char(readonly=True)
+    quarantine_cleared_uid = fields.Many2one(
+        "res.users", string="Quarantine Cleared by", readonly=True
+    )
+    quarantine_cleared_date = fields.Datetime(readonly=True)
 
     # The cycle while the payment stands for its member in it (LIVE_STATES);
     # emptied when it fails, is rejected, reversed or cancelled, set again when
@@ -193,6 +215,8 @@ class SppPayment(models.Model):
     def create(self, vals_list):
         self._spp_check_payroll_entry(vals_list)
         for vals in vals_list:
+            if not is_guarded_write("payment_state"):
+                self._spp_refuse_quarantine_vals(vals)
             live = vals.get("state", "draft") in LIVE_STATES
             vals["live_cycle_id"] = live and vals.get("cycle_id") or False
         return super().create(vals_list)
@@ -265,10 +289,23 @@ class SppPayment(models.Model):
             )
 
     def _spp_check_write(self, vals):
+        self._spp_refuse_quarantine_vals(vals, any_value=True)
         result = super()._spp_check_write(vals)
         if vals.keys() - {"note"}:
             self._spp_check_payroll_draft()
         return result
+
+    def _spp_refuse_quarantine_vals(self, vals, any_value=False):
+        """A payment is created unheld; no write sets or lifts a hold."""
+        given = QUARANTINE_FIELDS & vals.keys()
+        if given and (any_value or any(vals[name] for name in given)):
+            raise UserError(
+                self.env._(
+                    "The quarantine of a payment is set by generation and cleared "
+                    "by a checker: %s cannot be written.",
+                    ", ".join(sorted(given)),
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_payroll_submitted(self):
@@ -299,6 +336,87 @@ class SppPayment(models.Model):
             drafts.sudo().unlink()
         payrolls._spp_mark_lines_edited()
         return True
+
+    # Quarantine ----------------------------------------------------------
+
+    def action_clear_quarantine(self):
+        """A Finance Manager who made none of the changes releases held payments
+        for execution; the changes that held them are marked cleared and each
+        payment's history records who cleared it."""
+        if not self.env.user.has_group(FINANCE_MANAGER):
+            raise AccessError(
+                self.env._("Only a Finance Manager clears held payments.")
+            )
+        self.check_access("write")
+        held = self.filtered("is_quarantined")
+        if held != self:
+            raise UserError(self.env._("Not held: %s.", self._spp_refs(self - held)))
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(self._spp_quarantine_changes_sql(SQL("c.user_id")))
+        if self.env.uid in {row[0] for row in cr.fetchall()}:
+            raise AccessError(
+                self.env._(
+                    "You changed the details that hold these payments: another "
+                    "Finance Manager clears them."
+                )
+            )
+        reason = self.env._("Quarantine cleared by %s.", self.env.user.name)
+        cr.execute(
+            SQL(
+                """
+                WITH changes AS (%(changes)s),
+                cleared AS (
+                    UPDATE spp_destination_change c
+                       SET cleared_uid = %(uid)s, cleared_date = %(now)s
+                      FROM changes WHERE c.id = changes.id
+                ),
+                released AS (
+                    UPDATE spp_payment p
+                       SET is_quarantined = FALSE, quarantine_cleared_uid = %(uid)s,
+                           quarantine_cleared_date = %(now)s
+                     WHERE p.id = ANY(%(ids)s) AND p.is_quarantined
+                 RETURNING p.id, p.state, p.current_attempt_id
+                )
+                INSERT INTO spp_payment_event
+                    (payment_id, attempt_id, old_state, new_state, reason, user_id,
+                     date)
+                SELECT id, current_attempt_id, state, state, %(reason)s, %(uid)s,
+                       %(now)s
+                  FROM released
+                """,
+                changes=self._spp_quarantine_changes_sql(SQL("c.id")),
+                uid=self.env.uid,
+                now=cr.now(),
+                ids=self.ids,
+                reason=reason,
+            )
+        )
+        self.invalidate_recordset()
+        self.env["spp.destination.change"].invalidate_model()
+        self.env["spp.payment.event"].invalidate_model()
+        return True
+
+    def _spp_quarantine_changes_sql(self, column):
+        """``column`` of the uncleared changes that held these payments: their
+        member's or registrant's changes in the program's window before the
+        payment was generated."""
+        return SQL(
+            """
+            SELECT %(column)s
+              FROM spp_payment p
+              JOIN spp_program pr ON pr.id = p.program_id
+              JOIN spp_destination_change c
+                ON c.membership_id = p.membership_id
+                OR (c.membership_id IS NULL AND c.partner_id = p.partner_id)
+             WHERE p.id = ANY(%(ids)s) AND c.cleared_date IS NULL
+               AND c.change_date <= p.create_date
+               AND c.change_date >= p.create_date
+                   - make_interval(days => pr.destination_quarantine_days)
+            """,
+            column=column,
+            ids=self.ids,
+        )
 
 
 class SppPaymentChange(models.Model):

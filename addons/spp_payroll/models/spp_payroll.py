@@ -100,6 +100,9 @@ class SppPayroll(models.Model):
     flagged_count = fields.Integer(compute="_compute_summary")
     capped_count = fields.Integer(compute="_compute_summary")
     rejected_count = fields.Integer(compute="_compute_summary")
+    quarantined_count = fields.Integer(
+        string="Held (Details Changed)", compute="_compute_summary"
+    )
     summary_html = fields.Html(compute="_compute_summary", sanitize=False)
     preview_html = fields.Html(compute="_compute_preview_html", sanitize=False)
     run_ids = fields.One2many("spp.payroll.run", "payroll_id", readonly=True)
@@ -120,6 +123,7 @@ class SppPayroll(models.Model):
             payroll.flagged_count = totals.get("flagged", 0)
             payroll.capped_count = totals.get("capped", 0)
             payroll.rejected_count = totals.get("rejected", 0)
+            payroll.quarantined_count = totals.get("quarantined", 0)
             payroll.summary_html = _html_tables(
                 {
                     self.env._("Totals"): [totals] if totals else [],
@@ -165,7 +169,8 @@ class SppPayroll(models.Model):
                        COUNT(*) FILTER (WHERE is_duplicate),
                        COUNT(*) FILTER (WHERE is_capped),
                        COUNT(*) FILTER (WHERE entitlement_rejected),
-                       COUNT(*) FILTER (WHERE is_over_balance)
+                       COUNT(*) FILTER (WHERE is_over_balance),
+                       COUNT(*) FILTER (WHERE is_quarantined)
                   FROM spp_payment WHERE payroll_id = %s
                 """,
                 self.id,
@@ -182,6 +187,7 @@ class SppPayroll(models.Model):
                     "capped",
                     "rejected",
                     "over_balance",
+                    "quarantined",
                 ),
                 row,
                 strict=True,
@@ -383,7 +389,7 @@ class SppPayroll(models.Model):
         """Total to pay per FSP against the FSP account's balance."""
         self.ensure_one()
         lines = []
-        payable = self.payment_ids.filtered(lambda p: p.state == "approved")
+        payable, _held = self._spp_payable()
         for fsp in payable.fsp_id:
             total = sum(
                 payable.filtered(lambda p, f=fsp: p.fsp_id == f).mapped("amount")
@@ -432,8 +438,16 @@ class SppPayroll(models.Model):
                     ),
                 )
             )
-        payments = self.payment_ids.filtered(lambda p: p.state == "approved")
-        return self.env["spp.payroll.run"]._spp_start(self, payments, "execute")
+        payments, held = self._spp_payable()
+        return self.env["spp.payroll.run"]._spp_start(
+            self, payments, "execute", held=held
+        )
+
+    def _spp_payable(self):
+        """(approved payments to send, approved payments held for a checker)."""
+        approved = self.payment_ids.filtered(lambda p: p.state == "approved")
+        held = approved.filtered("is_quarantined")
+        return approved - held, held
 
     def action_retry_failed(self):
         """Re-send failed and rejected payments as new attempts."""

@@ -8,6 +8,7 @@ flags and summaries are SQL statements over the payroll. No per-record ORM call.
 """
 
 import dataclasses
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -25,6 +26,18 @@ from odoo.addons.spp_payment_base.tools import copy_bool, copy_into, copy_text
 from .spp_payment import UNPAID_STATES
 
 PREVIEW_SAMPLE = 20
+# Where a payment to registrant ``r`` goes, as read at generation: the mobile
+# number, else the first active bank account (``b``, from BANK_JOIN).
+DESTINATION_COLUMNS = SQL(
+    "CASE WHEN r.phone_e164 IS NOT NULL THEN 'msisdn' "
+    "WHEN b.acc_number IS NOT NULL THEN 'bank' END, "
+    "COALESCE(r.phone_e164, b.acc_number)"
+)
+BANK_JOIN = SQL(
+    "LEFT JOIN (SELECT DISTINCT ON (partner_id) partner_id, acc_number "
+    "FROM res_partner_bank WHERE active ORDER BY partner_id, id) b "
+    "ON b.partner_id = r.id"
+)
 # Channel a payroll kind pays through; ad-hoc payrolls are imported, not generated.
 KIND_CHANNEL = {"digital": "digital", "payment_point": "payment_point"}
 
@@ -45,7 +58,9 @@ class SppPayroll(models.Model):
         self._spp_check_generable()
         rows, ents = self._spp_compute_entitlements()
         preview = self._spp_totals(ents)
-        preview["variance"] = self._spp_variance(rows, ents)
+        held = self._spp_quarantined_members()
+        preview["quarantined"] = sum(1 for row in rows if row.key in held)
+        preview["variance"] = self._spp_variance(rows, ents, held)
         preview["date"] = fields.Datetime.to_string(fields.Datetime.now())
         self.preview = preview
         return preview
@@ -55,6 +70,7 @@ class SppPayroll(models.Model):
         self._spp_check_generable()
         if self.generated_date:
             raise UserError(self.env._("%s already has its payments.", self.name))
+        self._spp_serialize_balance()
         rows, ents = self._spp_compute_entitlements()
         if not rows:
             raise UserError(
@@ -80,6 +96,7 @@ class SppPayroll(models.Model):
                 )
             )
         self._spp_flag_duplicates()
+        self._spp_flag_quarantine()
         if self.enforce_duplicates:
             self._spp_move_out_flagged()
         # Counts, totals and the approval amount follow from the flags.
@@ -160,24 +177,54 @@ class SppPayroll(models.Model):
         )
 
     def _spp_fetch_rows(self):
-        """(membership, partner, fsp, balance, {field: value}) per selected member."""
+        """(membership, available balance, *amount inputs) per selected member."""
         self.env.flush_all()
         fields_ = sorted(
             {r.multiplier_field_id.name for r in self.cycle_id.rule_ids} - {False}
         )
         columns = SQL(", ").join(
-            [SQL("m.id"), SQL("m.balance")]
+            [SQL("m.id"), self._spp_available_sql()]
             + [SQL("m.%s", SQL.identifier(f)) for f in fields_]
         )
         self.env.cr.execute(
             SQL(
-                "SELECT %s FROM spp_program_membership m WHERE m.id IN (%s) "
+                "SELECT %s FROM spp_program_membership m %s WHERE m.id IN (%s) "
                 "ORDER BY m.id",
                 columns,
+                self._spp_reserved_join(),
                 self._spp_selection_sql(),
             )
         )
         return fields_, self.env.cr.fetchall()
+
+    # Balance programs: what another open payroll reserved is not available.
+
+    def _spp_available_sql(self):
+        """available = entitled - paid - reserved by open payments."""
+        if not self.program_id.is_balance_based:
+            return SQL("m.balance")
+        return SQL("m.balance - COALESCE(r.reserved, 0)")
+
+    def _spp_reserved_join(self):
+        if not self.program_id.is_balance_based:
+            return SQL()
+        reserved = self.env["spp.program.membership"]._spp_reserved_sql(
+            SQL("program_id = %s", self.program_id.id)
+        )
+        return SQL("LEFT JOIN (%s) r ON r.membership_id = m.id", reserved)
+
+    def _spp_serialize_balance(self):
+        """Two generations of one balance program run one after the other, the
+        second seeing the first's payments: both update the program's row, so
+        the second waits and, its snapshot being older than the first's commit,
+        fails with a serialization error that Odoo retries on a new snapshot."""
+        if self.program_id.is_balance_based:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE spp_program SET write_date = write_date WHERE id = %s",
+                    self.program_id.id,
+                )
+            )
 
     def _spp_rule_matches(self):
         """Member ids matching each component's condition, one query per rule."""
@@ -302,10 +349,7 @@ class SppPayroll(models.Model):
                 SELECT %(reference)s,
                        m.program_id, m.id, m.partner_id, %(cycle)s, %(cycle)s,
                        %(payroll)s,
-                       m.fsp_id, m.channel,
-                       CASE WHEN r.phone_e164 IS NOT NULL THEN 'msisdn'
-                            WHEN b.acc_number IS NOT NULL THEN 'bank' END,
-                       COALESCE(r.phone_e164, b.acc_number),
+                       m.fsp_id, m.channel, %(destination)s,
                        v.amount, v.breakdown, 'draft', v.capped, v.over_balance,
                        v.back, v.rejected, v.reason, FALSE,
                        m.company_id, m.currency_id,
@@ -314,12 +358,12 @@ class SppPayroll(models.Model):
                   FROM spp_entitlement v
                   JOIN spp_program_membership m ON m.id = v.member
                   JOIN res_partner r ON r.id = m.partner_id
-             LEFT JOIN (SELECT DISTINCT ON (partner_id) partner_id, acc_number
-                          FROM res_partner_bank WHERE active
-                         ORDER BY partner_id, id) b ON b.partner_id = r.id
+                  %(banks)s
                  ORDER BY v.member
                 """,
                 reference=self.env["spp.payment"]._spp_reference_sql(),
+                destination=DESTINATION_COLUMNS,
+                banks=BANK_JOIN,
                 cycle=self.cycle_id.id,
                 payroll=self.id,
                 uid=self.env.uid,
@@ -386,6 +430,59 @@ class SppPayroll(models.Model):
         )
         self.env["spp.payment"].invalidate_model(["is_duplicate", "duplicate_reason"])
 
+    def _spp_quarantine_since(self):
+        """Start of the quarantine window, or None when the program has none."""
+        days = self.program_id.destination_quarantine_days
+        if days <= 0:
+            return None
+        return self.env.cr.now() - datetime.timedelta(days=days)
+
+    def _spp_quarantined_members(self):
+        """Ids of the program's members changed within the window."""
+        since = self._spp_quarantine_since()
+        if since is None:
+            return frozenset()
+        changes = self.env["spp.destination.change"]
+        changes.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT membership_id FROM (%s) q",
+                changes._spp_recent_sql(self.program_id, since),
+            )
+        )
+        return frozenset(row[0] for row in self.env.cr.fetchall())
+
+    def _spp_flag_quarantine(self):
+        """Hold the payroll's payments whose member's destination or money
+        fields changed within the program's window, in one statement."""
+        since = self._spp_quarantine_since()
+        if since is None:
+            return
+        self.env["spp.destination.change"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_payment p
+                   SET is_quarantined = TRUE,
+                       quarantine_reason = %(prefix)s || q.labels
+                  FROM (%(recent)s) q
+                 WHERE p.payroll_id = %(payroll)s
+                   AND p.membership_id = q.membership_id
+                """,
+                prefix=self.env._(
+                    "Changed within %s days: ",
+                    self.program_id.destination_quarantine_days,
+                ),
+                recent=self.env["spp.destination.change"]._spp_recent_sql(
+                    self.program_id, since
+                ),
+                payroll=self.id,
+            )
+        )
+        self.env["spp.payment"].invalidate_model(
+            ["is_quarantined", "quarantine_reason"]
+        )
+
     def _spp_move_out_flagged(self):
         """Enforced duplicates leave the payroll, cancelled, into their own report."""
         flagged = self.payment_ids.filtered("is_duplicate")
@@ -401,10 +498,23 @@ class SppPayroll(models.Model):
         self.invalidate_recordset(["payment_ids", "excluded_payment_ids"])
 
     def _spp_generate_undelivered(self, parent, unpaid):
-        """Re-issue ``unpaid`` payments of ``parent`` in this payroll; the old ones
-        are cancelled first so a member never has two live payments."""
+        """Re-issue ``unpaid`` payments of ``parent`` in this payroll, to the
+        member's current destination and FSP; the old ones are cancelled first
+        so a member never has two live payments. Members no longer enrolled in
+        the payroll's channel, or whose balance no longer covers the payment,
+        are left out and reported."""
         self.write({"origin": "undelivered", "parent_payroll_id": parent.id})
-        unpaid._set_cancelled(
+        self._spp_serialize_balance()
+        reissue, skipped = self._spp_undelivered_selection(unpaid)
+        if not reissue:
+            raise UserError(
+                self.env._(
+                    "No payment of %(payroll)s can be re-issued: %(why)s",
+                    payroll=parent.name,
+                    why=skipped,
+                )
+            )
+        reissue._set_cancelled(
             reason=self.env._("Re-issued in undelivered payroll %s.", self.name)
         )
         self.env.cr.execute(
@@ -418,25 +528,80 @@ class SppPayroll(models.Model):
                     is_duplicate, company_id, currency_id,
                     create_uid, create_date, write_uid, write_date)
                 SELECT %(reference)s,
-                       program_id, membership_id, partner_id, cycle_id, cycle_id,
-                       %(payroll)s,
-                       fsp_id, channel, destination_type, destination,
-                       amount, amount_breakdown, 'draft', is_capped, is_over_balance,
-                       back_payment_count, FALSE, FALSE, company_id, currency_id,
+                       p.program_id, p.membership_id, p.partner_id, p.cycle_id,
+                       p.cycle_id, %(payroll)s, m.fsp_id, p.channel,
+                       %(destination)s,
+                       p.amount, p.amount_breakdown, 'draft', p.is_capped,
+                       p.is_over_balance, p.back_payment_count, FALSE, FALSE,
+                       p.company_id, p.currency_id,
                        %(uid)s, now() at time zone 'utc',
                        %(uid)s, now() at time zone 'utc'
-                  FROM spp_payment WHERE id = ANY(%(ids)s)
+                  FROM spp_payment p
+                  JOIN spp_program_membership m ON m.id = p.membership_id
+                  JOIN res_partner r ON r.id = p.partner_id
+                  %(banks)s
+                 WHERE p.id = ANY(%(ids)s)
                 """,
                 reference=self.env["spp.payment"]._spp_reference_sql(),
                 payroll=self.id,
+                destination=DESTINATION_COLUMNS,
+                banks=BANK_JOIN,
                 uid=self.env.uid,
-                ids=unpaid.ids,
+                ids=reissue.ids,
             )
         )
         self.env["spp.payment"].invalidate_model()
         self.generated_date = fields.Datetime.now()
         self._spp_record_contributor("generated")
         self._spp_flag_duplicates()
+        self._spp_flag_quarantine()
+        if skipped:
+            self.message_post(body=self.env._("Not re-issued: %s", skipped))
+
+    def _spp_undelivered_selection(self, unpaid):
+        """(payments to re-issue, text of the others and why), in one query."""
+        self.env.flush_all()
+        balance_short = (
+            SQL("%s < p.amount", self._spp_available_sql())
+            if self.program_id.is_balance_based
+            else SQL("FALSE")
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id,
+                       CASE WHEN m.id IS NULL OR m.state <> 'enrolled'
+                              THEN 'unenrolled'
+                            WHEN m.channel <> p.channel THEN 'channel'
+                            WHEN %(short)s THEN 'balance'
+                       END
+                  FROM spp_payment p
+             LEFT JOIN spp_program_membership m ON m.id = p.membership_id
+                  %(reserved)s
+                 WHERE p.id = ANY(%(ids)s)
+                """,
+                short=balance_short,
+                reserved=self._spp_reserved_join(),
+                ids=unpaid.ids,
+            )
+        )
+        keep, left_out = [], {}
+        for payment_id, why in self.env.cr.fetchall():
+            if why:
+                left_out.setdefault(why, []).append(payment_id)
+            else:
+                keep.append(payment_id)
+        labels = {
+            "unenrolled": self.env._("not enrolled any more"),
+            "channel": self.env._("paid through another channel now"),
+            "balance": self.env._("balance used up"),
+        }
+        payments = self.env["spp.payment"]
+        report = "; ".join(
+            f"{labels[why]}: {payments._spp_refs(payments.browse(ids))}"
+            for why, ids in sorted(left_out.items())
+        )
+        return payments.browse(keep), report
 
     # Dry run ---------------------------------------------------------------
 
@@ -464,10 +629,15 @@ class SppPayroll(models.Model):
             limit=1,
         )
 
-    def _spp_variance(self, rows, ents):
+    def _spp_variance(self, rows, ents, held=frozenset()):
+        quarantined = [row.key for row in rows if row.key in held]
         previous = self._spp_previous_payroll()
         if not previous:
-            return {"previous": None}
+            return {
+                "previous": None,
+                "quarantined": len(quarantined),
+                "samples": self._spp_variance_samples([], [], [], [], quarantined),
+            }
         self.env.cr.execute(
             SQL(
                 """
@@ -507,11 +677,20 @@ class SppPayroll(models.Model):
             "dropped": len(dropped),
             "amount_changed": len(changed),
             "destination_changed": len(moved),
-            "samples": self._spp_variance_samples(new, dropped, changed, moved),
+            "quarantined": len(quarantined),
+            "samples": self._spp_variance_samples(
+                new, dropped, changed, moved, quarantined
+            ),
         }
 
     def _spp_variance_samples(self, *groups):
-        names = ("new", "dropped", "amount_changed", "destination_changed")
+        names = (
+            "new",
+            "dropped",
+            "amount_changed",
+            "destination_changed",
+            "quarantined",
+        )
         members = self.env["spp.program.membership"]
         return {
             name: members.browse(ids[:PREVIEW_SAMPLE]).partner_id.mapped(

@@ -28,6 +28,12 @@ class SppPayrollRun(models.Model):
     chunk_count = fields.Integer(readonly=True)
     chunks_done = fields.Integer(readonly=True, default=0)
     payment_count = fields.Integer(readonly=True)
+    held_count = fields.Integer(
+        string="Held Back",
+        readonly=True,
+        help="Approved payments not sent: their member's details changed "
+        "recently and no checker has cleared them yet.",
+    )
     progress = fields.Float(compute="_compute_progress")
     started_by_id = fields.Many2one(
         "res.users", readonly=True, default=lambda self: self.env.user
@@ -53,12 +59,30 @@ class SppPayrollRun(models.Model):
                 100.0 * run.chunks_done / run.chunk_count if run.chunk_count else 0.0
             )
 
-    def _spp_start(self, payroll, payments, kind, skipped=None):
+    def _spp_start(self, payroll, payments, kind, skipped=None, held=None):
         """Create the run and enqueue one job per (FSP, chunk) of payments;
-        ``skipped`` (payments left out, e.g. with no retries left) is reported in
-        the run."""
+        ``skipped`` (payments left out, e.g. with no retries left) and ``held``
+        payments (quarantined until a checker clears them) are reported in the
+        run."""
+        held = held or self.env["spp.payment"]
+        held_note = (
+            self.env._(
+                "%(count)s payments held until a checker clears them: %(refs)s.",
+                count=len(held),
+                refs=held._spp_refs(held),
+            )
+            if held
+            else ""
+        )
         if not payments:
-            raise UserError(self.env._("Nothing to send in %s.", payroll.name))
+            raise UserError(
+                " ".join(
+                    filter(
+                        None,
+                        [self.env._("Nothing to send in %s.", payroll.name), held_note],
+                    )
+                )
+            )
         if payroll.running:
             raise UserError(self.env._("%s is already being executed.", payroll.name))
         chunks = self._spp_chunks(payments)
@@ -68,6 +92,8 @@ class SppPayrollRun(models.Model):
                 "kind": kind,
                 "chunk_count": len(chunks),
                 "payment_count": len(payments),
+                "held_count": len(held),
+                "note": held_note or False,
             }
         )
         if skipped:
@@ -118,7 +144,10 @@ class SppPayrollRun(models.Model):
             return f"run {self.id} is {self.state}: chunk skipped"
         sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
         payments = self.env["spp.payment"].browse(payment_ids).exists()
-        queued = payments.filtered(lambda p: p.state in sendable)
+        # A held payment is never sent, whatever put it in a chunk.
+        queued = payments.filtered(
+            lambda p: p.state in sendable and not p.is_quarantined
+        )
         skipped = payments.browse()
         if queued:
             candidates = queued

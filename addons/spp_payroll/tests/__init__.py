@@ -5,3 +5,5 @@ from . import test_live_payments
 from . import test_browser
 from . import test_payroll_integrity
 from . import test_payroll_rpc
+from . import test_payment_details
+from . import test_balance_reservation

@@ -1,0 +1,104 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from psycopg2.errors import CheckViolation
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import mute_logger
+
+from .common import SppPayrollCommon
+
+
+class TestBalanceReservation(SppPayrollCommon):
+    """In a balance program, open payments reserve their amount: two cycles or
+    payrolls never spend the same remaining entitlement."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.program.sudo()._spp_write_approval({"is_balance_based": True})
+        cls.members.write({"entitled_total": 100.0})
+        cls.member = cls.members[2]  # HH-0003, no disability top-up
+        cls.march = cls._approve(
+            cls._create_cycle(
+                name="march",
+                date_start="2027-03-01",
+                date_end="2027-03-31",
+                fixed_amount=80.0,
+            )
+        )
+        cls.april = cls._approve(
+            cls._create_cycle(
+                name="april",
+                date_start="2027-04-01",
+                date_end="2027-04-30",
+                fixed_amount=80.0,
+            )
+        )
+
+    def _generate(self, cycle):
+        payroll = self._new_payroll(cycle)
+        payroll.action_generate()
+        return payroll, self._payment_of(payroll, self.member.partner_id)
+
+    def test_two_open_cycles_cannot_spend_one_balance(self):
+        _march, first = self._generate(self.march)
+        self.assertEqual(first.amount, 80.0)
+        # March is not paid yet: its 80 are reserved, 20 are left for April.
+        _april, second = self._generate(self.april)
+        self.assertEqual(second.amount, 20.0)
+        self.assertTrue(second.is_over_balance)
+        for payment in first | second:
+            payment._set_approved()
+            payment._spp_send()
+            payment._set_paid()
+        self.assertEqual(self.member.paid_total, 100.0)
+        self.assertEqual(self.member.balance, 0.0)
+
+    def test_the_dry_run_counts_the_reservation(self):
+        self._generate(self.march)
+        preview = self._new_payroll(self.april).action_preview()
+        self.assertEqual(preview["over_balance"], len(self.members))
+
+    def test_a_failed_payment_releases_its_reservation(self):
+        _march, first = self._generate(self.march)
+        first._set_approved()
+        first._spp_send()
+        first._set_failed(reason="invalid account")
+        _april, second = self._generate(self.april)
+        self.assertEqual(second.amount, 80.0)
+
+    def test_the_database_refuses_a_negative_balance(self):
+        _march, first = self._generate(self.march)
+        first._set_approved()
+        first._spp_send()
+        # An FSP reporting more than the entitlement cannot push it below zero.
+        with mute_logger("odoo.sql_db"), self.assertRaises(CheckViolation):
+            first._set_paid(paid_amounts={first.id: 150.0})
+
+    def test_the_entitlement_cannot_drop_below_what_is_reserved(self):
+        self._generate(self.march)
+        with self.assertRaisesRegex(ValidationError, "reserve"):
+            self.member.write({"entitled_total": 50.0})
+        self.member.write({"entitled_total": 80.0})
+        self.assertEqual(self.member.balance, 80.0)
+
+    def test_the_entitlement_cannot_drop_below_what_is_paid(self):
+        _march, first = self._generate(self.march)
+        first._set_approved()
+        first._spp_send()
+        first._set_paid()
+        with self.assertRaisesRegex(ValidationError, "already paid"):
+            self.member.write({"entitled_total": 60.0})
+
+    def test_a_program_with_overpaid_members_cannot_turn_balance_based(self):
+        self.program.sudo()._spp_write_approval({"is_balance_based": False})
+        _march, first = self._generate(self.march)
+        first._set_approved()
+        first._spp_send()
+        first._set_paid(paid_amounts={first.id: 150.0})
+        with self.assertRaisesRegex(ValidationError, "more than their entitlement"):
+            self.program.sudo()._spp_write_approval({"is_balance_based": True})
+
+    def test_the_balance_mode_is_not_written_by_hand(self):
+        with self.assertRaises(UserError):
+            self.member.write({"is_balance_based": False})
