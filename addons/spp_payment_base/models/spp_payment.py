@@ -453,7 +453,7 @@ class SppPayment(models.Model):
                   FROM old %(detail_join)s
                  WHERE p.id = old.id AND old.state = ANY(%(sources)s)
              RETURNING p.id, old.state AS old_state, p.current_attempt_id,
-                       p.membership_id, p.paid_amount
+                       p.membership_id, p.paid_amount, p.amount
             )%(effects)s
             SELECT NULL, COUNT(*), array_agg(id) FROM moved
              UNION ALL
@@ -498,7 +498,7 @@ class SppPayment(models.Model):
 
     def _spp_transition_effects(self, target, reason):
         """Statements run on the rows a transition moved (``moved``: id,
-        old_state, current_attempt_id, membership_id, paid_amount), inside the
+        old_state, current_attempt_id, membership_id, paid_amount, amount), inside the
         same statement: the event log, the current attempt following its payment,
         the members' paid totals. Extend to add effects."""
         effects = [self.env["spp.payment.event"]._spp_log_sql("moved", target, reason)]

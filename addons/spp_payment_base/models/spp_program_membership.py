@@ -245,7 +245,7 @@ class SppProgramMembership(models.Model):
     @api.model
     def _spp_paid_totals_sql(self, rows, sign=1):
         """UPDATE adding (or, with ``sign=-1``, removing) the paid amounts of the
-        payment rows in relation ``rows`` (membership_id, paid_amount) to their
+        payment rows in relation ``rows`` (membership_id, paid_amount, amount) to their
         memberships' totals; run inside a payment transition."""
         return SQL(
             """
@@ -254,7 +254,11 @@ class SppProgramMembership(models.Model):
                    payment_count = m.payment_count + %(sign)s * s.n,
                    balance = COALESCE(m.entitled_total, 0)
                              - (m.paid_total + %(sign)s * s.amount)
-              FROM (SELECT membership_id, SUM(paid_amount) AS amount, COUNT(*) AS n
+              -- What was issued counts against the entitlement: an FSP paying
+              -- more is an overpayment receivable (spp.payment.overpayment),
+              -- not a spent balance.
+              FROM (SELECT membership_id, SUM(LEAST(paid_amount, amount)) AS amount,
+                           COUNT(*) AS n
                       FROM %(rows)s
                      WHERE membership_id IS NOT NULL
                      GROUP BY membership_id

@@ -54,6 +54,19 @@ class TestBalanceReservation(SppPayrollCommon):
         self.assertEqual(self.member.paid_total, 100.0)
         self.assertEqual(self.member.balance, 0.0)
 
+    def test_an_fsp_paying_more_than_issued_leaves_a_receivable_not_a_crash(self):
+        _march, payment = self._generate(self.march)
+        payment._set_approved()
+        payment._spp_send()
+        # The FSP reports 95 paid for the 80 issued (of a balance of 100): the
+        # member has spent 80 of the entitlement, the 15 above are owed back.
+        payment._set_paid(paid_amounts={payment.id: 95.0})
+        self.assertEqual(payment.paid_amount, 95.0)
+        self.assertEqual(self.member.paid_total, 80.0)
+        self.assertEqual(self.member.balance, 20.0)
+        payment._set_reversed(reason="reversed by the FSP")
+        self.assertEqual(self.member.paid_total, 0.0)
+
     def test_the_dry_run_counts_the_reservation(self):
         self._generate(self.march)
         preview = self._new_payroll(self.april).action_preview()
