@@ -84,9 +84,16 @@ class TestBalanceReservation(SppPayrollCommon):
         _march, first = self._generate(self.march)
         first._set_approved()
         first._spp_send()
-        # An FSP reporting more than the entitlement cannot push it below zero.
+        first._set_paid()
+        # No SQL path can spend more than the entitlement: the database refuses.
+        self.env.flush_all()
         with mute_logger("odoo.sql_db"), self.assertRaises(CheckViolation):
-            first._set_paid(paid_amounts={first.id: 150.0})
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "UPDATE spp_program_membership SET paid_total = 150, "
+                    "balance = entitled_total - 150 WHERE id = %s",
+                    [self.member.id],
+                )
 
     def test_the_entitlement_cannot_drop_below_what_is_reserved(self):
         self._generate(self.march)
@@ -105,10 +112,13 @@ class TestBalanceReservation(SppPayrollCommon):
 
     def test_a_program_with_overpaid_members_cannot_turn_balance_based(self):
         self.program.sudo()._spp_write_approval({"is_balance_based": False})
-        _march, first = self._generate(self.march)
-        first._set_approved()
-        first._spp_send()
-        first._set_paid(paid_amounts={first.id: 150.0})
+        # Without a balance, two cycles of 80 pay 160 of an entitlement of 100.
+        for cycle in (self.march, self.april):
+            _payroll, payment = self._generate(cycle)
+            payment._set_approved()
+            payment._spp_send()
+            payment._set_paid()
+        self.assertEqual(self.member.paid_total, 160.0)
         with self.assertRaisesRegex(ValidationError, "more than their entitlement"):
             self.program.sudo()._spp_write_approval({"is_balance_based": True})
 

@@ -5,7 +5,7 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import SppPayrollCommon
+from .common import SppPayrollCommon, perform_jobs
 
 
 class TestPaymentDetails(SppPayrollCommon):
@@ -38,7 +38,7 @@ class TestPaymentDetails(SppPayrollCommon):
     def _execute(self, payroll):
         with trap_jobs() as trap:
             run = payroll.with_user(self.users["finance_officer"]).action_execute()
-            trap.perform_enqueued_jobs()
+            perform_jobs(trap)
         return run
 
     # Logged ------------------------------------------------------------------
