@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
 
-from ..tools import guarded_write, is_guarded_write
+from ..tools import guarded_write, is_guarded_write, refuse_fields
 
 APPROVAL_FIELDS = frozenset(
     {
@@ -360,15 +360,13 @@ class SppApprovalMixin(models.AbstractModel):
         if not is_guarded_write(_GUARD):
             for vals in vals_list:
                 given = APPROVAL_FIELDS & vals.keys()
-                if given and any(
-                    vals[f] not in (False, None, "draft", 0) for f in given
-                ):
-                    raise UserError(
+                if any(vals[f] not in (False, None, "draft", 0) for f in given):
+                    refuse_fields(
+                        given,
                         self.env._(
                             "A new document starts as a draft; approval fields "
                             "cannot be set: %s.",
-                            ", ".join(sorted(given)),
-                        )
+                        ),
                     )
                 # Explicit values win over ``default_*`` context keys sent by a client.
                 vals.update(
@@ -409,14 +407,12 @@ class SppApprovalMixin(models.AbstractModel):
 
     def _spp_check_approval_write(self, vals):
         protected = APPROVAL_FIELDS & vals.keys()
-        if protected:
-            raise UserError(
-                self.env._(
-                    "Approval fields change only through Submit, Approve and "
-                    "Reject: %s.",
-                    ", ".join(sorted(protected)),
-                )
-            )
+        refuse_fields(
+            protected,
+            self.env._(
+                "Approval fields change only through Submit, Approve and Reject: %s.",
+            ),
+        )
         changed = _edited_fields(vals) - self._spp_approval_writable_fields
         locked = self.filtered(lambda r: r.approval_state != "draft")
         if changed and locked:

@@ -9,6 +9,8 @@ the Python process only, so it is set by our guarded methods and by nothing else
 import contextlib
 import contextvars
 
+from odoo.exceptions import UserError
+
 _GUARDED = contextvars.ContextVar("spp_guarded_write", default=frozenset())
 
 
@@ -24,3 +26,10 @@ def guarded_write(*scopes):
 
 def is_guarded_write(scope):
     return scope in _GUARDED.get()
+
+
+def refuse_fields(names, message):
+    """Refuse a write of ``names`` (field names), if any: a UserError with
+    ``message`` (already translated), its ``%s`` the sorted names."""
+    if names:
+        raise UserError(message % ", ".join(sorted(names)))

@@ -14,6 +14,7 @@ from ..tools import (
     drop_stale_indexes,
     is_guarded_write,
     refresh_statistics,
+    refuse_fields,
     set_fillfactor,
 )
 
@@ -190,12 +191,12 @@ class SppPayment(models.Model):
             for vals in vals_list:
                 given = GUARDED_FIELDS & vals.keys()
                 if any(vals[f] not in (False, None, "draft") for f in given):
-                    raise UserError(
+                    refuse_fields(
+                        given,
                         self.env._(
                             "A payment is created as a draft; %s follow its "
                             "transitions.",
-                            ", ".join(sorted(given)),
-                        )
+                        ),
                     )
                 vals["state"] = "draft"
         return super().create(vals_list)
@@ -244,14 +245,13 @@ class SppPayment(models.Model):
     def _spp_check_write(self, vals):
         """Refuse writes of transition fields, and of locked payments."""
         guarded = GUARDED_FIELDS & vals.keys()
-        if guarded:
-            raise UserError(
-                self.env._(
-                    "Payment states change only through their transitions; %s "
-                    "cannot be written.",
-                    ", ".join(sorted(guarded)),
-                )
-            )
+        refuse_fields(
+            guarded,
+            self.env._(
+                "Payment states change only through their transitions; %s "
+                "cannot be written.",
+            ),
+        )
         locked = self.filtered(lambda p: p.state != "draft")
         changed = set(vals) - UNLOCKED_FIELDS
         if locked and changed:

@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import guarded_write, is_guarded_write
+from ..tools import guarded_write, is_guarded_write, refuse_fields
 
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
 _GUARD = "overpayment"
@@ -130,13 +130,12 @@ class SppPaymentOverpayment(models.Model):
     def write(self, vals):
         if not is_guarded_write(_GUARD):
             edited = [n for n in vals if not n.startswith(("message_", "activity_"))]
-            if edited:
-                raise UserError(
-                    self.env._(
-                        "An overpayment is evidence: %s cannot be edited; resolve it.",
-                        ", ".join(sorted(edited)),
-                    )
-                )
+            refuse_fields(
+                edited,
+                self.env._(
+                    "An overpayment is evidence: %s cannot be edited; resolve it.",
+                ),
+            )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

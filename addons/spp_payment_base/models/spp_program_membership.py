@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import is_guarded_write, set_fillfactor
+from ..tools import is_guarded_write, refuse_fields, set_fillfactor
 from .spp_payment import CHANNELS
 
 # Maintained by set-based SQL when payments are confirmed or reversed.
@@ -142,14 +142,13 @@ class SppProgramMembership(models.Model):
             return
         for vals in vals_list:
             given = TOTAL_FIELDS & vals.keys()
-            if given:
-                raise UserError(
-                    self.env._(
-                        "Paid totals and balances follow confirmed payments and "
-                        "cannot be set by hand: %s.",
-                        ", ".join(sorted(given)),
-                    )
-                )
+            refuse_fields(
+                given,
+                self.env._(
+                    "Paid totals and balances follow confirmed payments and "
+                    "cannot be set by hand: %s.",
+                ),
+            )
 
     def _spp_recompute_balance(self):
         self.flush_recordset(["entitled_total", "paid_total"])

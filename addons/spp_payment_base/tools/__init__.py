@@ -1,4 +1,8 @@
-from odoo.addons.spp_approval.tools import guarded_write, is_guarded_write
+from odoo.addons.spp_approval.tools import (
+    guarded_write,
+    is_guarded_write,
+    refuse_fields,
+)
 
 from .fields import DerivedMany2one
 from .schema import (

@@ -20,6 +20,7 @@ from odoo.addons.spp_payment_base.tools import (
     copy_text,
     is_guarded_write,
     refresh_statistics,
+    refuse_fields,
 )
 
 LINE_OUTCOMES = [
@@ -244,14 +245,13 @@ class SppReconciliation(models.Model):
         checker accepts is exactly what the FSP reported."""
         if not is_guarded_write("approval"):
             edited = [n for n in vals if not n.startswith(("message_", "activity_"))]
-            if edited:
-                raise UserError(
-                    self.env._(
-                        "Reconciliation batches cannot be edited (fields: %s); "
-                        "reject the batch and import or pull again.",
-                        ", ".join(sorted(edited)),
-                    )
-                )
+            refuse_fields(
+                edited,
+                self.env._(
+                    "Reconciliation batches cannot be edited (fields: %s); "
+                    "reject the batch and import or pull again.",
+                ),
+            )
         return super().write(vals)
 
     # Applying -------------------------------------------------------------

@@ -9,6 +9,7 @@ from odoo.addons.spp_payment_base.tools import (
     drop_stale_indexes,
     guarded_write,
     is_guarded_write,
+    refuse_fields,
 )
 
 # States in which a payment still stands for its member in its cycle.
@@ -246,22 +247,21 @@ class SppPayment(models.Model):
 
     def _spp_check_payroll_fields(self, vals):
         moved = MEMBERSHIP_FIELDS & vals.keys()
-        if moved:
-            raise UserError(
-                self.env._(
-                    "A payment's payroll and cycle are set by the payroll; %s "
-                    "cannot be written.",
-                    ", ".join(sorted(moved)),
-                )
-            )
+        refuse_fields(
+            moved,
+            self.env._(
+                "A payment's payroll and cycle are set by the payroll; %s "
+                "cannot be written.",
+            ),
+        )
         checked = CHECK_FIELDS & vals.keys()
         if checked and self.filtered("payroll_id"):
-            raise UserError(
+            refuse_fields(
+                checked,
                 self.env._(
                     "%s are the payroll's checks and follow from them; edit the "
                     "payment and submit again to re-run them.",
-                    ", ".join(sorted(checked)),
-                )
+                ),
             )
 
     def _on_spp_edited(self):
@@ -299,12 +299,12 @@ class SppPayment(models.Model):
         """A payment is created unheld; no write sets or lifts a hold."""
         given = QUARANTINE_FIELDS & vals.keys()
         if given and (any_value or any(vals[name] for name in given)):
-            raise UserError(
+            refuse_fields(
+                given,
                 self.env._(
                     "The quarantine of a payment is set by generation and cleared "
                     "by a checker: %s cannot be written.",
-                    ", ".join(sorted(given)),
-                )
+                ),
             )
 
     @api.ondelete(at_uninstall=False)
