@@ -15,21 +15,29 @@ class SppPaymentAttempt(models.Model):
     _order = "payment_id, attempt_no"
     _rec_name = "idempotency_key"
 
+    # Few indexes on purpose: every state change of a million payments moves
+    # their current attempts too, and each index is written for each row moved.
+    # UNIQUE(payment_id, attempt_no) serves lookups by payment, UNIQUE(key) by
+    # key, the two partial unique indexes the in-flight and paid attempts; FSP
+    # references are indexed only where an FSP gave one.
     payment_id = fields.Many2one(
-        "spp.payment", required=True, index=True, ondelete="restrict", readonly=True
+        "spp.payment", required=True, ondelete="restrict", readonly=True
     )
     attempt_no = fields.Integer(required=True, readonly=True)
-    idempotency_key = fields.Char(required=True, readonly=True, index=True)
+    idempotency_key = fields.Char(required=True, readonly=True)
     fsp_id = fields.Many2one("spp.fsp", string="FSP", readonly=True)
     state = fields.Selection(
         [s for s in PAYMENT_STATES if s[0] not in ("draft", "approved")],
         required=True,
         readonly=True,
-        index=True,
     )
     sent_date = fields.Datetime(readonly=True)
-    fsp_batch_ref = fields.Char(string="FSP Batch", readonly=True, index=True)
-    fsp_txn_id = fields.Char(string="FSP Transaction", readonly=True, index=True)
+    fsp_batch_ref = fields.Char(
+        string="FSP Batch", readonly=True, index="btree_not_null"
+    )
+    fsp_txn_id = fields.Char(
+        string="FSP Transaction", readonly=True, index="btree_not_null"
+    )
     fsp_status_raw = fields.Char(string="FSP Status", readonly=True)
     fsp_reason_code = fields.Char(string="FSP Reason", readonly=True)
     request_digest = fields.Char(readonly=True, help="SHA-256 of the request sent.")
