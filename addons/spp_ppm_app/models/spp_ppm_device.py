@@ -1,0 +1,34 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class SppPpmDevice(models.Model):
+    """A phone or tablet a PPM enrolled: the server keeps the public half of a
+    P-256 key generated in its browser (never exportable), checks every synced
+    event's signature with it, and follows the device's event chain."""
+
+    _name = "spp.ppm.device"
+    _inherit = ["mail.thread"]
+    _description = "PPM Device"
+    _order = "id desc"
+
+    name = fields.Char(required=True)
+    manager_id = fields.Many2one(
+        "spp.payment.point.manager", string="PPM", required=True, index=True
+    )
+    user_id = fields.Many2one(related="manager_id.user_id", store=True)
+    company_id = fields.Many2one(related="manager_id.company_id", store=True)
+    public_key = fields.Text(
+        string="Public Key (SPKI, base64)", required=True, readonly=True
+    )
+    state = fields.Selection(
+        [("enrolled", "Enrolled"), ("revoked", "Revoked")],
+        default="enrolled",
+        required=True,
+        tracking=True,
+    )
+    enrolled_date = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    revoked_date = fields.Datetime(readonly=True)
+    last_seq = fields.Integer(readonly=True, default=0)
+    last_hash = fields.Char(readonly=True)
