@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
 
-from ..tools import guarded_write, is_guarded_write, refuse_fields
+from ..tools import guarded_write, is_guarded_write, refuse_fields, refuse_records
 
 APPROVAL_FIELDS = frozenset(
     {
@@ -396,14 +396,10 @@ class SppApprovalMixin(models.AbstractModel):
     def _unlink_except_submitted(self):
         if is_guarded_write(_GUARD):
             return
-        locked = self.filtered(lambda r: r.approval_state != "draft")
-        if locked:
-            raise UserError(
-                self.env._(
-                    "Only draft documents can be deleted: %s.",
-                    ", ".join(locked.mapped("display_name")),
-                )
-            )
+        refuse_records(
+            self.filtered(lambda r: r.approval_state != "draft"),
+            self.env._("Only draft documents can be deleted: %s."),
+        )
 
     def _spp_check_approval_write(self, vals):
         protected = APPROVAL_FIELDS & vals.keys()

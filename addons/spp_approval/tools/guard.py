@@ -33,3 +33,11 @@ def refuse_fields(names, message):
     ``message`` (already translated), its ``%s`` the sorted names."""
     if names:
         raise UserError(message % ", ".join(sorted(names)))
+
+
+def refuse_records(records, message):
+    """Refuse an operation on ``records``, if any: a UserError with ``message``
+    (already translated), its ``%s`` their names. The one wording of "these
+    submitted or approved documents cannot change"."""
+    if records:
+        raise UserError(message % ", ".join(records.mapped("display_name")))

@@ -2,6 +2,7 @@ from odoo.addons.spp_approval.tools import (
     guarded_write,
     is_guarded_write,
     refuse_fields,
+    refuse_records,
 )
 
 from .fields import DerivedMany2one

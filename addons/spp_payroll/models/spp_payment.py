@@ -10,6 +10,7 @@ from odoo.addons.spp_payment_base.tools import (
     guarded_write,
     is_guarded_write,
     refuse_fields,
+    refuse_records,
 )
 
 # States in which a payment still stands for its member in its cycle.
@@ -313,14 +314,10 @@ class SppPayment(models.Model):
         self._spp_check_payroll_draft()
 
     def _spp_check_payroll_draft(self):
-        locked = self.payroll_id.filtered(lambda p: p.approval_state != "draft")
-        if locked:
-            raise UserError(
-                self.env._(
-                    "Payroll %s is submitted or approved: its payments are locked.",
-                    ", ".join(locked.mapped("display_name")),
-                )
-            )
+        refuse_records(
+            self.payroll_id.filtered(lambda p: p.approval_state != "draft"),
+            self.env._("Payroll %s is submitted or approved: its payments are locked."),
+        )
 
     def action_remove_from_payroll(self):
         """Remove payments from their draft payroll (e.g. a confirmed duplicate)."""

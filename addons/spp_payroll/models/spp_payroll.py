@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from odoo.addons.spp_payment_base.tools import guarded_write
+from odoo.addons.spp_payment_base.tools import guarded_write, refuse_records
 
 from .spp_payment import PAYROLL_GUARD
 
@@ -297,14 +297,10 @@ class SppPayroll(models.Model):
 
     def _spp_check_payments_open(self):
         """A payroll takes payments only while it is a draft."""
-        locked = self.filtered(lambda p: p.approval_state != "draft")
-        if locked:
-            raise UserError(
-                self.env._(
-                    "Payroll %s is submitted or approved: no payment enters it.",
-                    ", ".join(locked.mapped("display_name")),
-                )
-            )
+        refuse_records(
+            self.filtered(lambda p: p.approval_state != "draft"),
+            self.env._("Payroll %s is submitted or approved: no payment enters it."),
+        )
 
     def _spp_create_payments(self, vals_list):
         """The way in for payments made one by one (the ad-hoc import): in this

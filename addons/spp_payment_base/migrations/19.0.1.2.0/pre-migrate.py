@@ -8,5 +8,11 @@ each one is written for every attempt a transition moves."""
 
 
 def migrate(cr, version):
-    for column in ("payment_id", "idempotency_key", "state", "fsp_batch_ref", "fsp_txn_id"):
+    for column in (
+        "payment_id",
+        "idempotency_key",
+        "state",
+        "fsp_batch_ref",
+        "fsp_txn_id",
+    ):
         cr.execute(f'DROP INDEX IF EXISTS "spp_payment_attempt__{column}_index"')
