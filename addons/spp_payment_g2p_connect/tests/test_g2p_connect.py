@@ -210,15 +210,9 @@ class TestG2pConnect(SppConnectorCommon):
         self._check_invariants(payroll)
 
     def test_late_success_after_a_failure_and_a_retry_is_a_suspected_double(self):
-        payroll = self._payroll(["0002", "0000", "0000", "0000", "0000"])
-        self._execute(payroll)
-        self.sim.flush()
-        payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
-        first = payment.current_attempt_id
-        self._execute(payroll, "action_retry_failed")
-        self.sim.flush()
-        self.assertEqual(payment.state, "failed")  # the retry failed too
-        self.assertNotEqual(payment.current_attempt_id, first)
+        payment, first = self._failed_twice(
+            ["0002", "0000", "0000", "0000", "0000"], self.sim.flush
+        )
         # The receiver then pays the reference it had rejected, and says so.
         self.sim.late_success(first.idempotency_key)
         self.sim.flush()

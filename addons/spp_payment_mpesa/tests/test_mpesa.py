@@ -330,15 +330,9 @@ class TestMpesa(SppConnectorCommon):
         self.assertTrue(self.sim.tokens)
 
     def test_late_success_after_a_failure_and_a_retry_is_a_suspected_double(self):
-        payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])
-        self._execute(payroll)
-        self.sim.flush()
-        payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
-        first = payment.current_attempt_id
-        self._execute(payroll, "action_retry_failed")
-        self.sim.flush()
-        self.assertEqual(payment.state, "failed")  # the retry failed too
-        self.assertNotEqual(payment.current_attempt_id, first)
+        payment, first = self._failed_twice(
+            ["0001", "0000", "0000", "0000", "0000"], self.sim.flush
+        )
         # M-Pesa then reports the first request paid after all.
         receipt = self.sim.late_success(first.idempotency_key)
         self.sim.flush()

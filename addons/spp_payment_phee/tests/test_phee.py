@@ -319,14 +319,9 @@ class TestPhee(SppConnectorCommon):
         self._check_invariants(payroll)
 
     def test_late_success_after_a_failure_and_a_retry_is_a_suspected_double(self):
-        payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])
-        self._execute(payroll)
-        self._settle()
-        payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
-        first = payment.current_attempt_id
-        self._execute(payroll, "action_retry_failed")
-        self._settle()
-        self.assertEqual(payment.state, "failed")  # the retry failed too
+        payment, first = self._failed_twice(
+            ["0001", "0000", "0000", "0000", "0000"], self._settle
+        )
         # PHEE then completes the first transfer and calls its batch back: the
         # poll reads every attempt of that batch, the replaced one included.
         correlation = self.sim.late_success(first.idempotency_key)

@@ -97,6 +97,22 @@ class SppPayrollCommon(SppCycleCommon):
     def _payment_of(self, payroll, household):
         return payroll.payment_ids.filtered(lambda p: p.partner_id == household)
 
+    def _failed_twice(self, codes, settle):
+        """The connectors' double-payment scenario up to the late report: a
+        payroll of ``codes`` (the test's ``_payroll``) whose failing payment is
+        retried and fails again, each run ``_execute``d then ``settle``d.
+        Returns (that payment, its first attempt)."""
+        payroll = self._payroll(codes)
+        self._execute(payroll)
+        settle()
+        payment = payroll.payment_ids.filtered(lambda p: p.state == "failed")
+        first = payment.current_attempt_id
+        self._execute(payroll, "action_retry_failed")
+        settle()
+        self.assertEqual(payment.state, "failed")  # the retry failed too
+        self.assertNotEqual(payment.current_attempt_id, first)
+        return payment, first
+
     def _assert_suspected_double(self, payment, attempt, source, state=None):
         """``payment`` is flagged, with one open double-payment receivable from
         ``source`` naming ``attempt``, and a to-do for every Finance Manager."""
