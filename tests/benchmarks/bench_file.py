@@ -66,6 +66,7 @@ env.cr.commit()
 with odoo.sql_db.db_connect(env.cr.dbname).cursor() as maintenance:
     maintenance._cnx.autocommit = True
     maintenance.execute("VACUUM ANALYZE spp_payment")
+    maintenance.execute("VACUUM ANALYZE spp_payment_attempt")
 env.invalidate_all()
 env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s AND state = 'sent' "
                "ORDER BY id LIMIT %s", [payroll.id, {limit}])
