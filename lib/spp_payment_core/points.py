@@ -169,134 +169,190 @@ def parse_points(table, columns, lookups=None, existing_codes=(), area_codes=Non
     ``lookups`` maps a many2one column's path to {text: id or [ids]};
     ``area_codes`` maps an area code to its id; ``existing_codes`` are the
     codes points already have."""
-    lookups = lookups or {}
-    area_codes = area_codes if area_codes is not None else {}
-    existing = set(existing_codes)
-    position = {name: table.index(name, required=False) for name in POINT_COLUMNS}
-    rows, errors, first_row_of = [], [], {}
+    checker = _RowChecker(
+        table,
+        columns,
+        lookups or {},
+        set(existing_codes),
+        area_codes if area_codes is not None else {},
+    )
+    rows, errors = [], []
     for number, cells in table.rows:
-        problems = []
-
-        def bad(column, message, _problems=problems, _number=number):
-            _problems.append(TableError(message, table.filename, _number, column))
-
-        def text(name, _cells=cells):
-            return _cell(_cells, position[name])
-
-        for name in POINT_COLUMNS:
-            if is_formula_like(text(name)):
-                bad(name, "a formula, not a value; type the value itself")
-        code, name = text("code"), text("name")
-        if not code:
-            bad("code", "a point needs a code")
-        elif not CODE_PATTERN.match(code):
-            bad(
-                "code",
-                f"{code!r} is not a code: up to 64 letters, digits and . _ / - "
-                "starting with a letter or digit",
-            )
-        elif code.lower() in first_row_of:
-            bad("code", f"{code} is already the code of row {first_row_of[code.lower()]}")
-        elif code in existing:
-            bad("code", f"a payment point with code {code} already exists")
-        if code:
-            first_row_of.setdefault(code.lower(), number)
-        if not name:
-            bad("name", "a point needs a name")
-        point = PointRow(number, code, name, address=text("address"))
-        area = text("area_code")
-        if area:
-            if area not in area_codes:
-                bad("area_code", f"no area has the code {area!r}")
-            point.area_code = area
-        point.latitude = _decimal(text("latitude"), -90, 90, "latitude", bad)
-        point.longitude = _decimal(text("longitude"), -180, 180, "longitude", bad)
-        if (point.latitude is None) != (point.longitude is None):
-            missing = "longitude" if point.longitude is None else "latitude"
-            if not text(missing):
-                bad(missing, "a GPS location needs both latitude and longitude")
-        point.radius_m = _whole(text("radius_m"), 1, "radius_m", bad)
-        point.capacity = _whole(text("capacity"), 0, "capacity", bad)
-        for column in columns:
-            values = []
-            for value in _values(_cell(cells, column.position)):
-                converted, problem = convert(
-                    value, column.spec, lookups.get(column.path, {})
-                )
-                if problem:
-                    bad(column.path, problem)
-                else:
-                    values.append(converted)
-            if values:
-                point.criteria.append((column.path, column.spec, values))
-        if not point.criteria and not any(
-            _cell(cells, c.position) for c in columns
-        ):
-            bad(
-                "",
-                "no criteria: fill at least one criteria column "
-                + (
-                    f"({', '.join(c.path for c in columns)})"
-                    if columns
-                    else "(the file has none, e.g. partner_id.city)"
-                ),
-            )
+        point, problems = checker.check(number, cells)
         errors.extend(problems)
         if not problems:
             rows.append(point)
     return ParseResult(rows, errors)
 
 
+class _RowChecker:
+    def __init__(self, table, columns, lookups, existing, area_codes):
+        self.table, self.columns, self.lookups = table, columns, lookups
+        self.existing, self.area_codes = existing, area_codes
+        self.position = {n: table.index(n, required=False) for n in POINT_COLUMNS}
+        # Every other column, valid or not: a row filling only a column whose
+        # header is wrong is explained by the header's error alone.
+        self.other_positions = [
+            n
+            for n, h in enumerate(table.header)
+            if h.strip().lower() not in POINT_COLUMNS
+        ]
+        self.first_row_of = {}
+
+    def check(self, number, cells):
+        self.number, self.cells, self.problems = number, cells, []
+        for name in POINT_COLUMNS:
+            if is_formula_like(self.text(name)):
+                self.bad(name, "a formula, not a value; type the value itself")
+        point = PointRow(
+            number, self._code(), self.text("name"), address=self.text("address")
+        )
+        if not point.name:
+            self.bad("name", "a point needs a name")
+        point.area_code = self.text("area_code")
+        if point.area_code and point.area_code not in self.area_codes:
+            self.bad("area_code", f"no area has the code {point.area_code!r}")
+        self._location(point)
+        point.radius_m = _whole(self.text("radius_m"), 1, "radius_m", self.bad)
+        point.capacity = _whole(self.text("capacity"), 0, "capacity", self.bad)
+        self._criteria(point)
+        return point, self.problems
+
+    def bad(self, column, message):
+        self.problems.append(
+            TableError(message, self.table.filename, self.number, column)
+        )
+
+    def text(self, name):
+        return _cell(self.cells, self.position[name])
+
+    def _code(self):
+        code = self.text("code")
+        key = code.lower()
+        if not code:
+            self.bad("code", "a point needs a code")
+        elif not CODE_PATTERN.match(code):
+            self.bad(
+                "code",
+                f"{code!r} is not a code: up to 64 letters, digits and . _ / - "
+                "starting with a letter or digit",
+            )
+        elif key in self.first_row_of:
+            self.bad(
+                "code", f"{code} is already the code of row {self.first_row_of[key]}"
+            )
+        elif code in self.existing:
+            self.bad("code", f"a payment point with code {code} already exists")
+        if code:
+            self.first_row_of.setdefault(key, self.number)
+        return code
+
+    def _location(self, point):
+        point.latitude = _decimal(self.text("latitude"), -90, 90, "latitude", self.bad)
+        point.longitude = _decimal(
+            self.text("longitude"), -180, 180, "longitude", self.bad
+        )
+        if (point.latitude is None) != (point.longitude is None):
+            missing = "longitude" if point.longitude is None else "latitude"
+            if not self.text(missing):
+                self.bad(missing, "a GPS location needs both latitude and longitude")
+
+    def _criteria(self, point):
+        for column in self.columns:
+            values = []
+            for value in _values(_cell(self.cells, column.position)):
+                converted, problem = convert(
+                    value, column.spec, self.lookups.get(column.path, {})
+                )
+                if problem:
+                    self.bad(column.path, problem)
+                else:
+                    values.append(converted)
+            if values:
+                point.criteria.append((column.path, column.spec, values))
+        if not any(_cell(self.cells, n) for n in self.other_positions):
+            names = ", ".join(c.path for c in self.columns)
+            self.bad(
+                "",
+                "no criteria: fill at least one criteria column "
+                + (
+                    f"({names})"
+                    if names
+                    else "(the file has none, e.g. partner_id.city)"
+                ),
+            )
+
+
 def convert(text, spec, lookup=None):
     """(value, problem) for one cell value of a criteria column."""
     if is_formula_like(text):
         return None, "a formula, not a value; type the value itself"
-    kind = spec.kind
-    if kind == "char":
-        return text, ""
-    if kind == "integer":
-        if re.fullmatch(r"[+-]?[0-9]+", text):
-            return int(text), ""
-        return None, f"{text!r} is not a whole number"
-    if kind == "float":
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return None, f"{text!r} is not a number"
-        if not number.is_finite():
-            return None, f"{text!r} is not a number"
-        return float(number), ""
-    if kind == "boolean":
-        lowered = text.lower()
-        if lowered in TRUE:
-            return True, ""
-        if lowered in FALSE:
-            return False, ""
-        return None, f"{text!r} is not yes/no (true, false, 1, 0)"
-    if kind == "date":
-        try:
-            return date.fromisoformat(text).isoformat(), ""
-        except ValueError:
-            return None, f"{text!r} is not a date (YYYY-MM-DD)"
-    if kind == "selection":
-        lowered = text.lower()
-        for key, label in spec.choices:
-            if lowered in (str(key).lower(), str(label).lower()):
-                return key, ""
-        keys = ", ".join(str(key) for key, _label in spec.choices)
-        return None, f"{text!r} is not one of {keys}"
-    if kind == "many2one":
-        found = (lookup or {}).get(text)
-        if found is None:
-            what = spec.label or "record"
-            return None, f"no {what} has the {spec.key_name} {text!r}"
-        if isinstance(found, (list, tuple)):
-            return None, (
-                f"{len(found)} records have the {spec.key_name} {text!r}; "
-                "name one by a unique value"
-            )
-        return found, ""
-    return None, f"fields of type {kind} cannot be criteria"
+    converter = _CONVERTERS.get(spec.kind)
+    if converter is None:
+        return None, f"fields of type {spec.kind} cannot be criteria"
+    return converter(text, spec, lookup or {})
+
+
+def _to_integer(text, _spec, _lookup):
+    if re.fullmatch(r"[+-]?[0-9]+", text):
+        return int(text), ""
+    return None, f"{text!r} is not a whole number"
+
+
+def _to_float(text, _spec, _lookup):
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        return None, f"{text!r} is not a number"
+    return float(number), ""
+
+
+def _to_boolean(text, _spec, _lookup):
+    lowered = text.lower()
+    if lowered in TRUE or lowered in FALSE:
+        return lowered in TRUE, ""
+    return None, f"{text!r} is not yes/no (true, false, 1, 0)"
+
+
+def _to_date(text, _spec, _lookup):
+    try:
+        return date.fromisoformat(text).isoformat(), ""
+    except ValueError:
+        return None, f"{text!r} is not a date (YYYY-MM-DD)"
+
+
+def _to_selection(text, spec, _lookup):
+    lowered = text.lower()
+    for key, label in spec.choices:
+        if lowered in (str(key).lower(), str(label).lower()):
+            return key, ""
+    keys = ", ".join(str(key) for key, _label in spec.choices)
+    return None, f"{text!r} is not one of {keys}"
+
+
+def _to_record(text, spec, lookup):
+    found = lookup.get(text)
+    if found is None:
+        return None, f"no {spec.label or 'record'} has the {spec.key_name} {text!r}"
+    if isinstance(found, (list, tuple)):
+        return None, (
+            f"{len(found)} records have the {spec.key_name} {text!r}; "
+            "name one by a unique value"
+        )
+    return found, ""
+
+
+_CONVERTERS = {
+    "char": lambda text, _spec, _lookup: (text, ""),
+    "integer": _to_integer,
+    "float": _to_float,
+    "boolean": _to_boolean,
+    "date": _to_date,
+    "selection": _to_selection,
+    "many2one": _to_record,
+}
 
 
 def criteria_domain(criteria):

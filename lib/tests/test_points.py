@@ -82,7 +82,11 @@ def test_every_bad_cell_is_explained_with_row_and_column():
     assert (3, "latitude", "95 is outside -90..90") in got
     assert (3, "radius_m", "'0' is not a whole number of at least 1") in got
     assert (3, "capacity", "'-1' is not a whole number of at least 0") in got
-    assert (3, "partner_id.has_disability", "'maybe' is not yes/no (true, false, 1, 0)") in got
+    assert (
+        3,
+        "partner_id.has_disability",
+        "'maybe' is not yes/no (true, false, 1, 0)",
+    ) in got
     assert (3, "partner_id.birthdate", "'2026-13-01' is not a date (YYYY-MM-DD)") in got
     assert (3, "entitled_total", "'ten' is not a number") in got
     assert (5, "name", "a point needs a name") in got
@@ -135,5 +139,7 @@ def test_convert(spec, text, value):
 
 
 def test_ambiguous_link_is_refused():
-    value, problem = points.convert("K", FieldSpec("many2one", "FSP", key_name="name"), {"K": [1, 2]})
+    value, problem = points.convert(
+        "K", FieldSpec("many2one", "FSP", key_name="name"), {"K": [1, 2]}
+    )
     assert value is None and problem.startswith("2 records have the name 'K'")
