@@ -89,6 +89,10 @@ class TestPaymentPointApproval(SppPointCommon):
             manager.write({"point_ids": [Command.link(other.id)]})
         with self.assertRaises(UserError):
             other.write({"manager_ids": [Command.link(manager.id)]})
+        draft_point = self._point("P-3")
+        with self.assertRaisesRegex(UserError, "submitted for approval"):
+            draft_point.write({"manager_ids": [Command.link(manager.id)]})
+        self.assertEqual(manager.point_ids, point)
 
     def test_manager_serves_only_approved_points(self):
         draft_point = self._point()
