@@ -1,2 +1,8 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import (
+    test_payment_point_access,
+    test_payment_point_approval,
+    test_payment_point_criteria,
+    test_payment_point_import,
+)
