@@ -14,5 +14,8 @@
     "data": [
         "security/ir.model.access.csv",
         "security/spp_payroll_ppm_rules.xml",
+        "views/spp_payroll_views.xml",
+        "views/spp_ppm_float_views.xml",
+        "report/spp_payroll_point_report.xml",
     ],
 }
