@@ -161,6 +161,21 @@ class SppPayroll(models.Model):
             self._spp_group_points()
         return result
 
+    def _spp_check_generable(self):
+        result = super()._spp_check_generable()
+        if self.kind == "payment_point" and not (
+            self.cash_fsp_id or self._spp_default_cash_fsp()
+        ):
+            raise UserError(self._spp_no_cash_fsp_message())
+        return result
+
+    def _spp_no_cash_fsp_message(self):
+        return self.env._(
+            "No FSP of provider Cash at Payment Points: create one before "
+            "grouping %s.",
+            self.name,
+        )
+
     def action_group_points(self):
         """Group (again) by the points' criteria, with the decisions taken."""
         self.ensure_one()
@@ -201,13 +216,7 @@ class SppPayroll(models.Model):
         self._spp_check_payments_open()
         fsp = self.cash_fsp_id or self._spp_default_cash_fsp()
         if not fsp:
-            raise UserError(
-                self.env._(
-                    "No FSP of provider Cash at Payment Points: create one before "
-                    "grouping %s.",
-                    self.name,
-                )
-            )
+            raise UserError(self._spp_no_cash_fsp_message())
         points = self._spp_points_used()
         self.env.flush_all()
         cr = self.env.cr

@@ -168,7 +168,7 @@ class SppPpmFloat(models.Model):
                 """
                 UPDATE spp_ppm_float f
                    SET amount_handed_out = s.paid,
-                       variance = f.amount_issued - s.paid
+                       variance = COALESCE(f.amount_issued, 0) - s.paid
                                   - COALESCE(f.amount_returned, 0)
                   FROM (SELECT f2.id, COALESCE(SUM(p.paid_amount), 0) AS paid
                           FROM spp_ppm_float f2
@@ -202,8 +202,8 @@ class SppPpmFloat(models.Model):
             SQL(
                 """
                 UPDATE spp_ppm_float f
-                   SET amount_handed_out = f.amount_handed_out + v.amount,
-                       variance = f.variance - v.amount
+                   SET amount_handed_out = COALESCE(f.amount_handed_out, 0) + v.amount,
+                       variance = COALESCE(f.variance, 0) - v.amount
                   FROM unnest(%s::int[], %s::numeric[]) AS v(id, amount)
                  WHERE f.id = v.id AND f.state = 'open'
                 """,

@@ -39,22 +39,23 @@ class SppPpmPayrollCommon(SppPayrollCommon):
         return record
 
     @classmethod
-    def _point(cls, code, area, approve=True):
+    def _point(cls, code, area, approve=True, criteria=None):
         point = cls.env["spp.payment.point"].create(
             {
                 "name": f"Point {code}",
                 "code": code,
                 "area_id": area.id,
-                "criteria_domain": f"[('partner_id.area_id', '=', {area.id})]",
+                "criteria_domain": criteria
+                or f"[('partner_id.area_id', '=', {area.id})]",
             }
         )
         return cls._approved(point) if approve else point
 
     @classmethod
-    def _ppm(cls, login, points, approve=True):
+    def _ppm(cls, login, points, approve=True, **vals):
         user = new_test_user(cls.env, login=login, groups=PPM_GROUP)
         manager = cls.env["spp.payment.point.manager"].create(
-            {"name": login.upper(), "user_id": user.id, "point_ids": points.ids}
+            {"name": login.upper(), "user_id": user.id, "point_ids": points.ids, **vals}
         )
         return cls._approved(manager) if approve else manager
 

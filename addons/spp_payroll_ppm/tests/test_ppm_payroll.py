@@ -47,10 +47,12 @@ class TestPpmGrouping(SppPpmPayrollCommon):
         self.assertEqual(payroll.point_issue_ids.reason, "none")
 
     def test_several_matches_listed_and_decision_required(self):
-        both = self._point("PNE", self.north)
-        both.criteria_domain = (
-            f"[('partner_id.area_id', 'in', [{self.north.id}, {self.east.id}])]"
+        both = self._point(
+            "PNE",
+            self.north,
+            criteria=f"[('partner_id.area_id', 'in', [{self.north.id}, {self.east.id}])]",
         )
+        self._ppm("ppm_ne", both)
         payroll = self._ppm_payroll(self.cycle_ppm)
         issues = payroll.point_issue_ids
         several = issues.filtered(lambda i: i.reason == "several")
@@ -134,8 +136,7 @@ class TestPpmAssignmentAndSplit(SppPpmPayrollCommon):
             self._officer(payroll).action_submit()
         with self.assertRaisesRegex(ValidationError, "assigned to its payment point"):
             self._officer(first).manager_id = self.ppm_c  # serves South only
-        suspended = self._ppm("ppm_s", self.point_north)
-        suspended.state = "suspended"
+        suspended = self._ppm("ppm_s", self.point_north, state="suspended")
         with self.assertRaisesRegex(ValidationError, "approved, active"):
             self._officer(first).manager_id = suspended
         unapproved = self._ppm("ppm_u", self.point_north, approve=False)
@@ -222,11 +223,14 @@ class TestPpmAssignmentAndSplit(SppPpmPayrollCommon):
     def test_points_and_managers_through_the_mixin(self):
         point = self._point("PW", self.east, approve=False)
         manager = self._ppm("ppm_w", point, approve=False)
+        east_member = self._cash_members(self.east, 1)
         for record in (point, manager):
             record.with_user(self.users["program_officer"]).action_submit()
             record.with_user(self.users["finance_manager"]).action_approve()
         payroll = self._ppm_payroll(self.cycle_ppm)
-        self.assertIn(point, payroll.payroll_point_ids.payment_point_id)
+        part = payroll.payroll_point_ids.filtered(lambda p: p.payment_point_id == point)
+        self.assertEqual(part.payment_ids.membership_id, east_member)
+        part.manager_id = manager
 
     def test_parts_created_only_by_grouping(self):
         payroll = self._ppm_payroll(self.cycle_ppm)
