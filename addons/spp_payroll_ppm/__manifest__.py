@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "SPP Payments: Payment Point Payrolls",
-    "summary": "Cash payrolls grouped by payment point, split by the carry limit, with PPM cash floats",
+    "summary": "Cash payrolls grouped by payment point, split by the carry limit, "
+    "with PPM cash floats",
     "version": "19.0.1.0.0",
     "development_status": "Alpha",
     "category": "Social Protection",

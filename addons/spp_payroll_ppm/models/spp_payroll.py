@@ -171,8 +171,7 @@ class SppPayroll(models.Model):
 
     def _spp_no_cash_fsp_message(self):
         return self.env._(
-            "No FSP of provider Cash at Payment Points: create one before "
-            "grouping %s.",
+            "No FSP of provider Cash at Payment Points: create one before grouping %s.",
             self.name,
         )
 
@@ -222,32 +221,15 @@ class SppPayroll(models.Model):
         cr = self.env.cr
         cr.execute(
             SQL(
-                "SELECT payment_point_id, part_no, manager_id FROM spp_payroll_point "
-                "WHERE payroll_id = %s AND manager_id IS NOT NULL",
+                "DELETE FROM spp_payroll_point_issue "
+                "WHERE payroll_id = %s AND decision = 'undecided'",
                 self.id,
-            )
-        )
-        kept_managers = cr.fetchall()
-        cr.execute(
-            SQL(
-                """
-                UPDATE spp_payment SET payroll_point_id = NULL,
-                       payment_point_id = NULL, ppm_id = NULL
-                 WHERE payroll_id = %(payroll)s AND payroll_point_id IS NOT NULL;
-                DELETE FROM spp_payroll_point WHERE payroll_id = %(payroll)s;
-                DELETE FROM spp_payroll_point_issue
-                 WHERE payroll_id = %(payroll)s AND decision = 'undecided';
-                UPDATE spp_payment SET fsp_id = %(fsp)s
-                 WHERE payroll_id = %(payroll)s AND fsp_id IS DISTINCT FROM %(fsp)s;
-                """,
-                payroll=self.id,
-                fsp=fsp.id,
             )
         )
         self._spp_match_points(points)
         self._spp_list_issues()
         self._spp_split_parts()
-        self._spp_restore_managers(kept_managers)
+        self._spp_write_parts(fsp)
         if not self.cash_fsp_id:
             self.cash_fsp_id = fsp
         self._spp_record_contributor("lines")
@@ -272,8 +254,31 @@ class SppPayroll(models.Model):
             )
         )
         base = Domain("program_id", "=", self.program_id.id)
+        by_path, others = _equality_groups(points)
+        for path, values in by_path.items():
+            # Points that each select one value of the same field: one query
+            # compiled by the ORM for all their values, joined to the points.
+            query = membership._search(
+                Domain.AND([base, Domain(path, "in", list(values))])
+            )
+            key = membership._read_group_groupby(query.table, path, query)
+            pairs = [
+                (point_id, str(v)) for v, ids in values.items() for point_id in ids
+            ]
+            cr.execute(
+                SQL(
+                    "INSERT INTO spp_ppm_match SELECT v.point_id, m.id FROM (%s) m "
+                    "JOIN unnest(%s::int[], %s::text[]) AS v(point_id, key) "
+                    "ON v.key = m.key::text",
+                    query.select(
+                        SQL.identifier(query.table, "id"), SQL("%s AS key", key)
+                    ),
+                    [pair[0] for pair in pairs],
+                    [pair[1] for pair in pairs],
+                )
+            )
         selects = []
-        for point in points:
+        for point in others:
             query = membership._search(Domain.AND([base, point._spp_criteria()]))
             selects.append(
                 SQL("SELECT %s, s.id FROM (%s) s", point.id, query.subselect())
@@ -287,6 +292,7 @@ class SppPayroll(models.Model):
                     ),
                 )
             )
+        cr.execute(SQL("ANALYZE spp_ppm_match"))
         cr.execute(
             SQL(
                 """
@@ -340,8 +346,7 @@ class SppPayroll(models.Model):
         """Each point's payments, in payment order, fill part 1 up to the carry
         limit, then part 2, ...: one running-sum UPDATE per part number (a
         payment above the limit gets a part of its own, refused at
-        submission). Then the parts are inserted and the payments point at
-        theirs, in one statement each."""
+        submission)."""
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -354,6 +359,13 @@ class SppPayroll(models.Model):
                     ON i.payment_id = c.payment_id AND i.decision = 'assign'
                  WHERE i.id IS NOT NULL OR cardinality(c.points) = 1
                 """
+            )
+        )
+        # Statistics and a key: the running-sum UPDATEs join on payment_id.
+        cr.execute(
+            SQL(
+                "ALTER TABLE spp_ppm_split ADD PRIMARY KEY (payment_id); "
+                "ANALYZE spp_ppm_split"
             )
         )
         limit = self.cycle_id.ppm_carry_limit
@@ -384,9 +396,19 @@ class SppPayroll(models.Model):
                 )
                 if not cr.rowcount:
                     break
+
+    def _spp_write_parts(self, fsp):
+        """The parts of the split, upserted: a part already there for the
+        same point and part number keeps its id and its PPM (a regrouping
+        rewrites only the payments that move). Then each payment points at
+        its part (or at none: listed for a decision), paid in cash; parts
+        left empty are deleted."""
+        cr = self.env.cr
         cr.execute(
             SQL(
                 """
+                CREATE TEMP TABLE spp_ppm_parts (id int, point_id int, part int,
+                                                 manager_id int) ON COMMIT DROP;
                 WITH parts AS (
                     INSERT INTO spp_payroll_point
                         (payroll_id, payment_point_id, part_no, payment_count,
@@ -396,43 +418,48 @@ class SppPayroll(models.Model):
                            %(company)s, %(uid)s, now() at time zone 'utc',
                            %(uid)s, now() at time zone 'utc'
                       FROM spp_ppm_split GROUP BY point_id, part
-                 RETURNING id, payment_point_id, part_no
+                    ON CONFLICT (payroll_id, payment_point_id, part_no) DO UPDATE
+                       SET payment_count = EXCLUDED.payment_count,
+                           amount_total = EXCLUDED.amount_total,
+                           write_uid = EXCLUDED.write_uid,
+                           write_date = EXCLUDED.write_date
+                 RETURNING id, payment_point_id, part_no, manager_id
                 )
+                INSERT INTO spp_ppm_parts SELECT * FROM parts;
+                ANALYZE spp_ppm_parts;
+                ALTER TABLE spp_ppm_split ADD COLUMN part_id int,
+                                          ADD COLUMN manager_id int;
+                UPDATE spp_ppm_split s SET part_id = t.id, manager_id = t.manager_id
+                  FROM spp_ppm_parts t
+                 WHERE t.point_id = s.point_id AND t.part = s.part;
                 UPDATE spp_payment p
-                   SET payroll_point_id = parts.id,
-                       payment_point_id = parts.payment_point_id
+                   SET payroll_point_id = s.part_id, payment_point_id = s.point_id,
+                       ppm_id = s.manager_id, fsp_id = %(fsp)s
                   FROM spp_ppm_split s
-                  JOIN parts ON parts.payment_point_id = s.point_id
-                            AND parts.part_no = s.part
                  WHERE p.id = s.payment_id
+                   AND (p.payroll_point_id IS DISTINCT FROM s.part_id
+                        OR p.payment_point_id IS DISTINCT FROM s.point_id
+                        OR p.ppm_id IS DISTINCT FROM s.manager_id
+                        OR p.fsp_id IS DISTINCT FROM %(fsp)s);
+                UPDATE spp_payment p
+                   SET payroll_point_id = NULL, payment_point_id = NULL,
+                       ppm_id = NULL, fsp_id = %(fsp)s
+                 WHERE p.payroll_id = %(payroll)s
+                   AND (p.payroll_point_id IS NOT NULL
+                        OR p.fsp_id IS DISTINCT FROM %(fsp)s)
+                   AND NOT EXISTS (SELECT 1 FROM spp_ppm_split s
+                                    WHERE s.payment_id = p.id);
+                DELETE FROM spp_payroll_point pp
+                 WHERE pp.payroll_id = %(payroll)s
+                   AND NOT EXISTS (SELECT 1 FROM spp_ppm_parts t WHERE t.id = pp.id);
+                DROP TABLE spp_ppm_parts;
                 """,
                 payroll=self.id,
                 company=self.company_id.id,
                 uid=self.env.uid,
+                fsp=fsp.id,
             )
         )
-
-    def _spp_restore_managers(self, kept):
-        """A regrouping keeps the PPM of each (point, part number) there was."""
-        if not kept:
-            return
-        points, parts, managers = (list(column) for column in zip(*kept, strict=True))
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE spp_payroll_point pp SET manager_id = v.manager
-                  FROM unnest(%s::int[], %s::int[], %s::int[])
-                       AS v(point, part, manager)
-                 WHERE pp.payroll_id = %s AND pp.payment_point_id = v.point
-                   AND pp.part_no = v.part
-                """,
-                points,
-                parts,
-                managers,
-                self.id,
-            )
-        )
-        self._spp_sync_payment_ppm()
 
     def _spp_sync_payment_ppm(self):
         """The stored PPM of the payments follows their part's, in one statement."""
@@ -459,7 +486,9 @@ class SppPayroll(models.Model):
         parts = self.payroll_point_ids
         load = {}
         for part in parts.filtered("manager_id"):
-            load[part.manager_id.id] = load.get(part.manager_id.id, 0) + part.amount_total
+            load[part.manager_id.id] = (
+                load.get(part.manager_id.id, 0) + part.amount_total
+            )
         managers = self.env["spp.payment.point.manager"].search(
             [
                 ("approval_state", "=", "approved"),
@@ -687,6 +716,41 @@ class SppPayroll(models.Model):
         return self.env.ref(
             "spp_payroll_ppm.action_report_spp_payroll_point"
         ).report_action(self.payroll_point_ids)
+
+
+def _equality_groups(points):
+    """({field path: {value: [point ids]}}, other points): the points whose
+    criteria are one ``(path, '=' or 'in', integers or strings)`` condition,
+    grouped by path, and the rest (compiled one by one)."""
+    by_path, others = {}, points.browse()
+    for point in points:
+        try:
+            domain = safe_eval(point.criteria_domain or "[]")
+        except Exception:  # noqa: BLE001 - reported by _spp_criteria
+            domain = None
+        leaf = (
+            domain[0] if isinstance(domain, list | tuple) and len(domain) == 1 else None
+        )
+        values = None
+        if (
+            isinstance(leaf, list | tuple)
+            and len(leaf) == 3
+            and isinstance(leaf[0], str)
+        ):
+            path, operator, value = leaf
+            if operator == "=":
+                values = [value]
+            elif operator == "in" and isinstance(value, list | tuple) and value:
+                values = list(value)
+        if values and all(
+            isinstance(v, int | str) and not isinstance(v, bool) for v in values
+        ):
+            group = by_path.setdefault(path, {})
+            for value in dict.fromkeys(values):
+                group.setdefault(value, []).append(point.id)
+        else:
+            others |= point
+    return by_path, others
 
 
 class SppPaymentPoint(models.Model):

@@ -129,7 +129,10 @@ class SppPpmFloat(models.Model):
         with guarded_write(_GUARD):
             for part in existing:
                 part.float_id.sudo().write(
-                    {"amount_issued": part.float_id.amount_issued + float(sums[part.id])}
+                    {
+                        "amount_issued": part.float_id.amount_issued
+                        + float(sums[part.id])
+                    }
                 )
             new = parts - existing
             floats = (
@@ -221,9 +224,10 @@ class SppPpmFloat(models.Model):
         for record in self:
             if record.state != "open":
                 raise UserError(self.env._("%s is already closed.", record.name))
-            if not record.currency_id.is_zero(record.variance) and not (
-                record.variance_note or ""
-            ).strip():
+            if (
+                not record.currency_id.is_zero(record.variance)
+                and not (record.variance_note or "").strip()
+            ):
                 raise UserError(
                     self.env._(
                         "%(float)s has a variance of %(variance)s: explain it in "

@@ -31,7 +31,9 @@ class TestPpmGrouping(SppPpmPayrollCommon):
         self.assertEqual(
             north.payment_ids.membership_id, self.north_members, "by the criteria"
         )
-        self.assertEqual(set(north.payment_ids.mapped("payment_point_id")), {self.point_north})
+        self.assertEqual(
+            set(north.payment_ids.mapped("payment_point_id")), {self.point_north}
+        )
         # Only the payment point members are in the payroll, paid in cash.
         self.assertEqual(set(payroll.payment_ids.mapped("channel")), {"payment_point"})
         self.assertEqual(payroll.payment_ids.fsp_id, self.cash_fsp)
@@ -40,6 +42,20 @@ class TestPpmGrouping(SppPpmPayrollCommon):
         self.assertEqual(issue.payment_id.membership_id, self.east_members)
         self.assertEqual((issue.reason, issue.decision), ("none", "undecided"))
         self.assertFalse(issue.payment_id.payroll_point_id)
+
+    def test_any_criteria_domain_groups(self):
+        # Not one equality: compiled point by point, same result.
+        point = self._point(
+            "PEX",
+            self.east,
+            criteria=f"['|', ('partner_id.area_id', '=', {self.east.id}), "
+            "('partner_id.registrant_number', '=', 'nobody')]",
+        )
+        payroll = self._ppm_payroll(self.cycle_ppm)
+        self.assertFalse(payroll.point_issue_ids)
+        self.assertEqual(
+            self._part_of(payroll, point).payment_ids.membership_id, self.east_members
+        )
 
     def test_unapproved_point_does_not_group(self):
         self._point("PE", self.east, approve=False)
@@ -50,7 +66,7 @@ class TestPpmGrouping(SppPpmPayrollCommon):
         both = self._point(
             "PNE",
             self.north,
-            criteria=f"[('partner_id.area_id', 'in', [{self.north.id}, {self.east.id}])]",
+            criteria=f"[('partner_id.area_id', 'in', {[self.north.id, self.east.id]})]",
         )
         self._ppm("ppm_ne", both)
         payroll = self._ppm_payroll(self.cycle_ppm)
@@ -77,7 +93,9 @@ class TestPpmGrouping(SppPpmPayrollCommon):
         with self.assertRaisesRegex(UserError, "Group the payroll again"):
             self._officer(payroll).action_submit()
         self._officer(payroll).action_group_points()
-        self.assertEqual(first.payment_id.payroll_point_id.payment_point_id, self.point_north)
+        self.assertEqual(
+            first.payment_id.payroll_point_id.payment_point_id, self.point_north
+        )
         self.assertEqual(first.decision, "assign", "a decision survives a regrouping")
         payroll.action_assign_ppms()
         self._officer(payroll).action_submit()

@@ -53,9 +53,11 @@ class TestPointPdf(SppPpmPayrollCommon, HttpCase):
         self.assertNotIn("Not approved", text)
 
     def test_payroll_pdf_totals_per_ppm(self):
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "spp_payroll.report_spp_payroll", self.payroll.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("spp_payroll.report_spp_payroll", self.payroll.ids)[0]
+            .decode()
+        )
         self.assertIn("Total per payment point manager", html)
         for manager in self.payroll.payroll_point_ids.manager_id:
             self.assertIn(manager.name, html)
