@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "SPP Payments: Payment Point Payrolls",
-    "summary": "Cash payrolls grouped by payment point, split by the carry limit, with PPM cash floats",
+    "summary": "Cash payrolls grouped by payment point, split by the carry limit, "
+    "with PPM cash floats",
     "version": "19.0.1.0.0",
     "development_status": "Alpha",
     "category": "Social Protection",
@@ -14,5 +15,8 @@
     "data": [
         "security/ir.model.access.csv",
         "security/spp_payroll_ppm_rules.xml",
+        "views/spp_payroll_views.xml",
+        "views/spp_ppm_float_views.xml",
+        "report/spp_payroll_point_report.xml",
     ],
 }
