@@ -38,7 +38,7 @@ class PpmApp(http.Controller):
     @http.route(APP_PATH, type="http", auth="user", methods=["GET"], sitemap=False)
     def ppm_app(self, **kwargs):
         if not self._is_ppm():
-            return request.not_found()
+            raise request.not_found()
         odoo_info = {
             "csrf_token": request.csrf_token(None),
             "debug": request.session.debug,
@@ -69,7 +69,7 @@ class PpmApp(http.Controller):
     )
     def ppm_service_worker(self):
         if not self._is_ppm():
-            return request.not_found()
+            raise request.not_found()
         with file_open(SERVICE_WORKER) as worker:
             body = worker.read()
         return request.make_response(

@@ -16,6 +16,7 @@ export class PaymentForm extends Component {
 
     setup() {
         this.photoInput = useRef("photo");
+        this.state = useState(this.props.store.state);
         this.form = useState({
             amount: this.props.payment.amount,
             notes: "",
@@ -69,7 +70,9 @@ export class PpmApp extends Component {
     static props = { store: Object };
 
     setup() {
-        this.state = this.props.store.state;
+        // Subscribes this component to the store's state (changed by sync,
+        // the service worker's answer, online/offline events).
+        this.state = useState(this.props.store.state);
         this.ui = useState({ search: "", selected: null, deviceName: "", tab: "pay" });
         const update = () => {
             this.state.online = navigator.onLine;
