@@ -14,5 +14,6 @@
     "data": [
         "security/ir.model.access.csv",
         "security/spp_ppm_app_rules.xml",
+        "data/ir_sequence.xml",
     ],
 }
