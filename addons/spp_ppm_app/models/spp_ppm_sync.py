@@ -239,7 +239,7 @@ class SppPpmSync(models.AbstractModel):
                   JOIN spp_payment p ON p.payroll_point_id = f.payroll_point_id
                   JOIN spp_reconciliation_line l ON l.payment_id = p.id
                   JOIN spp_reconciliation r ON r.id = l.reconciliation_id
-                 WHERE f.id = ANY(%s) AND r.source = 'ppm' AND NOT r.cleared
+                 WHERE f.id = ANY(%s) AND r.source = 'ppm' AND r.cleared IS NOT TRUE
               GROUP BY f.id
                 """,
                 floats.ids,
@@ -455,7 +455,7 @@ class _Sync:
                   FROM spp_reconciliation_line l
                   JOIN spp_reconciliation r ON r.id = l.reconciliation_id
                  WHERE l.payment_id = ANY(%s) AND r.source = 'ppm'
-                   AND NOT r.cleared AND l.ppm_verdict IN ('accepted', 'exception')
+                   AND r.cleared IS NOT TRUE AND l.ppm_verdict IN ('accepted', 'exception')
                 """,
                 list(self.payments),
             )
