@@ -45,9 +45,9 @@ cash = env["spp.fsp"].create({{"name": "Cash", "provider": "cash", "state": "ena
 program = env["spp.program"].create({{"name": "Bench PPM", "code": "BPPM",
     "target_type": "household", "destination_quarantine_days": 0}})
 approved(program)
-partners = env["res.partner"].create([{{"name": f"Household {{n}}", "is_registrant": True,
-    "registrant_type": "household", "registrant_number": f"B-{{n:06d}}"}}
-    for n in range(N)])
+partners = env["res.partner"].create([{{"name": f"Household {{n}}",
+    "is_registrant": True, "registrant_type": "household",
+    "registrant_number": f"B-{{n:06d}}"}} for n in range(N)])
 env["spp.program.membership"].create([{{"program_id": program.id, "partner_id": p.id,
     "fsp_id": cash.id}} for p in partners])
 cycle = env["spp.payment.cycle"].create({{"name": "2026-11", "program_id": program.id,
@@ -71,9 +71,9 @@ float_ = env["spp.ppm.float"].create({{"name": "Float", "manager_id": manager.id
     "payment_point_id": point.id, "amount_issued": sum(payments.mapped("amount"))}})
 part.float_id = float_
 env.flush_all()
-env.cr.execute(SQL("UPDATE spp_payment SET payroll_point_id = %s, payment_point_id = %s, "
-                   "ppm_id = %s WHERE id = ANY(%s)", part.id, point.id, manager.id,
-                   payments.ids))
+env.cr.execute(SQL("UPDATE spp_payment SET payroll_point_id = %s, "
+                   "payment_point_id = %s, ppm_id = %s WHERE id = ANY(%s)",
+                   part.id, point.id, manager.id, payments.ids))
 payments.invalidate_recordset()
 payments._set_approved()
 payments._set_queued()
