@@ -14,6 +14,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/spp_ppm_app_rules.xml",
+        "data/ir_sequence.xml",
         "views/ppm_templates.xml",
     ],
     "assets": {

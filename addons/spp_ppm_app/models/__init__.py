@@ -1,3 +1,3 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from . import spp_ppm_device, spp_reconciliation
+from . import spp_ppm_device, spp_ppm_event, spp_reconciliation, spp_ppm_sync
