@@ -244,7 +244,7 @@ def test_setup_commands_check_the_system_tools():
     for script in ("run", "test"):
         assert "system.ensure(" in (REPO / "setup" / script).read_text()
     names = {need.name for need in system.NEEDS}
-    assert {"wkhtmltopdf", "chromium", "websocket-client"} <= names
+    assert {"wkhtmltopdf", "chromium", "websocket-client", "playwright"} <= names
     assert {"libldap2-dev", "libsasl2-dev"} <= names
 
 

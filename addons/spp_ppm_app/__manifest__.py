@@ -15,5 +15,24 @@
         "security/ir.model.access.csv",
         "security/spp_ppm_app_rules.xml",
         "views/spp_payment_views.xml",
+        "data/ir_sequence.xml",
+        "views/ppm_templates.xml",
     ],
+    "assets": {
+        # The PPM app's own bundle (served at /ppm, precached by its service
+        # worker): no web client, no /web/dataset.
+        "spp_ppm_app.assets_ppm": [
+            ("include", "web._assets_helpers"),
+            ("include", "web._assets_primary_variables"),
+            ("include", "web._assets_frontend_helpers"),
+            "web/static/src/scss/pre_variables.scss",
+            "web/static/lib/bootstrap/scss/_variables.scss",
+            "web/static/lib/bootstrap/scss/_variables-dark.scss",
+            "web/static/lib/bootstrap/scss/_maps.scss",
+            ("include", "web._assets_bootstrap_frontend"),
+            ("include", "web._assets_core"),
+            "spp_ppm_app/static/src/scss/ppm_app.scss",
+            "spp_ppm_app/static/src/app/**/*",
+        ],
+    },
 }

@@ -49,6 +49,13 @@ NEEDS = (
         lambda: _python_can_import("websocket"),
         pip="websocket-client",
     ),
+    # The PPM app's offline test drives Debian's chromium (no browser download).
+    Need(
+        "playwright",
+        "browser tests (PPM app offline)",
+        lambda: _python_can_import("playwright.sync_api"),
+        pip="playwright",
+    ),
     # Headers python-ldap builds against when Odoo's requirements are installed.
     Need(
         "libldap2-dev",

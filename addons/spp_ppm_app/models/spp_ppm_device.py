@@ -32,3 +32,17 @@ class SppPpmDevice(models.Model):
     revoked_date = fields.Datetime(readonly=True)
     last_seq = fields.Integer(readonly=True, default=0)
     last_hash = fields.Char(readonly=True)
+    chain_broken = fields.Boolean(
+        readonly=True,
+        tracking=True,
+        help="An event arrived with a gap in its sequence or a broken hash "
+        "chain: events may have been deleted on the device.",
+    )
+    event_ids = fields.One2many("spp.ppm.event", "device_id", readonly=True)
+
+    def action_revoke(self):
+        """A lost or stolen device: every later enrolment check, download and
+        sync from it is refused."""
+        self.check_access("write")
+        self.sudo().write({"state": "revoked", "revoked_date": fields.Datetime.now()})
+        return True
