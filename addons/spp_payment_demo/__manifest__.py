@@ -17,6 +17,7 @@
         "spp_payment_g2p_connect",
         "spp_payment_mpesa",
         "spp_payment_phee",
+        "spp_ppm_app",
     ],
     "external_dependencies": {"python": ["cryptography"]},
     "data": [

@@ -1,2 +1,3 @@
-from . import spp_demo_generator
-from . import spp_demo_fsp
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import spp_demo_fsp, spp_demo_generator, spp_demo_payment_points

@@ -68,6 +68,8 @@ NOT_MPESA = "[('fsp_id.provider', '!=', 'mpesa')]"
 # Digital members are spread over these FSPs (see _insert_memberships).
 DEMO_FSPS = {
     "Demo Bank (manual)": {"provider": "manual", "state": "test"},
+    # Cash handed out by payment point managers (spp_payroll_ppm).
+    "Demo Cash at Payment Points": {"provider": "cash", "state": "enabled"},
     "Demo Bank (CSV file)": {
         "provider": "file",
         "state": "test",
@@ -130,6 +132,7 @@ class SppDemoGenerator(models.AbstractModel):
         self._insert_bank_accounts()
         enrolled = self._insert_memberships(program, fsp)
         self._demo_cycle(program, users)
+        self._demo_payment_point_managers(users)
         self.env.cr.execute(SQL("DROP TABLE demo_hh; DROP TABLE demo_ind"))
         self.env.invalidate_all()
         return {
@@ -211,6 +214,8 @@ class SppDemoGenerator(models.AbstractModel):
                     "date_start": "2026-01-01",
                     "date_end": "2026-12-31",
                     "fixed_amount": 50.0,
+                    # A region's payment point carries more: split in parts.
+                    "ppm_carry_limit": 300.0,
                     "has_cap": True,
                     "cap_amount": 60.0,
                     "rule_ids": [
@@ -424,7 +429,8 @@ class SppDemoGenerator(models.AbstractModel):
                 SELECT %(program)s, h.id, %(company)s, %(currency)s, 'enrolled',
                        CASE WHEN r < 0.8 THEN 'digital'
                             WHEN r < 0.95 THEN 'payment_point' ELSE 'voucher' END,
-                       CASE WHEN r < 0.1 OR r >= 0.8 THEN %(fsp)s
+                       CASE WHEN r >= 0.8 AND r < 0.95 THEN %(cash_fsp)s
+                            WHEN r < 0.1 OR r >= 0.8 THEN %(fsp)s
                             WHEN r < 0.2 THEN %(csv_fsp)s
                             WHEN r < 0.3 THEN %(iso_fsp)s
                             WHEN r < 0.45 THEN %(mpesa_fsp)s
@@ -440,6 +446,7 @@ class SppDemoGenerator(models.AbstractModel):
                 # Memberships carry their program's mode (see the balance CHECK).
                 balance_based=program.is_balance_based,
                 fsp=fsp.id,
+                cash_fsp=self._demo_fsp_named("Demo Cash at Payment Points").id,
                 csv_fsp=self._demo_fsp_named("Demo Bank (CSV file)").id,
                 iso_fsp=self._demo_fsp_named("Demo Bank (ISO 20022)").id,
                 mpesa_fsp=self._demo_fsp_named("Demo M-Pesa (simulated)").id,
