@@ -365,8 +365,13 @@ class SppPaymentPoint(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        points = super().create(vals_list)
-        points._spp_check_assignments_of(points.manager_ids)
+        if not any(vals.get("manager_ids") for vals in vals_list):
+            return super().create(vals_list)
+        # Refused links are undone with the rest of the call, even if the
+        # caller catches the error.
+        with self.env.cr.savepoint():
+            points = super().create(vals_list)
+            points._spp_check_assignments_of(points.manager_ids)
         return points
 
     def write(self, vals):
@@ -379,12 +384,15 @@ class SppPaymentPoint(models.Model):
                     "approved again."
                 )
             )
+        if "manager_ids" not in vals:
+            return super().write(vals)
         before = {point: point.manager_ids for point in self}
-        result = super().write(vals)
-        if "manager_ids" in vals:
+        with self.env.cr.savepoint():
+            result = super().write(vals)
             changed = self.env["spp.payment.point.manager"]
             for point, managers in before.items():
-                changed |= managers ^ point.manager_ids
+                now = point.manager_ids
+                changed |= (managers | now) - (managers & now)
             self._spp_check_assignments_of(changed)
         return result
 

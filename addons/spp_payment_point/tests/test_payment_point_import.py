@@ -5,6 +5,7 @@ import io
 import xlsxwriter
 
 from odoo.exceptions import AccessError
+from odoo.tools.misc import file_open
 
 from .common import SppPointCommon
 
@@ -142,3 +143,15 @@ class TestPaymentPointImport(SppPointCommon):
         self.assertEqual(by_code["X-1"].capacity, 120)
         self.assertEqual(by_code["X-1"].member_count, 3)
         self.assertEqual(by_code["X-2"].capacity, 40)
+
+    def test_the_example_file_of_the_wizard_imports(self):
+        sample = "spp_payment_point/static/samples/payment_points.csv"
+        with file_open(sample, "rb") as f:
+            wizard = self._import(f.read())
+        self.assertEqual(wizard.state, "done", wizard.error_ids.mapped("reason"))
+        kondele = wizard.point_ids.filtered(lambda p: p.code == "KON-1")
+        # Kondele or Manyatta, choosing payment points: nobody in the fixture.
+        self.assertEqual(kondele.member_count, 0)
+        self.members[2].channel = "payment_point"
+        kondele.invalidate_recordset(["member_count"])
+        self.assertEqual(kondele.member_count, 1)

@@ -103,7 +103,7 @@ class SppPaymentPointImport(models.TransientModel):
         }
         codes = self._spp_texts(table, "code")
         existing = Point.with_context(active_test=False).search(
-            [("company_id", "=", self.env.company.id), ("code", "in", list(codes))]
+            [("company_id", "=", self._spp_company().id), ("code", "in", list(codes))]
         )
         result = points.parse_points(
             table, columns, lookups, set(existing.mapped("code")), area_codes
@@ -138,11 +138,14 @@ class SppPaymentPointImport(models.TransientModel):
                 found[text] = record["id"]
         return found
 
+    def _spp_company(self):
+        return self.program_id.company_id or self.env.company
+
     def _spp_point_vals(self, row, area_ids):
         vals = {
             "name": row.name,
             "code": row.code,
-            "company_id": self.env.company.id,
+            "company_id": self._spp_company().id,
             "program_id": self.program_id.id,
             "area_id": area_ids.get(row.area_code, False),
             "address": row.address or False,
