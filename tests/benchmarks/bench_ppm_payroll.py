@@ -97,7 +97,8 @@ print(f"memberships: {{members:,}}, payment points: {{len(villages):,}}, "
 # The grouping's steps, timed where they run.
 steps = {{}}
 cls = type(payroll)
-for name in ("_spp_match_points", "_spp_list_issues", "_spp_split_parts"):
+for name in ("_spp_match_points", "_spp_list_issues", "_spp_split_parts",
+             "_spp_write_parts"):
     def wrap(original, name=name):
         def timed_step(self, *args):
             start = time.perf_counter()
@@ -112,6 +113,9 @@ payroll.invalidate_recordset()
 count = payroll.payment_count
 for name, seconds in steps.items():
     print(f"  of which {{name:<27}} {{seconds[-1]:8.1f}} s", flush=True)
+grouped_in = sum(seconds[-1] for seconds in steps.values())
+print(f"  grouping steps together            {{grouped_in:8.1f}} s  "
+      f"{{count / grouped_in:12,.0f}} payments/s", flush=True)
 env.cr.commit()
 steps.clear()
 _, grouping = timed("grouping again", payroll.action_group_points, count)

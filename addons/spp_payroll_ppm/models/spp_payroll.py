@@ -542,11 +542,10 @@ class SppPayroll(models.Model):
         a part without an eligible PPM, a payment or a PPM above the carry
         limit."""
         self.env.flush_all()
-        _ = self.env._
         issues = self.point_issue_ids.filtered(lambda i: i.decision == "undecided")
         if issues:
             raise UserError(
-                _(
+                self.env._(
                     "%(count)s members match no payment point or several: assign "
                     "each to a point or exclude it before submitting (%(refs)s).",
                     count=len(issues),
@@ -563,7 +562,7 @@ class SppPayroll(models.Model):
         )
         if ungrouped:
             raise UserError(
-                _(
+                self.env._(
                     "Payments not in any payment point part: %s. Group the "
                     "payroll again.",
                     payments._spp_refs(ungrouped),
@@ -581,7 +580,7 @@ class SppPayroll(models.Model):
             )
             if over:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Payments above the cycle's carry limit of %(limit)s: "
                         "%(refs)s. No payment point manager may carry one; lower "
                         "them or raise the limit.",
@@ -594,7 +593,7 @@ class SppPayroll(models.Model):
             )
             if parts_over:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Parts above the carry limit (it changed since grouping): "
                         "%s. Group the payroll again.",
                         ", ".join(parts_over.mapped("display_name")),
@@ -603,7 +602,7 @@ class SppPayroll(models.Model):
         orphans = self.payroll_point_ids.filtered(lambda p: not p.manager_id)
         if orphans:
             raise UserError(
-                _(
+                self.env._(
                     "Parts without a payment point manager: %s.",
                     ", ".join(orphans.mapped("display_name")),
                 )
@@ -620,7 +619,7 @@ class SppPayroll(models.Model):
             ]
             if heavy:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Payment point managers would carry more than the carry "
                         "limit of %(limit)s: %(ppms)s. Give each part its own PPM.",
                         limit=limit,

@@ -63,9 +63,11 @@ class SppPayrollPoint(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(
-            self.env._("Payment point parts come from the payroll's grouping.")
-        )
+        if not is_guarded_write(FLOAT_GUARD):
+            raise UserError(
+                self.env._("Payment point parts come from the payroll's grouping.")
+            )
+        return super().create(vals_list)
 
     def write(self, vals):
         if is_guarded_write(FLOAT_GUARD):
