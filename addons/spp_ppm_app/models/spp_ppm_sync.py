@@ -455,7 +455,8 @@ class _Sync:
                   FROM spp_reconciliation_line l
                   JOIN spp_reconciliation r ON r.id = l.reconciliation_id
                  WHERE l.payment_id = ANY(%s) AND r.source = 'ppm'
-                   AND r.cleared IS NOT TRUE AND l.ppm_verdict IN ('accepted', 'exception')
+                   AND r.cleared IS NOT TRUE
+                   AND l.ppm_verdict IN ('accepted', 'exception')
                 """,
                 list(self.payments),
             )

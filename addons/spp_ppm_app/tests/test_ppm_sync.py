@@ -103,7 +103,7 @@ class TestPpmSync(SppPpmCommon):
             self._verdicts(answer), [("exception", "double_entry"), ("accepted", "")]
         )
         line = self._batch(answer).line_ids.filtered(
-            lambda l: l.exception_reason == "double_entry"
+            lambda line: line.exception_reason == "double_entry"
         )
         self.assertEqual(line.outcome, "skipped")
         # Within one sync too.
@@ -222,7 +222,7 @@ class TestPpmSync(SppPpmCommon):
             self._verdicts(answer),
             [("accepted", "gps_outside_radius"), ("accepted", "")],
         )
-        line = self._batch(answer).line_ids.filtered(lambda l: l.device_seq == 1)
+        line = self._batch(answer).line_ids.filtered(lambda line: line.device_seq == 1)
         self.assertEqual(line.ppm_flags, "gps_outside_radius")
 
     def test_paid_at_outside_the_cycle_or_in_the_future(self):
