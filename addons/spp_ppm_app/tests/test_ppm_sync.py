@@ -278,6 +278,31 @@ class TestPpmSync(SppPpmCommon):
         answer = self._sync([broken])
         self.assertEqual(self._verdicts(answer), [("refused", "chain_broken")])
 
+    def test_a_checker_resumes_a_broken_chain_after_the_gap(self):
+        self._event(self.payments[0])  # lost on the device
+        second = self._event(self.payments[1])
+        third = self._event(self.payments[2])
+        self.assertEqual(
+            self._verdicts(self._sync([second, third])),
+            [("refused", "seq_gap"), ("refused", "seq_gap")],
+        )
+        self.device.with_user(self.users["finance_manager"]).action_resume_chain()
+        self.assertFalse(self.device.chain_broken)
+        answer = self._sync([second, third])
+        self.assertEqual(self._verdicts(answer), [("accepted", "")] * 2)
+        self.assertEqual(self.device.last_seq, 3)
+
+    def test_resending_only_synced_events_creates_nothing(self):
+        events = [self._event(self.payments[0]), self._event(self.payments[1])]
+        first = self._sync(events)
+        counts = self._counts()
+        again = self._sync(events)
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(again["batch"], first["batch"])
+        self.assertEqual(
+            [r["verdict"] for r in again["results"]], ["duplicate", "duplicate"]
+        )
+
     def test_revoked_or_foreign_device_is_refused_whole(self):
         event = self._event(self.payments[0])
         brians = self._device(self.manager2, self.key, "Brian's")
