@@ -15,5 +15,6 @@
         "security/ir.model.access.csv",
         "security/spp_ppm_app_rules.xml",
         "data/ir_sequence.xml",
+        "views/spp_ppm_device_views.xml",
     ],
 }

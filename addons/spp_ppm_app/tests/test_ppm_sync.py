@@ -13,6 +13,7 @@ from odoo.exceptions import AccessError
 from odoo.models import BaseModel
 from odoo.tests import tagged
 
+from ..models import spp_ppm_sync as sync_module
 from ..models.spp_ppm_sync import PpmError
 from .common import SppPpmCommon
 
@@ -198,6 +199,18 @@ class TestPpmSync(SppPpmCommon):
         )
         self.assertEqual(
             set(self._batch(answer).line_ids.mapped("outcome")), {"skipped"}
+        )
+
+    def test_photo_above_the_cap_is_not_stored_and_evidence_pending(self):
+        with patch.object(sync_module, "MAX_PHOTO_BYTES", 100):
+            answer = self._sync([self._event(self.payments[0])])
+        self.assertEqual(self._verdicts(answer), [("exception", "evidence_pending")])
+        line = self._batch(answer).line_ids
+        self.assertFalse(line.photo_id)
+        self.assertFalse(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "in", ("spp.reconciliation.line", "spp.ppm.event"))]
+            )
         )
 
     def test_large_photo_is_stored_byte_for_byte(self):
