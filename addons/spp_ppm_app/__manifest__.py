@@ -17,6 +17,7 @@
         "views/spp_payment_views.xml",
         "data/ir_sequence.xml",
         "views/ppm_templates.xml",
+        "views/spp_ppm_device_views.xml",
     ],
     "assets": {
         # The PPM app's own bundle (served at /ppm, precached by its service

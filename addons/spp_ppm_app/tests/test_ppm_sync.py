@@ -1,15 +1,19 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import hashlib
+import io
 import uuid
 from decimal import Decimal
 from unittest.mock import patch
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from PIL import Image
 
 from odoo.exceptions import AccessError
 from odoo.models import BaseModel
 from odoo.tests import tagged
 
+from ..models import spp_ppm_sync as sync_module
 from ..models.spp_ppm_sync import PpmError
 from .common import SppPpmCommon
 
@@ -100,7 +104,7 @@ class TestPpmSync(SppPpmCommon):
             self._verdicts(answer), [("exception", "double_entry"), ("accepted", "")]
         )
         line = self._batch(answer).line_ids.filtered(
-            lambda l: l.exception_reason == "double_entry"
+            lambda line: line.exception_reason == "double_entry"
         )
         self.assertEqual(line.outcome, "skipped")
         # Within one sync too.
@@ -197,6 +201,32 @@ class TestPpmSync(SppPpmCommon):
             set(self._batch(answer).line_ids.mapped("outcome")), {"skipped"}
         )
 
+    def test_photo_above_the_cap_is_not_stored_and_evidence_pending(self):
+        with patch.object(sync_module, "MAX_PHOTO_BYTES", 100):
+            answer = self._sync([self._event(self.payments[0])])
+        self.assertEqual(self._verdicts(answer), [("exception", "evidence_pending")])
+        line = self._batch(answer).line_ids
+        self.assertFalse(line.photo_id)
+        self.assertFalse(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "in", ("spp.reconciliation.line", "spp.ppm.event"))]
+            )
+        )
+
+    def test_large_photo_is_stored_byte_for_byte(self):
+        # Wider than base.image_autoresize_max_px: Odoo would re-encode it.
+        buffer = io.BytesIO()
+        Image.new("RGB", (2400, 16), (200, 30, 30)).save(buffer, "JPEG", quality=95)
+        photo = buffer.getvalue()
+        answer = self._sync([self._event(self.payments[0], photo=photo)])
+        self.assertEqual(self._verdicts(answer), [("accepted", "")])
+        stored = self._batch(answer).line_ids.photo_id
+        self.assertEqual(stored.raw, photo)
+        self.assertEqual(
+            hashlib.sha256(stored.raw).hexdigest(),
+            self._batch(answer).line_ids.photo_sha256,
+        )
+
     def test_gps_outside_the_radius_is_flagged(self):
         far = self._event(self.payments[0], latitude=-1.30, accuracy=50)
         near = self._event(self.payments[1], latitude=-1.2845, accuracy=50)
@@ -205,7 +235,7 @@ class TestPpmSync(SppPpmCommon):
             self._verdicts(answer),
             [("accepted", "gps_outside_radius"), ("accepted", "")],
         )
-        line = self._batch(answer).line_ids.filtered(lambda l: l.device_seq == 1)
+        line = self._batch(answer).line_ids.filtered(lambda line: line.device_seq == 1)
         self.assertEqual(line.ppm_flags, "gps_outside_radius")
 
     def test_paid_at_outside_the_cycle_or_in_the_future(self):
@@ -261,6 +291,31 @@ class TestPpmSync(SppPpmCommon):
         answer = self._sync([broken])
         self.assertEqual(self._verdicts(answer), [("refused", "chain_broken")])
 
+    def test_a_checker_resumes_a_broken_chain_after_the_gap(self):
+        self._event(self.payments[0])  # lost on the device
+        second = self._event(self.payments[1])
+        third = self._event(self.payments[2])
+        self.assertEqual(
+            self._verdicts(self._sync([second, third])),
+            [("refused", "seq_gap"), ("refused", "seq_gap")],
+        )
+        self.device.with_user(self.users["finance_manager"]).action_resume_chain()
+        self.assertFalse(self.device.chain_broken)
+        answer = self._sync([second, third])
+        self.assertEqual(self._verdicts(answer), [("accepted", "")] * 2)
+        self.assertEqual(self.device.last_seq, 3)
+
+    def test_resending_only_synced_events_creates_nothing(self):
+        events = [self._event(self.payments[0]), self._event(self.payments[1])]
+        first = self._sync(events)
+        counts = self._counts()
+        again = self._sync(events)
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(again["batch"], first["batch"])
+        self.assertEqual(
+            [r["verdict"] for r in again["results"]], ["duplicate", "duplicate"]
+        )
+
     def test_revoked_or_foreign_device_is_refused_whole(self):
         event = self._event(self.payments[0])
         brians = self._device(self.manager2, self.key, "Brian's")
@@ -297,6 +352,18 @@ class TestPpmSync(SppPpmCommon):
         service = self.env["spp.ppm.sync"]
         with self.assertRaises(PpmError):
             service.with_user(self.users["finance_manager"])._spp_manager()
+        self.assertEqual(service.with_user(self.ppm_user)._spp_manager(), self.manager)
+        # A manager record is not enough: the user must be in the PPM group...
+        group = self.env.ref("spp_payment_point.group_spp_ppm")
+        group.user_ids = [(3, self.ppm_user.id)]
+        with self.assertRaises(PpmError):
+            service.with_user(self.ppm_user)._spp_manager()
+        group.user_ids = [(4, self.ppm_user.id)]
+        # ... and the record active and approved.
+        self.manager._spp_write_approval({"state": "suspended"})
+        with self.assertRaises(PpmError):
+            service.with_user(self.ppm_user)._spp_manager()
+        self.manager._spp_write_approval({"state": "active"})
         self.manager.sudo()._spp_write_approval({"approval_state": "draft"})
         with self.assertRaises(PpmError):
             service.with_user(self.ppm_user)._spp_manager()
