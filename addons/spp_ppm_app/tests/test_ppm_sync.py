@@ -1,10 +1,13 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import hashlib
+import io
 import uuid
 from decimal import Decimal
 from unittest.mock import patch
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from PIL import Image
 
 from odoo.exceptions import AccessError
 from odoo.models import BaseModel
@@ -197,6 +200,20 @@ class TestPpmSync(SppPpmCommon):
             set(self._batch(answer).line_ids.mapped("outcome")), {"skipped"}
         )
 
+    def test_large_photo_is_stored_byte_for_byte(self):
+        # Wider than base.image_autoresize_max_px: Odoo would re-encode it.
+        buffer = io.BytesIO()
+        Image.new("RGB", (2400, 16), (200, 30, 30)).save(buffer, "JPEG", quality=95)
+        photo = buffer.getvalue()
+        answer = self._sync([self._event(self.payments[0], photo=photo)])
+        self.assertEqual(self._verdicts(answer), [("accepted", "")])
+        stored = self._batch(answer).line_ids.photo_id
+        self.assertEqual(stored.raw, photo)
+        self.assertEqual(
+            hashlib.sha256(stored.raw).hexdigest(),
+            self._batch(answer).line_ids.photo_sha256,
+        )
+
     def test_gps_outside_the_radius_is_flagged(self):
         far = self._event(self.payments[0], latitude=-1.30, accuracy=50)
         near = self._event(self.payments[1], latitude=-1.2845, accuracy=50)
@@ -297,6 +314,18 @@ class TestPpmSync(SppPpmCommon):
         service = self.env["spp.ppm.sync"]
         with self.assertRaises(PpmError):
             service.with_user(self.users["finance_manager"])._spp_manager()
+        self.assertEqual(service.with_user(self.ppm_user)._spp_manager(), self.manager)
+        # A manager record is not enough: the user must be in the PPM group...
+        group = self.env.ref("spp_payment_point.group_spp_ppm")
+        group.user_ids = [(3, self.ppm_user.id)]
+        with self.assertRaises(PpmError):
+            service.with_user(self.ppm_user)._spp_manager()
+        group.user_ids = [(4, self.ppm_user.id)]
+        # ... and the record active and approved.
+        self.manager._spp_write_approval({"state": "suspended"})
+        with self.assertRaises(PpmError):
+            service.with_user(self.ppm_user)._spp_manager()
+        self.manager._spp_write_approval({"state": "active"})
         self.manager.sudo()._spp_write_approval({"approval_state": "draft"})
         with self.assertRaises(PpmError):
             service.with_user(self.ppm_user)._spp_manager()
