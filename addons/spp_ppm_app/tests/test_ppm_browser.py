@@ -5,6 +5,7 @@ opens offline from its own service worker, and pays offline what it
 downloaded, then syncs. Playwright and Debian's chromium are installed by
 the project's setup; without them this test fails (it never skips)."""
 
+import hashlib
 import io
 import logging
 import resource
@@ -218,6 +219,8 @@ class TestPpmAppOffline(SppPpmCommon, PpmBrowserCase):
         cls.cycle.invalidate_recordset()
         # The browser enrols its own device.
         cls.device.unlink()
+        # The download's digest covers names beyond ASCII (UTF-8 JSON).
+        cls.payments[1].partner_id.name = "Wanjirũ Ñgũgĩ “Mama” 🌽"
 
     def pay(self, page, registrant_id, photo, override=False):
         page.fill(".o_ppm_search", registrant_id)
@@ -350,9 +353,14 @@ class TestPpmAppOffline(SppPpmCommon, PpmBrowserCase):
             self.assertEqual(double.payment_id, paid[0])
             self.assertEqual(double.outcome, "skipped")
             for line in lines:
-                self.assertTrue(line.photo_id)
                 self.assertAlmostEqual(line.latitude, self.position["latitude"])
                 self.assertEqual(line.gps_accuracy, self.position["accuracy"])
+                # The camera's 2000x1500 picture, downscaled to a JPEG of
+                # 1280 px whose SHA-256 the device signed.
+                photo = line.photo_id.raw
+                self.assertEqual(hashlib.sha256(photo).hexdigest(), line.photo_sha256)
+                with Image.open(io.BytesIO(photo)) as image:
+                    self.assertEqual((image.format, image.size), ("JPEG", (1280, 960)))
             verdicts = [(e["verdict"], e["reason"]) for e in self.outbox(page)]
             self.assertEqual(
                 verdicts, [("accepted", "")] * 3 + [("exception", "double_entry")]
