@@ -59,15 +59,13 @@ function sortKeys(value) {
 }
 
 /**
- * Python's ``json.dumps(value, sort_keys=True, separators=(",", ":"))``: keys
- * sorted by code point, no spaces, everything outside printable ASCII escaped
- * as \uXXXX (ensure_ascii).
+ * The canonical JSON the server digests (spp_payment_core.ppm.canonical_json):
+ * Python's ``json.dumps(value, sort_keys=True, separators=(",", ":"),
+ * ensure_ascii=False)``, i.e. ``JSON.stringify`` with every object's keys
+ * sorted; the digest is over its UTF-8 bytes.
  */
 export function canonicalJson(value) {
-    return JSON.stringify(sortKeys(value)).replace(
-        /[\u007f-\uffff]/g,
-        (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")
-    );
+    return JSON.stringify(sortKeys(value));
 }
 
 /** The signed message of an event (see readme/DEVELOP.md). */

@@ -143,6 +143,12 @@ export function createStore(info) {
             }
         },
 
+        /** The device's signing key (a CryptoKey JavaScript cannot export). */
+        async deviceKey() {
+            const device = await db.getMeta("device");
+            return device && device.privateKey;
+        },
+
         // Download ---------------------------------------------------------
 
         async download() {
@@ -193,7 +199,7 @@ export function createStore(info) {
 
         /** Events this device recorded for a payment and still stands by. */
         localEvents(paymentId) {
-            return state.events.filter((e) => e.payment_id === paymentId && !e.dropped);
+            return state.events.filter((e) => e.payment_id === paymentId);
         },
 
         floatOf(payment) {
@@ -204,8 +210,12 @@ export function createStore(info) {
             return decimalsOf(float.amount_issued);
         },
 
-        /** The cash left in a float: the server's figure less what this device
-         * handed out that the server has not settled yet. */
+        /**
+         * The cash left in a float: the server's figure at the last download
+         * (issued less the lines it accepted or holds for acceptance) less what
+         * this device handed out that the figure does not count yet: events
+         * not answered, and events accepted since that download.
+         */
         floatLeftMinor(float) {
             const decimals = store.decimals(float);
             let left = toMinor(float.amount_left, decimals);
@@ -213,7 +223,14 @@ export function createStore(info) {
                 state.payments.filter((p) => p.float_id === float.id).map((p) => p.payment_id)
             );
             for (const event of state.events) {
-                if (paymentIds.has(event.payment_id) && !event.settled && !event.dropped) {
+                if (!paymentIds.has(event.payment_id)) {
+                    continue;
+                }
+                const counted =
+                    event.verdict === "accepted" &&
+                    state.downloadedAt &&
+                    event.answered_at <= state.downloadedAt;
+                if (!event.verdict || (event.verdict === "accepted" && !counted)) {
                     left -= toMinor(event.amount, decimals);
                 }
             }
@@ -334,7 +351,11 @@ export function createStore(info) {
                 await navigator.locks.request("spp-ppm-sync", () => store._sync());
                 state.lastSync = new Date().toISOString();
                 await db.setMeta("last_sync", state.lastSync);
-                state.message = "Synchronised.";
+                // The floats and payments as the server now sees them.
+                await store.download();
+                if (!state.error) {
+                    state.message = "Synchronised.";
+                }
             } catch (error) {
                 store.fail(error);
             } finally {
@@ -344,13 +365,15 @@ export function createStore(info) {
         },
 
         async _sync() {
-            await store.reloadOutbox();
-            // First the batches sent before: their answer (or their fate).
-            for (const batch of store.unsettledBatches()) {
+            // From the database, not the reactive state (proxies cannot be
+            // stored). First the batches sent before: their answer, or fate.
+            const batches = (await db.getAll("batches")).filter((b) => !b.settled);
+            for (const batch of batches) {
                 await store._sendBatch(batch);
             }
-            await store.reloadOutbox();
-            const pending = store.pendingEvents();
+            const pending = (await db.getAll("outbox"))
+                .filter((e) => !e.batch_uuid && !e.settled)
+                .sort((a, b) => a.seq - b.seq);
             for (let i = 0; i < pending.length; i += SYNC_CHUNK) {
                 const chunk = pending.slice(i, i + SYNC_CHUNK);
                 const batch = {
@@ -423,7 +446,8 @@ export function createStore(info) {
                         Object.assign(updated, {
                             batch_uuid: null,
                             verdict: null,
-                            reason: serverBatch.reason || "batch rejected",
+                            answered_at: null,
+                            reason: "batch rejected: sent again",
                             previous_batches: [...(event.previous_batches || []), batch.batch_uuid],
                         });
                     } else if (result) {
@@ -432,6 +456,8 @@ export function createStore(info) {
                             reason: result.reason || "",
                             line_id: result.line_id,
                             batch_name: serverBatch.name,
+                            batch_state: batchState,
+                            answered_at: event.answered_at || new Date().toISOString(),
                         });
                         if (settled) {
                             // Decided on the server: the photo is there now.
