@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from .spp_voucher import lock_rows
 
 FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
+PROGRAM_OFFICER = "spp_payment_base.group_spp_program_officer"
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
 
 
@@ -63,7 +64,11 @@ class SppMerchant(models.Model):
     # States ---------------------------------------------------------------
 
     def action_suspend(self):
-        self.check_access("write")
+        user = self.env.user
+        if not (user.has_group(PROGRAM_OFFICER) or user.has_group(FINANCE_MANAGER)):
+            raise AccessError(
+                self.env._("Program Officers and Finance Managers suspend merchants.")
+            )
         self._spp_write_approval(
             {"state": "suspended", "suspended_by_id": self.env.uid}
         )
