@@ -80,12 +80,19 @@ class SppVoucher(models.Model):
                     "code": code,
                     "token": token,
                     "qr": qr,
-                    "amount": voucher.currency_id.format(voucher.amount),
+                    "amount": voucher._spp_amount_text(),
                     "expiry": fields.Date.to_string(voucher.valid_until),
                     "group": voucher._spp_card_group(),
                 }
             )
         return cards
+
+    def _spp_amount_text(self):
+        """"50.70 KES": plain characters (wkhtmltopdf and some phones garble
+        the no-break space of formatted amounts)."""
+        self.ensure_one()
+        places = self.currency_id.decimal_places
+        return f"{self.amount:.{places}f} {self.currency_id.name}"
 
     def _spp_card_group(self):
         """Cards are printed grouped by this (the payroll; a payment point
@@ -98,7 +105,7 @@ class SppVoucher(models.Model):
         """(text, template parameters) of the message of ``delivery``."""
         self.ensure_one()
         code, _token = self._spp_card_secrets()[self.id]
-        amount = self.currency_id.format(self.amount)
+        amount = self._spp_amount_text()
         expiry = fields.Date.to_string(self.valid_until)
         text = self.env._(
             "%(name)s, your voucher %(number)s of %(amount)s: code %(code)s, "

@@ -11,7 +11,7 @@ never sends a claimed message twice), calls the provider with no lock held,
 and records the answer in another short transaction."""
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 DELIVERY_STATES = [
@@ -74,7 +74,7 @@ class SppVoucherDelivery(models.Model):
         delivery failed), set-based; vouchers without a phone get a failed row
         saying so. Returns the new deliveries."""
         if not self.env.user.has_group(SENDER) and not self.env.su:
-            raise UserError(self.env._("Only finance officers send vouchers."))
+            raise AccessError(self.env._("Only finance officers send vouchers."))
         provider.ensure_one()
         vouchers.check_access("read")
         self.env.flush_all()

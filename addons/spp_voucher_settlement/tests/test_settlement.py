@@ -1,0 +1,214 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import uuid
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payment_file.tests.common import SppFileCommon
+from odoo.addons.spp_payroll.tests.common import perform_jobs
+
+
+@tagged("post_install", "-at_install")
+class TestSettlement(SppFileCommon):
+    """Shop A redeemed vouchers of the Child Grant in December (captured,
+    reversed, disputed, held, conflicting ones) and one in January; Shop B
+    redeemed one. Shop A is paid through the file bank."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        payroll = cls._approved_payroll(name="Voucher Payroll")
+        cls.vouchers = cls.env["spp.voucher"]
+        for number, payment in enumerate(payroll.payment_ids.sorted("id"), 1):
+            cls.vouchers |= cls.env["spp.voucher"].sudo().create(
+                {
+                    "name": f"V-{number:04d}",
+                    "payment_id": payment.id,
+                    "program_id": payment.program_id.id,
+                    "company_id": payment.company_id.id,
+                    "currency_id": payment.currency_id.id,
+                    "partner_id": payment.partner_id.id,
+                    "amount": payment.amount,
+                    "balance": payment.amount,
+                    "valid_from": "2026-12-01",
+                    "valid_until": "2027-01-31",
+                }
+            )
+        cls.shop_a = cls._merchant("Shop A", "KE-ACC-000111")
+        cls.shop_b = cls._merchant("Shop B", "KE-ACC-000222")
+        v = cls.vouchers
+        cls.captured = (
+            cls._redeem(v[0], cls.shop_a, 20.25, "2026-12-03")
+            | cls._redeem(v[1], cls.shop_a, 30.10, "2026-12-15")
+            | cls._redeem(v[2], cls.shop_a, 9.65, "2026-12-31 23:00:00")
+        )
+        cls.reversed = cls._redeem(v[3], cls.shop_a, 5.00, "2026-12-10", "reversed")
+        cls.disputed = cls._redeem(v[3], cls.shop_a, 7.00, "2026-12-11")
+        cls.disputed.sudo().write({"is_disputed": True})
+        cls.held = cls._redeem(v[4], cls.shop_a, 4.00, "2026-12-12", "authorized")
+        cls.conflict = cls._redeem(v[4], cls.shop_a, 3.00, "2026-12-13", "conflict")
+        cls.january = cls._redeem(v[0], cls.shop_a, 1.00, "2027-01-02")
+        cls.other_shop = cls._redeem(v[1], cls.shop_b, 2.00, "2026-12-05")
+        cls.maker = cls.users["finance_officer"]
+        cls.checker = cls.users["finance_manager"]
+
+    @classmethod
+    def _merchant(cls, name, account):
+        partner = cls.env["res.partner"].create(
+            {"name": name, "bank_ids": [(0, 0, {"acc_number": account})]}
+        )
+        merchant = (
+            cls.env["spp.merchant"]
+            .with_user(cls.users["program_officer"])
+            .create({"partner_id": partner.id})
+        )
+        return cls._approve(merchant)
+
+    @classmethod
+    def _redeem(cls, voucher, merchant, amount, date, state="captured"):
+        # Recorded as spp_voucher's ledger records them (its locked methods
+        # come with spp_voucher; the settlement reads only the rows).
+        return cls.env["spp.voucher.redemption"].sudo().create(
+            {
+                "voucher_id": voucher.id,
+                "merchant_id": merchant.id,
+                "amount": amount,
+                "txn_uuid": str(uuid.uuid4()),
+                "date": date if " " in date else f"{date} 10:00:00",
+                "state": state,
+            }
+        )
+
+    def _settlement(self, merchant=None, user=None, **vals):
+        settlement = (
+            self.env["spp.merchant.settlement"]
+            .with_user(user or self.maker)
+            .create(
+                {
+                    "merchant_id": (merchant or self.shop_a).id,
+                    "program_id": self.program.id,
+                    "date_from": "2026-12-01",
+                    "date_to": "2026-12-31",
+                    "fsp_id": self.fsp.id,
+                    **vals,
+                }
+            )
+        )
+        settlement.action_collect()
+        return settlement
+
+    def _approved(self, settlement):
+        settlement.action_submit()
+        with trap_jobs() as trap:
+            settlement.with_user(self.checker).action_approve()
+            perform_jobs(trap)
+        settlement.invalidate_recordset()
+        return settlement
+
+    def test_batch_of_the_merchant_program_and_period(self):
+        settlement = self._settlement()
+        self.assertEqual(settlement.redemption_ids, self.captured | self.reversed)
+        self.assertEqual(settlement.redemption_count, 4)
+        # 20.25 + 30.10 + 9.65: exact, not 59.99999.
+        self.assertEqual(settlement.currency_id.compare_amounts(settlement.amount_due, 60.0), 0)
+        self.assertEqual(settlement.captured_total, settlement.amount_due)
+        self.assertEqual(settlement.currency_id.compare_amounts(settlement.reversed_total, 5.0), 0)
+        self.assertEqual(settlement.disputed_count, 1)
+        for excluded in (self.disputed, self.held, self.conflict, self.january, self.other_shop):
+            self.assertFalse(excluded.settlement_id)
+
+    def test_maker_never_approves(self):
+        manager = self.checker
+        settlement = self._settlement(user=manager)
+        settlement.action_submit()
+        with self.assertRaises(UserError):
+            settlement.with_user(manager).action_approve()
+        self.assertEqual(settlement.approval_state, "submitted")
+        with self.assertRaises(AccessError):
+            settlement.with_user(self.users["viewer"]).action_approve()
+        with trap_jobs() as trap:
+            settlement.with_user(self.manager2).action_approve()
+            perform_jobs(trap)
+        self.assertEqual(settlement.approval_state, "approved")
+        self.assertTrue(settlement.payment_id)
+
+    def test_approval_pays_the_merchant_in_a_bank_file(self):
+        settlement = self._approved(self._settlement())
+        payment = settlement.payment_id
+        self.assertEqual(payment.partner_id, self.shop_a.partner_id)
+        self.assertEqual(payment.destination, "KE-ACC-000111")
+        self.assertEqual(payment.fsp_id, self.fsp)
+        self.assertEqual(payment.currency_id.compare_amounts(payment.amount, 60.0), 0)
+        self.assertEqual(payment.state, "sent")
+        self.assertEqual(settlement.state, "approved")
+        payment_file = self.env["spp.payment.file"].search(
+            [("fsp_id", "=", self.fsp.id)], order="id desc", limit=1
+        )
+        content = payment_file._spp_verified_content().decode()
+        self.assertIn(f"{payment.reference};Shop A;KE-ACC-000111;60.00", content)
+        self.assertIn("TOTAL;1;60.00", content)
+        # The bank's reply is applied as for any payment: paid marks it paid.
+        payment._set_paid(reason="bank reply")
+        settlement.invalidate_recordset()
+        self.assertEqual(settlement.state, "paid")
+
+    def test_failed_payment_then_retry(self):
+        settlement = self._approved(self._settlement())
+        settlement.payment_id._set_failed(reason="account closed")
+        settlement.invalidate_recordset()
+        self.assertEqual(settlement.state, "failed")
+        with trap_jobs() as trap:
+            settlement.with_user(self.maker).action_retry_payment()
+            perform_jobs(trap)
+        settlement.invalidate_recordset()
+        self.assertEqual(settlement.payment_id.state, "sent")
+        self.assertEqual(settlement.payment_id.attempt_count, 2)
+        self.assertEqual(settlement.state, "approved")
+
+    def test_nothing_settled_twice(self):
+        first = self._settlement()
+        second = self._settlement()
+        self.assertFalse(second.redemption_ids)
+        with self.assertRaises(UserError):
+            second.action_submit()
+        # No path links a redemption by hand, not even a superuser's write.
+        for records in (self.captured[0].with_user(self.checker), self.captured[0].sudo()):
+            with self.assertRaises((UserError)):
+                records.write({"settlement_id": second.id})
+        self.assertEqual(self.captured[0].settlement_id, first)
+        # A rejected settlement frees its redemptions for a corrected one.
+        first.action_submit()
+        first.with_user(self.checker).action_reject("wrong period")
+        self.assertFalse(first.redemption_ids)
+        self.assertFalse(first.amount_due)
+        second.action_collect()
+        self.assertEqual(second.redemption_ids, self.captured | self.reversed)
+
+    def test_disputed_redemption_is_held_until_resolved(self):
+        with self.assertRaises(AccessError):
+            self.disputed.with_user(self.maker).action_resolve_dispute("ok")
+        self.disputed.with_user(self.checker).action_resolve_dispute("receipt found")
+        settlement = self._settlement()
+        self.assertIn(self.disputed, settlement.redemption_ids)
+        self.assertEqual(settlement.disputed_count, 0)
+        with self.assertRaises(UserError):
+            self.disputed.with_user(self.checker).action_dispute("again")
+
+    def test_totals_are_not_written_by_hand(self):
+        settlement = self._settlement()
+        for vals in ({"amount_due": 1000.0}, {"state": "paid"}, {"payment_id": 1}):
+            with self.assertRaises(UserError):
+                settlement.write(vals)
+        with self.assertRaises(UserError):
+            self.env["spp.merchant.settlement"].with_user(self.maker).create(
+                {
+                    "merchant_id": self.shop_b.id,
+                    "program_id": self.program.id,
+                    "date_from": "2026-12-01",
+                    "date_to": "2026-12-31",
+                    "fsp_id": self.fsp.id,
+                    "amount_due": 999.0,
+                }
+            )
