@@ -19,11 +19,8 @@ class SppVoucher(models.Model):
     _inherit = "spp.voucher"
 
     delivery_ids = fields.One2many("spp.voucher.delivery", "voucher_id", readonly=True)
-    delivery_state = fields.Selection(
-        related="last_delivery_id.state", string="Delivery"
-    )
     last_delivery_id = fields.Many2one(
-        "spp.voucher.delivery", compute="_compute_last_delivery"
+        "spp.voucher.delivery", string="Last Delivery", compute="_compute_last_delivery"
     )
 
     def _compute_last_delivery(self):

@@ -77,7 +77,9 @@ class SppMerchantSettlement(models.Model):
     )
     amount_due = fields.Monetary(readonly=True, currency_field="currency_id")
     payment_id = fields.Many2one("spp.payment", readonly=True, copy=False)
-    payment_state = fields.Selection(related="payment_id.state", string="Payment")
+    payment_state = fields.Selection(
+        related="payment_id.state", string="Payment Status"
+    )
     # Moved by the payment's transitions (set-based, in their statement).
     state = fields.Selection(
         [
@@ -180,6 +182,7 @@ class SppMerchantSettlement(models.Model):
 
     def _spp_compute_totals(self):
         self.ensure_one()
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
