@@ -57,7 +57,9 @@ def whatsapp_body(to, text=None, template=None, language="en", parameters=()):
             "components": [
                 {
                     "type": "body",
-                    "parameters": [{"type": "text", "text": str(p)} for p in parameters],
+                    "parameters": [
+                        {"type": "text", "text": str(p)} for p in parameters
+                    ],
                 }
             ],
         }

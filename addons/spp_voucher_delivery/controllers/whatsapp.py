@@ -51,7 +51,9 @@ class SppWhatsAppWebhook(http.Controller):
             return self._refuse(413, "body too large", public_id)
         header = request.httprequest.headers.get("X-Hub-Signature-256")
         if not provider._spp_signature_ok(raw, header):
-            return self._refuse(401, "missing or invalid X-Hub-Signature-256", public_id)
+            return self._refuse(
+                401, "missing or invalid X-Hub-Signature-256", public_id
+            )
         try:
             statuses = messaging.whatsapp_statuses(json.loads(raw))
         except (ValueError, UnicodeDecodeError) as error:

@@ -123,7 +123,9 @@ class SppNotificationProvider(models.Model):
             )
             return messaging.africastalking_outcome(status, answer)
         except http.NotSent as error:
-            return messaging.Outcome(False, error=f"not sent: {error}"[:300], retryable=True)
+            return messaging.Outcome(
+                False, error=f"not sent: {error}"[:300], retryable=True
+            )
         except http.NoAnswer as error:
             # The message may have gone out: not retried unless asked for.
             return messaging.Outcome(False, error=f"no answer: {error}"[:300])

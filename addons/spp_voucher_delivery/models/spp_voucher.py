@@ -1,17 +1,13 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""What a card or a message shows of a voucher, and the one place that asks
-spp_voucher for its secret code and signed token (see _spp_card_secrets)."""
+"""What a card or a message shows of a voucher; its secret code and signed
+token come from spp_voucher (_spp_code, _spp_token), through _spp_card_secrets."""
 
 import base64
-import hashlib
-import hmac
-import json
 
 from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SENDER = "spp_payment_base.group_spp_finance_officer"
 
 
@@ -27,38 +23,17 @@ class SppVoucher(models.Model):
         for voucher in self:
             voucher.last_delivery_id = voucher.delivery_ids.sorted("attempt")[-1:]
 
-    # The secret code and the token (adapter to spp_voucher) ---------------
+    # The secret code and the token (from spp_voucher) ---------------------
 
     def _spp_card_secrets(self):
-        """{voucher id: (code "XXXXX-XXXXX", signed token or "")}. Only finance
-        officers see secret codes. spp_voucher's own method, when it has one,
-        is the source; until then the code is derived from the database secret
-        and checked against the stored hash, and the token is encoded by the
-        contract of spp_voucher/readme/DEVELOP.md."""
+        """{voucher id: (code "XXXXX-XXXXX", signed token)}, derived again by
+        spp_voucher (never stored). Only finance officers see secret codes."""
         if not self.env.su and not self.env.user.has_group(SENDER):
-            raise AccessError(self.env._("Only finance officers print or send vouchers."))
-        provided = getattr(super(), "_spp_voucher_secrets", None)
-        if provided is not None:
-            return provided()
-        secrets = {}
-        refused = self.browse()
-        for voucher in self.sudo():
-            code = _derived_code(self.env, voucher.id)
-            digest = hashlib.sha256(code.replace("-", "").encode()).hexdigest()
-            if not voucher.code_hash or not hmac.compare_digest(
-                voucher.code_hash, digest
-            ):
-                refused |= voucher
-                continue
-            secrets[voucher.id] = (code, _token(voucher, code))
-        if refused:
-            raise UserError(
-                self.env._(
-                    "These vouchers have no printable code: %s.",
-                    ", ".join(refused.mapped("name")[:10]),
-                )
+            raise AccessError(
+                self.env._("Only finance officers print or send vouchers.")
             )
-        return secrets
+        self.check_access("read")
+        return {v.id: (v._spp_code(), v._spp_token()) for v in self.sudo()}
 
     def _spp_card_values(self):
         """Per voucher, what its card shows (the QR is a PNG of the token)."""
@@ -77,19 +52,18 @@ class SppVoucher(models.Model):
                     "code": code,
                     "token": token,
                     "qr": qr,
-                    "amount": voucher._spp_amount_text(),
+                    "amount": voucher._spp_amount_label(),
                     "expiry": fields.Date.to_string(voucher.valid_until),
                     "group": voucher._spp_card_group(),
                 }
             )
         return cards
 
-    def _spp_amount_text(self):
-        """"50.70 KES": plain characters (wkhtmltopdf and some phones garble
+    def _spp_amount_label(self):
+        """ "50.70 KES": plain characters (wkhtmltopdf and some phones garble
         the no-break space of formatted amounts)."""
         self.ensure_one()
-        places = self.currency_id.decimal_places
-        return f"{self.amount:.{places}f} {self.currency_id.name}"
+        return f"{self._spp_amount_text(self.amount)} {self.currency_id.name}"
 
     def _spp_card_group(self):
         """Cards are printed grouped by this (the payroll; a payment point
@@ -102,7 +76,7 @@ class SppVoucher(models.Model):
         """(text, template parameters) of the message of ``delivery``."""
         self.ensure_one()
         code, _token = self._spp_card_secrets()[self.id]
-        amount = self._spp_amount_text()
+        amount = self._spp_amount_label()
         expiry = fields.Date.to_string(self.valid_until)
         text = self.env._(
             "%(name)s, your voucher %(number)s of %(amount)s: code %(code)s, "
@@ -129,44 +103,3 @@ class SppVoucher(models.Model):
         return self.env.ref(
             "spp_voucher_delivery.action_report_voucher_cards"
         ).report_action(self)
-
-
-def _derived_code(env, voucher_id):
-    """10 Crockford base32 characters from HMAC(database secret, voucher id),
-    shown XXXXX-XXXXX."""
-    secret = env["ir.config_parameter"].sudo().get_param("database.secret", "")
-    digest = hmac.new(
-        secret.encode(), f"spp.voucher.code:{voucher_id}".encode(), hashlib.sha256
-    ).digest()
-    number = int.from_bytes(digest[:7], "big") >> 6  # 50 bits
-    chars = "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in range(9, -1, -1))
-    return f"{chars[:5]}-{chars[5:]}"
-
-
-def _b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _token(voucher, code):
-    """The signed token of DEVELOP.md, or "" without a signing key."""
-    key = voucher.key_id.sudo()
-    if not key or not key.private_key:
-        return ""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    payload = json.dumps(
-        {
-            "a": f"{voucher.amount:.{voucher.currency_id.decimal_places}f}",
-            "c": voucher.currency_id.name,
-            "e": fields.Date.to_string(voucher.valid_until),
-            "i": voucher.id,
-            "k": key.kid,
-            "s": code,
-            "v": 1,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    ).encode()
-    raw = base64.urlsafe_b64decode(key.private_key + "=" * (-len(key.private_key) % 4))
-    signature = Ed25519PrivateKey.from_private_bytes(raw).sign(payload)
-    return f"{_b64(payload)}.{_b64(signature)}"

@@ -1,24 +1,13 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import base64
-import hashlib
 import json
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
-
-from odoo import fields
 from odoo.tests import HttpCase
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import SppPayrollCommon, perform_jobs
+from odoo.addons.spp_payroll.tests.common import perform_jobs
+from odoo.addons.spp_voucher.tests.common import SppVoucherCommon
 
-from ..models.spp_voucher import _derived_code
 from .simulators import AfricasTalkingSimulator, WhatsAppCloudSimulator
 
 TOKEN = "EAAG-wa-access-token-0123456789"
@@ -26,37 +15,14 @@ APP_SECRET = "wa-app-secret-9f8e7d6c"
 SMS_KEY = "atsk-sms-api-key-abcdef"
 
 
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-class SppDeliveryCommon(SppPayrollCommon, HttpCase):
-    """An approved payroll whose payments have vouchers (made here as
-    spp_voucher's skeleton defines them), a WhatsApp and an SMS provider, each
-    talking to its simulator."""
+class SppDeliveryCommon(SppVoucherCommon, HttpCase):
+    """spp_voucher's approved voucher payroll and its vouchers, a WhatsApp and
+    an SMS provider, each talking to its simulator."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.finance = cls.users["finance_officer"]
-        cls.payroll = cls._approved_payroll(name="Voucher Payroll")
-        cls.signing = Ed25519PrivateKey.generate()
-        cls.key = cls.env["spp.voucher.key"].create(
-            {
-                "name": "CG key",
-                "kid": "cg-2026",
-                "program_id": cls.program.id,
-                "public_key": b64(
-                    cls.signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-                ),
-                "private_key": b64(
-                    cls.signing.private_bytes(
-                        Encoding.Raw, PrivateFormat.Raw, NoEncryption()
-                    )
-                ),
-            }
-        )
-        cls.vouchers = cls._vouchers(cls.payroll.payment_ids.sorted("id"))
         cls.wa_sim = WhatsAppCloudSimulator(TOKEN, APP_SECRET, "1098765432")
         cls.wa_sim.start()
         cls.addClassCleanup(cls.wa_sim.stop)
@@ -89,31 +55,6 @@ class SppDeliveryCommon(SppPayrollCommon, HttpCase):
                 "retry_backoff_seconds": 0,
             }
         )
-
-    @classmethod
-    def _vouchers(cls, payments):
-        vouchers = cls.env["spp.voucher"]
-        for number, payment in enumerate(payments, 1):
-            voucher = vouchers.sudo().create(
-                {
-                    "name": f"V-{number:04d}",
-                    "payment_id": payment.id,
-                    "program_id": payment.program_id.id,
-                    "cycle_id": payment.cycle_id.id,
-                    "company_id": payment.company_id.id,
-                    "currency_id": payment.currency_id.id,
-                    "partner_id": payment.partner_id.id,
-                    "amount": payment.amount,
-                    "balance": payment.amount,
-                    "valid_from": "2026-12-01",
-                    "valid_until": "2027-01-31",
-                    "key_id": cls.key.id,
-                }
-            )
-            code = _derived_code(cls.env, voucher.id).replace("-", "")
-            voucher.sudo().write({"code_hash": hashlib.sha256(code.encode()).hexdigest()})
-            vouchers |= voucher
-        return vouchers
 
     def setUp(self):
         super().setUp()
@@ -151,7 +92,3 @@ class SppDeliveryCommon(SppPayrollCommon, HttpCase):
         return self.env["spp.voucher.delivery"].search(
             [("voucher_id", "in", vouchers.ids)], order="voucher_id, attempt"
         )
-
-    @staticmethod
-    def _today():
-        return fields.Date.today()

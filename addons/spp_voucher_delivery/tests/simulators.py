@@ -73,7 +73,9 @@ class WhatsAppCloudSimulator(Simulator):
         if self.webhook_url:
             statuses = ["failed"] if to.endswith("0008") else ["sent", "delivered"]
             for status in statuses:
-                self.queue_callback(self.webhook_url, self.status_body(wamid, status, to))
+                self.queue_callback(
+                    self.webhook_url, self.status_body(wamid, status, to)
+                )
         return 200, {
             "messaging_product": "whatsapp",
             "contacts": [{"input": to, "wa_id": to}],
@@ -81,7 +83,12 @@ class WhatsAppCloudSimulator(Simulator):
         }
 
     def status_body(self, wamid, status, to):
-        item = {"id": wamid, "status": status, "timestamp": "1798761600", "recipient_id": to}
+        item = {
+            "id": wamid,
+            "status": status,
+            "timestamp": "1798761600",
+            "recipient_id": to,
+        }
         if status == "failed":
             item["errors"] = [{"code": 131026, "title": "Message undeliverable"}]
         return {
@@ -130,12 +137,22 @@ class AfricasTalkingSimulator(Simulator):
         if not to.startswith("+") or not text:
             self.violation(f"bad form: {sorted(form)}")
         if to.endswith("0009"):
-            recipient = {"statusCode": 403, "number": to, "status": "InvalidPhoneNumber",
-                         "cost": "0", "messageId": "None"}
+            recipient = {
+                "statusCode": 403,
+                "number": to,
+                "status": "InvalidPhoneNumber",
+                "cost": "0",
+                "messageId": "None",
+            }
         else:
             self.sent.append((to, text))
-            recipient = {"statusCode": 101, "number": to, "status": "Success",
-                         "cost": "KES 0.8000", "messageId": f"ATXid_{next(_ids):08d}"}
+            recipient = {
+                "statusCode": 101,
+                "number": to,
+                "status": "Success",
+                "cost": "KES 0.8000",
+                "messageId": f"ATXid_{next(_ids):08d}",
+            }
         return 201, {
             "SMSMessageData": {
                 "Message": "Sent to 1/1 Total Cost: KES 0.8000",
@@ -145,5 +162,11 @@ class AfricasTalkingSimulator(Simulator):
 
 
 def _error(code, message, kind="OAuthException"):
-    return {"error": {"message": message, "type": kind, "code": code,
-                      "fbtrace_id": "SIMTRACE"}}
+    return {
+        "error": {
+            "message": message,
+            "type": kind,
+            "code": code,
+            "fbtrace_id": "SIMTRACE",
+        }
+    }

@@ -20,7 +20,9 @@ class TestSending(SppDeliveryCommon):
         self.assertEqual(self.wa_sim.violations, [])
         # A template message with the voucher's code as a parameter.
         to, body = self.wa_sim.sent[0]
-        voucher = deliveries.filtered(lambda d: d.recipient.lstrip("+") == to).voucher_id
+        voucher = deliveries.filtered(
+            lambda d: d.recipient.lstrip("+") == to
+        ).voucher_id
         code = voucher._spp_card_secrets()[voucher.id][0]
         params = [p["text"] for p in body["template"]["components"][0]["parameters"]]
         self.assertEqual(body["type"], "template")
@@ -68,7 +70,9 @@ class TestSending(SppDeliveryCommon):
         self.assertEqual(len(self.wa_sim.sent), 0)
         # An explicit retry, here through the SMS gateway, is a new attempt.
         retry = self._send(first, self.sms, method="action_retry")
-        self.assertEqual((retry.attempt, retry.state, retry.channel), (2, "sent", "sms"))
+        self.assertEqual(
+            (retry.attempt, retry.state, retry.channel), (2, "sent", "sms")
+        )
         self.assertEqual(first.state, "failed")
         self.assertEqual(len(self.sms_sim.sent), 1)
         with self.assertRaises(UserError):

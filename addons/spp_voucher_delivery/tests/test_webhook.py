@@ -22,7 +22,9 @@ class TestWebhook(SppDeliveryCommon):
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"}
         if sign:
-            headers["X-Hub-Signature-256"] = signature or callbacks.sign(APP_SECRET, raw)
+            headers["X-Hub-Signature-256"] = signature or callbacks.sign(
+                APP_SECRET, raw
+            )
         return self.url_open(self.wa_sim.webhook_url, data=raw, headers=headers)
 
     def _assert_quiet(self, lines):
@@ -70,11 +72,32 @@ class TestWebhook(SppDeliveryCommon):
     def test_malformed_and_unknown(self):
         with server_log() as lines:
             self.assertEqual(self._post(b"<not json").status_code, 400)
-            self.assertEqual(self._post({"entry": [{"changes": [{"value": {
-                "statuses": [{"id": "x", "status": "exploded"}]}}]}]}).status_code, 400)
+            self.assertEqual(
+                self._post(
+                    {
+                        "entry": [
+                            {
+                                "changes": [
+                                    {
+                                        "value": {
+                                            "statuses": [
+                                                {"id": "x", "status": "exploded"}
+                                            ]
+                                        }
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                ).status_code,
+                400,
+            )
             url = self.wa_sim.webhook_url.rsplit("/", 1)[0] + "/nosuchprovider"
             self.assertEqual(self.url_open(url, data=b"{}").status_code, 404)
-            self.assertEqual(self.url_open(self.wa_sim.webhook_url + "x", data=b"{}").status_code, 404)
+            self.assertEqual(
+                self.url_open(self.wa_sim.webhook_url + "x", data=b"{}").status_code,
+                404,
+            )
         self._assert_quiet(lines)
 
     def test_verify_token_handshake(self):
@@ -107,12 +130,18 @@ class TestWebhook(SppDeliveryCommon):
                 f"{self.wa_sim.webhook_url}?hub.mode=subscribe&hub.verify_token=guess"
             )
         log = "\n".join(lines)
-        self.assertIn("/spp_voucher_delivery/whatsapp/", log)  # the request log was read
+        self.assertIn(
+            "/spp_voucher_delivery/whatsapp/", log
+        )  # the request log was read
         codes = [c for c, _t in self.vouchers[:4]._spp_card_secrets().values()]
         for secret in [TOKEN, APP_SECRET, SMS_KEY, self.whatsapp.verify_token, *codes]:
             self.assertNotIn(secret, log)
         self.assertNotIn("Traceback", log)
         # Nor in what the deliveries keep.
-        kept = " ".join(str(v) for d in self._deliveries(self.vouchers) for v in d.read()[0].values())
+        kept = " ".join(
+            str(v)
+            for d in self._deliveries(self.vouchers)
+            for v in d.read()[0].values()
+        )
         for secret in [TOKEN, *codes]:
             self.assertNotIn(secret, kept)

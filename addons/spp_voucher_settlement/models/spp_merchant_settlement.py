@@ -108,9 +108,10 @@ class SppMerchantSettlement(models.Model):
         for vals in vals_list:
             self._spp_refuse_system_fields(vals)
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "spp.merchant.settlement"
-                ) or "/"
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("spp.merchant.settlement")
+                    or "/"
+                )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -146,7 +147,9 @@ class SppMerchantSettlement(models.Model):
         for settlement in self:
             if settlement.approval_state != "draft":
                 raise UserError(
-                    self.env._("%s is submitted: it can no longer change.", settlement.name)
+                    self.env._(
+                        "%s is submitted: it can no longer change.", settlement.name
+                    )
                 )
             settlement._spp_collect()
 
@@ -236,13 +239,20 @@ class SppMerchantSettlement(models.Model):
                 )
             if not settlement.redemption_count or settlement.amount_due <= 0:
                 raise UserError(
-                    self.env._("%s has nothing to pay: collect its redemptions first.",
-                               settlement.name)
+                    self.env._(
+                        "%s has nothing to pay: collect its redemptions first.",
+                        settlement.name,
+                    )
                 )
-            if settlement.fsp_id.provider == "file" and not settlement._spp_destination():
+            if (
+                settlement.fsp_id.provider == "file"
+                and not settlement._spp_destination()
+            ):
                 raise UserError(
-                    self.env._("%s: the merchant has no bank account to be paid to.",
-                               settlement.name)
+                    self.env._(
+                        "%s: the merchant has no bank account to be paid to.",
+                        settlement.name,
+                    )
                 )
         return super()._spp_check_can_submit()
 
@@ -256,7 +266,9 @@ class SppMerchantSettlement(models.Model):
                 description=self.env._("%s: pay the merchant", settlement.name),
                 identity_key=f"spp.merchant.settlement:pay:{settlement.id}",
             )._job_send_payment()
-            settlement._spp_write_system({"payment_id": payment.id, "state": "approved"})
+            settlement._spp_write_system(
+                {"payment_id": payment.id, "state": "approved"}
+            )
 
     def _on_spp_rejected(self):
         """Rejected: its redemptions are free for a corrected settlement."""
@@ -286,7 +298,9 @@ class SppMerchantSettlement(models.Model):
                     "destination_type": "bank",
                     "destination": self._spp_destination() or False,
                     "merchant_settlement_id": self.id,
-                    "note": self.env._("Settlement %s of %s", self.name, self.merchant_id.name),
+                    "note": self.env._(
+                        "Settlement %s of %s", self.name, self.merchant_id.name
+                    ),
                 }
             )
         )
@@ -328,5 +342,7 @@ class SppMerchantSettlement(models.Model):
         for settlement in self:
             if settlement.merchant_id.company_id != settlement.company_id:
                 raise ValidationError(
-                    self.env._("The merchant and the program belong to different agencies.")
+                    self.env._(
+                        "The merchant and the program belong to different agencies."
+                    )
                 )

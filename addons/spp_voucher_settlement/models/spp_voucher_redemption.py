@@ -4,10 +4,12 @@ from odoo import fields, models
 from odoo.exceptions import AccessError
 
 from odoo.addons.spp_payment_base.tools import (
+    guarded_write,
     is_guarded_write,
     refuse_fields,
     refuse_records,
 )
+from odoo.addons.spp_voucher.models.spp_voucher import LEDGER_GUARD
 
 # Scope of guarded_write() under which only the settlement's own code links
 # redemptions to settlements (a context variable: RPC cannot send it).
@@ -41,8 +43,10 @@ class SppVoucherRedemption(models.Model):
         if not is_guarded_write(SETTLEMENT_GUARD):
             refuse_fields(
                 {"settlement_id"} & vals.keys(),
-                self.env._("Redemptions are linked to settlements by the settlement; %s "
-                           "cannot be written."),
+                self.env._(
+                    "Redemptions are linked to settlements by the settlement; %s "
+                    "cannot be written."
+                ),
             )
         return super().write(vals)
 
@@ -54,13 +58,19 @@ class SppVoucherRedemption(models.Model):
             self.filtered("settlement_id"),
             self.env._("Already in a settlement, not disputable: %s."),
         )
-        self.sudo().write({"is_disputed": True, "dispute_note": note})
+        self._spp_write_dispute({"is_disputed": True, "dispute_note": note})
 
     def action_resolve_dispute(self, note=None):
         self._spp_check_manager()
-        self.sudo().write(
-            {"is_disputed": False, "dispute_note": note or self.dispute_note}
-        )
+        for redemption in self:
+            redemption._spp_write_dispute(
+                {"is_disputed": False, "dispute_note": note or redemption.dispute_note}
+            )
+
+    def _spp_write_dispute(self, vals):
+        # A dispute annotates the ledger's row; it moves no balance.
+        with guarded_write(LEDGER_GUARD):
+            self.sudo().write(vals)
 
     def _spp_check_manager(self):
         if not self.env.su and not self.env.user.has_group(FINANCE_MANAGER):

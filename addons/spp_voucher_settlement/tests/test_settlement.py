@@ -1,85 +1,59 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import uuid
+import datetime
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payment_base.tools import guarded_write
 from odoo.addons.spp_payment_file.tests.common import SppFileCommon
 from odoo.addons.spp_payroll.tests.common import perform_jobs
+from odoo.addons.spp_voucher.models.spp_voucher import LEDGER_GUARD
+from odoo.addons.spp_voucher.tests.common import SppVoucherCommon
 
 
 @tagged("post_install", "-at_install")
-class TestSettlement(SppFileCommon):
-    """Shop A redeemed vouchers of the Child Grant in December (captured,
-    reversed, disputed, held, conflicting ones) and one in January; Shop B
-    redeemed one. Shop A is paid through the file bank."""
+class TestSettlement(SppVoucherCommon, SppFileCommon):
+    """Through spp_voucher's ledger, Duka (shop A) redeemed vouchers of the
+    Child Grant in the period: captured, reversed, disputed, held ones, and
+    one after the period; shop B redeemed one. Shop A is paid through the file
+    bank."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        payroll = cls._approved_payroll(name="Voucher Payroll")
-        cls.vouchers = cls.env["spp.voucher"]
-        for number, payment in enumerate(payroll.payment_ids.sorted("id"), 1):
-            cls.vouchers |= cls.env["spp.voucher"].sudo().create(
-                {
-                    "name": f"V-{number:04d}",
-                    "payment_id": payment.id,
-                    "program_id": payment.program_id.id,
-                    "company_id": payment.company_id.id,
-                    "currency_id": payment.currency_id.id,
-                    "partner_id": payment.partner_id.id,
-                    "amount": payment.amount,
-                    "balance": payment.amount,
-                    "valid_from": "2026-12-01",
-                    "valid_until": "2027-01-31",
-                }
-            )
-        cls.shop_a = cls._merchant("Shop A", "KE-ACC-000111")
-        cls.shop_b = cls._merchant("Shop B", "KE-ACC-000222")
-        v = cls.vouchers
-        cls.captured = (
-            cls._redeem(v[0], cls.shop_a, 20.25, "2026-12-03")
-            | cls._redeem(v[1], cls.shop_a, 30.10, "2026-12-15")
-            | cls._redeem(v[2], cls.shop_a, 9.65, "2026-12-31 23:00:00")
+        cls.shop_a = cls.merchant
+        cls.shop_a.partner_id.write(
+            {"bank_ids": [(0, 0, {"acc_number": "KE-ACC-000111"})]}
         )
-        cls.reversed = cls._redeem(v[3], cls.shop_a, 5.00, "2026-12-10", "reversed")
-        cls.disputed = cls._redeem(v[3], cls.shop_a, 7.00, "2026-12-11")
-        cls.disputed.sudo().write({"is_disputed": True})
-        cls.held = cls._redeem(v[4], cls.shop_a, 4.00, "2026-12-12", "authorized")
-        cls.conflict = cls._redeem(v[4], cls.shop_a, 3.00, "2026-12-13", "conflict")
-        cls.january = cls._redeem(v[0], cls.shop_a, 1.00, "2027-01-02")
-        cls.other_shop = cls._redeem(v[1], cls.shop_b, 2.00, "2026-12-05")
+        cls.shop_b = cls._approved_merchant("Shop B")
         cls.maker = cls.users["finance_officer"]
         cls.checker = cls.users["finance_manager"]
+        cls.today = fields.Date.context_today(cls.env["spp.voucher"])
 
-    @classmethod
-    def _merchant(cls, name, account):
-        partner = cls.env["res.partner"].create(
-            {"name": name, "bank_ids": [(0, 0, {"acc_number": account})]}
+    def setUp(self):
+        super().setUp()
+        v = self.vouchers
+        self.captured = (
+            self._redeem(20.25, voucher=v[0])
+            | self._redeem(30.10, voucher=v[1])
+            | self._redeem(9.65, voucher=v[2])
         )
-        merchant = (
-            cls.env["spp.merchant"]
-            .with_user(cls.users["program_officer"])
-            .create({"partner_id": partner.id})
+        self.reversed = self._redeem(5.00, voucher=v[3])
+        self.reversed.with_user(self.checker)._spp_reverse("sold by mistake")
+        self.disputed = self._redeem(7.00, voucher=v[3])
+        self.disputed.with_user(self.checker).action_dispute("merchant says 17.00")
+        self.held = (
+            self.env["spp.voucher"]
+            .with_user(self.cashier)
+            ._spp_hold(v[4]._spp_token(), 4.00, self._uuid(), self.shop_a)
         )
-        return cls._approve(merchant)
-
-    @classmethod
-    def _redeem(cls, voucher, merchant, amount, date, state="captured"):
-        # Recorded as spp_voucher's ledger records them (its locked methods
-        # come with spp_voucher; the settlement reads only the rows).
-        return cls.env["spp.voucher.redemption"].sudo().create(
-            {
-                "voucher_id": voucher.id,
-                "merchant_id": merchant.id,
-                "amount": amount,
-                "txn_uuid": str(uuid.uuid4()),
-                "date": date if " " in date else f"{date} 10:00:00",
-                "state": state,
-            }
-        )
+        self.later = self._redeem(1.00, voucher=v[0])
+        with guarded_write(LEDGER_GUARD):
+            self.later.sudo().date = fields.Datetime.now() + datetime.timedelta(days=40)
+        self.other_shop = self._redeem(2.00, voucher=v[1], merchant=self.shop_b)
 
     def _settlement(self, merchant=None, user=None, **vals):
         settlement = (
@@ -89,8 +63,8 @@ class TestSettlement(SppFileCommon):
                 {
                     "merchant_id": (merchant or self.shop_a).id,
                     "program_id": self.program.id,
-                    "date_from": "2026-12-01",
-                    "date_to": "2026-12-31",
+                    "date_from": self.today - datetime.timedelta(days=10),
+                    "date_to": self.today,
                     "fsp_id": self.fsp.id,
                     **vals,
                 }
@@ -112,11 +86,15 @@ class TestSettlement(SppFileCommon):
         self.assertEqual(settlement.redemption_ids, self.captured | self.reversed)
         self.assertEqual(settlement.redemption_count, 4)
         # 20.25 + 30.10 + 9.65: exact, not 59.99999.
-        self.assertEqual(settlement.currency_id.compare_amounts(settlement.amount_due, 60.0), 0)
+        self.assertEqual(
+            settlement.currency_id.compare_amounts(settlement.amount_due, 60.0), 0
+        )
         self.assertEqual(settlement.captured_total, settlement.amount_due)
-        self.assertEqual(settlement.currency_id.compare_amounts(settlement.reversed_total, 5.0), 0)
+        self.assertEqual(
+            settlement.currency_id.compare_amounts(settlement.reversed_total, 5.0), 0
+        )
         self.assertEqual(settlement.disputed_count, 1)
-        for excluded in (self.disputed, self.held, self.conflict, self.january, self.other_shop):
+        for excluded in (self.disputed, self.held, self.later, self.other_shop):
             self.assertFalse(excluded.settlement_id)
 
     def test_maker_never_approves(self):
@@ -147,7 +125,7 @@ class TestSettlement(SppFileCommon):
             [("fsp_id", "=", self.fsp.id)], order="id desc", limit=1
         )
         content = payment_file._spp_verified_content().decode()
-        self.assertIn(f"{payment.reference};Shop A;KE-ACC-000111;60.00", content)
+        self.assertIn(f"{payment.reference};Duka;KE-ACC-000111;60.00", content)
         self.assertIn("TOTAL;1;60.00", content)
         # The bank's reply is applied as for any payment: paid marks it paid.
         payment._set_paid(reason="bank reply")
@@ -174,8 +152,11 @@ class TestSettlement(SppFileCommon):
         with self.assertRaises(UserError):
             second.action_submit()
         # No path links a redemption by hand, not even a superuser's write.
-        for records in (self.captured[0].with_user(self.checker), self.captured[0].sudo()):
-            with self.assertRaises((UserError)):
+        for records in (
+            self.captured[0].with_user(self.checker),
+            self.captured[0].sudo(),
+        ):
+            with self.assertRaises(UserError):
                 records.write({"settlement_id": second.id})
         self.assertEqual(self.captured[0].settlement_id, first)
         # A rejected settlement frees its redemptions for a corrected one.
@@ -190,6 +171,7 @@ class TestSettlement(SppFileCommon):
         with self.assertRaises(AccessError):
             self.disputed.with_user(self.maker).action_resolve_dispute("ok")
         self.disputed.with_user(self.checker).action_resolve_dispute("receipt found")
+        self.assertFalse(self.disputed.is_disputed)
         settlement = self._settlement()
         self.assertIn(self.disputed, settlement.redemption_ids)
         self.assertEqual(settlement.disputed_count, 0)
@@ -206,8 +188,8 @@ class TestSettlement(SppFileCommon):
                 {
                     "merchant_id": self.shop_b.id,
                     "program_id": self.program.id,
-                    "date_from": "2026-12-01",
-                    "date_to": "2026-12-31",
+                    "date_from": self.today,
+                    "date_to": self.today,
                     "fsp_id": self.fsp.id,
                     "amount_due": 999.0,
                 }
