@@ -1,10 +1,14 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import deque
+
 import psycopg2
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import SppDeliveryCommon
 
@@ -101,6 +105,24 @@ class TestSending(SppDeliveryCommon):
                         "attempt": 9,
                     }
                 )
+
+    def test_a_delivery_claimed_elsewhere_is_not_sent(self):
+        """Two workers read the same queued delivery: the one whose claim
+        (queued -> sending, committed before the call) fails sends nothing."""
+        with trap_jobs():
+            delivery = self.vouchers[:1].with_user(self.finance).action_send(
+                self.whatsapp
+            )
+        self.assertEqual(delivery.state, "queued")  # as this worker read it
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE spp_voucher_delivery SET state = 'sending' WHERE id = %s",
+            [delivery.id],
+        )
+        delivery._job_send(delivery.ids)  # its cache still says queued
+        self.assertEqual(self.wa_sim.requests, deque())
+        self.env.invalidate_all()
+        self.assertEqual(delivery.state, "sending")
 
     def test_no_phone_is_a_failed_delivery_not_a_call(self):
         self.vouchers[0].partner_id.phone_e164 = False
