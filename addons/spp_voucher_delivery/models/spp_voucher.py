@@ -16,7 +16,7 @@ class SppVoucher(models.Model):
 
     delivery_ids = fields.One2many("spp.voucher.delivery", "voucher_id", readonly=True)
     last_delivery_id = fields.Many2one(
-        "spp.voucher.delivery", string="Last Delivery", compute="_compute_last_delivery"
+        "spp.voucher.delivery", compute="_compute_last_delivery"
     )
 
     def _compute_last_delivery(self):

@@ -110,8 +110,8 @@ class TestSending(SppDeliveryCommon):
         """Two workers read the same queued delivery: the one whose claim
         (queued -> sending, committed before the call) fails sends nothing."""
         with trap_jobs():
-            delivery = self.vouchers[:1].with_user(self.finance).action_send(
-                self.whatsapp
+            delivery = (
+                self.vouchers[:1].with_user(self.finance).action_send(self.whatsapp)
             )
         self.assertEqual(delivery.state, "queued")  # as this worker read it
         self.env.flush_all()

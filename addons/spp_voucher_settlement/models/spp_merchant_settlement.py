@@ -259,7 +259,7 @@ class SppMerchantSettlement(models.Model):
     def _on_spp_approved(self):
         """Approved: the merchant's payment is created, approved (the
         settlement's checker approved its amount) and sent by a job."""
-        super()._on_spp_approved()
+        result = super()._on_spp_approved()
         for settlement in self:
             payment = settlement._spp_create_payment()
             settlement.with_delay(
@@ -269,14 +269,16 @@ class SppMerchantSettlement(models.Model):
             settlement._spp_write_system(
                 {"payment_id": payment.id, "state": "approved"}
             )
+        return result
 
     def _on_spp_rejected(self):
         """Rejected: its redemptions are free for a corrected settlement."""
-        super()._on_spp_rejected()
+        result = super()._on_spp_rejected()
         with guarded_write(SETTLEMENT_GUARD):
             self.redemption_ids.sudo().write({"settlement_id": False})
         for settlement in self:
             settlement._spp_compute_totals()
+        return result
 
     def _spp_destination(self):
         self.ensure_one()
@@ -299,7 +301,9 @@ class SppMerchantSettlement(models.Model):
                     "destination": self._spp_destination() or False,
                     "merchant_settlement_id": self.id,
                     "note": self.env._(
-                        "Settlement %s of %s", self.name, self.merchant_id.name
+                        "Settlement %(name)s of %(merchant)s",
+                        name=self.name,
+                        merchant=self.merchant_id.name,
                     ),
                 }
             )
