@@ -10,8 +10,12 @@
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "depends": ["spp_voucher"],
+    "depends": ["spp_voucher", "queue_job"],
+    "external_dependencies": {"python": ["cryptography", "qrcode"]},
     "data": [
+        "security/spp_voucher_delivery_security.xml",
         "security/ir.model.access.csv",
+        "report/voucher_cards.xml",
+        "views/spp_voucher_delivery_views.xml",
     ],
 }

@@ -10,8 +10,11 @@
     "author": "SPP Payments contributors, Odoo Community Association (OCA)",
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
-    "depends": ["spp_voucher", "spp_payment_file"],
+    "depends": ["spp_voucher", "spp_payment_file", "queue_job"],
     "data": [
+        "security/spp_voucher_settlement_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_sequence.xml",
+        "views/spp_merchant_settlement_views.xml",
     ],
 }

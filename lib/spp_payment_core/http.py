@@ -80,6 +80,31 @@ def _delay(response, attempt, backoff):
     return min(backoff * 2 ** (attempt - 1), 60)
 
 
+_LIMITERS = {}
+_LIMITERS_LOCK = threading.Lock()
+_SESSIONS = threading.local()
+
+
+def shared_limiter(key, per_second):
+    """The process-wide RateLimiter of ``key`` (e.g. (database, FSP id)): the
+    threads of a worker process share one rate per remote party; a changed
+    rate replaces it."""
+    with _LIMITERS_LOCK:
+        limiter = _LIMITERS.get(key)
+        if limiter is None or limiter.per_second != per_second:
+            limiter = _LIMITERS[key] = RateLimiter(per_second)
+    return limiter
+
+
+def thread_session(key):
+    """This thread's requests.Session for ``key``: connections are reused,
+    and no session is shared between threads (it is not thread-safe)."""
+    sessions = _SESSIONS.__dict__.setdefault("by_key", {})
+    if key not in sessions:
+        sessions[key] = requests.Session()
+    return sessions[key]
+
+
 class RateLimiter:
     """Paces calls to at most ``per_second`` a second, across the threads that
     share it (0 or less: no limit). ``wait()`` blocks until the next call may

@@ -5,10 +5,8 @@ rate limit on reused connections, cached access tokens, callback URLs that hold
 no secret and the callbacks' authentication. What the FSP's answers mean for
 payments is in spp_fsp_outcomes."""
 
-import threading
 from datetime import timedelta
 
-import requests
 from spp_payment_core import callbacks, http
 
 from odoo import fields, models
@@ -21,10 +19,7 @@ CALLBACK_PATH = "/spp_payment/fsp"
 # One limiter per FSP and worker process: the FSP's rate is shared by the jobs
 # of the process's threads (run one worker process per FSP channel, or lower
 # the rate, to bound it across processes). Sessions reuse connections, one per
-# thread (requests.Session is not thread-safe).
-_LIMITERS = {}
-_LIMITERS_LOCK = threading.Lock()
-_SESSIONS = threading.local()
+# thread (see spp_payment_core.http).
 
 
 class SppFsp(models.Model):
@@ -88,19 +83,10 @@ class SppFsp(models.Model):
     def _spp_rate_limiter(self):
         """This FSP's limiter (rate_limit_tps requests a second, 0: none)."""
         self.ensure_one()
-        key = (self.env.cr.dbname, self.id)
-        with _LIMITERS_LOCK:
-            limiter = _LIMITERS.get(key)
-            if limiter is None or limiter.per_second != self.rate_limit_tps:
-                limiter = _LIMITERS[key] = http.RateLimiter(self.rate_limit_tps)
-        return limiter
+        return http.shared_limiter((self.env.cr.dbname, self.id), self.rate_limit_tps)
 
     def _spp_session(self):
-        sessions = _SESSIONS.__dict__.setdefault("by_fsp", {})
-        key = (self.env.cr.dbname, self.id)
-        if key not in sessions:
-            sessions[key] = requests.Session()
-        return sessions[key]
+        return http.thread_session((self.env.cr.dbname, self.id))
 
     def _spp_token(self, fetch):
         """The FSP's access token, cached until a minute before it expires.
