@@ -64,9 +64,11 @@ class PosOrder(models.Model):
             elif redemption.state == "authorized":
                 self._spp_voucher_capture_hold(payment, redemption)
             elif token and (offline or redemption):
-                # Accepted offline, or an online hold that expired before the
-                # order could sync: the goods are gone, record what happened.
-                redemption = self._spp_voucher_record_offline(payment, token)
+                # Accepted offline, or an online hold released (expired) before
+                # the order could sync: the goods are gone, record what happened
+                # (the latter under its own key, the UUID has its released row).
+                txn_uuid = f"{payment.uuid}:late" if redemption else payment.uuid
+                redemption = self._spp_voucher_record_offline(payment, token, txn_uuid)
             else:
                 raise UserError(
                     _(
@@ -93,7 +95,7 @@ class PosOrder(models.Model):
             )
         redemption._spp_capture()
 
-    def _spp_voucher_record_offline(self, payment, token):
+    def _spp_voucher_record_offline(self, payment, token, txn_uuid):
         config = self.config_id
         try:
             with self.env.cr.savepoint():
@@ -103,7 +105,7 @@ class PosOrder(models.Model):
                     ._spp_record_offline(
                         token,
                         payment.amount,
-                        payment.uuid,
+                        txn_uuid,
                         config.spp_merchant_id,
                         channel="pos",
                         device=config.name,
