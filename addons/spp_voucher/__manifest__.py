@@ -14,5 +14,11 @@
     "data": [
         "security/spp_voucher_security.xml",
         "security/ir.model.access.csv",
+        "data/spp_voucher_cron.xml",
+        "views/spp_voucher_views.xml",
+        "views/spp_merchant_views.xml",
+        "views/spp_voucher_id_redeem_views.xml",
+        "views/spp_payroll_views.xml",
+        "views/spp_voucher_menus.xml",
     ],
 }

@@ -144,8 +144,13 @@ class SppPayroll(models.Model):
             raise UserError(
                 self.env._("Cycle %s is not approved.", self.cycle_id.display_name)
             )
-        if self.kind not in KIND_CHANNEL:
+        if self.kind not in self._spp_kind_channels():
             raise UserError(self.env._("This kind of payroll is not generated."))
+
+    def _spp_kind_channels(self):
+        """Kind of payroll -> the members' channel it pays; a module adding a
+        kind (selection_add) adds its channel here."""
+        return dict(KIND_CHANNEL)
 
     # Selection -------------------------------------------------------------
 
@@ -161,7 +166,7 @@ class SppPayroll(models.Model):
                 domain,
                 Domain("program_id", "=", self.program_id.id),
                 Domain("state", "=", "enrolled"),
-                Domain("channel", "=", KIND_CHANNEL[self.kind]),
+                Domain("channel", "=", self._spp_kind_channels()[self.kind]),
             ]
         )
 

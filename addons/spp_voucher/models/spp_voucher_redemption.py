@@ -1,6 +1,11 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.spp_payment_base.tools import is_guarded_write
+
+from .spp_voucher import LEDGER_GUARD
 
 
 class SppVoucherRedemption(models.Model):
@@ -8,14 +13,19 @@ class SppVoucherRedemption(models.Model):
     the client's transaction UUID (a repeated UUID returns the first row)."""
 
     _name = "spp.voucher.redemption"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Voucher Redemption"
     _order = "id desc"
+    _rec_name = "txn_uuid"
 
     voucher_id = fields.Many2one(
         "spp.voucher", required=True, readonly=True, index=True, ondelete="restrict"
     )
     company_id = fields.Many2one(related="voucher_id.company_id", store=True)
     currency_id = fields.Many2one(related="voucher_id.currency_id")
+    partner_id = fields.Many2one(
+        related="voucher_id.partner_id", string="Beneficiary", readonly=True
+    )
     merchant_id = fields.Many2one("spp.merchant", readonly=True, index=True)
     device = fields.Char(readonly=True)
     cashier_id = fields.Many2one("res.users", readonly=True)
@@ -44,6 +54,8 @@ class SppVoucherRedemption(models.Model):
         index=True,
     )
     reversal_reason = fields.Text(readonly=True)
+    reversed_by_id = fields.Many2one("res.users", readonly=True)
+    reversed_date = fields.Datetime(readonly=True)
     settlement_id = fields.Integer(
         readonly=True, help="Set by spp_voucher_settlement (a Many2one there)."
     )
@@ -51,3 +63,27 @@ class SppVoucherRedemption(models.Model):
     _txn_uuid_unique = models.Constraint(
         "UNIQUE(txn_uuid)", "A transaction is recorded once."
     )
+    _amount_positive = models.Constraint(
+        "CHECK(amount > 0)", "A redemption moves a positive amount."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_guarded_write(LEDGER_GUARD):
+            raise UserError(
+                self.env._("Redemptions are recorded by the voucher ledger only.")
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        edited = [n for n in vals if not n.startswith(("message_", "activity_"))]
+        # settlement_id belongs to spp_voucher_settlement, which guards it.
+        if not is_guarded_write(LEDGER_GUARD) and set(edited) - {"settlement_id"}:
+            raise UserError(
+                self.env._("A redemption is evidence: it changes through the ledger.")
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("Redemptions are kept for audit."))

@@ -1,0 +1,401 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The redemption ledger: the only way a voucher's balance changes.
+
+Every method locks the voucher row first (see ``spp.voucher._spp_lock``), is
+idempotent on the client's transaction UUID, checks the voucher, the merchant
+and the amount, and changes nothing when it refuses."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from odoo.addons.spp_payment_base.tools import guarded_write
+
+from .spp_voucher import LEDGER_GUARD, SPENDABLE
+
+FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
+FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
+CONFLICT_SUFFIX = "#conflict"
+
+
+class SppVoucher(models.Model):
+    _inherit = "spp.voucher"  # pylint: disable=consider-merging-classes-inherited
+
+    # Entry points ------------------------------------------------------------
+
+    @api.model
+    def _spp_redeem(
+        self,
+        token_or_code,
+        amount,
+        txn_uuid,
+        merchant,
+        channel="api",
+        device=None,
+        cashier=None,
+        offline=False,
+    ):
+        """Redeem ``amount`` now: a captured redemption, or a UserError."""
+        first = self._spp_first_of(txn_uuid)
+        if first:
+            return first
+        voucher, amount = self._spp_prepare(token_or_code, amount, merchant)
+        voucher._spp_check_spendable(amount, merchant)
+        redemption = voucher._spp_insert_redemption(
+            amount, txn_uuid, merchant, channel, device, cashier, offline, "captured"
+        )
+        voucher._spp_move(balance=-amount)
+        return redemption
+
+    @api.model
+    def _spp_hold(
+        self,
+        token_or_code,
+        amount,
+        txn_uuid,
+        merchant,
+        channel="pos",
+        device=None,
+        cashier=None,
+    ):
+        """Reserve ``amount`` (a POS authorisation): an ``authorized``
+        redemption, captured or released later."""
+        first = self._spp_first_of(txn_uuid)
+        if first:
+            return first
+        voucher, amount = self._spp_prepare(token_or_code, amount, merchant)
+        voucher._spp_check_spendable(amount, merchant)
+        hold = voucher._spp_insert_redemption(
+            amount, txn_uuid, merchant, channel, device, cashier, False, "authorized"
+        )
+        voucher._spp_move(held=amount)
+        return hold
+
+    @api.model
+    def _spp_record_offline(
+        self,
+        token,
+        amount,
+        txn_uuid,
+        merchant,
+        channel="pos",
+        device=None,
+        cashier=None,
+        date=None,
+    ):
+        """A redemption a till accepted offline, synced now. Never refused for a
+        spent voucher: first write wins, what the balance covers is captured,
+        the rest is a ``conflict`` redemption with an alert and a receivable.
+        Returns the redemptions recorded (one or two)."""
+        redemptions = self.env["spp.voucher.redemption"].sudo()
+        first = redemptions.search(
+            [("txn_uuid", "in", [txn_uuid, txn_uuid + CONFLICT_SUFFIX])], order="id"
+        )
+        if first:
+            return first
+        voucher, amount = self._spp_prepare(token, amount, merchant, token_only=True)
+        when = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        usable = voucher._spp_refusal(when) is None and not merchant._spp_refusal(
+            voucher, amount, when
+        )
+        covered = min(amount, voucher.available_amount) if usable else Decimal(0)
+        if covered > 0:
+            redemptions |= voucher._spp_insert_redemption(
+                covered, txn_uuid, merchant, channel, device, cashier, True, "captured"
+            )
+            voucher._spp_move(balance=-covered)
+        rest = amount - covered
+        if rest > 0:
+            uuid = txn_uuid + CONFLICT_SUFFIX if covered > 0 else txn_uuid
+            conflict = voucher._spp_insert_redemption(
+                rest, uuid, merchant, channel, device, cashier, True, "conflict"
+            )
+            conflict._spp_flag_conflict()
+            redemptions |= conflict
+        return redemptions
+
+    # Steps --------------------------------------------------------------------
+
+    @api.model
+    def _spp_first_of(self, txn_uuid):
+        """The redemption already recorded for this transaction, if any."""
+        if not txn_uuid or not str(txn_uuid).strip():
+            raise UserError(self.env._("A redemption needs its transaction UUID."))
+        return (
+            self.env["spp.voucher.redemption"]
+            .sudo()
+            .search([("txn_uuid", "=", txn_uuid)], limit=1)
+        )
+
+    @api.model
+    def _spp_prepare(self, token_or_code, amount, merchant, token_only=False):
+        """(locked voucher, exact amount), the caller entitled to act for
+        ``merchant``."""
+        if len(merchant) != 1:
+            raise UserError(self.env._("A redemption names its merchant."))
+        merchant.with_env(self.env)._spp_check_operator()
+        merchant = merchant.sudo()
+        if token_only and not self.env["spp.voucher"]._spp_is_token(token_or_code):
+            raise UserError(self.env._("An offline redemption needs the signed QR."))
+        if isinstance(token_or_code, models.BaseModel):
+            # Found by the caller (ID redemption checked the beneficiary's ID).
+            voucher = token_or_code.sudo().ensure_one()
+        else:
+            voucher = self._spp_find(token_or_code)
+        amount = voucher._spp_exact_amount(amount)
+        voucher._spp_lock()
+        merchant._spp_lock_day()
+        return voucher, amount
+
+    @api.model
+    def _spp_is_token(self, text):
+        from spp_payment_core import voucher_token as vt
+
+        return vt.looks_like_token((text or "").strip())
+
+    def _spp_exact_amount(self, amount):
+        try:
+            value = Decimal(str(amount))
+        except (InvalidOperation, ValueError):
+            raise UserError(self.env._("%s is not an amount.", amount)) from None
+        rounded = Decimal(str(self.currency_id.round(float(value))))
+        if value != rounded or value <= 0:
+            raise UserError(
+                self.env._(
+                    "Redeem a positive amount in %(currency)s with at most "
+                    "%(digits)s decimals, not %(amount)s.",
+                    currency=self.currency_id.name,
+                    digits=self.currency_id.decimal_places,
+                    amount=amount,
+                )
+            )
+        return value
+
+    def _spp_refusal(self, when):
+        """Why the voucher cannot be spent on ``when`` (None: it can)."""
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        if self.state not in SPENDABLE:
+            return self.env._(
+                "Voucher %(voucher)s is %(state)s.",
+                voucher=self.name,
+                state=labels[self.state],
+            )
+        if when < self.valid_from:
+            return self.env._(
+                "Voucher %(voucher)s is valid from %(date)s.",
+                voucher=self.name,
+                date=self.valid_from,
+            )
+        if when > self.valid_until:
+            return self.env._(
+                "Voucher %(voucher)s expired on %(date)s.",
+                voucher=self.name,
+                date=self.valid_until,
+            )
+        return None
+
+    def _spp_check_spendable(self, amount, merchant):
+        today = fields.Date.context_today(self)
+        refusal = self._spp_refusal(today) or merchant._spp_refusal(self, amount, today)
+        if refusal:
+            raise UserError(refusal)
+        if amount > self.available_amount:
+            raise UserError(
+                self.env._(
+                    "Voucher %(voucher)s has %(available)s %(currency)s available; "
+                    "%(amount)s is refused, nothing was taken.",
+                    voucher=self.name,
+                    available=self._spp_amount_text(self.available_amount),
+                    currency=self.currency_id.name,
+                    amount=self._spp_amount_text(amount),
+                )
+            )
+
+    def _spp_insert_redemption(
+        self, amount, txn_uuid, merchant, channel, device, cashier, offline, state
+    ):
+        self.ensure_one()
+        with guarded_write(LEDGER_GUARD):
+            return (
+                self.env["spp.voucher.redemption"]
+                .sudo()
+                .create(
+                    {
+                        "voucher_id": self.id,
+                        "merchant_id": merchant.id,
+                        "amount": amount,
+                        "txn_uuid": txn_uuid,
+                        "channel": channel,
+                        "device": device or False,
+                        "cashier_id": (cashier or self.env.user).id,
+                        "offline": offline,
+                        "state": state,
+                    }
+                )
+            )
+
+
+class SppVoucherRedemption(models.Model):
+    _inherit = "spp.voucher.redemption"
+
+    def _spp_capture(self):
+        """A hold becomes a redemption: the balance moves."""
+        self.ensure_one()
+        hold = self.sudo()
+        hold.voucher_id._spp_lock()
+        hold.invalidate_recordset()
+        if hold.state == "captured":
+            return self
+        hold._spp_expect("authorized")
+        hold._spp_write({"state": "captured", "date": fields.Datetime.now()})
+        hold.voucher_id._spp_move(balance=-hold.amount, held=-hold.amount)
+        return self
+
+    def _spp_release(self):
+        """A hold is voided: its amount is available again."""
+        self.ensure_one()
+        hold = self.sudo()
+        hold.voucher_id._spp_lock()
+        hold.invalidate_recordset()
+        if hold.state == "released":
+            return self
+        hold._spp_expect("authorized")
+        hold._spp_write({"state": "released"})
+        hold.voucher_id._spp_move(held=-hold.amount)
+        return self
+
+    def _spp_reverse(self, reason):
+        """Give a captured amount back to the voucher, with a reason: by a
+        cashier of the merchant on the day of the redemption, or by a Finance
+        Manager."""
+        self.ensure_one()
+        if not (reason or "").strip():
+            raise UserError(self.env._("A reversal needs a reason."))
+        redemption = self.sudo()
+        redemption._spp_check_can_reverse()
+        voucher = redemption.voucher_id
+        voucher._spp_lock()
+        redemption.invalidate_recordset()
+        redemption._spp_expect("captured")
+        if voucher.state not in (*SPENDABLE, "redeemed"):
+            raise UserError(
+                self.env._(
+                    "Voucher %s is closed and its balance released: re-issue it "
+                    "instead of reversing.",
+                    voucher.name,
+                )
+            )
+        redemption._spp_write(
+            {
+                "state": "reversed",
+                "reversal_reason": reason.strip(),
+                "reversed_by_id": self.env.user.id,
+                "reversed_date": fields.Datetime.now(),
+            }
+        )
+        voucher._spp_move(balance=redemption.amount)
+        return self
+
+    @api.model
+    def _cron_spp_release_stale_holds(self):
+        """Holds older than the configured minutes (default 30) are released."""
+        minutes = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("spp_voucher.hold_minutes", "30")
+        )
+        limit = fields.Datetime.now() - datetime.timedelta(minutes=minutes)
+        stale = self.sudo().search(
+            [("state", "=", "authorized"), ("date", "<", limit)], order="id"
+        )
+        released = self.browse()
+        for hold in stale:
+            try:
+                with self.env.cr.savepoint():
+                    hold._spp_release()
+                released |= hold
+            except UserError:
+                continue  # being redeemed right now: the next run takes it
+        return released
+
+    # Helpers -------------------------------------------------------------------
+
+    def _spp_expect(self, state):
+        if self.state != state:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Redemption %(ref)s is %(state)s, not %(expected)s.",
+                    ref=self.txn_uuid,
+                    state=labels[self.state],
+                    expected=labels[state],
+                )
+            )
+
+    def _spp_write(self, vals):
+        with guarded_write(LEDGER_GUARD):
+            self.write(vals)
+
+    def _spp_check_can_reverse(self):
+        user = self.env.user
+        if self.env.su and not self.env.context.get("spp_voucher_user_check"):
+            return
+        if user.has_group(FINANCE_MANAGER):
+            return
+        same_day = fields.Date.context_today(self) == fields.Date.context_today(
+            self, self.date
+        )
+        if user in self.merchant_id.user_ids and same_day:
+            return
+        raise AccessError(
+            self.env._(
+                "Only a cashier of the merchant on the day of the redemption, "
+                "or a Finance Manager, reverses it."
+            )
+        )
+
+    def _spp_flag_conflict(self):
+        """An offline double spend: an activity for each Finance Manager on the
+        conflict, and a receivable (spp.payment.overpayment) for the amount."""
+        self.ensure_one()
+        self.env.flush_all()
+        overpayments = self.env["spp.payment.overpayment"]
+        with guarded_write("overpayment"):
+            overpayments._spp_record_sql(
+                SQL(
+                    "SELECT %s, NULL, 'voucher_double', 'voucher', %s, %s, NULL, "
+                    "%s, %s, %s, %s",
+                    self.voucher_id.payment_id.id,
+                    self.amount,
+                    self.voucher_id.payment_id.state,
+                    self.txn_uuid,
+                    self._name,
+                    self.id,
+                    self.env._(
+                        "Voucher %(voucher)s spent offline at %(merchant)s beyond "
+                        "its balance.",
+                        voucher=self.voucher_id.name,
+                        merchant=self.merchant_id.name,
+                    ),
+                )
+            )
+        managers = self.env.ref(FINANCE_MANAGER).sudo().all_user_ids.filtered(
+            lambda u: self.company_id in u.company_ids
+        )
+        for manager in managers:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Voucher double spend (offline): check"),
+                note=self.env._(
+                    "%(amount)s %(currency)s accepted offline for voucher "
+                    "%(voucher)s beyond its balance.",
+                    amount=self.amount,
+                    currency=self.currency_id.name,
+                    voucher=self.voucher_id.name,
+                ),
+                user_id=manager.id,
+            )
