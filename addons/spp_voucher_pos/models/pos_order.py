@@ -110,6 +110,7 @@ class PosOrder(models.Model):
                         channel="pos",
                         device=config.name,
                         cashier=self.user_id,
+                        date=payment.payment_date,
                     )
                 )
         except (UserError, ValidationError) as error:

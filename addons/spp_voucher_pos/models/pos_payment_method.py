@@ -74,12 +74,7 @@ class PosPaymentMethod(models.Model):
 
     @staticmethod
     def _spp_voucher_available(voucher):
-        held = sum(
-            voucher.redemption_ids.filtered(lambda r: r.state == "authorized").mapped(
-                "amount"
-            )
-        )
-        return voucher.currency_id.round(voucher.balance - held)
+        return voucher.currency_id.round(voucher.balance - voucher.held_amount)
 
     def _spp_voucher_answer(self, redemption):
         voucher = redemption.voucher_id
@@ -139,7 +134,8 @@ class PosPaymentMethod(models.Model):
             )
             if not voucher:
                 raise UserError(_("This voucher is not one of that beneficiary's."))
-            return voucher._spp_hold(False, amount, payment_uuid, merchant, **kwargs)
+            # Found by the beneficiary's ID: the ledger takes the record.
+            return Voucher._spp_hold(voucher, amount, payment_uuid, merchant, **kwargs)
         if not code or not isinstance(code, str):
             raise UserError(_("Scan or type a voucher code."))
         return Voucher._spp_hold(code.strip(), amount, payment_uuid, merchant, **kwargs)

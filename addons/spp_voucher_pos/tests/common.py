@@ -1,23 +1,16 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Vouchers, a signing key and an approved merchant linked to a till, for the
-POS tests; signed tokens made by the contract of spp_voucher's DEVELOP.md."""
+POS tests; tokens signed by spp_payment_core's voucher_token."""
 
-import base64
-import hashlib
-import json
 from datetime import date, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from spp_payment_core import voucher_token as vt
 
 from odoo.tools import SQL
 
-from . import ledger_standin
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+from odoo.addons.spp_payment_base.tools import guarded_write
+from odoo.addons.spp_voucher.models.spp_voucher import LEDGER_GUARD
 
 
 class VoucherFixture:
@@ -26,25 +19,16 @@ class VoucherFixture:
 
     @classmethod
     def _spp_voucher_setup(cls, config):
-        ledger_standin.install(cls)
         # The program's side is set up by its administrators, not the POS user.
         env = cls.env(su=True)
-        cls.signing_key = Ed25519PrivateKey.generate()
         cls.program = env["spp.program"].create(
             {"name": "Food Vouchers", "code": "FV", "target_type": "household"}
         )
+        # The key makes its own pair; the tests sign as the server would.
         cls.voucher_key = env["spp.voucher.key"].create(
-            {
-                "name": "FV 2026",
-                "kid": "fv-2026",
-                "program_id": cls.program.id,
-                "public_key": b64url(
-                    cls.signing_key.public_key().public_bytes(
-                        Encoding.Raw, PublicFormat.Raw
-                    )
-                ),
-            }
+            {"name": "FV 2026", "program_id": cls.program.id}
         )
+        cls.signing_key = cls.voucher_key.private_key
         cls.beneficiary = env["res.partner"].create(
             {
                 "name": "Household VP-0001",
@@ -95,10 +79,8 @@ class VoucherFixture:
                 "amount": amount,
             }
         )
-        voucher = (
-            env["spp.voucher"]
-            .sudo()
-            .create(
+        with guarded_write(LEDGER_GUARD):
+            voucher = env["spp.voucher"].create(
                 {
                     "name": f"VCH-{payment.id:05d}",
                     "payment_id": payment.id,
@@ -111,25 +93,20 @@ class VoucherFixture:
                     "valid_from": date.today() - timedelta(days=1),
                     "valid_until": date.today() + timedelta(days=days),
                     "key_id": cls.voucher_key.id,
-                    "code_hash": hashlib.sha256(code.encode()).hexdigest(),
+                    "code_hash": vt.code_hash(code),
                 }
             )
-        )
         token = cls._spp_token(voucher, code)
         return voucher, token
 
     @classmethod
-    def _spp_token(cls, voucher, code, key=None, **override):
-        payload = {
-            "a": f"{voucher.amount:.{voucher.currency_id.decimal_places}f}",
-            "c": voucher.currency_id.name,
-            "e": str(voucher.valid_until),
-            "i": voucher.id,
-            "k": cls.voucher_key.kid,
-            "s": code,
-            "v": 1,
-            **override,
-        }
-        raw = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-        signature = (key or cls.signing_key).sign(raw)
-        return f"{b64url(raw)}.{b64url(signature)}"
+    def _spp_token(cls, voucher, code):
+        return vt.encode_token(
+            cls.signing_key,
+            cls.voucher_key.kid,
+            voucher.id,
+            f"{voucher.amount:.{voucher.currency_id.decimal_places}f}",
+            voucher.currency_id.name,
+            voucher.valid_until,
+            code,
+        )

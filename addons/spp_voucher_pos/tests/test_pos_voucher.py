@@ -4,8 +4,11 @@
 line, captured in the order's own sync transaction, released, applied once
 however often the order syncs, and offline payments recorded, never refused."""
 
+import json
 from unittest.mock import patch
 from uuid import uuid4
+
+from spp_payment_core import voucher_token as vt
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -94,7 +97,7 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
         )
         self.assertEqual(
             read[0]["_spp_voucher_keys"],
-            [{"kid": "fv-2026", "public_key": self.voucher_key.public_key}],
+            [{"kid": self.voucher_key.kid, "public_key": self.voucher_key.public_key}],
         )
         self.voucher_key.state = "revoked"
         read = self.env["pos.config"]._load_pos_data_read(
@@ -313,8 +316,10 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
 
     def test_offline_forged_token_keeps_the_sale_and_flags_it(self):
         voucher, _token = self._spp_voucher(100)
-        forged = self._spp_token(voucher, "ABCDE12345", a="1000.00")
-        forged = forged.split(".")[0] + "." + _token.split(".")[1]
+        payload, signature = _token.split(".")
+        claims = json.loads(vt.b64decode(payload))
+        forged = vt.b64encode(vt.canonical(claims | {"a": "1000.00"}))
+        forged = f"{forged}.{signature}"
         uuid = str(uuid4())
         order = self._sync(self._order(1, 30, uuid, token=forged, offline=True))
         payment = order.payment_ids.filtered(lambda p: p.uuid == uuid)
