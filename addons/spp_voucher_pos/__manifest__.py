@@ -11,5 +11,15 @@
     "maintainers": ["spp-payments"],
     "license": "LGPL-3",
     "depends": ["spp_voucher", "point_of_sale"],
-    "data": [],
+    "data": [
+        "views/pos_config_views.xml",
+    ],
+    "assets": {
+        "point_of_sale._assets_pos": [
+            "spp_voucher_pos/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "spp_voucher_pos/static/tests/tours/**/*",
+        ],
+    },
 }

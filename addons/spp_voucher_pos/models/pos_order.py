@@ -1,0 +1,155 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+
+from odoo import _, models
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
+
+
+def _voucher_lines_of(order_vals):
+    """{payment uuid: (token, offline)} of the payment values in a sync
+    payload; the token is taken out of the values (never stored)."""
+    found = {}
+    for command in order_vals.get("payment_ids") or []:
+        if not isinstance(command, list | tuple) or len(command) < 3:
+            continue
+        vals = command[2]
+        if not isinstance(vals, dict):
+            continue
+        token = vals.pop("spp_voucher_token", None)
+        if vals.get("uuid"):
+            found[vals["uuid"]] = (token or False, bool(vals.get("spp_voucher_offline")))
+    return found
+
+
+class PosOrder(models.Model):
+    _inherit = "pos.order"
+
+    def _process_order(self, order, existing_order):
+        """Capture the order's voucher payments in the order's own transaction:
+        a hold authorised online is captured, an offline-accepted line is
+        recorded (first write wins, a conflict flagged, never a raise: that would
+        make the sync retry forever). Keyed on the payment's UUID, so a repeated
+        sync of the same order moves no balance twice."""
+        voucher_lines = _voucher_lines_of(order)
+        order_id = super()._process_order(order, existing_order)
+        pos_order = self.browse(order_id)
+        if pos_order.state not in ("draft", "cancel"):
+            pos_order._spp_voucher_capture(voucher_lines)
+        return order_id
+
+    def _spp_voucher_payments(self):
+        return self.payment_ids.filtered(
+            lambda p: p.payment_method_id.use_payment_terminal == "spp_voucher"
+            and not p.is_change
+        )
+
+    def _spp_voucher_capture(self, voucher_lines):
+        self.ensure_one()
+        Redemption = self.env["spp.voucher.redemption"].sudo()
+        currency = self.currency_id
+        for payment in self._spp_voucher_payments():
+            if currency.is_zero(payment.amount):
+                continue  # reversed at the till: its hold was released
+            if currency.compare_amounts(payment.amount, 0) < 0:
+                raise UserError(
+                    _("A voucher payment is not refunded at the till; reverse it.")
+                )
+            token, offline = voucher_lines.get(payment.uuid, (False, False))
+            redemption = Redemption.search([("txn_uuid", "=", payment.uuid)], limit=1)
+            if redemption.state in ("captured", "conflict"):
+                pass  # this sync already applied it
+            elif redemption.state == "authorized":
+                self._spp_voucher_capture_hold(payment, redemption)
+            elif token and (offline or redemption):
+                # Accepted offline, or an online hold released (expired) before
+                # the order could sync: the goods are gone, record what happened
+                # (the latter under its own key, the UUID has its released row).
+                txn_uuid = f"{payment.uuid}:late" if redemption else payment.uuid
+                redemption = self._spp_voucher_record_offline(payment, token, txn_uuid)
+            else:
+                raise UserError(
+                    _(
+                        "The voucher payment of %(amount)s was not authorised "
+                        "(hold %(state)s).",
+                        amount=currency.format(payment.amount),
+                        state=redemption.state or _("missing"),
+                    )
+                )
+            if redemption:
+                self._spp_voucher_write(payment, redemption)
+
+    def _spp_voucher_capture_hold(self, payment, redemption):
+        merchant = self.config_id.spp_merchant_id
+        if redemption.merchant_id != merchant:
+            raise UserError(_("This voucher hold belongs to another merchant."))
+        if self.currency_id.compare_amounts(redemption.amount, payment.amount):
+            raise UserError(
+                _(
+                    "The voucher payment (%(paid)s) differs from its hold (%(held)s).",
+                    paid=self.currency_id.format(payment.amount),
+                    held=self.currency_id.format(redemption.amount),
+                )
+            )
+        redemption._spp_capture()
+
+    def _spp_voucher_record_offline(self, payment, token, txn_uuid):
+        config = self.config_id
+        try:
+            with self.env.cr.savepoint():
+                return (
+                    self.env["spp.voucher"]
+                    .sudo()
+                    ._spp_record_offline(
+                        token,
+                        payment.amount,
+                        txn_uuid,
+                        config.spp_merchant_id,
+                        channel="pos",
+                        device=config.name,
+                        cashier=self.user_id,
+                        date=payment.payment_date,
+                    )
+                )
+        except (UserError, ValidationError) as error:
+            # A token the ledger refuses (bad signature, unknown key): keep the
+            # sale, flag the payment and tell the order's followers.
+            reason = str(error.args[0] if error.args else error)
+            payment.with_context(spp_voucher_capture=True).write(
+                {"spp_voucher_sync_error": reason}
+            )
+            self.message_post(
+                body=_("Offline voucher payment refused on sync: %s", reason)
+            )
+            _logger.info("POS order %s: offline voucher refused: %s", self.id, reason)
+            return False
+
+    def _spp_voucher_write(self, payment, redemption):
+        voucher = redemption.voucher_id
+        payment.with_context(spp_voucher_capture=True).write(
+            {
+                "spp_redemption_id": redemption.id,
+                "spp_voucher_id": voucher.id,
+                "spp_voucher_name": voucher.name,
+                "spp_voucher_balance": voucher.balance,
+                "transaction_id": str(redemption.id),
+            }
+        )
+
+    def action_pos_order_cancel(self):
+        res = super().action_pos_order_cancel()
+        self.filtered(lambda o: o.state == "cancel")._spp_voucher_release()
+        return res
+
+    def _spp_voucher_release(self):
+        uuids = self._spp_voucher_payments().mapped("uuid")
+        if uuids:
+            holds = (
+                self.env["spp.voucher.redemption"]
+                .sudo()
+                .search([("txn_uuid", "in", uuids), ("state", "=", "authorized")])
+            )
+            for hold in holds:
+                hold._spp_release()
