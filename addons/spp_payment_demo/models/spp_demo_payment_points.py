@@ -19,14 +19,14 @@ class SppDemoGenerator(models.AbstractModel):
 
     @api.model
     def _demo_payment_point_managers(self, users):
-        """Two payment point managers the officer registered and submitted,
-        waiting for a manager's approval; their points come from the criteria
-        file the officer uploads (data/files/payment_points*.csv)."""
+        """Two payment point managers the officer registered, in draft: the
+        officer assigns them the points of the criteria file they upload
+        (data/files/payment_points*.csv), then submits them for approval."""
         managers = self.env["spp.payment.point.manager"]
         for spec in DEMO_PPMS:
             if managers.search_count([("user_id.login", "=", spec["login"])]):
                 continue
-            manager = managers.with_user(users["officer"]).create(
+            managers.with_user(users["officer"]).create(
                 {
                     "name": spec["name"],
                     "login": spec["login"],
@@ -35,5 +35,6 @@ class SppDemoGenerator(models.AbstractModel):
                 }
             )
             # A demo password, set by the administrator running the generator.
-            manager.user_id.sudo().password = spec["login"]
-            manager.action_submit()
+            self.env["res.users"].search(
+                [("login", "=", spec["login"])]
+            ).password = spec["login"]
