@@ -215,7 +215,7 @@ class SppDemoGenerator(models.AbstractModel):
                     "date_end": "2026-12-31",
                     "fixed_amount": 50.0,
                     # A region's payment point carries more: split in parts.
-                    "ppm_carry_limit": 300.0,
+                    "ppm_carry_limit": 400.0,
                     "has_cap": True,
                     "cap_amount": 60.0,
                     "rule_ids": [
