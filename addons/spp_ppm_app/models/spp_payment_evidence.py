@@ -18,22 +18,24 @@ class SppPayment(models.Model):
         compute="_compute_cash_evidence",
         help="The line of the accepted PPM sync that paid this payment.",
     )
+    # Computed with the line, not related to it: the line is found by a
+    # search, so nothing could tell a related field when to recompute.
     cash_paid_at = fields.Datetime(
-        string="Handed Over At", related="cash_line_id.paid_at"
+        string="Handed Over At", compute="_compute_cash_evidence"
     )
     cash_latitude = fields.Float(
-        string="Latitude", related="cash_line_id.latitude", digits=(10, 7)
+        string="Latitude", compute="_compute_cash_evidence", digits=(10, 7)
     )
     cash_longitude = fields.Float(
-        string="Longitude", related="cash_line_id.longitude", digits=(10, 7)
+        string="Longitude", compute="_compute_cash_evidence", digits=(10, 7)
     )
     cash_gps_accuracy = fields.Float(
-        string="GPS Accuracy (m)", related="cash_line_id.gps_accuracy"
+        string="GPS Accuracy (m)", compute="_compute_cash_evidence"
     )
     cash_photo = fields.Binary(string="Photo", compute="_compute_cash_evidence")
     cash_map_url = fields.Char(string="Map", compute="_compute_cash_evidence")
     cash_batch_id = fields.Many2one(
-        related="cash_line_id.reconciliation_id", string="PPM Sync"
+        "spp.reconciliation", string="PPM Sync", compute="_compute_cash_evidence"
     )
 
     def _compute_cash_evidence(self):
@@ -41,6 +43,11 @@ class SppPayment(models.Model):
         for payment in self:
             line = lines.get(payment.id, self.env["spp.reconciliation.line"])
             payment.cash_line_id = line
+            payment.cash_batch_id = line.reconciliation_id
+            payment.cash_paid_at = line.paid_at
+            payment.cash_latitude = line.latitude
+            payment.cash_longitude = line.longitude
+            payment.cash_gps_accuracy = line.gps_accuracy
             # The line was found as this user (record rules applied); its
             # photo, attached to it, is readable by whoever reads the line.
             payment.cash_photo = line.photo_id.sudo().datas if line.photo_id else False
