@@ -16,6 +16,7 @@
         "security/spp_ppm_app_rules.xml",
         "data/ir_sequence.xml",
         "views/ppm_templates.xml",
+        "views/spp_ppm_device_views.xml",
     ],
     "assets": {
         # The PPM app's own bundle (served at /ppm, precached by its service

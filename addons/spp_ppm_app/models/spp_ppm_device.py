@@ -46,3 +46,42 @@ class SppPpmDevice(models.Model):
         self.check_access("write")
         self.sudo().write({"state": "revoked", "revoked_date": fields.Datetime.now()})
         return True
+
+    def action_resume_chain(self):
+        """After a checker has looked into a broken chain: the device's chain
+        resumes at the first event it refused for the break (signed by the
+        device, so its seq and prev_hash are the device's own), which can then
+        sync again. The events missing before it stay missing."""
+        self.check_access("write")
+        for device in self.sudo():
+            device.lock_for_update()
+            first = (
+                self.env["spp.ppm.event"]
+                .sudo()
+                .search(
+                    [
+                        ("device_id", "=", device.id),
+                        ("reason", "in", ("seq_gap", "chain_broken")),
+                        ("seq", ">", device.last_seq),
+                    ],
+                    order="seq, id",
+                    limit=1,
+                )
+            )
+            if not first:
+                continue
+            device.write(
+                {
+                    "chain_broken": False,
+                    "last_seq": first.seq - 1,
+                    "last_hash": first.prev_hash or False,
+                }
+            )
+            device.message_post(
+                body=self.env._(
+                    "Chain resumed at event %(seq)s by %(user)s.",
+                    seq=first.seq,
+                    user=self.env.user.name,
+                )
+            )
+        return True

@@ -335,7 +335,7 @@ class _Sync:
         self.lines = []  # (event, line vals, log vals, photo bytes)
         self.logs = []  # (log record or None, log vals, photo bytes)
         self.in_this_sync = set()  # payment ids judged here (double entries)
-        self.over = {}  # float id -> an event went over it in this sync
+        self.first_batch = None  # of the first duplicate
 
     # Judging -------------------------------------------------------------
 
@@ -373,6 +373,7 @@ class _Sync:
                     self._refuse(None, log_vals, "uuid_reused", photo, chained=False)
                     continue
                 if prior.batch_id and not prior.batch_id.cleared:
+                    self.first_batch = self.first_batch or prior.batch_id
                     self.results.append(
                         {
                             "client_uuid": event["client_uuid"],
@@ -455,7 +456,8 @@ class _Sync:
                   FROM spp_reconciliation_line l
                   JOIN spp_reconciliation r ON r.id = l.reconciliation_id
                  WHERE l.payment_id = ANY(%s) AND r.source = 'ppm'
-                   AND r.cleared IS NOT TRUE AND l.ppm_verdict IN ('accepted', 'exception')
+                   AND r.cleared IS NOT TRUE
+                   AND l.ppm_verdict IN ('accepted', 'exception')
                 """,
                 list(self.payments),
             )
@@ -646,6 +648,10 @@ class _Sync:
     # Storing -------------------------------------------------------------
 
     def _store(self):
+        if not self.logs:
+            # Every event was synced before: the same answers, nothing created
+            # (the batch named is the first event's).
+            return self.env["spp.ppm.sync"]._spp_answer(self.first_batch, self.results)
         batch = self._create_batch()
         line_model = self.env["spp.reconciliation.line"].sudo()
         line_vals = [line for _p, _l, _ph, line in self.logs if line]

@@ -25,10 +25,11 @@ class SppReconciliation(models.Model):
     )
 
     def _on_spp_approved(self):
-        super()._on_spp_approved()
+        result = super()._on_spp_approved()
         ppm = self.filtered(lambda b: b.source == "ppm")
         if ppm:
             ppm._spp_ppm_update_floats()
+        return result
 
     def _on_spp_rejected(self):
         """The lines go (see super), their photos stay, with the events the
@@ -51,7 +52,7 @@ class SppReconciliation(models.Model):
                 )
             )
             self.env["ir.attachment"].invalidate_model(["res_model", "res_id"])
-        super()._on_spp_rejected()
+        return super()._on_spp_rejected()
 
     def _spp_ppm_floats(self):
         """The floats whose payments these batches' lines name."""

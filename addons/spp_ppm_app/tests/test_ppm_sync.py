@@ -13,6 +13,7 @@ from odoo.exceptions import AccessError
 from odoo.models import BaseModel
 from odoo.tests import tagged
 
+from ..models import spp_ppm_sync as sync_module
 from ..models.spp_ppm_sync import PpmError
 from .common import SppPpmCommon
 
@@ -103,7 +104,7 @@ class TestPpmSync(SppPpmCommon):
             self._verdicts(answer), [("exception", "double_entry"), ("accepted", "")]
         )
         line = self._batch(answer).line_ids.filtered(
-            lambda l: l.exception_reason == "double_entry"
+            lambda line: line.exception_reason == "double_entry"
         )
         self.assertEqual(line.outcome, "skipped")
         # Within one sync too.
@@ -200,6 +201,18 @@ class TestPpmSync(SppPpmCommon):
             set(self._batch(answer).line_ids.mapped("outcome")), {"skipped"}
         )
 
+    def test_photo_above_the_cap_is_not_stored_and_evidence_pending(self):
+        with patch.object(sync_module, "MAX_PHOTO_BYTES", 100):
+            answer = self._sync([self._event(self.payments[0])])
+        self.assertEqual(self._verdicts(answer), [("exception", "evidence_pending")])
+        line = self._batch(answer).line_ids
+        self.assertFalse(line.photo_id)
+        self.assertFalse(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "in", ("spp.reconciliation.line", "spp.ppm.event"))]
+            )
+        )
+
     def test_large_photo_is_stored_byte_for_byte(self):
         # Wider than base.image_autoresize_max_px: Odoo would re-encode it.
         buffer = io.BytesIO()
@@ -222,7 +235,7 @@ class TestPpmSync(SppPpmCommon):
             self._verdicts(answer),
             [("accepted", "gps_outside_radius"), ("accepted", "")],
         )
-        line = self._batch(answer).line_ids.filtered(lambda l: l.device_seq == 1)
+        line = self._batch(answer).line_ids.filtered(lambda line: line.device_seq == 1)
         self.assertEqual(line.ppm_flags, "gps_outside_radius")
 
     def test_paid_at_outside_the_cycle_or_in_the_future(self):
@@ -277,6 +290,31 @@ class TestPpmSync(SppPpmCommon):
         broken = self._event(self.payments[3])
         answer = self._sync([broken])
         self.assertEqual(self._verdicts(answer), [("refused", "chain_broken")])
+
+    def test_a_checker_resumes_a_broken_chain_after_the_gap(self):
+        self._event(self.payments[0])  # lost on the device
+        second = self._event(self.payments[1])
+        third = self._event(self.payments[2])
+        self.assertEqual(
+            self._verdicts(self._sync([second, third])),
+            [("refused", "seq_gap"), ("refused", "seq_gap")],
+        )
+        self.device.with_user(self.users["finance_manager"]).action_resume_chain()
+        self.assertFalse(self.device.chain_broken)
+        answer = self._sync([second, third])
+        self.assertEqual(self._verdicts(answer), [("accepted", "")] * 2)
+        self.assertEqual(self.device.last_seq, 3)
+
+    def test_resending_only_synced_events_creates_nothing(self):
+        events = [self._event(self.payments[0]), self._event(self.payments[1])]
+        first = self._sync(events)
+        counts = self._counts()
+        again = self._sync(events)
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(again["batch"], first["batch"])
+        self.assertEqual(
+            [r["verdict"] for r in again["results"]], ["duplicate", "duplicate"]
+        )
 
     def test_revoked_or_foreign_device_is_refused_whole(self):
         event = self._event(self.payments[0])
