@@ -154,8 +154,8 @@ class TestConcurrency(SppVoucherCommon):
         self.assertEqual(sum(redeemed), 100)
         self.assertEqual(len(refused), THREADS - 100 // STEP)
         for message in refused:
-            self.assertIn("0.00", message)
-            self.assertIn("is refused, nothing was taken", message)
+            # Spent: the voucher is redeemed (or, with a partial step, short).
+            self.assertRegex(message, r"is Redeemed\.|available; .* is refused")
         with self.registry.cursor() as cr:
             cr.execute(
                 SQL(
