@@ -102,7 +102,9 @@ class SppVoucher(models.Model):
         usable = voucher._spp_refusal(when) is None and not merchant._spp_refusal(
             voucher, amount, when
         )
-        covered = min(amount, voucher.available_amount) if usable else Decimal(0)
+        covered = (
+            min(amount, Decimal(str(voucher.available_amount))) if usable else Decimal(0)
+        )
         if covered > 0:
             redemptions |= voucher._spp_insert_redemption(
                 covered, txn_uuid, merchant, channel, device, cashier, True, "captured"
