@@ -7,5 +7,5 @@ from . import (
     test_merchants,
     test_state_changes,
     test_id_redemption,
-
+    test_concurrency,
 )
