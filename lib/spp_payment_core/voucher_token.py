@@ -110,8 +110,7 @@ def new_secret():
 
 def _encode_bits(number):
     return "".join(
-        ALPHABET[(number >> (CODE_BITS - 5 * (n + 1))) & 31]
-        for n in range(CODE_LENGTH)
+        ALPHABET[(number >> (CODE_BITS - 5 * (n + 1))) & 31] for n in range(CODE_LENGTH)
     )
 
 

@@ -113,7 +113,9 @@ class SppMerchant(models.Model):
             return
         self._spp_lock_row()
         self.env.cr.execute(
-            SQL("UPDATE spp_merchant SET write_date = write_date WHERE id = %s", self.id)
+            SQL(
+                "UPDATE spp_merchant SET write_date = write_date WHERE id = %s", self.id
+            )
         )
 
     def _spp_lock_row(self):

@@ -319,8 +319,10 @@ class SppVoucher(models.Model):
         text = (token_or_code or "").strip()
         try:
             if vt.looks_like_token(text):
-                keys = self.env["spp.voucher.key"].sudo().search(
-                    [("state", "!=", "revoked")]
+                keys = (
+                    self.env["spp.voucher.key"]
+                    .sudo()
+                    .search([("state", "!=", "revoked")])
                 )
                 claims = vt.decode_token(text, {k.kid: k.public_key for k in keys})
                 voucher = vouchers.browse(claims["i"]).exists()
@@ -329,9 +331,7 @@ class SppVoucher(models.Model):
                     raise vt.TokenError(vt.TAMPERED, "no such voucher in its program")
                 vt.check_claims(claims, voucher._spp_claims())
                 return voucher
-            voucher = vouchers.search(
-                [("code_hash", "=", vt.code_hash(text))], limit=1
-            )
+            voucher = vouchers.search([("code_hash", "=", vt.code_hash(text))], limit=1)
         except vt.TokenError as error:
             raise UserError(
                 self.env._("This voucher cannot be accepted: %s.", error.reason)
@@ -397,8 +397,10 @@ class SppVoucher(models.Model):
     def _spp_release_balance(self, kind):
         """Give the vouchers' balances back to their cycles (a record each),
         their open holds released first."""
-        holds = self.env["spp.voucher.redemption"].sudo().search(
-            [("voucher_id", "in", self.ids), ("state", "=", "authorized")]
+        holds = (
+            self.env["spp.voucher.redemption"]
+            .sudo()
+            .search([("voucher_id", "in", self.ids), ("state", "=", "authorized")])
         )
         for hold in holds:
             hold._spp_release()

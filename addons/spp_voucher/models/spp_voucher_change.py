@@ -80,9 +80,11 @@ class SppVoucherChangeRequest(models.Model):
             )
         if self.action == "reissue":
             done = self.voucher_ids.sudo().filtered(
-                lambda v: self.env["spp.voucher"]
-                .sudo()
-                .search_count([("origin_voucher_id", "=", v.id)])
+                lambda v: (
+                    self.env["spp.voucher"]
+                    .sudo()
+                    .search_count([("origin_voucher_id", "=", v.id)])
+                )
             )
             empty = self.voucher_ids.sudo().filtered(lambda v: v.balance <= 0)
             if done or empty:

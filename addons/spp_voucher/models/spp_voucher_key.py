@@ -60,6 +60,7 @@ class SppVoucherKey(models.Model):
             self.sudo().search(
                 [("program_id", "=", vals["program_id"]), ("state", "=", "active")]
             ).write({"state": "retired"})
+        self.env.flush_all()  # retired before the new key is inserted
         return super().create(vals_list)
 
     def write(self, vals):

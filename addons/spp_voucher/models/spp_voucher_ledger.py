@@ -102,7 +102,11 @@ class SppVoucher(models.Model):
         usable = voucher._spp_refusal(when) is None and not merchant._spp_refusal(
             voucher, amount, when
         )
-        covered = min(amount, voucher.available_amount) if usable else Decimal(0)
+        covered = (
+            min(amount, Decimal(str(voucher.available_amount)))
+            if usable
+            else Decimal(0)
+        )
         if covered > 0:
             redemptions |= voucher._spp_insert_redemption(
                 covered, txn_uuid, merchant, channel, device, cashier, True, "captured"
@@ -275,8 +279,9 @@ class SppVoucherRedemption(models.Model):
         self.ensure_one()
         if not (reason or "").strip():
             raise UserError(self.env._("A reversal needs a reason."))
+        # Checked as the caller: under sudo() every user would pass.
+        self._spp_check_can_reverse()
         redemption = self.sudo()
-        redemption._spp_check_can_reverse()
         voucher = redemption.voucher_id
         voucher._spp_lock()
         redemption.invalidate_recordset()
@@ -346,10 +351,13 @@ class SppVoucherRedemption(models.Model):
             return
         if user.has_group(FINANCE_MANAGER):
             return
+        # The caller decides; the record is read whoever they are (a cashier
+        # has no read access to the ledger).
+        record = self.sudo()
         same_day = fields.Date.context_today(self) == fields.Date.context_today(
-            self, self.date
+            self, record.date
         )
-        if user in self.merchant_id.user_ids and same_day:
+        if user in record.merchant_id.user_ids and same_day:
             return
         raise AccessError(
             self.env._(
@@ -383,8 +391,10 @@ class SppVoucherRedemption(models.Model):
                     ),
                 )
             )
-        managers = self.env.ref(FINANCE_MANAGER).sudo().all_user_ids.filtered(
-            lambda u: self.company_id in u.company_ids
+        managers = (
+            self.env.ref(FINANCE_MANAGER)
+            .sudo()
+            .all_user_ids.filtered(lambda u: self.company_id in u.company_ids)
         )
         for manager in managers:
             self.activity_schedule(

@@ -73,9 +73,7 @@ class SppPaymentCycle(models.Model):
         totals = dict(
             self.env["spp.voucher.release"]
             .sudo()
-            ._read_group(
-                [("cycle_id", "in", self.ids)], ["cycle_id"], ["amount:sum"]
-            )
+            ._read_group([("cycle_id", "in", self.ids)], ["cycle_id"], ["amount:sum"])
         )
         for cycle in self:
             cycle.voucher_released_amount = totals.get(cycle, 0.0)

@@ -8,20 +8,22 @@ import uuid
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
+from odoo.orm.environments import Transaction
+from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
 from odoo.addons.spp_payment_base.tools import guarded_write
 from odoo.addons.spp_payroll.tests.common import SppConnectorCommon
 
-from .common import SppVoucherCommon
-
 THREADS = 50
 STEP = 10
 
 
-class TestConcurrency(SppVoucherCommon):
+class TestConcurrency(TransactionCase):
     """50 tills redeem the same voucher at the same moment, each with its own
-    connection and transaction, as 50 requests would."""
+    connection and transaction, as 50 requests would. A plain TransactionCase:
+    a fixture written in the test's own (never committed) transaction would
+    hold locks the committed world's inserts wait for."""
 
     def _committed_voucher(self):
         """A voucher of 100.00 and an approved merchant, committed (the test's
@@ -55,7 +57,11 @@ class TestConcurrency(SppVoucherCommon):
                 }
             )
             member = env["spp.program.membership"].create(
-                {"program_id": program.id, "partner_id": partner.id, "channel": "voucher"}
+                {
+                    "program_id": program.id,
+                    "partner_id": partner.id,
+                    "channel": "voucher",
+                }
             )
             with guarded_write("payroll_payments"):
                 payment = env["spp.payment"].create(
@@ -109,7 +115,8 @@ class TestConcurrency(SppVoucherCommon):
     def test_fifty_tills_one_voucher(self):
         world = self._committed_voucher()
         start = threading.Barrier(THREADS)
-        outcomes = []  # ("redeemed", amount) | ("refused", message) | ("escaped", error)
+        # ("redeemed", amount) | ("refused", message) | ("escaped", error)
+        outcomes = []
         busy = []
 
         def till():
@@ -119,6 +126,9 @@ class TestConcurrency(SppVoucherCommon):
             for _attempt in range(200):
                 try:
                     with self.registry.cursor() as cr:
+                        # Given its registry: looking it up takes the registry
+                        # lock, which the test runner holds.
+                        cr.transaction = Transaction(self.registry)
                         env = api.Environment(cr, SUPERUSER_ID, {})
                         redemption = env["spp.voucher"]._spp_redeem(
                             world["token"],
@@ -154,12 +164,13 @@ class TestConcurrency(SppVoucherCommon):
         self.assertEqual(sum(redeemed), 100)
         self.assertEqual(len(refused), THREADS - 100 // STEP)
         for message in refused:
-            self.assertIn("0.00", message)
-            self.assertIn("is refused, nothing was taken", message)
+            # Spent: the voucher is redeemed (or, with a partial step, short).
+            self.assertRegex(message, r"is Redeemed\.|available; .* is refused")
         with self.registry.cursor() as cr:
             cr.execute(
                 SQL(
-                    "SELECT balance, state, (SELECT COUNT(*) FROM spp_voucher_redemption "
+                    "SELECT balance, state, (SELECT COUNT(*) "
+                    "FROM spp_voucher_redemption "
                     "WHERE voucher_id = v.id) FROM spp_voucher v WHERE id = %s",
                     world["voucher"],
                 )

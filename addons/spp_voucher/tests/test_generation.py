@@ -24,7 +24,9 @@ class TestGeneration(SppVoucherCommon):
             self.assertEqual(voucher.cycle_id, self.cycle)
             self.assertEqual(voucher.state, "active")
             self.assertEqual(voucher.name, f"V{voucher.id:09d}")
-            self.assertEqual(voucher.valid_until - voucher.valid_from, datetime.timedelta(days=90))
+            self.assertEqual(
+                voucher.valid_until - voucher.valid_from, datetime.timedelta(days=90)
+            )
         self.assertEqual(sum(self.vouchers.mapped("amount")), self.payroll.total_amount)
 
     def test_code_hash_is_the_hmac_code_and_no_code_is_stored(self):
@@ -44,7 +46,11 @@ class TestGeneration(SppVoucherCommon):
     def test_generation_is_idempotent_and_only_for_voucher_payrolls(self):
         self.assertEqual(self.env["spp.voucher"]._spp_generate(self.payroll), 0)
         self.members.write({"channel": "digital"})
-        cycle = self._approve(self._create_cycle(name="2026-12", date_start="2026-12-01", date_end="2026-12-31"))
+        cycle = self._approve(
+            self._create_cycle(
+                name="2026-12", date_start="2026-12-01", date_end="2026-12-31"
+            )
+        )
         digital = self._approved_payroll(cycle=cycle)
         self.assertFalse(
             self.env["spp.voucher"].search([("payment_id.payroll_id", "=", digital.id)])

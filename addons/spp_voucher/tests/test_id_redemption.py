@@ -37,7 +37,9 @@ class TestIdRedemption(SppVoucherCommon):
         self.assertEqual(redemption.channel, "id")
         self.assertEqual(redemption.cashier_id, self.cashier)
         with self.assertRaisesRegex(UserError, "available"):
-            model.spp_redeem_by_id("HH-0001", self.voucher.id, 31, self.merchant.id, "id-2")
+            model.spp_redeem_by_id(
+                "HH-0001", self.voucher.id, 31, self.merchant.id, "id-2"
+            )
         # Another beneficiary's voucher is not reached through this ID.
         with self.assertRaisesRegex(UserError, "not one of this beneficiary's"):
             model.spp_redeem_by_id(
@@ -76,7 +78,8 @@ class TestIdRedemption(SppVoucherCommon):
         # Officers keep the whole registry beside the cashiers' rule.
         officer_env = self.env(user=self.users["program_officer"])
         self.assertIn(
-            self.household, officer_env["res.partner"].search([("is_registrant", "=", True)])
+            self.household,
+            officer_env["res.partner"].search([("is_registrant", "=", True)]),
         )
         # Someone outside the cashiers and finance cannot use the lookup.
         with self.assertRaises(AccessError):

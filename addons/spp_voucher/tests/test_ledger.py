@@ -48,13 +48,17 @@ class TestLedger(SppVoucherCommon):
         with self.assertRaises(CheckViolation), mute_logger("odoo.sql_db"):
             with self.env.cr.savepoint():
                 self.env.cr.execute(
-                    SQL("UPDATE spp_voucher SET balance = -1 WHERE id = %s", self.voucher.id)
+                    SQL(
+                        "UPDATE spp_voucher SET balance = -1 WHERE id = %s",
+                        self.voucher.id,
+                    )
                 )
         with self.assertRaises(CheckViolation), mute_logger("odoo.sql_db"):
             with self.env.cr.savepoint():
                 self.env.cr.execute(
                     SQL(
-                        "UPDATE spp_voucher SET held_amount = balance + 1 WHERE id = %s",
+                        "UPDATE spp_voucher SET held_amount = balance + 1 "
+                        "WHERE id = %s",
                         self.voucher.id,
                     )
                 )
@@ -63,7 +67,12 @@ class TestLedger(SppVoucherCommon):
             redemption.write({"amount": 1})
         with self.assertRaisesRegex(UserError, "ledger only"):
             self.env["spp.voucher.redemption"].create(
-                {"voucher_id": self.voucher.id, "amount": 1, "txn_uuid": "x", "state": "captured"}
+                {
+                    "voucher_id": self.voucher.id,
+                    "amount": 1,
+                    "txn_uuid": "x",
+                    "state": "captured",
+                }
             )
 
     def test_reversal(self):
@@ -86,7 +95,8 @@ class TestLedger(SppVoucherCommon):
         redemption = self._redeem(10)
         self.env.cr.execute(
             SQL(
-                "UPDATE spp_voucher_redemption SET date = date - interval '2 days' WHERE id = %s",
+                "UPDATE spp_voucher_redemption "
+                "SET date = date - interval '2 days' WHERE id = %s",
                 redemption.id,
             )
         )

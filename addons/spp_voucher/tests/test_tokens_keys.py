@@ -41,7 +41,13 @@ class TestTokensKeys(SppVoucherCommon):
         # Signed by a key of nobody's.
         private, _public = vt.new_keypair()
         forged = vt.encode_token(
-            private, "nobody", self.voucher.id, "50.70", "EUR", "2030-01-01", claims["s"]
+            private,
+            "nobody",
+            self.voucher.id,
+            "50.70",
+            "EUR",
+            "2030-01-01",
+            claims["s"],
         )
         with self.assertRaisesRegex(UserError, "unknown key"):
             find(forged)
@@ -90,9 +96,7 @@ class TestTokensKeys(SppVoucherCommon):
             user = self.users[role]
             with self.assertRaises(AccessError, msg=role):
                 key.with_user(user).read(["private_key"])
-            self.assertNotIn(
-                "private_key", key.with_user(user).fields_get(), msg=role
-            )
+            self.assertNotIn("private_key", key.with_user(user).fields_get(), msg=role)
             with self.assertRaises(AccessError, msg=role):
                 self.program.with_user(user).read(["voucher_code_secret"])
             with self.assertRaises(AccessError, msg=role):
