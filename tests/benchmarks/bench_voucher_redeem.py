@@ -65,6 +65,7 @@ if not config:
         codes.append(code)
     env["ir.config_parameter"].set_param("spp_bench_voucher.codes", json.dumps(codes))
 cashier = env["res.users"].search([("login", "=", "bench_cashier")])
+cashier.group_ids |= env.ref("base.group_user")
 if not config.current_session_id:
     config.with_user(cashier).open_ui()
     config.current_session_id.set_opening_control(0, None)
