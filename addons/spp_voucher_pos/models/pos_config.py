@@ -1,6 +1,6 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 # Fields only a Payments Administrator sets: which merchant a till redeems for
@@ -51,7 +51,9 @@ class PosConfig(models.Model):
             self.env.su or self.env.user.has_group("spp_payment_base.group_spp_admin")
         ):
             raise AccessError(
-                _("Only a Payments Administrator links a till to a voucher merchant.")
+                self.env._(
+                    "Only a Payments Administrator links a till to a voucher merchant."
+                )
             )
 
     @api.model_create_multi
@@ -83,12 +85,16 @@ class PosConfig(models.Model):
             if config._spp_voucher_payment_method():
                 continue
             company = config.company_id
-            method = self.env["pos.payment.method"].sudo().search(
-                [
-                    ("use_payment_terminal", "=", "spp_voucher"),
-                    ("company_id", "=", company.id),
-                ],
-                limit=1,
+            method = (
+                self.env["pos.payment.method"]
+                .sudo()
+                .search(
+                    [
+                        ("use_payment_terminal", "=", "spp_voucher"),
+                        ("company_id", "=", company.id),
+                    ],
+                    limit=1,
+                )
             )
             if not method:
                 journal = self.env["account.journal"].sudo().search(
@@ -96,7 +102,7 @@ class PosConfig(models.Model):
                     limit=1,
                 ) or self.env["account.journal"].sudo().create(
                     {
-                        "name": _("Voucher clearing"),
+                        "name": self.env._("Voucher clearing"),
                         "code": CLEARING_CODE,
                         "type": "bank",
                         "company_id": company.id,
@@ -108,7 +114,7 @@ class PosConfig(models.Model):
                     .with_company(company)
                     .create(
                         {
-                            "name": _("Voucher"),
+                            "name": self.env._("Voucher"),
                             "journal_id": journal.id,
                             "company_id": company.id,
                             "payment_method_type": "terminal",
@@ -123,10 +129,14 @@ class PosConfig(models.Model):
         self.ensure_one()
         merchant = self.sudo().spp_merchant_id
         if not merchant:
-            raise UserError(_("This till is not linked to a voucher merchant."))
+            raise UserError(
+                self.env._("This till is not linked to a voucher merchant.")
+            )
         if merchant.approval_state != "approved" or merchant.state != "active":
             raise UserError(
-                _("Merchant %s is not approved to redeem vouchers.", merchant.name)
+                self.env._(
+                    "Merchant %s is not approved to redeem vouchers.", merchant.name
+                )
             )
         return merchant
 

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 
-from odoo import _, models
+from odoo import models
 from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
@@ -20,7 +20,10 @@ def _voucher_lines_of(order_vals):
             continue
         token = vals.pop("spp_voucher_token", None)
         if vals.get("uuid"):
-            found[vals["uuid"]] = (token or False, bool(vals.get("spp_voucher_offline")))
+            found[vals["uuid"]] = (
+                token or False,
+                bool(vals.get("spp_voucher_offline")),
+            )
     return found
 
 
@@ -42,8 +45,10 @@ class PosOrder(models.Model):
 
     def _spp_voucher_payments(self):
         return self.payment_ids.filtered(
-            lambda p: p.payment_method_id.use_payment_terminal == "spp_voucher"
-            and not p.is_change
+            lambda p: (
+                p.payment_method_id.use_payment_terminal == "spp_voucher"
+                and not p.is_change
+            )
         )
 
     def _spp_voucher_capture(self, voucher_lines):
@@ -55,7 +60,9 @@ class PosOrder(models.Model):
                 continue  # reversed at the till: its hold was released
             if currency.compare_amounts(payment.amount, 0) < 0:
                 raise UserError(
-                    _("A voucher payment is not refunded at the till; reverse it.")
+                    self.env._(
+                        "A voucher payment is not refunded at the till; reverse it."
+                    )
                 )
             token, offline = voucher_lines.get(payment.uuid, (False, False))
             redemption = Redemption.search([("txn_uuid", "=", payment.uuid)], limit=1)
@@ -71,11 +78,11 @@ class PosOrder(models.Model):
                 redemption = self._spp_voucher_record_offline(payment, token, txn_uuid)
             else:
                 raise UserError(
-                    _(
+                    self.env._(
                         "The voucher payment of %(amount)s was not authorised "
                         "(hold %(state)s).",
                         amount=currency.format(payment.amount),
-                        state=redemption.state or _("missing"),
+                        state=redemption.state or self.env._("missing"),
                     )
                 )
             if redemption:
@@ -84,10 +91,12 @@ class PosOrder(models.Model):
     def _spp_voucher_capture_hold(self, payment, redemption):
         merchant = self.config_id.spp_merchant_id
         if redemption.merchant_id != merchant:
-            raise UserError(_("This voucher hold belongs to another merchant."))
+            raise UserError(
+                self.env._("This voucher hold belongs to another merchant.")
+            )
         if self.currency_id.compare_amounts(redemption.amount, payment.amount):
             raise UserError(
-                _(
+                self.env._(
                     "The voucher payment (%(paid)s) differs from its hold (%(held)s).",
                     paid=self.currency_id.format(payment.amount),
                     held=self.currency_id.format(redemption.amount),
@@ -121,7 +130,7 @@ class PosOrder(models.Model):
                 {"spp_voucher_sync_error": reason}
             )
             self.message_post(
-                body=_("Offline voucher payment refused on sync: %s", reason)
+                body=self.env._("Offline voucher payment refused on sync: %s", reason)
             )
             _logger.info("POS order %s: offline voucher refused: %s", self.id, reason)
             return False

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
@@ -26,15 +26,19 @@ class PosPaymentMethod(models.Model):
         till is linked to an approved, active merchant."""
         self.ensure_one()
         if self.use_payment_terminal != "spp_voucher":
-            raise UserError(_("%s is not a voucher payment method.", self.name))
+            raise UserError(
+                self.env._("%s is not a voucher payment method.", self.name)
+            )
         session = self.env["pos.session"].browse(int(session_id)).exists()
         if not session:
-            raise UserError(_("Unknown POS session."))
+            raise UserError(self.env._("Unknown POS session."))
         session.check_access("read")
         if session.state != "opened":
-            raise UserError(_("The POS session %s is not open.", session.name))
+            raise UserError(self.env._("The POS session %s is not open.", session.name))
         if self not in session.payment_method_ids:
-            raise UserError(_("%s is not a payment method of this till.", self.name))
+            raise UserError(
+                self.env._("%s is not a payment method of this till.", self.name)
+            )
         config = session.config_id
         return session, config, config._spp_voucher_merchant()
 
@@ -43,7 +47,7 @@ class PosPaymentMethod(models.Model):
         limit = config.spp_voucher_limit_per_transaction
         if limit and currency.compare_amounts(amount, limit) > 0:
             raise UserError(
-                _(
+                self.env._(
                     "A voucher payment at this till is limited to %s.",
                     currency.format(limit),
                 )
@@ -66,7 +70,7 @@ class PosPaymentMethod(models.Model):
             )
             if currency.compare_amounts(redeemed + amount, limit) > 0:
                 raise UserError(
-                    _(
+                    self.env._(
                         "This cashier's vouchers today would exceed %s.",
                         currency.format(limit),
                     )
@@ -98,11 +102,13 @@ class PosPaymentMethod(models.Model):
         (``ok`` false, ``error``) changes nothing."""
         session, config, merchant = self._spp_voucher_till(session_id)
         if not payment_uuid or not isinstance(payment_uuid, str):
-            raise UserError(_("A voucher payment needs its payment line's UUID."))
+            raise UserError(
+                self.env._("A voucher payment needs its payment line's UUID.")
+            )
         amount = config.currency_id.round(float(amount or 0))
         try:
             if config.currency_id.compare_amounts(amount, 0) <= 0:
-                raise UserError(_("A voucher pays a positive amount."))
+                raise UserError(self.env._("A voucher pays a positive amount."))
             self._spp_voucher_check_limits(config, amount, merchant)
             with self.env.cr.savepoint():
                 hold = self._spp_voucher_hold(
@@ -115,7 +121,9 @@ class PosPaymentMethod(models.Model):
             # released cannot hold again.
             return {
                 "ok": False,
-                "error": _("This payment line's voucher hold is %s.", hold.state),
+                "error": self.env._(
+                    "This payment line's voucher hold is %s.", hold.state
+                ),
             }
         return self._spp_voucher_answer(hold)
 
@@ -133,11 +141,13 @@ class PosPaymentMethod(models.Model):
                 lambda v: v.id == int(voucher_id)
             )
             if not voucher:
-                raise UserError(_("This voucher is not one of that beneficiary's."))
+                raise UserError(
+                    self.env._("This voucher is not one of that beneficiary's.")
+                )
             # Found by the beneficiary's ID: the ledger takes the record.
             return Voucher._spp_hold(voucher, amount, payment_uuid, merchant, **kwargs)
         if not code or not isinstance(code, str):
-            raise UserError(_("Scan or type a voucher code."))
+            raise UserError(self.env._("Scan or type a voucher code."))
         return Voucher._spp_hold(code.strip(), amount, payment_uuid, merchant, **kwargs)
 
     def spp_voucher_release(self, session_id, payment_uuid):
@@ -162,7 +172,7 @@ class PosPaymentMethod(models.Model):
     def _spp_voucher_of_beneficiary(self, config, id_number):
         id_number = (id_number or "").strip()
         if not id_number:
-            raise UserError(_("Scan or type the beneficiary's ID."))
+            raise UserError(self.env._("Scan or type the beneficiary's ID."))
         partners = (
             self.env["res.partner"]
             .sudo()
@@ -176,7 +186,9 @@ class PosPaymentMethod(models.Model):
             )
         )
         if len(partners) != 1:
-            raise UserError(_("No single beneficiary has the ID %s.", id_number))
+            raise UserError(
+                self.env._("No single beneficiary has the ID %s.", id_number)
+            )
         today = fields.Date.context_today(self)
         merchant = config.spp_merchant_id
         return (
@@ -194,10 +206,12 @@ class PosPaymentMethod(models.Model):
                 ]
             )
             .filtered(
-                lambda v: (not v.merchant_ids or merchant in v.merchant_ids)
-                and (
-                    not v.merchant_category_ids
-                    or v.merchant_category_ids & merchant.category_ids
+                lambda v: (
+                    (not v.merchant_ids or merchant in v.merchant_ids)
+                    and (
+                        not v.merchant_category_ids
+                        or v.merchant_category_ids & merchant.category_ids
+                    )
                 )
             )
         )
@@ -220,7 +234,6 @@ class PosPaymentMethod(models.Model):
                     "valid_until": fields.Date.to_string(v.valid_until),
                 }
                 for v in vouchers
-                if v.currency_id.compare_amounts(self._spp_voucher_available(v), 0)
-                > 0
+                if v.currency_id.compare_amounts(self._spp_voucher_available(v), 0) > 0
             ],
         }

@@ -61,9 +61,7 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
 
     def _redemption(self, uuid):
         return (
-            self.env["spp.voucher.redemption"]
-            .sudo()
-            .search([("txn_uuid", "=", uuid)])
+            self.env["spp.voucher.redemption"].sudo().search([("txn_uuid", "=", uuid)])
         )
 
     # -- configuration -------------------------------------------------------
@@ -222,7 +220,10 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
     def test_unauthorised_voucher_line_refused(self):
         _voucher, _token = self._spp_voucher(100)
         data = self._order(1, 30, str(uuid4()))
-        with self.assertRaisesRegex(UserError, "not authorised"), self.env.cr.savepoint():
+        with (
+            self.assertRaisesRegex(UserError, "not authorised"),
+            self.env.cr.savepoint(),
+        ):
             self._sync(data)
         self.assertFalse(self.env["pos.order"].search([("uuid", "=", data["uuid"])]))
 
@@ -231,7 +232,9 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
         uuid = str(uuid4())
         self.assertTrue(self._authorize(token, 60, uuid)["ok"])
         data = self._order(2, 60, uuid)
-        first = self._sync(dict(data, payment_ids=[list(c) for c in data["payment_ids"]]))
+        first = self._sync(
+            dict(data, payment_ids=[list(c) for c in data["payment_ids"]])
+        )
         again = self._sync(self._order(2, 60, uuid) | {"uuid": data["uuid"]})
         self.assertEqual(first, again)
         self.assertEqual(voucher.balance, 40)
@@ -297,7 +300,9 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
         self.assertTrue(payment.spp_voucher_offline)
         self.assertFalse(payment.spp_voucher_token)
         # Synced again (a lost answer): applied once.
-        self._sync(self._order(2, 50, uuid, token=token, offline=True) | {"uuid": order.uuid})
+        self._sync(
+            self._order(2, 50, uuid, token=token, offline=True) | {"uuid": order.uuid}
+        )
         self.assertEqual(voucher.balance, 50)
 
     def test_offline_double_spend_flagged_not_refused(self):
