@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "SPP Payments: PPM Field App",
-    "summary": "Offline app for payment point managers at /ppm: enrol, download, pay, sync signed events",
+    "summary": "Offline app for payment point managers at /ppm, with signed sync",
     "version": "19.0.1.0.0",
     "development_status": "Alpha",
     "category": "Social Protection",
