@@ -11,5 +11,4 @@ from . import (
     spp_program,
     spp_payroll,
     spp_overpayment,
-    spp_voucher_id_redeem,
 )

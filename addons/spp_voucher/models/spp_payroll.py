@@ -29,9 +29,10 @@ class SppPayroll(models.Model):
         return {**super()._spp_kind_channels(), "voucher": "voucher"}
 
     def _on_spp_approved(self):
-        super()._on_spp_approved()
+        result = super()._on_spp_approved()
         for payroll in self.filtered(lambda p: p.kind == "voucher"):
             self.env["spp.voucher"]._spp_generate(payroll)
+        return result
 
     def action_execute(self):
         if self.kind == "voucher":

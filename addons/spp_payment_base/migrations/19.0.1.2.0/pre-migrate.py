@@ -6,6 +6,8 @@ paid lookups); the FSP references become partial (NOT NULL) indexes, recreated b
 the update. Odoo keeps an index a field no longer asks for, so drop them here:
 each one is written for every attempt a transition moves."""
 
+from odoo.tools import SQL
+
 
 def migrate(cr, version):
     for column in (
@@ -15,4 +17,5 @@ def migrate(cr, version):
         "fsp_batch_ref",
         "fsp_txn_id",
     ):
-        cr.execute(f'DROP INDEX IF EXISTS "spp_payment_attempt__{column}_index"')
+        index = SQL.identifier(f"spp_payment_attempt__{column}_index")
+        cr.execute(SQL("DROP INDEX IF EXISTS %s", index))

@@ -11,7 +11,7 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .spp_voucher import SPENDABLE
+from ..models.spp_voucher import SPENDABLE
 
 CASHIER = "spp_voucher.group_spp_voucher_cashier"
 FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
