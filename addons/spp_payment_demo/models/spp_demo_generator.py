@@ -297,6 +297,40 @@ class SppDemoGenerator(models.AbstractModel):
         return self.env.cr.fetchone()[0]
 
     @api.model
+    def _partner_required_defaults(self):
+        """Columns other installed modules make NOT NULL on res_partner (e.g.
+        account's autopost_bills), with their ORM defaults, for the bulk
+        inserts: {"extra_columns": SQL, "extra_values": SQL}."""
+        named = {
+            "id", "name", "complete_name", "active", "type", "is_company",
+            "commercial_partner_id", "partner_share", "lang", "is_registrant",
+            "registrant_type", "registrant_number", "phone_e164", "area_id",
+            "has_disability", "national_id", "gender", "birthdate",
+            "create_uid", "create_date", "write_uid", "write_date",
+        }  # fmt: skip
+        self.env.cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'res_partner' AND is_nullable = 'NO' "
+            "AND column_default IS NULL"
+        )
+        partners = self.env["res.partner"]
+        required = [
+            name
+            for (name,) in self.env.cr.fetchall()
+            if name not in named and name in partners._fields
+        ]
+        defaults = partners.default_get(required)
+        required = [name for name in required if defaults.get(name) is not None]
+        return {
+            "extra_columns": SQL("").join(
+                SQL(", %s", SQL.identifier(name)) for name in required
+            ),
+            "extra_values": SQL("").join(
+                SQL(", %s", defaults[name]) for name in required
+            ),
+        }
+
+    @api.model
     def _audit_columns(self):
         return SQL(
             "%(uid)s, now() at time zone 'utc', %(uid)s, now() at time zone 'utc'",
@@ -338,14 +372,16 @@ class SppDemoGenerator(models.AbstractModel):
                     id, name, complete_name, active, type, is_company,
                     commercial_partner_id, partner_share, lang, is_registrant,
                     registrant_type, registrant_number, phone_e164, area_id,
-                    has_disability, create_uid, create_date, write_uid, write_date)
+                    has_disability, create_uid, create_date, write_uid, write_date
+                    %(extra_columns)s)
                 SELECT id, 'Household ' || family, 'Household ' || family, TRUE,
                        'contact', TRUE, id, TRUE, 'en_US', TRUE, 'household',
                        'HH-' || lpad(g::text, 7, '0'), phone, area_id, disability,
-                       %s
+                       %(audit)s %(extra_values)s
                   FROM demo_hh
                 """,
-                self._audit_columns(),
+                audit=self._audit_columns(),
+                **self._partner_required_defaults(),
             )
         )
 
@@ -378,12 +414,13 @@ class SppDemoGenerator(models.AbstractModel):
                     commercial_partner_id, partner_share, lang, is_registrant,
                     registrant_type, registrant_number, national_id, gender,
                     birthdate, area_id, has_disability,
-                    create_uid, create_date, write_uid, write_date)
+                    create_uid, create_date, write_uid, write_date
+                    %(extra_columns)s)
                 SELECT id, given || ' ' || family, given || ' ' || family, TRUE,
                        'contact', FALSE, id, TRUE, 'en_US', TRUE, 'individual',
                        'IND-' || lpad(id::text, 9, '0'),
                        'NID' || lpad(id::text, 10, '0'), gender, birthdate, area_id,
-                       disability, %(audit)s
+                       disability, %(audit)s %(extra_values)s
                   FROM demo_ind;
                 INSERT INTO spp_group_membership (
                     group_id, individual_id, role,
@@ -393,6 +430,7 @@ class SppDemoGenerator(models.AbstractModel):
                   FROM demo_ind
                 """,
                 audit=self._audit_columns(),
+                **self._partner_required_defaults(),
             )
         )
         return self.env.cr.rowcount
@@ -453,6 +491,7 @@ class SppDemoGenerator(models.AbstractModel):
                 g2p_fsp=self._demo_fsp_named("Demo G2P Connect (simulated)").id,
                 phee_fsp=self._demo_fsp_named("Demo Payment Hub EE (simulated)").id,
                 audit=self._audit_columns(),
+                **self._partner_required_defaults(),
             )
         )
         return self.env.cr.rowcount
