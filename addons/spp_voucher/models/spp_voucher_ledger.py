@@ -248,28 +248,29 @@ class SppVoucherRedemption(models.Model):
 
     def _spp_capture(self):
         """A hold becomes a redemption: the balance moves."""
-        self.ensure_one()
-        hold = self.sudo()
-        hold.voucher_id._spp_lock()
-        hold.invalidate_recordset()
-        if hold.state == "captured":
-            return self
-        hold._spp_expect("authorized")
-        hold._spp_write({"state": "captured", "date": fields.Datetime.now()})
-        hold.voucher_id._spp_move(balance=-hold.amount, held=-hold.amount)
-        return self
+        return self._spp_settle_hold(
+            "captured", {"date": fields.Datetime.now()}, balance=True
+        )
 
     def _spp_release(self):
         """A hold is voided: its amount is available again."""
+        return self._spp_settle_hold("released", {})
+
+    def _spp_settle_hold(self, target, vals, balance=False):
+        """End a hold in ``target`` (again: nothing happens), under the voucher's
+        lock: the held amount is freed and, when ``balance``, spent."""
         self.ensure_one()
         hold = self.sudo()
         hold.voucher_id._spp_lock()
         hold.invalidate_recordset()
-        if hold.state == "released":
+        if hold.state == target:
             return self
         hold._spp_expect("authorized")
-        hold._spp_write({"state": "released"})
-        hold.voucher_id._spp_move(held=-hold.amount)
+        hold._spp_write({"state": target, **vals})
+        moves = {"held": -hold.amount}
+        if balance:
+            moves["balance"] = -hold.amount
+        hold.voucher_id._spp_move(**moves)
         return self
 
     def _spp_reverse(self, reason):
