@@ -5,6 +5,7 @@ from odoo.addons.spp_approval.tools import (
     refuse_records,
 )
 
+from .actions import reopen_wizard
 from .fields import DerivedMany2one
 from .schema import (
     bulk_work_mem,

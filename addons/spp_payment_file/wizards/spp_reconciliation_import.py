@@ -17,6 +17,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.spp_payment_base.tools import reopen_wizard
+
 SHOWN_ERRORS = 500
 # From this many references on, the payroll is read whole (see _spp_lookup_references).
 BULK_LOOKUP = 10_000
@@ -121,13 +123,7 @@ class SppReconciliationImport(models.TransientModel):
         return batch._spp_action_open()
 
     def _spp_reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen_wizard(self)
 
     # Validation ----------------------------------------------------------
 

@@ -12,6 +12,8 @@ from spp_payment_core import points, tables
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.spp_payment_base.tools import reopen_wizard
+
 SHOWN_ERRORS = 1000
 
 
@@ -65,13 +67,7 @@ class SppPaymentPointImport(models.TransientModel):
         }
 
     def _spp_reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen_wizard(self)
 
     # Validation ------------------------------------------------------------
 

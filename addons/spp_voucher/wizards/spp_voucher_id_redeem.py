@@ -11,6 +11,8 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.spp_payment_base.tools import reopen_wizard
+
 from ..models.spp_voucher import SPENDABLE
 
 CASHIER = "spp_voucher.group_spp_voucher_cashier"
@@ -163,13 +165,7 @@ class SppVoucherIdRedeem(models.TransientModel):
         return self._spp_reopen()
 
     def _spp_reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen_wizard(self)
 
 
 class SppVoucherIdRedeemLine(models.TransientModel):
