@@ -204,13 +204,8 @@ class SppApprovalMixin(models.AbstractModel):
     def _spp_approve_one(self, comment):
         self.ensure_one()
         self._spp_expect_state("submitted", self.env._("approved"))
-        self._spp_check_reviewer_independent()
         approvals = self._spp_current_approvals()
-        if self.env.user in approvals.user_id:
-            raise UserError(
-                self.env._("You have already approved %s.", self.display_name)
-            )
-        slot_group = self._spp_free_slot_group(approvals)
+        slot_group = self._spp_approval_slot(approvals)
         self.env["spp.approval.review"].sudo().create(
             self._spp_review_vals("approve", comment, slot_group)
         )
@@ -230,6 +225,30 @@ class SppApprovalMixin(models.AbstractModel):
         )
         self.message_post(body=self._spp_chatter_body(self.env._("Approved"), comment))
         self._on_spp_approved()
+
+    def _spp_approval_slot(self, approvals):
+        """The group the current user approves as, given the approvals already
+        given; raises why they may not approve (not independent, approved
+        already, no open slot for their groups)."""
+        self._spp_check_reviewer_independent()
+        if self.env.user in approvals.user_id:
+            raise UserError(
+                self.env._("You have already approved %s.", self.display_name)
+            )
+        return self._spp_free_slot_group(approvals)
+
+    def _spp_user_may_decide(self):
+        """Whether the current user could approve this submitted document now:
+        the Approve button's own checks, without raising (for queues and
+        counters that must never disagree with the button)."""
+        self.ensure_one()
+        if self.approval_state != "submitted":
+            return False
+        try:
+            self._spp_approval_slot(self._spp_current_approvals())
+        except (AccessError, UserError):
+            return False
+        return True
 
     def _spp_reject_one(self, reason):
         self.ensure_one()

@@ -4,15 +4,13 @@
 from wkhtmltopdf. Both need the real tools (setup/run and setup/test install
 them); a missing one makes Odoo skip the test, which setup/test counts failed."""
 
-import base64
 import io
-from pathlib import Path
-from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser, save_test_file
-from odoo.tools import config
+from odoo.tests.common import save_test_file
 from odoo.tools.pdf import PdfReader
+
+from odoo.addons.spp_payment_base.tests.browser import start_tour_with_screenshot
 
 from .common import SppPayrollCommon
 
@@ -25,24 +23,9 @@ class TestBrowser(SppPayrollCommon, HttpCase):
         cls.payroll = cls._approved_payroll(name="Tour Payroll")
 
     def test_payroll_list_tour_in_chromium(self):
-        # Odoo keeps a screenshot of failed tours only; this one keeps the
-        # successful end state as the run's artefact.
-        wait_code_ok = ChromeBrowser._wait_code_ok
-
-        def wait_then_capture(browser, *args, **kwargs):
-            wait_code_ok(browser, *args, **kwargs)
-            shot = browser._websocket_request("Page.captureScreenshot", timeout=20)
-            save_test_file("spp_payroll_list", base64.b64decode(shot["data"]), "tour_")
-
-        with patch.object(ChromeBrowser, "_wait_code_ok", wait_then_capture):
-            self.start_tour("/odoo", "spp_payroll_list", login="spp_finance_officer")
-        shots = sorted(
-            Path(config["screenshots"]).glob(
-                "*/screenshots/tour_*_spp_payroll_list.png"
-            )
+        start_tour_with_screenshot(
+            self, "/odoo", "spp_payroll_list", "spp_finance_officer", "spp_payroll_list"
         )
-        self.assertTrue(shots, "no screenshot of the tour")
-        self.assertEqual(shots[-1].read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
 
     def test_payroll_pdf_through_wkhtmltopdf(self):
         # Odoo answers HTML in test mode unless told to render: this is the PDF
