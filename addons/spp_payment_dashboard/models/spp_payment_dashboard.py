@@ -44,7 +44,9 @@ class SppPaymentDashboard(models.AbstractModel):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise UserError(self.env._("Filter %s must be a record id.", key))
             if not self.env[model].browse(value).exists():
-                raise UserError(self.env._("Filter %s: no record %s.", key, value))
+                raise UserError(
+                    self.env._("Filter %(key)s: no record %(id)s.", key=key, id=value)
+                )
             clean[key] = value
         channel = filters.pop("channel", False)
         if channel:
@@ -59,7 +61,11 @@ class SppPaymentDashboard(models.AbstractModel):
                     clean[key] = fields.Date.to_date(value)
                 except ValueError as error:
                     raise UserError(
-                        self.env._("Filter %s is not a date: %s", key, value)
+                        self.env._(
+                            "Filter %(key)s is not a date: %(value)s",
+                            key=key,
+                            value=value,
+                        )
                     ) from error
         if filters:
             raise UserError(
@@ -272,7 +278,8 @@ class SppPaymentDashboard(models.AbstractModel):
         status cron should be chasing (one condition per FSP, few FSPs)."""
         now = fields.Datetime.now()
         parts = []
-        for fsp in self.env["spp.fsp"].search([]):
+        # FSPs are a handful per deployment; the cap only bounds a bad setup.
+        for fsp in self.env["spp.fsp"].search([], limit=1000):
             limit = now - timedelta(minutes=fsp.status_query_after_minutes or 0)
             parts.append(
                 [
