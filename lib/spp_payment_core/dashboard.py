@@ -80,6 +80,3 @@ def rates_by_key(rows):
         for key, c in sorted(counts.items(), key=lambda item: str(item[0]))
     ]
 
-
-# In flight once handed to the FSP: a queued payment waits on us, not on it.
-IN_FLIGHT_NOT_QUEUED = states.IN_FLIGHT_STATES - {states.QUEUED}

@@ -12,6 +12,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
+from odoo.addons.spp_payment_base.models.spp_fsp_outcomes import IN_FLIGHT
+
 VIEWER = "spp_payment_base.group_spp_viewer"
 FILTER_MODELS = {
     "program_id": "spp.program",
@@ -20,6 +22,8 @@ FILTER_MODELS = {
     "area_id": "spp.area",
 }
 TREND_CYCLES = 8
+# The attempt states the status cron chases (spp_fsp_outcomes.IN_FLIGHT).
+STALE_ATTEMPT_STATES = IN_FLIGHT
 # Submitted documents read per model for "awaiting my approval": a checker's
 # queue is tens of documents; the cap keeps a backlog from slowing the home page.
 APPROVAL_SCAN_LIMIT = 500
@@ -120,18 +124,19 @@ class SppPaymentDashboard(models.AbstractModel):
             raise AccessError(self.env._("The payments dashboard is for SPP users."))
         clean = self._spp_clean_filters(filters)
         payment_domain = self._spp_payment_domain(clean)
+        groups = self._spp_payment_groups(payment_domain)
         return {
             "filters": {
                 k: fields.Date.to_string(v) if k.startswith("date") else v
                 for k, v in clean.items()
             },
             "options": self._spp_filter_options(),
-            "amounts": self._spp_amount_cards(payment_domain),
+            "amounts": self._spp_amount_cards(payment_domain, groups),
             "payrolls": self._spp_payroll_states(self._spp_payroll_domain(clean)),
-            "fsp_rates": self._spp_fsp_rates(payment_domain),
+            "fsp_rates": self._spp_fsp_rates(payment_domain, groups),
             "to_approve": self._spp_awaiting_my_approval(),
-            "alerts": self._spp_alert_cards(payment_domain),
-            "trend": self._spp_trend(payment_domain),
+            "alerts": self._spp_alert_cards(payment_domain, groups),
+            "trend": self._spp_trend(groups),
         }
 
     @api.model
@@ -139,13 +144,20 @@ class SppPaymentDashboard(models.AbstractModel):
         return {"res_model": model, "name": name, "domain": domain}
 
     @api.model
-    def _spp_amount_cards(self, domain):
-        Payment = self.env["spp.payment"]
-        rows = Payment._read_group(
-            domain, ["state", "currency_id"], ["__count", "amount:sum"]
+    def _spp_payment_groups(self, domain):
+        """One scan of the payments for amounts, FSP rates, trend and doubles:
+        grouped by every key those figures need, a million payments fold into
+        states x currencies x FSPs x cycles rows (a few hundred at most)."""
+        return self.env["spp.payment"]._read_group(
+            domain,
+            ["state", "currency_id", "fsp_id", "cycle_id", "is_suspected_double"],
+            ["__count", "amount:sum"],
         )
+
+    @api.model
+    def _spp_amount_cards(self, domain, groups):
         by_currency = {}
-        for state, currency, count, amount in rows:
+        for state, currency, _fsp, _cycle, _double, count, amount in groups:
             by_currency.setdefault(currency, []).append((state, count, amount))
         labels = {
             "issued": self.env._("Issued"),
@@ -204,13 +216,12 @@ class SppPaymentDashboard(models.AbstractModel):
         ]
 
     @api.model
-    def _spp_fsp_rates(self, domain):
-        rows = self.env["spp.payment"]._read_group(
-            domain + [("fsp_id", "!=", False)], ["fsp_id", "state"], ["__count"]
-        )
+    def _spp_fsp_rates(self, domain, groups):
         result = []
         for fsp, paid, failed, unknown, pending, rate in dashboard.rates_by_key(
-            (fsp, state, count) for fsp, state, count in rows
+            (fsp, state, count)
+            for state, _currency, fsp, _cycle, _double, count, _amount in groups
+            if fsp
         ):
             result.append(
                 {
@@ -231,7 +242,7 @@ class SppPaymentDashboard(models.AbstractModel):
         return result
 
     @api.model
-    def _spp_alert_cards(self, domain):
+    def _spp_alert_cards(self, domain, groups):
         Payment = self.env["spp.payment"]
         cards = []
         double = domain + [("is_suspected_double", "=", True)]
@@ -239,7 +250,7 @@ class SppPaymentDashboard(models.AbstractModel):
             {
                 "key": "suspected_double",
                 "label": self.env._("Suspected double payments"),
-                "count": Payment.search_count(double),
+                "count": sum(row[5] for row in groups if row[4]),
                 "action": self._spp_list(
                     "spp.payment", self.env._("Suspected double payments"), double
                 ),
@@ -274,8 +285,9 @@ class SppPaymentDashboard(models.AbstractModel):
 
     @api.model
     def _spp_stale_domain(self):
-        """In flight longer than its FSP's status-query delay: the payments the
-        status cron should be chasing (one condition per FSP, few FSPs)."""
+        """In flight longer than its FSP's status-query delay, as the status
+        cron finds them (``spp.fsp._spp_stale_payments``): through the current
+        attempt, whose state is indexed, never a scan of the payments."""
         now = fields.Datetime.now()
         parts = []
         # FSPs are a handful per deployment; the cap only bounds a bad setup.
@@ -284,23 +296,23 @@ class SppPaymentDashboard(models.AbstractModel):
             parts.append(
                 [
                     ("fsp_id", "=", fsp.id),
-                    ("state", "in", sorted(dashboard.IN_FLIGHT_NOT_QUEUED)),
-                    ("state_date", "<=", fields.Datetime.to_string(limit)),
+                    ("current_attempt_id.state", "in", sorted(STALE_ATTEMPT_STATES)),
+                    (
+                        "current_attempt_id.write_date",
+                        "<=",
+                        fields.Datetime.to_string(limit),
+                    ),
                 ]
             )
         return list(Domain.OR(parts)) if parts else [("id", "=", 0)]
 
     @api.model
-    def _spp_trend(self, domain):
+    def _spp_trend(self, groups):
         """Issued, paid and failed amounts of the last cycles, oldest first."""
-        rows = self.env["spp.payment"]._read_group(
-            domain + [("cycle_id", "!=", False)],
-            ["cycle_id", "state"],
-            ["__count", "amount:sum"],
-        )
         by_cycle = {}
-        for cycle, state, count, amount in rows:
-            by_cycle.setdefault(cycle, []).append((state, count, amount))
+        for state, _currency, _fsp, cycle, _double, count, amount in groups:
+            if cycle:
+                by_cycle.setdefault(cycle, []).append((state, count, amount))
         cycles = sorted(by_cycle, key=lambda c: (c.date_start, c.id))[-TREND_CYCLES:]
         trend = []
         for cycle in cycles:

@@ -144,20 +144,40 @@ class TestDashboard(DashboardCommon):
             self.Dashboard.with_user(outsider).get_dashboard_data({})
 
     def test_alerts_count_suspected_doubles_and_stale_payments(self):
-        data = self._data()
-        alerts = {a["key"]: a for a in data["alerts"]}
+        alerts = {a["key"]: a for a in self._data()["alerts"]}
         self.assertEqual(alerts["suspected_double"]["count"], 0)
-        self.assertEqual(alerts["stale"]["count"], 0)  # sent just now
+        self.assertEqual(alerts["stale"]["count"], 0)
         sent, unknown = self.payments.filtered(lambda p: p.state in ("sent", "unknown"))
         self._force(unknown, is_suspected_double=True)
+        # The sent payment's attempt went out two hours ago; its FSP is asked
+        # for a status after 30 minutes: the status cron should be chasing it.
+        attempt = self.env["spp.payment.attempt"].create(
+            {
+                "payment_id": sent.id,
+                "attempt_no": 1,
+                "idempotency_key": "dash-stale-1",
+                "fsp_id": self.fsp.id,
+                "state": "sent",
+            }
+        )
+        self._force(sent, current_attempt_id=attempt.id)
         self.fsp.status_query_after_minutes = 30
-        self._force(sent, state_date=fields.Datetime.now() - timedelta(hours=2))
+        alerts = {a["key"]: a for a in self._data()["alerts"]}
+        self.assertEqual(alerts["stale"]["count"], 0)  # sent just now
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE spp_payment_attempt SET write_date = now() - interval '2 hours'"
+            " WHERE id = %s",
+            [attempt.id],
+        )
+        self.env.invalidate_all()
         alerts = {a["key"]: a for a in self._data()["alerts"]}
         self.assertEqual(alerts["suspected_double"]["count"], 1)
         self.assertEqual(alerts["stale"]["count"], 1)
-        self.assertEqual(
-            self.env["spp.payment"].search(alerts["stale"]["action"]["domain"]), sent
-        )
+        stale = self.env["spp.payment"].search(alerts["stale"]["action"]["domain"])
+        self.assertEqual(stale, sent)
+        # The status cron agrees on what is stale.
+        self.assertEqual(self.fsp._spp_stale_payments(), sent)
 
     def test_awaiting_my_approval_follows_the_approve_button(self):
         payroll = self._new_payroll()
