@@ -79,4 +79,3 @@ def rates_by_key(rows):
         )
         for key, c in sorted(counts.items(), key=lambda item: str(item[0]))
     ]
-

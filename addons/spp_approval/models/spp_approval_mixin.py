@@ -95,6 +95,9 @@ class SppApprovalMixin(models.AbstractModel):
     def _spp_check_can_submit(self):
         """Raise when the document is not ready for review."""
 
+    def _spp_check_can_approve(self):
+        """Raise why the final approval must be refused (e.g. no funds)."""
+
     def _on_spp_submitted(self):
         pass
 
@@ -206,11 +209,14 @@ class SppApprovalMixin(models.AbstractModel):
         self._spp_expect_state("submitted", self.env._("approved"))
         approvals = self._spp_current_approvals()
         slot_group = self._spp_approval_slot(approvals)
+        required = len(self._spp_required_groups())
+        given = len(approvals) + 1
+        if given >= required:
+            # Refused before anything is written: the document stays as it was.
+            self._spp_check_can_approve()
         self.env["spp.approval.review"].sudo().create(
             self._spp_review_vals("approve", comment, slot_group)
         )
-        required = len(self._spp_required_groups())
-        given = len(approvals) + 1
         if given < required:
             self.message_post(
                 body=self.env._(
