@@ -203,38 +203,6 @@ class TestPaymentStates(SppBaseCommon):
         with self.assertRaisesRegex(UserError, "disabled"):
             payment._spp_send()
 
-
-class TestPaymentChanges(SppBaseCommon):
-    def test_receipt_of_a_paid_payment_is_never_replaced_and_edits_leave_a_trace(
-        self,
-    ):
-        payment = self._create_payment(80.0)
-        payment._set_approved()
-        payment._spp_send()
-        payment._set_paid(reason="bank statement")
-        payment.sudo().write({"external_ref": "RCPT-1"})
-        officer = self.users["finance_officer"]
-        # The FSP's evidence of a payment is not overwritten by hand.
-        with self.assertRaisesRegex(UserError, "cannot be replaced"):
-            payment.with_user(officer).write({"external_ref": "RCPT-FORGED"})
-        self.assertEqual(payment.external_ref, "RCPT-1")
-        changes = self.env["spp.payment.change"].search(
-            [("payment_id", "=", payment.id)], order="id"
-        )
-        # The first receipt was recorded as a change (who, before, after).
-        self.assertEqual(
-            [(c.old_value, c.new_value) for c in changes], [(False, "RCPT-1")]
-        )
-        self.assertEqual(changes.user_id, self.env.user)
-        # A write that changes nothing leaves nothing.
-        payment.with_user(officer).write({"external_ref": "RCPT-1"})
-        self.assertEqual(
-            self.env["spp.payment.change"].search_count(
-                [("payment_id", "=", payment.id)]
-            ),
-            1,
-        )
-
     def test_attempt_count_and_last_fsp_message_are_stored_set_based(self):
         payments = self._create_payment() | self._create_payment()
         payments |= self._create_payment()
@@ -285,3 +253,35 @@ class TestPaymentChanges(SppBaseCommon):
                 payments[2].with_user(self.users["finance_officer"]).write(
                     {field: 5 if field == "attempt_count" else "x"}
                 )
+
+
+class TestPaymentChanges(SppBaseCommon):
+    def test_receipt_of_a_paid_payment_is_never_replaced_and_edits_leave_a_trace(
+        self,
+    ):
+        payment = self._create_payment(80.0)
+        payment._set_approved()
+        payment._spp_send()
+        payment._set_paid(reason="bank statement")
+        payment.sudo().write({"external_ref": "RCPT-1"})
+        officer = self.users["finance_officer"]
+        # The FSP's evidence of a payment is not overwritten by hand.
+        with self.assertRaisesRegex(UserError, "cannot be replaced"):
+            payment.with_user(officer).write({"external_ref": "RCPT-FORGED"})
+        self.assertEqual(payment.external_ref, "RCPT-1")
+        changes = self.env["spp.payment.change"].search(
+            [("payment_id", "=", payment.id)], order="id"
+        )
+        # The first receipt was recorded as a change (who, before, after).
+        self.assertEqual(
+            [(c.old_value, c.new_value) for c in changes], [(False, "RCPT-1")]
+        )
+        self.assertEqual(changes.user_id, self.env.user)
+        # A write that changes nothing leaves nothing.
+        payment.with_user(officer).write({"external_ref": "RCPT-1"})
+        self.assertEqual(
+            self.env["spp.payment.change"].search_count(
+                [("payment_id", "=", payment.id)]
+            ),
+            1,
+        )
