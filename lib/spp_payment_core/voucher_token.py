@@ -166,8 +166,16 @@ def canonical(claims):
     return json.dumps(claims, sort_keys=True, separators=(",", ":")).encode()
 
 
+def signing_key(private_key):
+    """The loaded key of a raw private key (base64url), for signing many
+    tokens with one key (loading it derives its public half: as costly as a
+    signature)."""
+    return Ed25519PrivateKey.from_private_bytes(b64decode(private_key))
+
+
 def encode_token(private_key, kid, voucher_id, amount, currency, expiry, code):
-    """The signed token. ``amount`` is text with the currency's decimals,
+    """The signed token. ``private_key`` is the raw key (base64url) or its
+    ``signing_key``; ``amount`` is text with the currency's decimals,
     ``expiry`` the last valid day (date or ISO text), ``code`` the secret code."""
     claims = {
         "a": str(amount),
@@ -180,8 +188,9 @@ def encode_token(private_key, kid, voucher_id, amount, currency, expiry, code):
     }
     _check_claims_shape(claims)
     payload = canonical(claims)
-    private = Ed25519PrivateKey.from_private_bytes(b64decode(private_key))
-    return f"{b64encode(payload)}.{b64encode(private.sign(payload))}"
+    if not isinstance(private_key, Ed25519PrivateKey):
+        private_key = signing_key(private_key)
+    return f"{b64encode(payload)}.{b64encode(private_key.sign(payload))}"
 
 
 def looks_like_token(text):

@@ -171,3 +171,19 @@ def test_hmac_pads_rebuild_the_hmac():
 def test_public_of_matches_pair():
     private, public = vt.new_keypair()
     assert vt.public_of(private) == public
+
+
+def test_a_loaded_signing_key_signs_the_same_token(key):
+    # Ed25519 is deterministic: loading the key once for a batch changes nothing.
+    loaded = vt.signing_key(key["private"])
+    assert _token(key) == vt.encode_token(
+        loaded,
+        key["kid"],
+        1234,
+        "50.00",
+        "KES",
+        datetime.date(2026, 12, 31),
+        vt.derive_code(SECRET, 1234),
+    )
+    claims = vt.decode_token(_token(key), {key["kid"]: key["public"]})
+    assert claims["i"] == 1234

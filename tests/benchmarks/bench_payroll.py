@@ -12,15 +12,9 @@ create() on a sample, extrapolated, as a ratio.
 
 import argparse
 
-from odoo_runner import run
-
-SETUP = """
-env["spp.demo.generator"]._generate(households={members}, max_members=1)
-env.cr.commit()
-"""
+from odoo_runner import member_arguments, run_on_members
 
 CODE = """
-import time
 from odoo.addons.spp_payment_base.tools import guarded_write
 
 program = env["spp.program"].search([("code", "=", "DEMO-CT")])
@@ -31,7 +25,7 @@ env.cr.execute("UPDATE spp_program_membership SET channel = 'digital', "
 env.invalidate_all()
 members = env["spp.program.membership"].search_count([("program_id", "=", program.id)])
 days = env["ir.model.fields"]._get("spp.program.membership", "days_worked")
-cycle = env["spp.payment.cycle"].create({{
+cycle = approved_cycle({{
     "name": f"bench {{time.time()}}", "program_id": program.id,
     "date_start": "2030-01-01", "date_end": "2030-01-31", "fixed_amount": 40.0,
     "has_cap": True, "cap_amount": 75.0,
@@ -44,19 +38,8 @@ cycle = env["spp.payment.cycle"].create({{
                 "counts_toward_cap": False}}),
     ],
 }})
-cycle.action_submit()
-with guarded_write("approval"):
-    cycle.write({{"approval_state": "approved"}})
 payroll = env["spp.payroll"].create({{"name": "bench", "cycle_id": cycle.id}})
 env.cr.commit()
-
-def timed(label, function, count):
-    start = time.perf_counter()
-    result = function()
-    seconds = time.perf_counter() - start
-    print(f"{{label:<28}} {{seconds:8.1f}} s  {{count / seconds:12,.0f}} payments/s",
-          flush=True)
-    return result, seconds
 
 print(f"memberships: {{members:,}}")
 preview, _ = timed("dry run", payroll.action_preview, members)
@@ -97,18 +80,10 @@ print(f"bar: generation <= 60 s: {{'met' if generation <= 60 else 'NOT met'}}; "
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--members", type=int, default=1_000_000)
+    member_arguments(parser, "spp_bench_payroll")
     parser.add_argument("--sample", type=int, default=50_000)
-    parser.add_argument("--database", default="spp_bench_payroll")
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="keep the generated memberships of an earlier run",
-    )
     args = parser.parse_args()
-    if not args.reuse:
-        run(args.database, SETUP.format(members=args.members), fresh=True)
-    run(args.database, CODE.format(sample=args.sample), update=args.reuse)
+    run_on_members(args, CODE.format(sample=args.sample))
 
 
 if __name__ == "__main__":

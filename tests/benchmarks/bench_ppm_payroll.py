@@ -17,7 +17,7 @@ decisions, splitting, writing parts and payments) and payments per second.
 
 import argparse
 
-from odoo_runner import run
+from odoo_runner import member_arguments, run_on_members
 
 ADDONS = "spp_payment_demo,spp_payroll_ppm"
 # One equality per point: one query per field for all points (the usual case).
@@ -25,23 +25,9 @@ EQUALITY = "[('partner_id.area_id', '=', {})]"
 # Anything else: each point's domain compiled alone, UNION ALL by batches.
 GENERIC = "[('partner_id.area_id', '=', {}), ('state', '=', 'enrolled')]"
 
-SETUP = """
-env["spp.demo.generator"]._generate(households={members}, max_members=1)
-env.cr.commit()
-"""
-
 CODE = """
-import time
-from odoo.addons.spp_payment_base.tools import guarded_write as payment_guard
-from odoo.addons.spp_approval.tools import guarded_write
-
-def timed(label, function, count=None):
-    start = time.perf_counter()
-    result = function()
-    seconds = time.perf_counter() - start
-    rate = f"  {{count / seconds:12,.0f}} payments/s" if count else ""
-    print(f"{{label:<36}} {{seconds:8.1f}} s{{rate}}", flush=True)
-    return result, seconds
+import functools
+timed = functools.partial(timed, width=36)
 
 program = env["spp.program"].search([("code", "=", "DEMO-CT")])
 company = program.company_id
@@ -79,14 +65,11 @@ env.cr.execute("UPDATE spp_payment_point SET criteria_domain = "
 env.invalidate_all()
 fsp = env["spp.fsp"].search([("provider", "=", "cash")], limit=1) or env[
     "spp.fsp"].create({{"name": "bench cash", "provider": "cash", "state": "enabled"}})
-cycle = env["spp.payment.cycle"].create({{
+cycle = approved_cycle({{
     "name": f"bench ppm {{time.time()}}", "program_id": program.id,
     "date_start": "2032-01-01", "date_end": "2032-01-31", "fixed_amount": 40.0,
     "ppm_carry_limit": {limit},
 }})
-cycle.action_submit()
-with guarded_write("approval"):
-    cycle.write({{"approval_state": "approved"}})
 payroll = env["spp.payroll"].create({{
     "name": "bench ppm", "cycle_id": cycle.id, "kind": "payment_point",
     "cash_fsp_id": fsp.id}})
@@ -96,17 +79,8 @@ print(f"memberships: {{members:,}}, payment points: {{len(villages):,}}, "
 
 # The grouping's steps, timed where they run.
 steps = {{}}
-cls = type(payroll)
-for name in ("_spp_match_points", "_spp_list_issues", "_spp_split_parts",
-             "_spp_write_parts"):
-    def wrap(original, name=name):
-        def timed_step(self, *args):
-            start = time.perf_counter()
-            result = original(self, *args)
-            steps.setdefault(name, []).append(time.perf_counter() - start)
-            return result
-        return timed_step
-    setattr(cls, name, wrap(getattr(cls, name)))
+time_steps(type(payroll), ("_spp_match_points", "_spp_list_issues",
+                           "_spp_split_parts", "_spp_write_parts"), steps)
 
 _, generation = timed("generation + grouping", payroll.action_generate, members)
 payroll.invalidate_recordset()
@@ -141,14 +115,7 @@ env.cr.commit()
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--limit",
-        "--members",
-        dest="members",
-        type=int,
-        default=1_000_000,
-        help="memberships, hence payments",
-    )
+    member_arguments(parser, "spp_bench_ppm_payroll")
     parser.add_argument("--points", type=int, default=5_000)
     parser.add_argument("--carry-limit", type=float, default=3_000.0)
     parser.add_argument(
@@ -156,29 +123,15 @@ def main():
         action="store_true",
         help="criteria of two conditions: each point's domain compiled alone",
     )
-    parser.add_argument("--database", default="spp_bench_ppm_payroll")
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="keep the generated memberships of an earlier run",
-    )
     args = parser.parse_args()
-    if not args.reuse:
-        run(
-            args.database,
-            SETUP.format(members=args.members),
-            addons=ADDONS,
-            fresh=True,
-        )
-    run(
-        args.database,
+    run_on_members(
+        args,
         CODE.format(
             points=args.points,
             limit=args.carry_limit,
             criteria=repr(GENERIC if args.generic else EQUALITY),
         ),
         addons=ADDONS,
-        update=args.reuse,
     )
 
 

@@ -54,3 +54,75 @@ def run(
         _odoo(server, database, subcommand=["shell"], input=code, text=True)
     finally:
         pg.stop(server)
+
+
+# Shell code the benchmarks share (put before theirs; not str.format()ted).
+MEMBERS = """
+env["spp.demo.generator"]._generate(households={members}, max_members=1)
+env.cr.commit()
+"""
+
+HELPERS = """
+import time
+from odoo.addons.spp_approval.tools import guarded_write as _approval_write
+
+
+def timed(label, function, count=None, unit="payments", width=28):
+    \"\"\"Run ``function``, print its wall time (and ``count`` per second).
+    Returns (its result, seconds).\"\"\"
+    start = time.perf_counter()
+    result = function()
+    seconds = time.perf_counter() - start
+    rate = f"  {count / seconds:12,.0f} {unit}/s" if count else ""
+    print(f"{label:<{width}} {seconds:8.1f} s{rate}", flush=True)
+    return result, seconds
+
+
+def time_steps(cls, names, steps):
+    \"\"\"Wrap the methods ``names`` of ``cls`` (a model class): each call's wall
+    time is appended to ``steps[name]``, where the method runs.\"\"\"
+    for name in names:
+        def wrap(original, name=name):
+            def timed_step(self, *args, **kwargs):
+                start = time.perf_counter()
+                result = original(self, *args, **kwargs)
+                steps.setdefault(name, []).append(time.perf_counter() - start)
+                return result
+            return timed_step
+        setattr(cls, name, wrap(getattr(cls, name)))
+
+
+def approved_cycle(vals):
+    \"\"\"A cycle approved without its maker-checker: set-up, not measured.\"\"\"
+    cycle = env["spp.payment.cycle"].create(vals)
+    cycle.action_submit()
+    with _approval_write("approval"):
+        cycle.write({"approval_state": "approved"})
+    return cycle
+"""
+
+
+def member_arguments(parser, database, members=1_000_000):
+    """The options of a benchmark on generated memberships."""
+    parser.add_argument(
+        "--members",
+        "--limit",
+        dest="members",
+        type=int,
+        default=members,
+        help="memberships, hence payments",
+    )
+    parser.add_argument("--database", default=database)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the generated memberships of an earlier run",
+    )
+
+
+def run_on_members(args, code, addons="spp_payment_demo"):
+    """Generate ``args.members`` one-person households in a fresh database
+    (unless ``--reuse``), then run ``code`` after the shared HELPERS."""
+    if not args.reuse:
+        run(args.database, MEMBERS.format(members=args.members), addons, fresh=True)
+    run(args.database, HELPERS + code, addons, update=args.reuse)

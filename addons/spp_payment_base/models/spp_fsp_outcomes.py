@@ -249,36 +249,46 @@ class SppFsp(models.Model):
         ]
         if not known:
             return
+        # The payments (locked by _spp_attempt_rows) keep the latest message
+        # for the status overview, in the same statement: the newest attempt
+        # of each payment answered here wins.
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE spp_payment_attempt a
-                   SET fsp_status_raw = v.raw,
-                       fsp_reason_code = COALESCE(v.code, a.fsp_reason_code),
-                       fsp_txn_id = COALESCE(a.fsp_txn_id, v.receipt),
-                       fsp_batch_ref = COALESCE(v.ref, a.fsp_batch_ref),
-                       write_date = now() at time zone 'utc'
-                  FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[],
-                              %s::varchar[], %s::varchar[]) AS v(key, raw, code,
-                                                               receipt, ref)
-                 WHERE a.idempotency_key = v.key
+                WITH stored AS (
+                    UPDATE spp_payment_attempt a
+                       SET fsp_status_raw = v.raw,
+                           fsp_reason_code = COALESCE(v.code, a.fsp_reason_code),
+                           fsp_txn_id = COALESCE(a.fsp_txn_id, v.receipt),
+                           fsp_batch_ref = COALESCE(v.ref, a.fsp_batch_ref),
+                           write_date = now() at time zone 'utc'
+                      FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[],
+                                  %s::varchar[], %s::varchar[], %s::varchar[])
+                           AS v(key, raw, code, receipt, ref, message)
+                     WHERE a.idempotency_key = v.key
+                 RETURNING a.payment_id, a.attempt_no, v.message
+                )
+                UPDATE spp_payment p SET last_fsp_message = latest.message
+                  FROM (SELECT DISTINCT ON (payment_id) payment_id, message
+                          FROM stored ORDER BY payment_id, attempt_no DESC) latest
+                 WHERE p.id = latest.payment_id
+                   AND p.last_fsp_message IS DISTINCT FROM latest.message
                 """,
                 [o.key for o in known],
                 [o.raw_status or o.state for o in known],
                 [o.reason_code for o in known],
                 [o.receipt for o in known],
                 [o.fsp_ref for o in known],
+                [_message(o) or o.state for o in known],
             )
         )
         self.env["spp.payment.attempt"].invalidate_model()
+        self.env["spp.payment"].invalidate_model(["last_fsp_message"])
 
     def _spp_move(self, target, items):
         """``items``: (payment id, outcome). Returns the payments moved."""
         payments = self.env["spp.payment"].sudo().browse([pid for pid, _o in items])
-        first = items[0][1]
-        reason = " ".join(
-            filter(None, [first.reason_code, first.reason or first.raw_status])
-        )[:250] or self.env._("Reported by %s", self.name)
+        reason = _message(items[0][1]) or self.env._("Reported by %s", self.name)
         if target == states.PAID:
             amounts = {pid: o.amount for pid, o in items if o.amount is not None}
             moved = payments._set_paid(reason=reason, paid_amounts=amounts)
@@ -400,6 +410,13 @@ class SppFsp(models.Model):
             limit=50_000,
         )
         return attempts.payment_id
+
+
+def _message(outcome):
+    """What the FSP said: its reason code and reason (or raw status)."""
+    return " ".join(
+        filter(None, [outcome.reason_code, outcome.reason or outcome.raw_status])
+    )[:250]
 
 
 def _verdict(row, outcome):

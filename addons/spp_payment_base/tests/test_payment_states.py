@@ -203,6 +203,57 @@ class TestPaymentStates(SppBaseCommon):
         with self.assertRaisesRegex(UserError, "disabled"):
             payment._spp_send()
 
+    def test_attempt_count_and_last_fsp_message_are_stored_set_based(self):
+        payments = self._create_payment() | self._create_payment()
+        payments |= self._create_payment()
+        payments._set_approved()
+        payments._spp_send()
+        first = {p: p.current_attempt_id for p in payments}
+        self.fsp._spp_apply_outcomes(
+            [
+                Outcome(
+                    first[payments[0]].idempotency_key,
+                    "failed",
+                    "FAILED",
+                    reason_code="R01",
+                    reason="Insufficient funds",
+                ),
+                Outcome(first[payments[1]].idempotency_key, "failed", "REJECTED"),
+                Outcome(first[payments[2]].idempotency_key, "paid", "COMPLETED"),
+            ]
+        )
+        failed = payments[:2]
+        failed._spp_send()  # the retry: a second attempt for both at once
+        second = failed[0].current_attempt_id
+        self.fsp._spp_apply_outcomes(
+            [Outcome(second.idempotency_key, "failed", "FAILED", reason="Closed")]
+        )
+        # Stored columns, read from the table: what filters and groups use.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT id, attempt_count, last_fsp_message FROM spp_payment "
+            "WHERE id = ANY(%s)",
+            [payments.ids],
+        )
+        stored = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        self.assertEqual(stored[payments[0].id], (2, "Closed"))
+        # The retry was queued but not answered: its last message stands.
+        self.assertEqual(stored[payments[1].id], (2, "REJECTED"))
+        self.assertEqual(stored[payments[2].id], (1, "COMPLETED"))
+        self.assertEqual(payments[0].attempt_count, 2)
+        self.assertEqual(
+            self.env["spp.payment"].search(
+                [("id", "in", payments.ids), ("attempt_count", "=", 2)]
+            ),
+            failed,
+        )
+        for field in ("attempt_count", "last_fsp_message"):
+            self.assertTrue(self.env["spp.payment"]._fields[field].store)
+            with self.assertRaisesRegex(UserError, "through their transitions"):
+                payments[2].with_user(self.users["finance_officer"]).write(
+                    {field: 5 if field == "attempt_count" else "x"}
+                )
+
 
 class TestPaymentChanges(SppBaseCommon):
     def test_receipt_of_a_paid_payment_is_never_replaced_and_edits_leave_a_trace(

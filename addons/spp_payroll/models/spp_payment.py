@@ -73,9 +73,8 @@ FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
 class SppPayment(models.Model):
     _inherit = "spp.payment"
 
-    payroll_id = fields.Many2one(
-        "spp.payroll", index=True, ondelete="restrict", readonly=True
-    )
+    # Indexed by (payroll_id, id) below.
+    payroll_id = fields.Many2one("spp.payroll", ondelete="restrict", readonly=True)
     # Indexed by the (cycle_id, ...) indexes below; implied by the payroll, so
     # without a foreign key (see DerivedMany2one).
     cycle_id = DerivedMany2one("spp.payment.cycle", ondelete="restrict", readonly=True)
@@ -114,6 +113,10 @@ class SppPayment(models.Model):
         "spp.payment.cycle", string="Live in Cycle", readonly=True
     )
 
+    # A payroll's payments in the lists' order (id desc): the first page of a
+    # million-payment payroll is read from the index, not sorted.
+    _payroll_id_id = models.Index("(payroll_id, id) WHERE payroll_id IS NOT NULL")
+
     # Never two live payments for one member in one cycle, whatever the path.
     _one_live_payment_per_member_cycle = models.UniqueIndex(
         "(live_cycle_id, membership_id) WHERE live_cycle_id IS NOT NULL",
@@ -133,6 +136,8 @@ class SppPayment(models.Model):
                 "spp_payment_cycle_destination_idx",
                 "spp_payment_cycle_partner_idx",
                 "spp_payment_one_live_payment_per_cycle",
+                # Replaced by (payroll_id, id).
+                "spp_payment__payroll_id_index",
             ),
         )
         return result

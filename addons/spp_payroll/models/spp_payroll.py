@@ -368,12 +368,26 @@ class SppPayroll(models.Model):
         )
 
     def _on_spp_approved(self):
-        payments = self.payment_ids
-        rejected = payments.filtered("entitlement_rejected")
+        rejected = self._spp_payments_where(SQL("entitlement_rejected"))
         rejected._set_cancelled(reason=self.env._("Rejected by the cycle's rules."))
-        (payments - rejected)._set_approved(
+        self._spp_payments_where(SQL("NOT entitlement_rejected"))._set_approved(
             reason=self.env._("Payroll %s approved.", self.name)
         )
+
+    def _spp_payments_where(self, condition):
+        """These payrolls' payments matching the SQL ``condition`` (on
+        spp_payment), selected in SQL. Filtering payment_ids instead loads
+        every stored field of every payment: a MemoryError at a million."""
+        payments = self.env["spp.payment"]
+        payments.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM spp_payment WHERE payroll_id = ANY(%s) AND (%s)",
+                list(self.ids),
+                condition,
+            )
+        )
+        return payments.browse([row[0] for row in self.env.cr.fetchall()])
 
     # Execution -----------------------------------------------------------
 

@@ -490,7 +490,7 @@ class SppPayroll(models.Model):
 
     def _spp_move_out_flagged(self):
         """Enforced duplicates leave the payroll, cancelled, into their own report."""
-        flagged = self.payment_ids.filtered("is_duplicate")
+        flagged = self._spp_payments_where(SQL("is_duplicate"))
         flagged._set_cancelled(reason=self.env._("Duplicate flag: moved out."))
         self.env.cr.execute(
             SQL(

@@ -11,4 +11,5 @@ from . import (
     spp_program,
     spp_payroll,
     spp_overpayment,
+    spp_voucher_references,
 )

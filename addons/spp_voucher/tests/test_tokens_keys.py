@@ -1,5 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from unittest.mock import patch
+
 from spp_payment_core import voucher_token as vt
 
 from odoo.exceptions import AccessError, UserError
@@ -89,6 +91,32 @@ class TestTokensKeys(SppVoucherCommon):
         with self.assertRaisesRegex(UserError, "unknown key"):
             model._spp_redeem(old_token, 1, self._uuid(), self.merchant)
         model._spp_redeem(new_token, 1, self._uuid(), self.merchant)
+
+    def test_batch_secrets_derive_each_code_once_and_sign_with_the_active_key(self):
+        admin = self.users["admin"]
+        self._key().with_user(admin).action_rotate()
+        new_key = self._key()
+        secret = self.program.sudo().voucher_code_secret
+        derived = []
+        real_derive = vt.derive_code
+
+        def derive(secret, voucher_id):
+            derived.append(voucher_id)
+            return real_derive(secret, voucher_id)
+
+        with patch.object(vt, "derive_code", derive):
+            secrets = self.vouchers._spp_secrets()
+        # One derivation per voucher: the token carries the code it printed.
+        self.assertEqual(sorted(derived), sorted(self.vouchers.ids))
+        self.assertEqual(set(secrets), set(self.vouchers.ids))
+        for voucher in self.vouchers:
+            code, token = secrets[voucher.id]
+            self.assertEqual(code, vt.format_code(real_derive(secret, voucher.id)))
+            claims = vt.decode_token(token, {new_key.kid: new_key.public_key})
+            self.assertEqual(claims["i"], voucher.id)
+            self.assertEqual(vt.code_hash(claims["s"]), voucher.code_hash)
+        # Every voucher of the batch now names the key that signed its card.
+        self.assertEqual(self.vouchers.key_id, new_key)
 
     def test_private_key_for_administrators_only(self):
         key = self._key()

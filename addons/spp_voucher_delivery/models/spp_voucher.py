@@ -1,7 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """What a card or a message shows of a voucher; its secret code and signed
-token come from spp_voucher (_spp_code, _spp_token), through _spp_card_secrets."""
+token come from spp_voucher (_spp_secrets), through _spp_card_secrets."""
 
 import base64
 
@@ -33,7 +33,7 @@ class SppVoucher(models.Model):
                 self.env._("Only finance officers print or send vouchers.")
             )
         self.check_access("read")
-        return {v.id: (v._spp_code(), v._spp_token()) for v in self.sudo()}
+        return self.sudo()._spp_secrets()
 
     def _spp_card_values(self):
         """Per voucher, what its card shows (the QR is a PNG of the token)."""
