@@ -162,7 +162,7 @@ class PosOrder(models.Model):
                         config.spp_merchant_id,
                         channel="pos",
                         device=config.name,
-                        cashier=self.user_id,
+                        cashier=self._spp_voucher_cashier(),
                         date=payment.payment_date,
                     )
                 )
@@ -199,7 +199,7 @@ class PosOrder(models.Model):
             payment.spp_voucher_reason or self.internal_note or ""
         ).strip() or self.env._("POS refund %s", self.name)
         left = Decimal(str(-payment.amount))
-        reversed_ = self.env["spp.voucher.redemption"]
+        reversed_ = self.env["spp.voucher.redemption"].sudo()
         try:
             with self.env.cr.savepoint():
                 for index, redemption in enumerate(redemptions):

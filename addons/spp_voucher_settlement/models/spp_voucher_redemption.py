@@ -54,7 +54,7 @@ class SppVoucherRedemption(models.Model):
         """A redemption in a settlement submitted for approval or being paid
         is not reversed: the amount approved and paid to the merchant would
         no longer match its redemptions."""
-        super()._spp_check_reversible()
+        res = super()._spp_check_reversible()
         settlement = self.sudo().settlement_id
         if settlement and settlement.approval_state != "draft":
             raise UserError(
@@ -65,6 +65,7 @@ class SppVoucherRedemption(models.Model):
                     settlement=settlement.name,
                 )
             )
+        return res
 
     def _spp_reverse(self, reason, amount=None, key=None):
         reversal = super()._spp_reverse(reason, amount=amount, key=key)

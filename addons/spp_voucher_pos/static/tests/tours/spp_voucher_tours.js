@@ -170,7 +170,7 @@ registry.category("web_tour.tours").add("spp_voucher_pos_refund", {
             PaymentScreen.clickPaymentMethod("Voucher", true, { amount: "-30.00" }),
             {
                 content: "send the voucher refund",
-                trigger: ".paymentlines .send_payment_request",
+                trigger: ".send_refund_request",
                 run: "click",
             },
             {
@@ -185,7 +185,7 @@ registry.category("web_tour.tours").add("spp_voucher_pos_refund", {
             },
             {
                 content: "the refund line is accepted without a hold",
-                trigger: ".paymentlines .electronic_status:contains(Payment Successful)",
+                trigger: ".paymentlines .electronic_status:contains(Refund Successful)",
             },
             PaymentScreen.clickValidate(),
             receiptShowsBalance("100.00"),
