@@ -3,7 +3,7 @@
 {
     "name": "SPP Payments: Vouchers",
     "summary": "Vouchers with signed QR codes, merchants, a locked ledger",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",

@@ -7,6 +7,7 @@ idempotent on the client's transaction UUID, checks the voucher, the merchant
 and the amount, and changes nothing when it refuses."""
 
 import datetime
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from odoo import api, fields, models
@@ -273,20 +274,38 @@ class SppVoucherRedemption(models.Model):
         hold.voucher_id._spp_move(**moves)
         return self
 
-    def _spp_reverse(self, reason):
-        """Give a captured amount back to the voucher, with a reason: by a
-        cashier of the merchant on the day of the redemption, or by a Finance
-        Manager."""
+    def _spp_reverse(self, reason, amount=None, key=None):
+        """Give ``amount`` (default: all not reversed yet) of a captured
+        redemption back to its voucher, with a reason, under the voucher's lock;
+        partial reversals add up until the whole redemption is reversed. Keyed
+        on ``key`` (a POS refund line's UUID): a repeated key returns its first
+        reversal and moves nothing. By a cashier of the merchant on the day of
+        the redemption, or by a Finance Manager; refused once the redemption
+        is in a settlement being paid (see ``_spp_check_reversible``).
+        Returns the ``spp.voucher.reversal``."""
         self.ensure_one()
-        if not (reason or "").strip():
+        reason = (reason or "").strip()
+        if not reason:
             raise UserError(self.env._("A reversal needs a reason."))
         # Checked as the caller: under sudo() every user would pass.
         self._spp_check_can_reverse()
+        key = (key or "").strip() or str(uuid.uuid4())
+        Reversal = self.env["spp.voucher.reversal"].sudo()
+        first = Reversal.search([("key", "=", key)], limit=1)
+        if first:
+            if first.redemption_id != self.sudo():
+                raise UserError(
+                    self.env._("Reversal %s is of another redemption.", key)
+                )
+            return first
         redemption = self.sudo()
         voucher = redemption.voucher_id
+        # A concurrent reversal of the same key (two syncs of one refund) moved
+        # the voucher: this lock refuses the second, the unique key backs it.
         voucher._spp_lock()
         redemption.invalidate_recordset()
         redemption._spp_expect("captured")
+        redemption._spp_check_reversible()
         if voucher.state not in (*SPENDABLE, "redeemed"):
             raise UserError(
                 self.env._(
@@ -295,16 +314,48 @@ class SppVoucherRedemption(models.Model):
                     voucher.name,
                 )
             )
-        redemption._spp_write(
-            {
-                "state": "reversed",
-                "reversal_reason": reason.strip(),
-                "reversed_by_id": self.env.user.id,
-                "reversed_date": fields.Datetime.now(),
-            }
+        left = Decimal(str(redemption.amount)) - Decimal(
+            str(redemption.reversed_amount)
         )
-        voucher._spp_move(balance=redemption.amount)
-        return self
+        amount = left if amount is None else voucher._spp_exact_amount(amount)
+        if amount > left:
+            raise UserError(
+                self.env._(
+                    "Redemption %(ref)s has %(left)s left to reverse; %(amount)s is "
+                    "refused, nothing was reversed.",
+                    ref=redemption.txn_uuid,
+                    left=voucher._spp_amount_text(left),
+                    amount=voucher._spp_amount_text(amount),
+                )
+            )
+        now = fields.Datetime.now()
+        vals = {
+            "reversed_amount": float(Decimal(str(redemption.reversed_amount)) + amount),
+            "reversal_reason": reason,
+            "reversed_by_id": self.env.user.id,
+            "reversed_date": now,
+        }
+        if amount == left:
+            vals["state"] = "reversed"
+        redemption._spp_write(vals)
+        with guarded_write(LEDGER_GUARD):
+            reversal = Reversal.create(
+                {
+                    "redemption_id": redemption.id,
+                    "amount": float(amount),
+                    "key": key,
+                    "reason": reason,
+                    "user_id": self.env.user.id,
+                    "date": now,
+                }
+            )
+        voucher._spp_move(balance=amount)
+        return reversal
+
+    def _spp_check_reversible(self):
+        """Hook, under the voucher's lock: raise when something beyond the
+        ledger forbids reversing (spp_voucher_settlement: a settlement being
+        paid)."""
 
     @api.model
     def _cron_spp_release_stale_holds(self):
@@ -392,6 +443,29 @@ class SppVoucherRedemption(models.Model):
                     ),
                 )
             )
+        self._spp_alert_managers(
+            self.env._("Voucher double spend (offline): check"),
+            self.env._(
+                "%(amount)s %(currency)s accepted offline for voucher "
+                "%(voucher)s beyond its balance.",
+                amount=self.amount,
+                currency=self.currency_id.name,
+                voucher=self.voucher_id.name,
+            ),
+        )
+
+    def _spp_flag_limit(self, reason):
+        """An offline redemption synced beyond a till's or cashier's limit: it
+        stands (the goods are gone), the row says why it is flagged and each
+        Finance Manager gets an activity."""
+        self.ensure_one()
+        self._spp_write({"limit_alert": reason})
+        self._spp_alert_managers(
+            self.env._("Voucher limit exceeded (offline): check"), reason
+        )
+
+    def _spp_alert_managers(self, summary, note):
+        """A to-do on this redemption for each Finance Manager of its company."""
         managers = (
             self.env.ref(FINANCE_MANAGER)
             .sudo()
@@ -400,13 +474,7 @@ class SppVoucherRedemption(models.Model):
         for manager in managers:
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._("Voucher double spend (offline): check"),
-                note=self.env._(
-                    "%(amount)s %(currency)s accepted offline for voucher "
-                    "%(voucher)s beyond its balance.",
-                    amount=self.amount,
-                    currency=self.currency_id.name,
-                    voucher=self.voucher_id.name,
-                ),
+                summary=summary,
+                note=note,
                 user_id=manager.id,
             )

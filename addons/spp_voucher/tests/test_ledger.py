@@ -91,6 +91,43 @@ class TestLedger(SppVoucherCommon):
         with self.assertRaisesRegex(UserError, "not Redeemed"):
             redemption.with_user(self.users["finance_manager"])._spp_reverse("twice")
 
+    def test_partial_reversals_add_up_once_per_key(self):
+        redemption = self._redeem(50.70)
+        cashier = redemption.with_user(self.cashier)
+        first = cashier._spp_reverse("one item returned", 20.20, "refund-1")
+        self.assertEqual(first.amount, 20.20)
+        self.assertEqual(first.reason, "one item returned")
+        self.assertEqual(first.user_id, self.cashier)
+        self.assertEqual(redemption.state, "captured", "partly reversed")
+        self.assertEqual(redemption.reversed_amount, 20.20)
+        self.assertEqual(self.voucher.balance, 20.20)
+        self.assertEqual(self.voucher.state, "partial")
+        # The same key again (a till syncing its refund twice): nothing moves.
+        self.assertEqual(cashier._spp_reverse("again", 20.20, "refund-1"), first)
+        self.assertEqual(self.voucher.balance, 20.20)
+        with self.assertRaisesRegex(UserError, "30.50 left to reverse; 30.51"):
+            cashier._spp_reverse("too much", 30.51, "refund-2")
+        with self.assertRaisesRegex(UserError, "at most 2 decimals"):
+            cashier._spp_reverse("odd", 0.001, "refund-2")
+        self.assertEqual(self.voucher.balance, 20.20)
+        rest = cashier._spp_reverse("the rest", key="refund-2")
+        self.assertEqual(rest.amount, 30.50)
+        self.assertEqual(redemption.state, "reversed")
+        self.assertEqual(redemption.reversed_amount, 50.70)
+        self.assertEqual(redemption.reversal_reason, "the rest")
+        self.assertEqual(self.voucher.balance, 50.70)
+        self.assertEqual(self.voucher.state, "active")
+        self.assertEqual(redemption.reversal_ids, first | rest)
+        other = self._redeem(5)
+        with self.assertRaisesRegex(UserError, "another redemption"):
+            other.with_user(self.cashier)._spp_reverse("reused key", 1, "refund-1")
+        with self.assertRaisesRegex(UserError, "ledger only"):
+            self.env["spp.voucher.reversal"].create(
+                {"redemption_id": other.id, "amount": 1, "key": "x", "reason": "x"}
+            )
+        with self.assertRaisesRegex(UserError, "evidence"):
+            first.write({"amount": 1})
+
     def test_reversal_by_cashier_only_on_the_day(self):
         redemption = self._redeem(10)
         self.env.cr.execute(

@@ -46,6 +46,11 @@ class PosPayment(models.Model):
         index="btree_not_null",
     )
     spp_voucher_sync_error = fields.Char(readonly=True, copy=False)
+    spp_voucher_reason = fields.Char(
+        string="Voucher Reversal Reason",
+        copy=False,
+        help="Why the cashier refunded this voucher payment (a refund line).",
+    )
 
     @api.model
     def _load_pos_data_fields(self, config):

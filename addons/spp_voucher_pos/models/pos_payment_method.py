@@ -22,8 +22,9 @@ class PosPaymentMethod(models.Model):
 
     def _spp_voucher_till(self, session_id):
         """(session, config, merchant) of a voucher call, refused unless the
-        method is the voucher one, of an open session the user may use, and the
-        till is linked to an approved, active merchant."""
+        method is the voucher one, of an open session the user may use, the
+        till is linked to an approved, active merchant and the user is one of
+        its cashiers."""
         self.ensure_one()
         if self.use_payment_terminal != "spp_voucher":
             raise UserError(
@@ -40,41 +41,9 @@ class PosPaymentMethod(models.Model):
                 self.env._("%s is not a payment method of this till.", self.name)
             )
         config = session.config_id
-        return session, config, config._spp_voucher_merchant()
-
-    def _spp_voucher_check_limits(self, config, amount, merchant):
-        currency = config.currency_id
-        limit = config.spp_voucher_limit_per_transaction
-        if limit and currency.compare_amounts(amount, limit) > 0:
-            raise UserError(
-                self.env._(
-                    "A voucher payment at this till is limited to %s.",
-                    currency.format(limit),
-                )
-            )
-        limit = config.spp_voucher_cashier_limit_per_day
-        if limit:
-            today = fields.Datetime.to_datetime(fields.Date.context_today(self))
-            redeemed = sum(
-                self.env["spp.voucher.redemption"]
-                .sudo()
-                .search(
-                    [
-                        ("cashier_id", "=", self.env.uid),
-                        ("merchant_id", "=", merchant.id),
-                        ("state", "in", ("authorized", "captured")),
-                        ("date", ">=", today),
-                    ]
-                )
-                .mapped("amount")
-            )
-            if currency.compare_amounts(redeemed + amount, limit) > 0:
-                raise UserError(
-                    self.env._(
-                        "This cashier's vouchers today would exceed %s.",
-                        currency.format(limit),
-                    )
-                )
+        merchant = config._spp_voucher_merchant()
+        config._spp_voucher_operator()
+        return session, config, merchant
 
     @staticmethod
     def _spp_voucher_available(voucher):
@@ -109,7 +78,9 @@ class PosPaymentMethod(models.Model):
         try:
             if config.currency_id.compare_amounts(amount, 0) <= 0:
                 raise UserError(self.env._("A voucher pays a positive amount."))
-            self._spp_voucher_check_limits(config, amount, merchant)
+            refusal = config._spp_voucher_limit_refusal(amount, self.env.user)
+            if refusal:
+                raise UserError(refusal)
             with self.env.cr.savepoint():
                 hold = self._spp_voucher_hold(
                     config, merchant, code, amount, payment_uuid, voucher_id, id_number

@@ -15,10 +15,11 @@ from odoo.addons.spp_voucher.models.spp_voucher import LEDGER_GUARD
 
 class VoucherFixture:
     """Mixed into a test class after Odoo's POS commons: call
-    ``_spp_voucher_setup(config)`` from setUpClass."""
+    ``_spp_voucher_setup(config, cashiers)`` from setUpClass; ``cashiers``
+    (users) are the merchant's, the only ones who take vouchers at its till."""
 
     @classmethod
-    def _spp_voucher_setup(cls, config):
+    def _spp_voucher_setup(cls, config, cashiers=None):
         # The program's side is set up by its administrators, not the POS user.
         env = cls.env(su=True)
         cls.program = env["spp.program"].create(
@@ -41,7 +42,10 @@ class VoucherFixture:
             {"program_id": cls.program.id, "partner_id": cls.beneficiary.id}
         )
         cls.merchant = env["spp.merchant"].create(
-            {"partner_id": env["res.partner"].create({"name": "Corner Shop"}).id}
+            {
+                "partner_id": env["res.partner"].create({"name": "Corner Shop"}).id,
+                "user_ids": [(6, 0, cashiers.ids if cashiers else [])],
+            }
         )
         cls._spp_mark_approved(cls.merchant)
         config.sudo().write(

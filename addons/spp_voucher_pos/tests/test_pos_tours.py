@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """A cashier at the till, in Chromium: voucher and cash, a partial redemption
 whose receipt shows the balance left, a spent voucher refused, an offline sale
-verified in the browser and synced later, an offline double spend flagged.
+verified in the browser and synced later, an offline double spend flagged, a
+voucher sale refunded in the same session with a reason.
 Chromium is required (setup/test installs it; a skipped tour fails the run)."""
 
 import base64
@@ -24,7 +25,7 @@ class TestVoucherTours(TestPointOfSaleHttpCommon, VoucherFixture):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._spp_voucher_setup(cls.main_pos_config)
+        cls._spp_voucher_setup(cls.main_pos_config, cashiers=cls.pos_user)
         cls.rice = cls.env["product.product"].create(
             {
                 "name": "Rice",
@@ -113,3 +114,20 @@ class TestVoucherTours(TestPointOfSaleHttpCommon, VoucherFixture):
         self.assertEqual(sum(conflict.mapped("amount")), 45)
         self.assertTrue(conflict.offline)
         self.assertEqual(voucher.balance, 0)
+
+    def test_refund_in_the_session_gives_the_balance_back(self):
+        voucher, token = self._spp_voucher(100, code="QRSTV56789")
+        self.main_pos_config.receipt_header = token
+        self._tour("spp_voucher_pos_refund")
+        redemption = self._redemptions(voucher)
+        self.assertEqual(redemption.mapped("state"), ["reversed"])
+        self.assertEqual(voucher.balance, 100)
+        reversal = redemption.reversal_ids
+        self.assertEqual(reversal.amount, 30)
+        self.assertEqual(reversal.reason, "Torn bag, rice spilt")
+        self.assertEqual(reversal.user_id, self.pos_user)
+        refund = self.env["pos.order"].search([("is_refund", "=", True)])
+        payment = refund.payment_ids
+        self.assertEqual(payment.spp_voucher_reason, "Torn bag, rice spilt")
+        self.assertEqual(reversal.key, payment.uuid)
+        self.assertEqual(payment.spp_voucher_balance, 100)

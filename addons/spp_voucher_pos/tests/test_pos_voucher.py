@@ -5,13 +5,15 @@ line, captured in the order's own sync transaction, released, applied once
 however often the order syncs, and offline payments recorded, never refused."""
 
 import json
+from datetime import timedelta
 from unittest.mock import patch
 from uuid import uuid4
 
 from spp_payment_core import voucher_token as vt
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
@@ -23,7 +25,21 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._spp_voucher_setup(cls.basic_config)
+        pos_groups = (
+            "base.group_user,point_of_sale.group_pos_user,stock.group_stock_user"
+        )
+        cls.cashier = new_test_user(
+            cls.env, login="spp_till_cashier", groups=pos_groups
+        )
+        # A POS user of the company, not one of the merchant's cashiers.
+        cls.stranger = new_test_user(cls.env, login="spp_till_other", groups=pos_groups)
+        cls.finance_manager = new_test_user(
+            cls.env,
+            login="spp_pos_fm",
+            groups="spp_payment_base.group_spp_finance_manager",
+        )
+        # The tests' own user (Odoo's POS commons) sells at the till too.
+        cls._spp_voucher_setup(cls.basic_config, cashiers=cls.cashier | cls.env.user)
         cls.rice = cls.create_product("Rice", cls.categ_basic, 30.0)
 
     def setUp(self):
@@ -55,9 +71,39 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
         )
         return data
 
-    def _sync(self, data):
-        result = self.env["pos.order"].sync_from_ui([data])
-        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
+    def _sync(self, data, user=None):
+        orders = self.env["pos.order"]
+        if user:
+            orders = orders.with_user(user)
+        result = orders.sync_from_ui([data])
+        return self.env["pos.order"].browse(result["pos.order"][-1]["id"])
+
+    def _refund(self, order, qty, voucher_amount, payment_uuid, reason="", cash=0):
+        """A refund of ``qty`` rice of ``order`` (Odoo's refund flow: lines
+        pointing at the refunded ones), ``voucher_amount`` (negative) given
+        back on the voucher method, ``cash`` (negative) in cash."""
+        line = order.lines[:1]
+        payments = [(self.voucher_pm, voucher_amount)]
+        if cash:
+            payments.append((self.cash_pm1, cash))
+        data = self.create_ui_order_data(
+            [
+                {
+                    "product": self.rice,
+                    "quantity": -qty,
+                    "refunded_orderline_id": line.id,
+                }
+            ],
+            payments=payments,
+        )
+        data["payment_ids"][0][2].update(
+            uuid=payment_uuid, spp_voucher_reason=reason, payment_status="done"
+        )
+        data["is_refund"] = True
+        return data
+
+    def _payment(self, order, uuid):
+        return order.payment_ids.filtered(lambda p: p.uuid == uuid)
 
     def _redemption(self, uuid):
         return (
@@ -357,3 +403,203 @@ class TestPosVoucher(TestPoSCommon, VoucherFixture):
         self.assertTrue(hold["ok"], hold)
         other = self._authorize(False, 20, voucher_id=voucher.id, id_number="NOBODY")
         self.assertFalse(other["ok"])
+
+    # -- who operates the till --------------------------------------------------
+
+    def test_cashier_of_the_merchant_holds_and_syncs(self):
+        voucher, token = self._spp_voucher(100)
+        uuid = str(uuid4())
+        answer = self.voucher_pm.with_user(self.cashier).spp_voucher_authorize(
+            self.pos_session.id, token, 40, uuid
+        )
+        self.assertTrue(answer["ok"], answer)
+        self.assertEqual(self._redemption(uuid).cashier_id, self.cashier)
+        order = self._sync(self._order(2, 40, uuid), user=self.cashier)
+        self.assertEqual(self._redemption(uuid).state, "captured")
+        self.assertFalse(self._payment(order, uuid).spp_voucher_sync_error)
+        self.assertEqual(voucher.balance, 60)
+
+    def test_user_not_the_merchants_cashier_refused_on_every_call(self):
+        voucher, token = self._spp_voucher(100)
+        uuid = str(uuid4())
+        self.assertTrue(self._authorize(token, 30, uuid)["ok"])
+        method = self.voucher_pm.with_user(self.stranger)
+        session = self.pos_session.id
+        message = "is not a cashier of Corner Shop"
+        with self.assertRaisesRegex(AccessError, message):
+            method.spp_voucher_authorize(session, token, 10, str(uuid4()))
+        with self.assertRaisesRegex(AccessError, message):
+            method.spp_voucher_release(session, uuid)
+        with self.assertRaisesRegex(AccessError, message):
+            method.spp_voucher_partner_vouchers(session, "VP-0001")
+        self.assertEqual(len(voucher.redemption_ids), 1, "no hold written")
+        self.assertEqual(self._redemption(uuid).state, "authorized", "not released")
+        self.assertEqual(voucher.held_amount, 30)
+
+    def test_order_synced_by_a_non_cashier_writes_no_redemption(self):
+        voucher, token = self._spp_voucher(100)
+        held = str(uuid4())
+        self.assertTrue(self._authorize(token, 30, held)["ok"])
+        offline = str(uuid4())
+        online_order = self._sync(self._order(1, 30, held), user=self.stranger)
+        offline_order = self._sync(
+            self._order(1, 30, offline, token=token, offline=True), user=self.stranger
+        )
+        # The sales are kept (a raise would make the till retry forever); the
+        # ledger is untouched and each voucher line says why.
+        for order, uuid in ((online_order, held), (offline_order, offline)):
+            self.assertEqual(order.state, "paid")
+            payment = self._payment(order, uuid)
+            self.assertIn("is not a cashier", payment.spp_voucher_sync_error)
+            self.assertFalse(payment.spp_redemption_id)
+            self.assertIn("not recorded on sync", order.message_ids[:1].body)
+        self.assertEqual(self._redemption(held).state, "authorized")
+        self.assertFalse(self._redemption(offline))
+        self.assertEqual(voucher.balance, 100)
+
+    # -- limits of offline lines at sync ------------------------------------------
+
+    def _offline_order(self, voucher_amount, token, sold_at=None, qty=None):
+        uuid = str(uuid4())
+        data = self._order(
+            qty or int(voucher_amount // 30) + 1,
+            voucher_amount,
+            uuid,
+            token=token,
+            offline=True,
+        )
+        if sold_at:
+            data["payment_ids"][0][2]["payment_date"] = fields.Datetime.to_string(
+                sold_at
+            )
+        return self._sync(data), uuid
+
+    def _assert_flagged(self, order, uuid, text):
+        redemption = self._redemption(uuid)
+        self.assertEqual(redemption.state, "captured", "accepted: the goods are gone")
+        self.assertIn(text, redemption.limit_alert)
+        self.assertIn(text, self._payment(order, uuid).spp_voucher_sync_error)
+        self.assertEqual(order.state, "paid")
+        activity = redemption.activity_ids
+        self.assertEqual(activity.user_id, self.finance_manager)
+        self.assertIn("limit exceeded", activity.summary)
+
+    def test_offline_line_over_the_payment_limit_recorded_and_flagged(self):
+        voucher, token = self._spp_voucher(100)
+        self.basic_config.sudo().spp_voucher_limit_per_transaction = 25
+        order, uuid = self._offline_order(30, token)
+        self._assert_flagged(order, uuid, "limited to")
+        self.assertEqual(voucher.balance, 70)
+        # Synced again: applied and flagged once.
+        self._sync(
+            self._order(2, 30, uuid, token=token, offline=True) | {"uuid": order.uuid}
+        )
+        self.assertEqual(voucher.balance, 70)
+        self.assertEqual(len(self._redemption(uuid).activity_ids), 1)
+
+    def test_offline_line_over_the_cashiers_day_limit_flagged(self):
+        voucher, token = self._spp_voucher(100)
+        self.basic_config.sudo().spp_voucher_cashier_limit_per_day = 50
+        online = str(uuid4())
+        self.assertTrue(self._authorize(token, 30, online)["ok"])
+        self._sync(self._order(1, 30, online))
+        within, within_uuid = self._offline_order(20, token)
+        self.assertFalse(self._redemption(within_uuid).limit_alert)
+        self.assertFalse(self._payment(within, within_uuid).spp_voucher_sync_error)
+        order, uuid = self._offline_order(10, token)
+        self._assert_flagged(order, uuid, "today would exceed")
+        self.assertEqual(voucher.balance, 40)
+
+    def test_device_offline_limit_adds_up_an_outage(self):
+        voucher, token = self._spp_voucher(200)
+        self.basic_config.sudo().spp_voucher_offline_limit = 50
+        start = fields.Datetime.now()
+        first, first_uuid = self._offline_order(30, token, start + timedelta(minutes=1))
+        self.assertFalse(self._redemption(first_uuid).limit_alert)
+        # Sold in the same outage, synced in another call: 60 offline.
+        order, uuid = self._offline_order(30, token, start + timedelta(minutes=2))
+        self._assert_flagged(order, uuid, "offline limit of")
+        # The till synced at minute 3: a new outage counts from zero.
+        self.env.cr.execute(
+            "UPDATE pos_order SET create_date = %s WHERE id = %s",
+            [start + timedelta(minutes=3), order.id],
+        )
+        later, later_uuid = self._offline_order(30, token, start + timedelta(minutes=4))
+        self.assertFalse(self._redemption(later_uuid).limit_alert)
+        self.assertEqual(voucher.balance, 110)
+
+    def test_offline_line_at_a_till_without_offline_vouchers_flagged(self):
+        _voucher, token = self._spp_voucher(100)
+        self.basic_config.sudo().spp_voucher_offline = False
+        order, uuid = self._offline_order(30, token)
+        self._assert_flagged(order, uuid, "does not accept vouchers offline")
+
+    # -- refunds: reversal through the ledger ---------------------------------------
+
+    def test_refund_reverses_the_voucher_payment_once(self):
+        voucher, token = self._spp_voucher(100)
+        sale = str(uuid4())
+        self.assertTrue(self._authorize(token, 40, sale)["ok"])
+        order = self._sync(self._order(2, 40, sale))
+        redemption = self._redemption(sale)
+        self.assertEqual(voucher.balance, 60)
+        refund_uuid = str(uuid4())
+        refund = self._sync(
+            self._refund(order, 1, -30, refund_uuid, reason="torn bag"),
+            user=self.cashier,
+        )
+        self.assertEqual(refund.refunded_order_id, order)
+        self.assertEqual(voucher.balance, 90)
+        self.assertEqual(redemption.state, "captured")
+        self.assertEqual(redemption.reversed_amount, 30)
+        reversal = redemption.reversal_ids
+        self.assertEqual(reversal.key, refund_uuid)
+        self.assertEqual(reversal.reason, "torn bag")
+        self.assertEqual(reversal.user_id, self.cashier)
+        payment = self._payment(refund, refund_uuid)
+        self.assertEqual(payment.spp_voucher_reason, "torn bag")
+        self.assertEqual(payment.spp_voucher_balance, 90)
+        self.assertEqual(payment.spp_redemption_id, redemption)
+        self.assertFalse(payment.spp_voucher_sync_error)
+        # Applied again (a sync repeated): reversed once.
+        refund._spp_voucher_capture({})
+        self.assertEqual(voucher.balance, 90)
+        self.assertEqual(len(redemption.reversal_ids), 1)
+        # The rest of the sale: 10 back on the voucher, 20 in cash; the
+        # order's internal note is the reason when the cashier gave none.
+        rest = self._refund(order, 1, -10, str(uuid4()), cash=-20)
+        rest["internal_note"] = "customer changed mind"
+        self._sync(rest)
+        self.assertEqual(redemption.state, "reversed")
+        self.assertEqual(voucher.balance, 100)
+        self.assertEqual(redemption.reversal_reason, "customer changed mind")
+
+    def test_refund_beyond_the_voucher_payment_flagged_not_raised(self):
+        voucher, token = self._spp_voucher(100)
+        sale = str(uuid4())
+        self.assertTrue(self._authorize(token, 20, sale)["ok"])
+        order = self._sync(self._order(1, 20, sale))
+        refund_uuid = str(uuid4())
+        refund = self._sync(self._refund(order, 1, -30, refund_uuid, reason="x"))
+        self.assertEqual(refund.state, "paid")
+        self.assertIn(
+            "not paid by voucher",
+            self._payment(refund, refund_uuid).spp_voucher_sync_error,
+        )
+        self.assertEqual(voucher.balance, 80, "nothing given back")
+        self.assertFalse(self._redemption(sale).reversal_ids)
+
+    def test_refund_by_a_non_cashier_reverses_nothing(self):
+        voucher, token = self._spp_voucher(100)
+        sale = str(uuid4())
+        self.assertTrue(self._authorize(token, 30, sale)["ok"])
+        order = self._sync(self._order(1, 30, sale))
+        refund_uuid = str(uuid4())
+        refund = self._sync(
+            self._refund(order, 1, -30, refund_uuid, reason="x"), user=self.stranger
+        )
+        self.assertIn(
+            "is not a cashier",
+            self._payment(refund, refund_uuid).spp_voucher_sync_error,
+        )
+        self.assertEqual(voucher.balance, 70)

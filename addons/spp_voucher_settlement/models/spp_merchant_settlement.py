@@ -19,8 +19,9 @@ from odoo.addons.spp_payment_base.tools import (
 
 from .spp_voucher_redemption import SETTLEMENT_GUARD
 
-# Redemptions a settlement lists: captured ones are reimbursed, reversed ones
-# are listed for the statement (their amount went back to the voucher).
+# Redemptions a settlement lists: captured ones are reimbursed (less what was
+# partly reversed), reversed ones are listed for the statement (their amount
+# went back to the voucher).
 LISTED_STATES = ("captured", "reversed")
 # Written by the settlement's own code only (totals, payment, state).
 SYSTEM_FIELDS = frozenset(
@@ -190,8 +191,9 @@ class SppMerchantSettlement(models.Model):
             SQL(
                 """
                 SELECT COUNT(*),
-                       COALESCE(SUM(amount) FILTER (WHERE state = 'captured'), 0)::text,
-                       COALESCE(SUM(amount) FILTER (WHERE state = 'reversed'), 0)::text
+                       COALESCE(SUM(amount - reversed_amount)
+                                FILTER (WHERE state = 'captured'), 0)::text,
+                       COALESCE(SUM(reversed_amount), 0)::text
                   FROM spp_voucher_redemption WHERE settlement_id = %s
                 """,
                 self.id,

@@ -1,7 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.spp_payment_base.tools import (
     guarded_write,
@@ -49,6 +49,31 @@ class SppVoucherRedemption(models.Model):
                 ),
             )
         return super().write(vals)
+
+    def _spp_check_reversible(self):
+        """A redemption in a settlement submitted for approval or being paid
+        is not reversed: the amount approved and paid to the merchant would
+        no longer match its redemptions."""
+        res = super()._spp_check_reversible()
+        settlement = self.sudo().settlement_id
+        if settlement and settlement.approval_state != "draft":
+            raise UserError(
+                self.env._(
+                    "Redemption %(ref)s is in settlement %(settlement)s, submitted "
+                    "or paid: it can no longer be reversed.",
+                    ref=self.txn_uuid,
+                    settlement=settlement.name,
+                )
+            )
+        return res
+
+    def _spp_reverse(self, reason, amount=None, key=None):
+        reversal = super()._spp_reverse(reason, amount=amount, key=key)
+        # A draft settlement listing it totals it again.
+        settlement = self.sudo().settlement_id
+        if settlement:
+            settlement._spp_compute_totals()
+        return reversal
 
     def action_dispute(self, note):
         """Hold these redemptions out of settlements (a merchant or the program

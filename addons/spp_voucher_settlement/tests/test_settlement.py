@@ -194,3 +194,19 @@ class TestSettlement(SppVoucherCommon, SppFileCommon):
                     "amount_due": 999.0,
                 }
             )
+
+    def test_partial_reversal_retotals_a_draft_and_submitted_ones_refuse(self):
+        settlement = self._settlement()
+        part = self.captured[1].with_user(self.checker)
+        part._spp_reverse("one item returned", 10.10, self._uuid())
+        # 20.25 + (30.10 - 10.10) + 9.65; 5.00 + 10.10 given back.
+        currency = settlement.currency_id
+        self.assertEqual(currency.compare_amounts(settlement.amount_due, 49.90), 0)
+        self.assertEqual(currency.compare_amounts(settlement.reversed_total, 15.10), 0)
+        settlement.action_submit()
+        balance = self.captured[0].voucher_id.balance
+        with self.assertRaisesRegex(UserError, "can no longer be reversed"):
+            self.captured[0].with_user(self.checker)._spp_reverse("late", 1.00)
+        self.assertEqual(self.captured[0].voucher_id.balance, balance)
+        self.assertFalse(self.captured[0].reversed_amount)
+        self.assertEqual(currency.compare_amounts(settlement.amount_due, 49.90), 0)

@@ -49,6 +49,9 @@ export class PaymentSppVoucher extends PaymentInterface {
     async sendPaymentRequest(uuid) {
         super.sendPaymentRequest(uuid);
         const line = this._line(uuid);
+        if (line && line.amount < 0) {
+            return this._acceptRefund(line);
+        }
         if (!line || !(line.amount > 0)) {
             this._alert(_t("Enter the amount the voucher pays first."));
             return false;
@@ -72,6 +75,43 @@ export class PaymentSppVoucher extends PaymentInterface {
             }
             throw error;
         }
+    }
+
+    /**
+     * A refund (Odoo's refund flow: a negative line) gives the amount back
+     * to the voucher that paid the refunded order. Nothing is asked of the
+     * server now: the order's sync reverses the redemption through the ledger,
+     * keyed on this line's UUID. The cashier says why.
+     */
+    async _acceptRefund(line) {
+        const order = line.pos_order_id;
+        const refunded = order.lines.map((l) => l.refunded_orderline_id?.order_id).find(Boolean);
+        const paid = (refunded?.payment_ids || []).find(
+            (p) => p.payment_method_id.id === this.payment_method_id.id && p.amount > 0 && p.spp_voucher_id
+        );
+        if (!paid) {
+            this._alert(_t("The refunded order was not paid by voucher: refund it another way."));
+            return false;
+        }
+        const input = await makeAwaitable(this.env.services.dialog, TextInputPopup, {
+            title: _t("Why is the voucher payment given back?"),
+            placeholder: _t("Reason of the refund"),
+            startingValue: order.internal_note || "",
+        });
+        const reason = (input || "").trim();
+        if (!reason) {
+            this._alert(_t("A voucher refund needs a reason."));
+            return false;
+        }
+        line.spp_voucher_reason = reason;
+        line.spp_voucher_id = paid.spp_voucher_id;
+        line.spp_voucher_name = paid.spp_voucher_name;
+        // What it will be once synced; the server answers the exact balance.
+        line.spp_voucher_balance = this.pos.currency.round((paid.spp_voucher_balance || 0) - line.amount);
+        line.spp_voucher_token = false;
+        line.spp_voucher_offline = false;
+        line.transaction_id = false;
+        return true;
     }
 
     async _authorize(line, { code = false, voucherId = false, idNumber = false }) {

@@ -8,6 +8,7 @@ import * as OfflineUtil from "@point_of_sale/../tests/generic_helpers/offline_ut
 import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
+import * as TicketScreen from "@point_of_sale/../tests/pos/tours/utils/ticket_screen_util";
 
 // The test puts the voucher's signed token (what a QR scanner types) in the
 // till's receipt header: the tour reads it from the loaded config.
@@ -147,4 +148,44 @@ registry.category("web_tour.tours").add("spp_voucher_pos_offline", {
 // sale is accepted offline and the server flags the double spend on sync.
 registry.category("web_tour.tours").add("spp_voucher_pos_offline_conflict", {
     steps: () => offlineSaleSyncedLater("15.00"),
+});
+
+// Sold by voucher, then refunded in the same session: the refund's negative
+// voucher line asks no hold, only a reason; the sync gives the balance back.
+registry.category("web_tour.tours").add("spp_voucher_pos_refund", {
+    steps: () =>
+        [
+            start(),
+            ProductScreen.addOrderline("Rice", "1"),
+            ProductScreen.clickPayButton(),
+            voucherLine("30", scannedToken),
+            receiptShowsBalance("70.00"),
+            ReceiptScreen.clickNextOrder(),
+            ProductScreen.clickRefund(),
+            TicketScreen.selectOrder("001"),
+            ProductScreen.clickNumpad("1"),
+            TicketScreen.confirmRefund(),
+            PaymentScreen.isShown(),
+            PaymentScreen.totalIs("-30.00"),
+            PaymentScreen.clickPaymentMethod("Voucher", true, { amount: "-30.00" }),
+            {
+                content: "send the voucher refund",
+                trigger: ".send_refund_request",
+                run: "click",
+            },
+            {
+                content: "the cashier says why",
+                trigger: ".modal textarea",
+                run: "edit Torn bag, rice spilt",
+            },
+            {
+                content: "apply",
+                trigger: ".modal .btn-primary:contains(Apply)",
+                run: "click",
+            },
+            // Accepted without a hold, the refund pays it all: the till
+            // validates by itself and the sync gives the balance back.
+            receiptShowsBalance("100.00"),
+            Chrome.endTour(),
+        ].flat(),
 });
