@@ -22,4 +22,9 @@
         "data/ir_cron.xml",
         "views/spp_voucher_demo_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "spp_voucher_demo/static/tests/tours/**/*",
+        ],
+    },
 }

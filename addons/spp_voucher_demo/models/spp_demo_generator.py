@@ -26,5 +26,6 @@ class SppDemoGenerator(models.AbstractModel):
     @api.model
     def _demo_update(self, base_url):
         """Also the voucher demo, into a demo database made before it."""
-        super()._demo_update(base_url)
+        result = super()._demo_update(base_url)
         self.env["spp.demo.voucher"]._build(self._create_demo_users())
+        return result

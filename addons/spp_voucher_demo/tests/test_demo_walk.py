@@ -134,6 +134,33 @@ class TestDemoWalk(HttpCase):
         self._redeem_by_id(third)
         self._settle_shop(first, second)
 
+    def test_till_in_the_browser(self):
+        """The cashier's sale at Till 1, in Chromium: part voucher (the code
+        typed from the card), part cash, the balance left on the receipt."""
+        vouchers = self._approve_payroll()
+        voucher = vouchers.filtered(lambda v: v.amount == 50.7)[:1]
+        self.assertTrue(voucher, "a voucher of 50.70 (no disability top-up)")
+        code = vouchers.with_user(self._user("finance"))._spp_card_secrets()[
+            voucher.id
+        ][0]
+        self.till1.write({"receipt_header": code, "receipt_footer": "20.70"})
+        self._open_session(self.till1, opened=False)
+        self.start_tour(
+            f"/pos/ui/{self.till1.id}", "spp_voucher_demo_till", login="cashier"
+        )
+        voucher.invalidate_recordset()
+        self.assertEqual(voucher.balance, 20.7)
+        redemption = voucher.redemption_ids
+        self.assertEqual(
+            (redemption.state, redemption.amount, redemption.cashier_id),
+            ("captured", 30.0, self._user("cashier")),
+        )
+        order = self.env["pos.order"].search(
+            [("session_id.config_id", "=", self.till1.id)]
+        )
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(sorted(order.payment_ids.mapped("amount")), [9.0, 30.0])
+
     def _approve_payroll(self):
         self.payroll.with_user(self._user("manager")).action_approve()
         self.assertEqual(self.payroll.approval_state, "approved")
@@ -169,7 +196,9 @@ class TestDemoWalk(HttpCase):
     def _send_by_whatsapp(self, vouchers, secrets):
         simulator = self.env["spp.demo.whatsapp"]._simulator()
         received = len(simulator.sent)
-        with trap_jobs() as trap:
+        # The simulated WhatsApp is served by this Odoo: its requests are the
+        # test's own (as the browser's of a tour are).
+        with self.allow_requests(all_requests=True), trap_jobs() as trap:
             self.payroll.with_user(self._user("finance")).action_send_vouchers(
                 self.provider
             )
@@ -194,7 +223,8 @@ class TestDemoWalk(HttpCase):
             self.assertIn(codes[to], [p["text"] for p in parameters])
         # "Later", the simulated WhatsApp reports the messages delivered (a
         # number ending in 0008 fails after being sent).
-        self.env["spp.demo.whatsapp"]._cron_report_statuses()
+        with self.allow_requests(all_requests=True):
+            self.env["spp.demo.whatsapp"]._cron_report_statuses()
         self.env.invalidate_all()
         for delivery in taken:
             expected = "failed" if delivery.recipient.endswith("0008") else "delivered"
@@ -212,11 +242,13 @@ class TestDemoWalk(HttpCase):
 
     # At the tills -----------------------------------------------------------
 
-    def _open_session(self, till):
+    def _open_session(self, till, opened=True):
         cashier = self._user("cashier")
         till.with_user(cashier).open_ui()
         session = till.current_session_id
         self.assertEqual(session.user_id, cashier)
+        if not opened:
+            return session  # the cashier opens the register in the browser
         session.with_user(cashier).set_opening_control(0, None)
         self.assertEqual(session.state, "opened")
         return session.with_user(cashier)
@@ -425,7 +457,7 @@ class TestDemoWalk(HttpCase):
         settlement.action_collect()
         self.assertEqual(settlement.redemption_count, 2)
         self.assertEqual(
-            settlement.redemption_ids.voucher_id.ids, sorted(v.id for v in vouchers)
+            settlement.redemption_ids.voucher_id, vouchers[0] | vouchers[1]
         )
         currency = settlement.currency_id
         self.assertEqual(currency.compare_amounts(settlement.amount_due, 50.5), 0)
@@ -462,7 +494,7 @@ class TestDemoWalk(HttpCase):
         wizard = (
             self.env["spp.reconciliation.import"]
             .with_user(finance)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create(
                 {
                     "data": base64.b64encode(reply.encode()),

@@ -148,7 +148,7 @@ class TestSettlement(SppVoucherCommon, SppFileCommon):
         wizard = (
             self.env["spp.reconciliation.import"]
             .with_user(self.maker)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create(
                 {
                     "data": base64.b64encode(reply.encode()),

@@ -17,7 +17,6 @@ class SppReconciliationImport(models.TransientModel):
     payroll_id = fields.Many2one(required=False)
     merchant_settlement_id = fields.Many2one(
         "spp.merchant.settlement",
-        string="Merchant Settlement",
         domain=[("state", "=", "approved")],
     )
 
