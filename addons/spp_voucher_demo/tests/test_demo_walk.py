@@ -135,31 +135,56 @@ class TestDemoWalk(HttpCase):
         self._settle_shop(first, second)
 
     def test_till_in_the_browser(self):
-        """The cashier's sale at Till 1, in Chromium: part voucher (the code
-        typed from the card), part cash, the balance left on the receipt."""
-        vouchers = self._approve_payroll()
-        voucher = vouchers.filtered(lambda v: v.amount == 50.7)[:1]
-        self.assertTrue(voucher, "a voucher of 50.70 (no disability top-up)")
-        code = vouchers.with_user(self._user("finance"))._spp_card_secrets()[
-            voucher.id
-        ][0]
-        self.till1.write({"receipt_header": code, "receipt_footer": "20.70"})
-        self._open_session(self.till1, opened=False)
-        self.start_tour(
-            f"/pos/ui/{self.till1.id}", "spp_voucher_demo_till", login="cashier"
-        )
-        voucher.invalidate_recordset()
-        self.assertEqual(voucher.balance, 20.7)
+        """The cashier's sale at Till 1, in Chromium: 2 maize flour and a
+        cooking oil (39.00), 30.00 by voucher (the code typed from the card),
+        9.00 in cash, the balance left on the receipt."""
+        voucher, code, _token = self._voucher_of(50.7)
+        order = self._tour(voucher, code, "20.70", "spp_voucher_demo_till")
         redemption = voucher.redemption_ids
         self.assertEqual(
-            (redemption.state, redemption.amount, redemption.cashier_id),
-            ("captured", 30.0, self._user("cashier")),
+            (redemption.state, redemption.amount, redemption.offline),
+            ("captured", 30.0, False),
         )
+        self.assertEqual(sorted(order.payment_ids.mapped("amount")), [9.0, 30.0])
+
+    def test_till_offline_in_the_browser(self):
+        """The network is cut: Till 1 verifies the signed QR in the browser,
+        sells 2 maize flour (24.00), 20.50 by voucher and 3.50 in cash, and
+        syncs the order when the network is back."""
+        voucher, _code, token = self._voucher_of(50.7)
+        order = self._tour(voucher, token, "30.20", "spp_voucher_demo_till_offline")
+        redemption = voucher.redemption_ids
+        self.assertEqual(
+            (redemption.state, redemption.amount, redemption.offline),
+            ("captured", 20.5, True),
+        )
+        self.assertEqual(sorted(order.payment_ids.mapped("amount")), [3.5, 20.5])
+
+    def _voucher_of(self, amount):
+        """A voucher of ``amount`` of the approved payroll, with its card's
+        code and signed token."""
+        vouchers = self._approve_payroll()
+        voucher = vouchers.filtered(lambda v: v.amount == amount)[:1]
+        self.assertTrue(voucher, f"a voucher of {amount}")
+        finance = self._user("finance")
+        code, token = vouchers.with_user(finance)._spp_card_secrets()[voucher.id]
+        return voucher, code, token
+
+    def _tour(self, voucher, scanned, balance, tour):
+        """Run ``tour`` at Till 1 as the cashier; ``scanned`` (the code or
+        the token) and the expected ``balance`` ride in the till's receipt
+        header and footer. Returns the order."""
+        self.till1.write({"receipt_header": scanned, "receipt_footer": balance})
+        self._open_session(self.till1, opened=False)
+        self.start_tour(f"/pos/ui/{self.till1.id}", tour, login="cashier")
+        voucher.invalidate_recordset()
+        self.assertEqual(f"{voucher.balance:.2f}", balance)
+        self.assertEqual(voucher.redemption_ids.cashier_id, self._user("cashier"))
         order = self.env["pos.order"].search(
             [("session_id.config_id", "=", self.till1.id)]
         )
         self.assertEqual(order.state, "paid")
-        self.assertEqual(sorted(order.payment_ids.mapped("amount")), [9.0, 30.0])
+        return order
 
     def _approve_payroll(self):
         self.payroll.with_user(self._user("manager")).action_approve()
