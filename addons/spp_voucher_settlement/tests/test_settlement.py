@@ -189,7 +189,10 @@ class TestSettlement(SppVoucherCommon, SppFileCommon):
             .create(
                 {
                     "fsp_id": self.fsp.id,
-                    "data": base64.b64encode(b"reference,status\n"),
+                    "data": base64.b64encode(
+                        b"reference,status,amount,date,receipt,agent\n"
+                        b"PAY-1,SUCCESS,1.00,2026-11-10,R-1,hq\n"
+                    ),
                     "file_name": "reply.csv",
                 }
             )
