@@ -223,11 +223,18 @@ class TestDemoWalk(HttpCase):
         received = len(simulator.sent)
         # The simulated WhatsApp is served by this Odoo: its requests are the
         # test's own (as the browser's of a tour are).
+        # The payroll's Send Vouchers button opens this screen.
+        wizard = (
+            self.env["spp.voucher.send"]
+            .with_user(self._user("finance"))
+            .with_context(default_payroll_id=self.payroll.id)
+            .create({"provider_id": self.provider.id})
+        )
+        self.assertEqual(wizard.voucher_count, len(vouchers))
         with self.allow_requests(all_requests=True), trap_jobs() as trap:
-            self.payroll.with_user(self._user("finance")).action_send_vouchers(
-                self.provider
-            )
+            notice = wizard.action_send()
             perform_jobs(trap)
+        self.assertEqual(notice["params"]["type"], "success")
         self.env.invalidate_all()
         deliveries = self.env["spp.voucher.delivery"].search(
             [("voucher_id", "in", vouchers.ids)]
