@@ -4,7 +4,7 @@
     "name": "SPP Payments: File Connector",
     "summary": "Payment instruction files (CSV, XLSX, ISO 20022 pain.001) with "
     "fingerprints, manual CSV/XLSX reconciliation, pain.002 and camt.054 returns",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",

@@ -3,7 +3,7 @@
 {
     "name": "SPP Payments: Voucher Delivery",
     "summary": "Printable voucher cards and sending by SMS or WhatsApp",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
@@ -17,5 +17,6 @@
         "security/ir.model.access.csv",
         "report/voucher_cards.xml",
         "views/spp_voucher_delivery_views.xml",
+        "wizards/spp_voucher_send_views.xml",
     ],
 }

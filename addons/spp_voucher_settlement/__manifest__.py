@@ -3,7 +3,7 @@
 {
     "name": "SPP Payments: Merchant Settlement",
     "summary": "Merchant settlement of voucher redemptions through an FSP",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
@@ -16,5 +16,6 @@
         "security/ir.model.access.csv",
         "data/ir_sequence.xml",
         "views/spp_merchant_settlement_views.xml",
+        "wizards/spp_reconciliation_import_views.xml",
     ],
 }

@@ -144,21 +144,36 @@ class SppDemoGenerator(models.AbstractModel):
     # Configuration records (ORM) -------------------------------------------
 
     @api.model
+    def _demo_user_specs(self):
+        """The demo logins (data/demo_users.json); demo addons add theirs. A
+        spec's "group" is one group's XML id or a list of them."""
+        return json.loads(DEMO_USERS.read_text())
+
+    @api.model
     def _create_demo_users(self):
         users = {}
-        for spec in json.loads(DEMO_USERS.read_text()):
+        for spec in self._demo_user_specs():
             user = self.env["res.users"].search([("login", "=", spec["login"])])
             if not user:
+                groups = spec["group"]
+                groups = [groups] if isinstance(groups, str) else groups
                 user = self.env["res.users"].create(
                     {
                         "name": spec["role"],
                         "login": spec["login"],
                         "password": spec["password"],
-                        "group_ids": [(4, self.env.ref(spec["group"]).id)],
+                        "group_ids": [(4, self.env.ref(g).id) for g in groups],
                     }
                 )
             users[spec["login"]] = user
         return users
+
+    @api.model
+    def _demo_update(self, base_url):
+        """An existing demo database brought up to the code (setup/run): the
+        simulated services pointed at ``base_url``; demo addons add what they
+        introduced since."""
+        self.env["spp.demo.fsp"]._configure(base_url)
 
     @api.model
     def _demo_fsp(self):

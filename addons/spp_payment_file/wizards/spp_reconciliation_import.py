@@ -103,14 +103,15 @@ class SppReconciliationImport(models.TransientModel):
                     first=str(errors[0]),
                 )
             )
+        payroll_id, program, _where = self._spp_scope()
         batch = self.env["spp.reconciliation"]._spp_create_batch(
             {
                 "name": self.env._(
                     "%(fsp)s reply %(file)s", fsp=self.fsp_id.name, file=self.file_name
                 ),
                 "source": "file",
-                "program_id": self.payroll_id.program_id.id,
-                "payroll_id": self.payroll_id.id,
+                "program_id": program.id,
+                "payroll_id": payroll_id,
                 "fsp_id": self.fsp_id.id,
                 "file_name": self.file_name,
                 "file_sha256": sha,
@@ -126,6 +127,16 @@ class SppReconciliationImport(models.TransientModel):
         return reopen_wizard(self)
 
     # Validation ----------------------------------------------------------
+
+    def _spp_scope(self):
+        """What the reply may settle: (payroll id or False, program, SQL over
+        the payments ``p`` it may name). Here a payroll's payments; a module
+        paying outside payrolls (merchant settlements) extends it."""
+        return (
+            self.payroll_id.id,
+            self.payroll_id.program_id,
+            SQL("p.payroll_id = %s", self.payroll_id.id),
+        )
 
     def _spp_raw(self):
         if not self.data and not self.file_name:
@@ -178,12 +189,13 @@ class SppReconciliationImport(models.TransientModel):
             cells[column].strip() for _n, cells in table.rows if column < len(cells)
         }
         lookup = self._spp_lookup(fsp.recon_match_on or "reference", keys)
+        payroll_id, program, _where = self._spp_scope()
         result = reconcile.validate(
             table,
             template,
             lookup,
-            self.payroll_id.id,
-            self.payroll_id.program_id.id,
+            payroll_id,
+            program.id,
             fields.Date.context_today(self),
         )
         lines = result.lines
@@ -196,19 +208,16 @@ class SppReconciliationImport(models.TransientModel):
         """Match value -> Target (or list of Targets when ambiguous)."""
         if match_on == "reference":
             return self._spp_lookup_references(keys)
+        _payroll_id, _program, scope = self._spp_scope()
         if match_on == "registrant":
-            where = SQL(
-                "p.payroll_id = %s AND r.registrant_number = ANY(%s)",
-                self.payroll_id.id,
-                list(keys),
-            )
+            where = SQL("%s AND r.registrant_number = ANY(%s)", scope, list(keys))
             key_sql = SQL("r.registrant_number")
             normalized = {}
         else:
             normalized = {normalize_msisdn(k) or k: k for k in keys}
             where = SQL(
-                "p.payroll_id = %s AND COALESCE(p.destination, r.phone_e164) = ANY(%s)",
-                self.payroll_id.id,
+                "%s AND COALESCE(p.destination, r.phone_e164) = ANY(%s)",
+                scope,
                 list(normalized),
             )
             key_sql = SQL("COALESCE(p.destination, r.phone_e164)")
@@ -218,14 +227,17 @@ class SppReconciliationImport(models.TransientModel):
     def _spp_lookup_references(self, keys):
         """A large reply names the payroll's payments: read the payroll once
         (one index range) rather than probe the reference index per row; the
-        references it does not hold are looked up to say whose they are."""
+        references it does not hold are looked up to say whose they are. A
+        reply outside payrolls names only payments of its scope."""
         reference = SQL("p.reference")
-        if len(keys) < BULK_LOOKUP or not self.payroll_id:
+        payroll_id, _program, scope = self._spp_scope()
+        if not payroll_id:
+            where = SQL("p.reference = ANY(%s) AND %s", list(keys), scope)
+            return self._spp_fetch_lookup(reference, where, SQL(""), "reference", {})
+        if len(keys) < BULK_LOOKUP:
             where = SQL("p.reference = ANY(%s)", list(keys))
             return self._spp_fetch_lookup(reference, where, SQL(""), "reference", {})
-        lookup = self._spp_fetch_lookup(
-            reference, SQL("p.payroll_id = %s", self.payroll_id.id), SQL(""), "", {}
-        )
+        lookup = self._spp_fetch_lookup(reference, scope, SQL(""), "", {})
         others = keys - lookup.keys()
         if others:
             where = SQL("p.reference = ANY(%s)", list(others))
@@ -313,7 +325,10 @@ class SppReconciliationImport(models.TransientModel):
         target = lookup.get(ref) if ref else None
         if target is None:
             return f"unknown end-to-end id {ref!r}: no such payment", None
-        if target.payroll_id != self.payroll_id.id:
+        payroll_id, program, _where = self._spp_scope()
+        if target.program_id != program.id:
+            return f"{ref} is a payment of another program", None
+        if payroll_id and target.payroll_id != payroll_id:
             return f"{ref} is a payment of another payroll", None
         if ref in seen:
             return f"duplicate entry: {ref} already in entry {seen[ref]}", None

@@ -9,6 +9,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payroll.tests.common import perform_jobs
 
 from .common import SppDeliveryCommon
 
@@ -34,6 +35,38 @@ class TestSending(SppDeliveryCommon):
         self.wa_sim.flush()
         self.env.invalidate_all()
         self.assertEqual(set(deliveries.mapped("state")), {"delivered"})
+
+    def test_send_screen_sends_the_selected_vouchers_once(self):
+        selected = self.vouchers[:2]
+        wizard = (
+            self.env["spp.voucher.send"]
+            .with_user(self.finance)
+            .with_context(active_model="spp.voucher", active_ids=selected.ids)
+            .create({"provider_id": self.sms.id})
+        )
+        self.assertEqual(wizard.voucher_count, 2)
+        with trap_jobs() as trap:
+            notice = wizard.action_send()
+            perform_jobs(trap)
+        self.assertIn("2 of 2 vouchers queued", notice["params"]["message"])
+        self.env.invalidate_all()
+        self.assertEqual(set(self._deliveries(selected).mapped("state")), {"sent"})
+        self.assertEqual(len(self.sms_sim.sent), 2)
+        # Sent again from the payroll: only the three others go out.
+        wizard = (
+            self.env["spp.voucher.send"]
+            .with_user(self.finance)
+            .create({"payroll_id": self.payroll.id, "provider_id": self.sms.id})
+        )
+        with trap_jobs() as trap:
+            notice = wizard.action_send()
+            perform_jobs(trap)
+        self.assertIn("3 of 5 vouchers queued", notice["params"]["message"])
+        self.assertEqual(len(self.sms_sim.sent), 5)
+        with self.assertRaises(AccessError):
+            self.env["spp.voucher.send"].with_user(self.users["viewer"]).create(
+                {"payroll_id": self.payroll.id, "provider_id": self.sms.id}
+            )
 
     def test_sms_success_and_refused_number(self):
         self._set_phone(self.vouchers[1], "0009")

@@ -343,6 +343,20 @@ class SppMerchantSettlement(models.Model):
                 f"{settlement.payment_id.current_attempt_id.id}",
             )._job_send_payment()
 
+    def action_import_bank_reply(self):
+        """spp_payment_file's reply import, for this settlement's payment: the
+        reply is checked, imported as a reconciliation batch and applied once
+        a Finance Manager other than the importer accepts it."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "spp_payment_file.action_spp_reconciliation_import"
+        )
+        action["context"] = {
+            "default_merchant_settlement_id": self.id,
+            "default_fsp_id": self.fsp_id.id,
+        }
+        return action
+
     @api.constrains("merchant_id", "program_id")
     def _check_same_company(self):
         for settlement in self:

@@ -1,5 +1,6 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
 import datetime
 
 from odoo import fields
@@ -131,6 +132,73 @@ class TestSettlement(SppVoucherCommon, SppFileCommon):
         payment._set_paid(reason="bank reply")
         settlement.invalidate_recordset()
         self.assertEqual(settlement.state, "paid")
+
+    def test_bank_reply_imported_and_accepted_marks_it_paid(self):
+        settlement = self._approved(self._settlement())
+        payment = settlement.payment_id
+        action = settlement.with_user(self.maker).action_import_bank_reply()
+        self.assertEqual(
+            action["context"]["default_merchant_settlement_id"], settlement.id
+        )
+        other = self.payroll.payment_ids[:1]
+        reply = (
+            "reference,status,amount,date,receipt,agent\n"
+            f"{payment.reference},SUCCESS,60.00,{self.today},BANK-77,hq\n"
+        )
+        wizard = (
+            self.env["spp.reconciliation.import"]
+            .with_user(self.maker)
+            .with_context(**action["context"])
+            .create(
+                {
+                    "data": base64.b64encode(reply.encode()),
+                    "file_name": "settlement-reply.csv",
+                }
+            )
+        )
+        self.assertEqual(wizard.fsp_id, self.fsp)
+        # A payroll's payment is not this settlement's: refused, nothing made.
+        wizard.data = base64.b64encode(
+            (reply + f"{other.reference},SUCCESS,50.70,{self.today},B,hq\n").encode()
+        )
+        wizard.action_check()
+        self.assertEqual(wizard.error_count, 1, wizard.result_html)
+        with self.assertRaises(UserError):
+            wizard.action_import()
+        wizard.data = base64.b64encode(reply.encode())
+        wizard.action_check()
+        self.assertEqual(wizard.error_count, 0, wizard.result_html)
+        action = wizard.action_import()
+        batch = self.env["spp.reconciliation"].browse(action["res_id"])
+        self.assertFalse(batch.payroll_id)
+        self.assertEqual(batch.program_id, self.program)
+        self.assertEqual(batch.approval_state, "submitted")
+        self.assertEqual(payment.state, "sent", "nothing moves before acceptance")
+        with self.assertRaises(UserError):
+            batch.with_user(self.maker).action_approve()  # the importer
+        batch.with_user(self.checker).action_approve()
+        payment.invalidate_recordset()
+        settlement.invalidate_recordset()
+        self.assertEqual(payment.state, "paid")
+        self.assertEqual(settlement.state, "paid")
+
+    def test_reply_needs_a_payroll_or_a_settlement(self):
+        wizard = (
+            self.env["spp.reconciliation.import"]
+            .with_user(self.maker)
+            .create(
+                {
+                    "fsp_id": self.fsp.id,
+                    "data": base64.b64encode(
+                        b"reference,status,amount,date,receipt,agent\n"
+                        b"PAY-1,SUCCESS,1.00,2026-11-10,R-1,hq\n"
+                    ),
+                    "file_name": "reply.csv",
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "payroll or the merchant settlement"):
+            wizard.action_check()
 
     def test_failed_payment_then_retry(self):
         settlement = self._approved(self._settlement())
