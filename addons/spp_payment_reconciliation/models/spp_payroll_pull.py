@@ -34,6 +34,9 @@ class SppPayroll(models.Model):
         put what moves into one reconciliation batch, submitted for acceptance."""
         self.ensure_one()
         self._spp_check_finance_user()
+        self._spp_expect_status(
+            ("executing", "executed", "reconciled"), self.env._("reconciled")
+        )
         self._spp_check_no_open_pull()
         by_fsp = self._spp_pullable_payments()
         if not by_fsp:

@@ -1,12 +1,17 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from markupsafe import Markup, escape
+from spp_payment_core import states
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from odoo.addons.spp_payment_base.tools import guarded_write, refuse_records
+from odoo.addons.spp_payment_base.tools import (
+    guarded_write,
+    refuse_fields,
+    refuse_records,
+)
 
 from .spp_payment import PAYROLL_GUARD
 
@@ -18,6 +23,28 @@ OUTCOMES = {
 }
 FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
+# The lifecycle the user sees, on top of the approval state: where the payroll
+# stands once approved follows from its runs and its payments' states.
+PAYROLL_STATUSES = [
+    ("draft", "Draft"),
+    ("submitted", "Submitted"),
+    ("approved", "Approved"),
+    ("executing", "Executing"),
+    ("executed", "Executed"),
+    ("reconciled", "Reconciled"),
+    ("closed", "Closed"),
+]
+# Payments that did not reach their beneficiary, or whose fate nobody knows.
+FAILED_STATES = ("failed", "rejected", "reversed", "unknown")
+# Attempts still waiting for the FSP's answer (found through the partial index
+# of attempts in flight, not by scanning the payroll's payments).
+AWAITING_STATES = ("sent", "accepted", "processing", "unknown")
+# Set by the lifecycle code only (_spp_refresh_status, action_close, the
+# reconciliation modules), never by a client.
+LIFECYCLE_FIELDS = frozenset(
+    {"status", "has_failures", "reconciled_date", "closed_date"}
+)
+EXECUTABLE_STATUSES = ("approved", "executed", "reconciled")
 
 
 class SppPayroll(models.Model):
@@ -107,6 +134,31 @@ class SppPayroll(models.Model):
     preview_html = fields.Html(compute="_compute_preview_html", sanitize=False)
     run_ids = fields.One2many("spp.payroll.run", "payroll_id", readonly=True)
     running = fields.Boolean(compute="_compute_running")
+    status = fields.Selection(
+        PAYROLL_STATUSES,
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Where the payroll stands: its approval, then its execution, "
+        "reconciliation and closing. Derived from its runs and payments.",
+    )
+    has_failures = fields.Boolean(
+        string="With Failures",
+        readonly=True,
+        copy=False,
+        help="Some payments failed, were rejected or reversed, or their outcome "
+        "is unknown.",
+    )
+    reconciled_date = fields.Datetime(
+        string="Last Reconciled",
+        readonly=True,
+        copy=False,
+        help="When an accepted reconciliation batch last settled payments of "
+        "this payroll.",
+    )
+    closed_date = fields.Datetime(readonly=True, copy=False)
 
     _spp_approval_writable_fields = frozenset({"enforce_duplicates"})
 
@@ -265,6 +317,178 @@ class SppPayroll(models.Model):
         for payroll in self:
             payroll.running = any(run.state == "running" for run in payroll.run_ids)
 
+    # Lifecycle -----------------------------------------------------------
+
+    def _spp_refresh_status(self, failures="full"):
+        """Derive the status of these payrolls from their approval, runs and
+        payments: one UPDATE for the lot, writing only the rows that change."""
+        if self:
+            self._spp_update_status(SQL("pr.id = ANY(%s)", list(self.ids)), failures)
+
+    @api.model
+    def _spp_refresh_status_of_payments(self, payment_ids, target):
+        """The payments moved to ``target``: refresh their payrolls, unless a
+        run of theirs is running (it is ``executing`` until its last chunk,
+        which refreshes it; no chunk writes the payroll's row meanwhile). The
+        move tells whether failures appear (``set``), may disappear
+        (``clear``: checked only on payrolls that had some) or neither."""
+        if target in FAILED_STATES:
+            failures = "set"
+        elif set(states.sources_of(target)) & set(FAILED_STATES):
+            failures = "clear"
+        else:
+            failures = "keep"
+        self._spp_update_status(
+            SQL(
+                """pr.id IN (SELECT payroll_id FROM spp_payment
+                             WHERE id = ANY(%s) AND payroll_id IS NOT NULL)
+                   AND NOT EXISTS (SELECT 1 FROM spp_payroll_run r
+                                    WHERE r.payroll_id = pr.id
+                                      AND r.state = 'running')""",
+                list(payment_ids),
+            ),
+            failures,
+        )
+
+    @api.model
+    def _spp_update_status(self, where, failures):
+        any_failed = SQL(
+            "EXISTS (SELECT 1 FROM spp_payment p WHERE p.payroll_id = pr.id "
+            "AND p.state IN %s)",
+            FAILED_STATES,
+        )
+        has_failures = {
+            "set": SQL("TRUE"),
+            "keep": SQL("pr.has_failures"),
+            "clear": SQL("pr.has_failures AND %s", any_failed),
+            "full": any_failed,
+        }[failures]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH derived AS (
+                    SELECT pr.id,
+                           CASE
+                           WHEN pr.status = 'closed' THEN 'closed'
+                           WHEN pr.approval_state <> 'approved'
+                               THEN pr.approval_state
+                           WHEN EXISTS (SELECT 1 FROM spp_payroll_run r
+                                         WHERE r.payroll_id = pr.id
+                                           AND r.state = 'running')
+                               THEN 'executing'
+                           -- nothing sent yet, by a run or any other path
+                           WHEN NOT EXISTS (SELECT 1 FROM spp_payroll_run r
+                                             WHERE r.payroll_id = pr.id)
+                                AND NOT EXISTS (
+                                    SELECT 1 FROM spp_payment p
+                                     WHERE p.payroll_id = pr.id
+                                       AND p.current_attempt_id IS NOT NULL)
+                               THEN 'approved'
+                           -- queued, not yet handed to the FSP (e.g. a run
+                           -- released while its deliveries are pending)
+                           WHEN %(queued)s THEN 'executing'
+                           WHEN pr.reconciled_date IS NOT NULL
+                                AND NOT %(awaiting)s
+                               THEN 'reconciled'
+                           ELSE 'executed'
+                           END AS status,
+                           pr.approval_state = 'approved' AND %(has_failures)s
+                               AS has_failures
+                      FROM spp_payroll pr
+                     WHERE %(where)s
+                )
+                UPDATE spp_payroll pr
+                   SET status = d.status, has_failures = d.has_failures
+                  FROM derived d
+                 WHERE pr.id = d.id
+                   AND (pr.status, pr.has_failures)
+                       IS DISTINCT FROM (d.status, d.has_failures)
+                """,
+                queued=_attempts_in(("queued",)),
+                awaiting=_attempts_in(AWAITING_STATES),
+                has_failures=has_failures,
+                where=where,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model(["status", "has_failures"])
+
+    @api.model
+    def _cron_spp_refresh_status(self):
+        """Repair: payrolls left ``executing`` by a path that moved their
+        payments without refreshing them (a worker that died, a run whose
+        lock was released, SQL written by hand)."""
+        self.sudo().search([("status", "=", "executing")])._spp_refresh_status()
+
+    def _spp_expect_status(self, allowed, action):
+        """Refuse ``action`` on payrolls whose status is not in ``allowed``."""
+        labels = dict(self._fields["status"]._description_selection(self.env))
+        for payroll in self:
+            if payroll.status not in allowed:
+                raise UserError(
+                    self.env._(
+                        "%(payroll)s cannot be %(action)s: it is %(status)s.",
+                        payroll=payroll.name,
+                        action=action,
+                        status=labels[payroll.status],
+                    )
+                )
+
+    def action_close(self):
+        """Close an executed payroll: nothing more is sent from it. Refused
+        while payments still wait for their FSP's answer; approved payments
+        never sent (held, say) are cancelled."""
+        if not self.env.user.has_group(FINANCE_OFFICER):
+            raise AccessError(self.env._("Only finance users close payrolls."))
+        self.check_access("read")
+        self._spp_refresh_status()
+        self._spp_expect_status(("executed", "reconciled"), self.env._("closed"))
+        self._spp_check_nothing_awaiting()
+        unsent = (
+            self.env["spp.payment"]
+            .sudo()
+            .search([("payroll_id", "in", self.ids), ("state", "=", "approved")])
+        )
+        unsent._set_cancelled(reason=self.env._("Payroll closed before sending."))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payroll SET status = 'closed', "
+                "closed_date = now() at time zone 'utc' WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(["status", "closed_date"])
+        for payroll in self:
+            payroll.message_post(body=self.env._("Closed."))
+        return True
+
+    def _spp_check_nothing_awaiting(self):
+        """No payment of these payrolls still waits for its FSP's answer."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.payroll_id, COUNT(*) FROM spp_payment p
+                  JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
+                 WHERE p.payroll_id = ANY(%s) AND a.state IN %s
+                 GROUP BY p.payroll_id
+                """,
+                self.ids,
+                AWAITING_STATES,
+            )
+        )
+        waiting = dict(self.env.cr.fetchall())
+        if waiting:
+            raise UserError(
+                self.env._(
+                    "%(payrolls)s: %(count)s payments still wait for their FSP's "
+                    "answer (sent, processing or unknown). Reconcile them or "
+                    "query their status before closing.",
+                    payrolls=", ".join(self.browse(list(waiting)).mapped("name")),
+                    count=sum(waiting.values()),
+                )
+            )
+
     # Maker-checker -------------------------------------------------------
 
     def _spp_approval_amount(self):
@@ -286,6 +510,8 @@ class SppPayroll(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             vals.pop("lines_edited", None)
+            for name in LIFECYCLE_FIELDS:
+                vals.pop(name, None)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -293,6 +519,13 @@ class SppPayroll(models.Model):
             raise UserError(
                 self.env._("Only an edit of the payments marks them as edited.")
             )
+        refuse_fields(
+            LIFECYCLE_FIELDS & vals.keys(),
+            self.env._(
+                "A payroll's status follows from its approval, runs and payments; "
+                "%s cannot be written.",
+            ),
+        )
         return super().write(vals)
 
     def _spp_check_payments_open(self):
@@ -367,6 +600,16 @@ class SppPayroll(models.Model):
             )
         )
 
+    def _on_spp_submitted(self):
+        result = super()._on_spp_submitted()
+        self._spp_refresh_status()
+        return result
+
+    def _on_spp_rejected(self):
+        result = super()._on_spp_rejected()
+        self._spp_refresh_status()
+        return result
+
     def _on_spp_approved(self):
         payments = self.payment_ids
         rejected = payments.filtered("entitlement_rejected")
@@ -374,6 +617,7 @@ class SppPayroll(models.Model):
         (payments - rejected)._set_approved(
             reason=self.env._("Payroll %s approved.", self.name)
         )
+        self._spp_refresh_status()
 
     # Execution -----------------------------------------------------------
 
@@ -406,6 +650,7 @@ class SppPayroll(models.Model):
     def action_open_execute_wizard(self):
         self.ensure_one()
         self._spp_check_finance_user()
+        self._spp_check_executable()
         wizard = self.env["spp.payroll.execute.wizard"].create({"payroll_id": self.id})
         return {
             "type": "ir.actions.act_window",
@@ -419,8 +664,7 @@ class SppPayroll(models.Model):
     def action_execute(self):
         self.ensure_one()
         self._spp_check_finance_user()
-        if self.approval_state != "approved":
-            raise UserError(self.env._("Only an approved payroll is executed."))
+        self._spp_check_executable()
         short = [
             line for line in self.action_check_balances() if not line["sufficient"]
         ]
@@ -439,6 +683,21 @@ class SppPayroll(models.Model):
             self, payments, "execute", held=held
         )
 
+    def _spp_check_executable(self):
+        """Approved and not running; executed again (payments held, then
+        cleared) until closed."""
+        if self.status == "executing":
+            raise UserError(self.env._("%s is already being executed.", self.name))
+        if self.status not in EXECUTABLE_STATUSES:
+            raise UserError(
+                self.env._(
+                    "Only an approved payroll is executed, until it is closed: "
+                    "%(payroll)s is %(status)s.",
+                    payroll=self.name,
+                    status=dict(PAYROLL_STATUSES)[self.status],
+                )
+            )
+
     def _spp_payable(self):
         """(approved payments to send, approved payments held for a checker)."""
         approved = self.payment_ids.filtered(lambda p: p.state == "approved")
@@ -449,6 +708,7 @@ class SppPayroll(models.Model):
         """Re-send failed and rejected payments as new attempts."""
         self.ensure_one()
         self._spp_check_finance_user()
+        self._spp_expect_status(("executed", "reconciled"), self.env._("retried"))
         payments = self.payment_ids.filtered(
             lambda p: p.state in ("failed", "rejected")
         )
@@ -469,6 +729,9 @@ class SppPayroll(models.Model):
         while another FSP's answers hold payments locked."""
         self.ensure_one()
         self._spp_check_finance_user()
+        self._spp_expect_status(
+            ("executing", "executed"), self.env._("queried for unknown payments")
+        )
         unknown = self.payment_ids.filtered(lambda p: p.state == "unknown")
         for fsp in unknown.fsp_id:
             fsp._spp_enqueue_status_queries(
@@ -503,7 +766,7 @@ class SppPayroll(models.Model):
                     "The program's missed-payment policy is not undelivered payrolls."
                 )
             )
-        if self.running or self.approval_state != "approved":
+        if self.status not in ("executed", "reconciled", "closed"):
             raise UserError(
                 self.env._("Build undelivered payrolls from executed payrolls only.")
             )
@@ -521,6 +784,17 @@ class SppPayroll(models.Model):
         )
         undelivered._spp_generate_undelivered(self, unpaid)
         return undelivered
+
+
+def _attempts_in(attempt_states):
+    """Whether payroll ``pr`` has payments whose current attempt is in one of
+    ``attempt_states`` (all in flight: served by the attempts' partial index)."""
+    return SQL(
+        "EXISTS (SELECT 1 FROM spp_payment_attempt a "
+        "JOIN spp_payment p ON p.current_attempt_id = a.id "
+        "WHERE p.payroll_id = pr.id AND a.state IN %s)",
+        tuple(attempt_states),
+    )
 
 
 def _html_tables(sections):

@@ -55,7 +55,6 @@ class SppPayroll(models.Model):
         string="Decisions Needed", compute="_compute_ppm_counts"
     )
     ppm_float_count = fields.Integer(compute="_compute_ppm_counts")
-    closed_date = fields.Datetime(readonly=True, copy=False)
 
     def _compute_ppm_counts(self):
         for payroll in self:
@@ -68,15 +67,9 @@ class SppPayroll(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            vals.pop("closed_date", None)
             if vals.get("kind") == "payment_point" and not vals.get("cash_fsp_id"):
                 vals["cash_fsp_id"] = self._spp_default_cash_fsp().id
         return super().create(vals_list)
-
-    def write(self, vals):
-        if "closed_date" in vals:
-            raise UserError(self.env._("A payroll is closed by its Close button."))
-        return super().write(vals)
 
     @api.model
     def _spp_default_cash_fsp(self):
@@ -630,15 +623,11 @@ class SppPayroll(models.Model):
     # Closing ---------------------------------------------------------------
 
     def action_close(self):
-        """Close an executed PPM payroll: only once every cash float of its
-        cycle is closed (variance zero or explained)."""
+        """A PPM payroll closes only once every cash float of its cycle is
+        closed (variance zero or explained); the lifecycle checks follow."""
         if not self.env.user.has_group(FINANCE_OFFICER):
             raise AccessError(self.env._("Only finance users close payrolls."))
-        for payroll in self:
-            if payroll.kind != "payment_point":
-                raise UserError(
-                    self.env._("Only payment point payrolls are closed here.")
-                )
+        for payroll in self.filtered(lambda p: p.kind == "payment_point"):
             if payroll.approval_state != "approved" or payroll.closed_date:
                 raise UserError(
                     self.env._("%s is not an open approved payroll.", payroll.name)
@@ -662,17 +651,14 @@ class SppPayroll(models.Model):
                         floats=", ".join(floats.mapped("name")),
                     )
                 )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE spp_payroll SET closed_date = now() at time zone 'utc' "
-                "WHERE id = ANY(%s)",
-                self.ids,
-            )
-        )
-        self.invalidate_recordset(["closed_date"])
-        for payroll in self:
-            payroll.message_post(body=self.env._("Closed: every cash float settled."))
-        return True
+        return super().action_close()
+
+    def _spp_check_nothing_awaiting(self):
+        # At a payment point, cash not handed out went back with the float the
+        # PPM closed: its payments wait for nobody.
+        return super(
+            SppPayroll, self.filtered(lambda p: p.kind != "payment_point")
+        )._spp_check_nothing_awaiting()
 
     # Navigation ------------------------------------------------------------
 
