@@ -18,6 +18,7 @@
         "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
         "wizards/spp_payroll_execute_wizard_views.xml",
+        "views/spp_payroll_summary_templates.xml",
         "views/spp_payroll_views.xml",
         "views/spp_payment_views.xml",
         "report/spp_payroll_report.xml",

@@ -79,6 +79,13 @@ class TestReconciliationBatch(SppPayrollCommon):
         self._batch(outcomes, payments=rest).with_user(manager).action_approve()
         payroll.invalidate_recordset()
         self.assertEqual((payroll.status, payroll.has_failures), ("reconciled", True))
+        self.assertEqual(payroll.count_reconciliations, 2)
+        self.assertEqual(
+            self.env["spp.reconciliation"].search(
+                payroll.action_view_reconciliations()["domain"]
+            ),
+            self.env["spp.reconciliation"].search([("payroll_id", "=", payroll.id)]),
+        )
         # Nothing is left to send; the reconciled payroll closes.
         with self.assertRaisesRegex(UserError, "cannot be executed|Nothing to send"):
             payroll.with_user(self.users["finance_officer"]).action_execute()

@@ -1,11 +1,10 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from markupsafe import Markup, escape
 from spp_payment_core import states
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount, formatLang
 
 from odoo.addons.spp_payment_base.tools import (
     guarded_write,
@@ -159,6 +158,14 @@ class SppPayroll(models.Model):
         "this payroll.",
     )
     closed_date = fields.Datetime(readonly=True, copy=False)
+    # Smart buttons, counted together in one statement (_compute_counts).
+    count_payments = fields.Integer(string="Payments", compute="_compute_counts")
+    count_paid = fields.Integer(string="Paid", compute="_compute_counts")
+    count_failed = fields.Integer(string="Failed", compute="_compute_counts")
+    count_pending = fields.Integer(string="Pending", compute="_compute_counts")
+    count_unknown = fields.Integer(string="Unknown", compute="_compute_counts")
+    count_runs = fields.Integer(string="Runs", compute="_compute_counts")
+    count_callbacks = fields.Integer(string="Callbacks", compute="_compute_counts")
 
     _spp_approval_writable_fields = frozenset({"enforce_duplicates"})
 
@@ -176,37 +183,325 @@ class SppPayroll(models.Model):
             payroll.capped_count = totals.get("capped", 0)
             payroll.rejected_count = totals.get("rejected", 0)
             payroll.quarantined_count = totals.get("quarantined", 0)
-            payroll.summary_html = _html_tables(
-                {
-                    self.env._("Totals"): [totals] if totals else [],
-                    self.env._("By FSP"): summary.get("by_fsp", []),
-                    self.env._("By component"): summary.get("by_component", []),
-                    self.env._("Results by FSP"): [
-                        {"fsp": fsp, **{o: f"{n} ({a:.2f})" for o, (n, a) in b.items()}}
-                        for fsp, b in summary.get("by_outcome", {}).items()
-                    ],
-                }
+            payroll.summary_html = payroll._spp_render_sections(
+                payroll._spp_summary_sections(summary)
             )
 
     @api.depends("preview")
     def _compute_preview_html(self):
         for payroll in self:
-            preview = payroll.preview or {}
-            variance = preview.get("variance") or {}
-            samples = variance.pop("samples", {}) if variance else {}
-            totals = {k: v for k, v in preview.items() if k != "variance"}
-            payroll.preview_html = _html_tables(
-                {
-                    self.env._("Dry run"): [totals] if totals else [],
-                    self.env._("Variance against the previous cycle"): [variance]
-                    if variance
-                    else [],
-                    self.env._("Examples (registrant IDs)"): [
-                        {"change": k, "registrants": ", ".join(v or [])}
-                        for k, v in samples.items()
-                    ],
-                }
+            payroll.preview_html = payroll._spp_render_sections(
+                payroll._spp_preview_sections(payroll.preview or {})
             )
+
+    # Smart buttons ---------------------------------------------------------
+
+    def _spp_count_columns(self):
+        """Count field -> SQL expression over payroll ``pr`` and ``pay``, the
+        aggregate of its payments (total, by outcome, their FSPs). Modules
+        add the counts of what they link to a payroll."""
+        return {
+            "count_payments": SQL("pay.total"),
+            "count_paid": SQL("pay.paid"),
+            "count_failed": SQL("pay.failed"),
+            "count_pending": SQL("pay.pending"),
+            "count_unknown": SQL("pay.unknown"),
+            "count_runs": SQL(
+                "(SELECT COUNT(*) FROM spp_payroll_run r WHERE r.payroll_id = pr.id)"
+            ),
+            # Callbacks name an FSP, not a payroll: those of its payments'
+            # FSPs since its first run.
+            "count_callbacks": SQL(
+                """(SELECT COUNT(*) FROM spp_payment_callback c
+                     WHERE c.fsp_id = ANY(pay.fsps)
+                       AND c.received_date >= (SELECT MIN(r.create_date)
+                                                 FROM spp_payroll_run r
+                                                WHERE r.payroll_id = pr.id))"""
+            ),
+        }
+
+    def _compute_counts(self):
+        columns = self._spp_count_columns()
+        counts = {}
+        if self.ids:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT pr.id, %(columns)s
+                      FROM spp_payroll pr
+                      LEFT JOIN LATERAL (
+                          SELECT COUNT(*) AS total,
+                                 COUNT(*) FILTER (WHERE p.state IN %(paid)s) AS paid,
+                                 COUNT(*) FILTER (WHERE p.state IN %(failed)s)
+                                     AS failed,
+                                 COUNT(*) FILTER (WHERE p.state IN %(pending)s)
+                                     AS pending,
+                                 COUNT(*) FILTER (WHERE p.state IN %(unknown)s)
+                                     AS unknown,
+                                 array_agg(DISTINCT p.fsp_id) AS fsps
+                            FROM spp_payment p WHERE p.payroll_id = pr.id
+                      ) pay ON TRUE
+                     WHERE pr.id = ANY(%(ids)s)
+                    """,
+                    columns=SQL(", ").join(columns.values()),
+                    ids=self.ids,
+                    **{o: OUTCOMES[o] for o in OUTCOMES},
+                )
+            )
+            counts = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for payroll in self:
+            values = counts.get(payroll.id) or [0] * len(columns)
+            for name, value in zip(columns, values, strict=True):
+                payroll[name] = value or 0
+
+    def _spp_open_list(self, model, name, domain, views=None):
+        self.ensure_one()
+        action = {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": domain,
+            "context": {"create": False},
+        }
+        if views:
+            action["views"] = views
+        return action
+
+    def action_view_payments(self):
+        """The payroll's payments, paged (all of them, or one outcome's:
+        ``spp_outcome`` in the context)."""
+        self.ensure_one()
+        outcome = self.env.context.get("spp_outcome")
+        domain = [("payroll_id", "=", self.id)]
+        if outcome in OUTCOMES:
+            domain.append(("state", "in", OUTCOMES[outcome]))
+        list_view = self.env.ref("spp_payroll.view_spp_payroll_payment_list")
+        action = self._spp_open_list(
+            "spp.payment",
+            self.env._("Payments of %s", self.name),
+            domain,
+            views=[(list_view.id, "list"), (False, "form")],
+        )
+        action["context"] = {"create": False, "active_test": False}
+        return action
+
+    def action_view_runs(self):
+        return self._spp_open_list(
+            "spp.payroll.run",
+            self.env._("Runs of %s", self.name),
+            [("payroll_id", "=", self.id)],
+        )
+
+    def action_view_callbacks(self):
+        self.ensure_one()
+        first_run = (
+            self.env["spp.payroll.run"]
+            .sudo()
+            .search([("payroll_id", "=", self.id)], order="create_date", limit=1)
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT array_agg(DISTINCT fsp_id) FROM spp_payment "
+                "WHERE payroll_id = %s AND fsp_id IS NOT NULL",
+                self.id,
+            )
+        )
+        fsps = self.env.cr.fetchone()[0] or []
+        domain = [("fsp_id", "in", fsps)]
+        domain += (
+            [("received_date", ">=", first_run.create_date)]
+            if first_run
+            else [("id", "=", False)]
+        )
+        return self._spp_open_list(
+            "spp.payment.callback",
+            self.env._("Callbacks for %s", self.name),
+            domain,
+        )
+
+    # Readable tables -------------------------------------------------------
+
+    def _spp_render_sections(self, sections):
+        sections = [section for section in sections if section["rows"]]
+        if not sections:
+            return False
+        return self.env["ir.qweb"]._render(
+            "spp_payroll.payroll_summary_tables", {"sections": sections}
+        )
+
+    def _spp_figure_labels(self):
+        """Human labels of the keys of the summary and the dry run."""
+        _ = self.env._
+        return {
+            "payments": _("Payments"),
+            "beneficiaries": _("Beneficiaries"),
+            "amount": _("Total amount"),
+            "flagged": _("Flagged as possible duplicates"),
+            "capped": _("Cut to the cycle's cap"),
+            "rejected": _("Rejected by the cycle's rules"),
+            "over_balance": _("Above the member's balance"),
+            "quarantined": _("Held: details changed"),
+            "back_payments": _("With back payments"),
+            "date": _("Dry run at"),
+            "previous": _("Compared with the payroll"),
+            "new": _("New beneficiaries"),
+            "dropped": _("No longer paid"),
+            "amount_changed": _("Amount changed beyond the threshold"),
+            "destination_changed": _("Destination changed"),
+        }
+
+    def _spp_component_labels(self):
+        _ = self.env._
+        labels = {
+            "fixed": _("Fixed amount"),
+            "cap_reduction": _("Cut by the cap"),
+            "back_payments": _("Back payments"),
+            "balance_reduction": _("Cut by the balance"),
+        }
+        labels.update({rule.code: rule.name for rule in self.cycle_id.rule_ids})
+        return labels
+
+    def _spp_money(self, amount):
+        return format_amount(self.env, float(amount or 0), self.currency_id)
+
+    def _spp_number(self, value):
+        return formatLang(self.env, value or 0, digits=0)
+
+    def _spp_figures(self, values, keys, money=("amount",)):
+        """Rows (label, formatted value) of ``keys`` present in ``values``."""
+        labels = self._spp_figure_labels()
+        rows = []
+        for key in keys:
+            if key not in values:
+                continue
+            value = values[key]
+            if key in money:
+                text = self._spp_money(value)
+            elif isinstance(value, int | float):
+                text = self._spp_number(value)
+            else:
+                text = value or "-"
+            rows.append([labels.get(key, key), text])
+        return rows
+
+    def _spp_summary_sections(self, summary):
+        _ = self.env._
+        figure = [(_("Figure"), False), (_("Value"), True)]
+        amounts = [(_("Payments"), True), (_("Amount"), True)]
+        components = self._spp_component_labels()
+        outcomes = {
+            "paid": _("Paid"),
+            "failed": _("Failed, rejected or reversed"),
+            "pending": _("Pending"),
+            "unknown": _("Unknown"),
+        }
+        return [
+            {
+                "title": _("Totals"),
+                "columns": figure,
+                "rows": self._spp_figures(
+                    summary.get("totals", {}),
+                    (
+                        "payments",
+                        "beneficiaries",
+                        "amount",
+                        "flagged",
+                        "capped",
+                        "rejected",
+                        "over_balance",
+                        "quarantined",
+                    ),
+                ),
+            },
+            {
+                "title": _("By FSP"),
+                "columns": [(_("FSP"), False), *amounts],
+                "rows": [
+                    [
+                        line["fsp"],
+                        self._spp_number(line["payments"]),
+                        self._spp_money(line["amount"]),
+                    ]
+                    for line in summary.get("by_fsp", [])
+                ],
+            },
+            {
+                "title": _("By component"),
+                "columns": [(_("Component"), False), *amounts],
+                "rows": [
+                    [
+                        components.get(line["component"], line["component"]),
+                        self._spp_number(line["payments"]),
+                        self._spp_money(line["amount"]),
+                    ]
+                    for line in summary.get("by_component", [])
+                ],
+            },
+            {
+                "title": _("Results by FSP"),
+                "columns": [(_("FSP"), False), (_("Outcome"), False), *amounts],
+                "rows": [
+                    [fsp, outcomes[outcome], self._spp_number(n), self._spp_money(a)]
+                    for fsp, by_outcome in sorted(summary.get("by_outcome", {}).items())
+                    for outcome, (n, a) in by_outcome.items()
+                    if n
+                ],
+            },
+        ]
+
+    def _spp_preview_sections(self, preview):
+        _ = self.env._
+        figure = [(_("Figure"), False), (_("Value"), True)]
+        variance = dict(preview.get("variance") or {})
+        samples = variance.pop("samples", None) or {}
+        if variance and not variance.get("previous"):
+            variance["previous"] = _("none (first payroll of this kind)")
+        labels = self._spp_figure_labels()
+        return [
+            {
+                "title": _("Dry run"),
+                "columns": figure,
+                "rows": self._spp_figures(
+                    preview,
+                    (
+                        "payments",
+                        "amount",
+                        "capped",
+                        "rejected",
+                        "over_balance",
+                        "back_payments",
+                        "quarantined",
+                        "date",
+                    ),
+                ),
+            },
+            {
+                "title": _("Variance against the previous cycle"),
+                "columns": figure,
+                "rows": self._spp_figures(
+                    variance,
+                    (
+                        "previous",
+                        "new",
+                        "dropped",
+                        "amount_changed",
+                        "destination_changed",
+                        "quarantined",
+                    ),
+                ),
+            },
+            {
+                "title": _("Examples (registrant IDs)"),
+                "columns": [(_("Change"), False), (_("Registrants"), False)],
+                "rows": [
+                    [labels.get(key, key), ", ".join(str(i) for i in ids if i)]
+                    for key, ids in samples.items()
+                    if ids
+                ],
+            },
+        ]
 
     def _spp_summary(self):
         """Counts and totals from SQL aggregates, never from loaded records."""
@@ -795,28 +1090,3 @@ def _attempts_in(attempt_states):
         "WHERE p.payroll_id = pr.id AND a.state IN %s)",
         tuple(attempt_states),
     )
-
-
-def _html_tables(sections):
-    """Small read-only tables for the form: one per section, rows of dicts."""
-    parts = []
-    for title, rows in sections.items():
-        if not rows:
-            continue
-        headers = list(rows[0])
-        head = Markup("").join(Markup("<th>%s</th>") % h for h in headers)
-        body = Markup("").join(
-            Markup("<tr>%s</tr>")
-            % Markup("").join(
-                Markup("<td>%s</td>") % escape(row.get(h)) for h in headers
-            )
-            for row in rows
-        )
-        parts.append(
-            Markup(
-                "<h5>%s</h5><table class='table table-sm'><thead><tr>%s</tr>"
-                "</thead><tbody>%s</tbody></table>"
-            )
-            % (title, head, body)
-        )
-    return Markup("").join(parts)

@@ -24,25 +24,61 @@ class TestBrowser(SppPayrollCommon, HttpCase):
         super().setUpClass()
         cls.payroll = cls._approved_payroll(name="Tour Payroll")
 
-    def test_payroll_list_tour_in_chromium(self):
-        # Odoo keeps a screenshot of failed tours only; this one keeps the
-        # successful end state as the run's artefact.
+    def _tour_with_screenshot(self, url, tour, login, shot):
+        """Run ``tour`` and keep a screenshot of its successful end state as
+        the run's artefact (Odoo keeps those of failed tours only)."""
         wait_code_ok = ChromeBrowser._wait_code_ok
 
         def wait_then_capture(browser, *args, **kwargs):
             wait_code_ok(browser, *args, **kwargs)
-            shot = browser._websocket_request("Page.captureScreenshot", timeout=20)
-            save_test_file("spp_payroll_list", base64.b64decode(shot["data"]), "tour_")
+            image = browser._websocket_request("Page.captureScreenshot", timeout=20)
+            save_test_file(shot, base64.b64decode(image["data"]), "tour_")
 
         with patch.object(ChromeBrowser, "_wait_code_ok", wait_then_capture):
-            self.start_tour("/odoo", "spp_payroll_list", login="spp_finance_officer")
+            self.start_tour(url, tour, login=login)
         shots = sorted(
-            Path(config["screenshots"]).glob(
-                "*/screenshots/tour_*_spp_payroll_list.png"
-            )
+            Path(config["screenshots"]).glob(f"*/screenshots/tour_*_{shot}.png")
         )
         self.assertTrue(shots, "no screenshot of the tour")
         self.assertEqual(shots[-1].read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
+
+    def test_payroll_list_tour_in_chromium(self):
+        self._tour_with_screenshot(
+            "/odoo", "spp_payroll_list", "spp_finance_officer", "spp_payroll_list"
+        )
+
+    def test_payroll_lifecycle_tour_in_chromium(self):
+        cycle = self._create_cycle(
+            name="2026-12", date_start="2026-12-01", date_end="2026-12-31"
+        )
+        self._approve(cycle)
+        payroll = self._new_payroll(cycle, name="Lifecycle Payroll")
+        payroll.with_user(self.users["program_officer"]).action_generate()
+        url = "/odoo/action-spp_payroll.action_spp_payroll"
+        self.start_tour(
+            url, "spp_payroll_lifecycle_submit", login="spp_program_officer"
+        )
+        self.assertEqual(payroll.status, "submitted")
+        manager = self.users["finance_manager"]
+        self.assertIn(manager, payroll.activity_ids.user_id)
+        self.start_tour(url, "spp_payroll_lifecycle_approve", login=manager.login)
+        payroll.invalidate_recordset()
+        self.assertEqual(payroll.status, "approved")
+        self.assertEqual(payroll.approval_review_ids.user_id, manager)
+        self.assertFalse(payroll.activity_ids)
+        # The browser's request runs the run's jobs at once, as a worker would.
+        with patch(
+            "odoo.addons.queue_job.delay.must_run_without_delay", return_value=True
+        ):
+            self._tour_with_screenshot(
+                url,
+                "spp_payroll_lifecycle_execute",
+                "spp_finance_officer",
+                "spp_payroll_form_executed",
+            )
+        payroll.invalidate_recordset()
+        self.assertEqual(payroll.status, "executed")
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"sent"})
 
     def test_payroll_pdf_through_wkhtmltopdf(self):
         # Odoo answers HTML in test mode unless told to render: this is the PDF

@@ -14,8 +14,6 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.spp_payroll.models.spp_payroll import _html_tables
-
 # Points whose compiled criteria go into one INSERT ... SELECT ... UNION ALL.
 POINTS_PER_STATEMENT = 250
 FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
@@ -134,17 +132,37 @@ class SppPayroll(models.Model):
             for name, parts, count, total in self.env.cr.fetchall()
         ]
 
-    def _compute_summary(self):
-        result = super()._compute_summary()
-        for payroll in self.filtered(lambda p: p.kind == "payment_point" and p.id):
-            summary = payroll.summary or {}
-            payroll.summary_html = payroll.summary_html + _html_tables(
-                {
-                    self.env._("By payment point"): summary.get("by_point", []),
-                    self.env._("By payment point manager"): summary.get("by_ppm", []),
-                }
-            )
-        return result
+    def _spp_summary_sections(self, summary):
+        sections = super()._spp_summary_sections(summary)
+        if self.kind != "payment_point":
+            return sections
+        _ = self.env._
+        columns = [(_("Parts"), True), (_("Payments"), True), (_("Amount"), True)]
+
+        def rows(lines, key):
+            return [
+                [
+                    line[key],
+                    self._spp_number(line["parts"]),
+                    self._spp_number(line["payments"]),
+                    self._spp_money(line["amount"]),
+                ]
+                for line in lines
+            ]
+
+        return [
+            *sections,
+            {
+                "title": _("By payment point"),
+                "columns": [(_("Payment point"), False), *columns],
+                "rows": rows(summary.get("by_point", []), "point"),
+            },
+            {
+                "title": _("By payment point manager"),
+                "columns": [(_("Payment point manager"), False), *columns],
+                "rows": rows(summary.get("by_ppm", []), "ppm"),
+            },
+        ]
 
     # Generation and grouping -------------------------------------------------
 
