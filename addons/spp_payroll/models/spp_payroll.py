@@ -333,32 +333,30 @@ class SppPayroll(models.Model):
 
     def _spp_figure_labels(self):
         """Human labels of the keys of the summary and the dry run."""
-        _ = self.env._
         return {
-            "payments": _("Payments"),
-            "beneficiaries": _("Beneficiaries"),
-            "amount": _("Total amount"),
-            "flagged": _("Flagged as possible duplicates"),
-            "capped": _("Cut to the cycle's cap"),
-            "rejected": _("Rejected by the cycle's rules"),
-            "over_balance": _("Above the member's balance"),
-            "quarantined": _("Held: details changed"),
-            "back_payments": _("With back payments"),
-            "date": _("Dry run at"),
-            "previous": _("Compared with the payroll"),
-            "new": _("New beneficiaries"),
-            "dropped": _("No longer paid"),
-            "amount_changed": _("Amount changed beyond the threshold"),
-            "destination_changed": _("Destination changed"),
+            "payments": self.env._("Payments"),
+            "beneficiaries": self.env._("Beneficiaries"),
+            "amount": self.env._("Total amount"),
+            "flagged": self.env._("Flagged as possible duplicates"),
+            "capped": self.env._("Cut to the cycle's cap"),
+            "rejected": self.env._("Rejected by the cycle's rules"),
+            "over_balance": self.env._("Above the member's balance"),
+            "quarantined": self.env._("Held: details changed"),
+            "back_payments": self.env._("With back payments"),
+            "date": self.env._("Dry run at"),
+            "previous": self.env._("Compared with the payroll"),
+            "new": self.env._("New beneficiaries"),
+            "dropped": self.env._("No longer paid"),
+            "amount_changed": self.env._("Amount changed beyond the threshold"),
+            "destination_changed": self.env._("Destination changed"),
         }
 
     def _spp_component_labels(self):
-        _ = self.env._
         labels = {
-            "fixed": _("Fixed amount"),
-            "cap_reduction": _("Cut by the cap"),
-            "back_payments": _("Back payments"),
-            "balance_reduction": _("Cut by the balance"),
+            "fixed": self.env._("Fixed amount"),
+            "cap_reduction": self.env._("Cut by the cap"),
+            "back_payments": self.env._("Back payments"),
+            "balance_reduction": self.env._("Cut by the balance"),
         }
         labels.update({rule.code: rule.name for rule in self.cycle_id.rule_ids})
         return labels
@@ -387,19 +385,18 @@ class SppPayroll(models.Model):
         return rows
 
     def _spp_summary_sections(self, summary):
-        _ = self.env._
-        figure = [(_("Figure"), False), (_("Value"), True)]
-        amounts = [(_("Payments"), True), (_("Amount"), True)]
+        figure = [(self.env._("Figure"), False), (self.env._("Value"), True)]
+        amounts = [(self.env._("Payments"), True), (self.env._("Amount"), True)]
         components = self._spp_component_labels()
         outcomes = {
-            "paid": _("Paid"),
-            "failed": _("Failed, rejected or reversed"),
-            "pending": _("Pending"),
-            "unknown": _("Unknown"),
+            "paid": self.env._("Paid"),
+            "failed": self.env._("Failed, rejected or reversed"),
+            "pending": self.env._("Pending"),
+            "unknown": self.env._("Unknown"),
         }
         return [
             {
-                "title": _("Totals"),
+                "title": self.env._("Totals"),
                 "columns": figure,
                 "rows": self._spp_figures(
                     summary.get("totals", {}),
@@ -416,8 +413,8 @@ class SppPayroll(models.Model):
                 ),
             },
             {
-                "title": _("By FSP"),
-                "columns": [(_("FSP"), False), *amounts],
+                "title": self.env._("By FSP"),
+                "columns": [(self.env._("FSP"), False), *amounts],
                 "rows": [
                     [
                         line["fsp"],
@@ -428,8 +425,8 @@ class SppPayroll(models.Model):
                 ],
             },
             {
-                "title": _("By component"),
-                "columns": [(_("Component"), False), *amounts],
+                "title": self.env._("By component"),
+                "columns": [(self.env._("Component"), False), *amounts],
                 "rows": [
                     [
                         components.get(line["component"], line["component"]),
@@ -440,8 +437,12 @@ class SppPayroll(models.Model):
                 ],
             },
             {
-                "title": _("Results by FSP"),
-                "columns": [(_("FSP"), False), (_("Outcome"), False), *amounts],
+                "title": self.env._("Results by FSP"),
+                "columns": [
+                    (self.env._("FSP"), False),
+                    (self.env._("Outcome"), False),
+                    *amounts,
+                ],
                 "rows": [
                     [fsp, outcomes[outcome], self._spp_number(n), self._spp_money(a)]
                     for fsp, by_outcome in sorted(summary.get("by_outcome", {}).items())
@@ -452,16 +453,15 @@ class SppPayroll(models.Model):
         ]
 
     def _spp_preview_sections(self, preview):
-        _ = self.env._
-        figure = [(_("Figure"), False), (_("Value"), True)]
+        figure = [(self.env._("Figure"), False), (self.env._("Value"), True)]
         variance = dict(preview.get("variance") or {})
         samples = variance.pop("samples", None) or {}
         if variance and not variance.get("previous"):
-            variance["previous"] = _("none (first payroll of this kind)")
+            variance["previous"] = self.env._("none (first payroll of this kind)")
         labels = self._spp_figure_labels()
         return [
             {
-                "title": _("Dry run"),
+                "title": self.env._("Dry run"),
                 "columns": figure,
                 "rows": self._spp_figures(
                     preview,
@@ -478,7 +478,7 @@ class SppPayroll(models.Model):
                 ),
             },
             {
-                "title": _("Variance against the previous cycle"),
+                "title": self.env._("Variance against the previous cycle"),
                 "columns": figure,
                 "rows": self._spp_figures(
                     variance,
@@ -493,8 +493,11 @@ class SppPayroll(models.Model):
                 ),
             },
             {
-                "title": _("Examples (registrant IDs)"),
-                "columns": [(_("Change"), False), (_("Registrants"), False)],
+                "title": self.env._("Examples (registrant IDs)"),
+                "columns": [
+                    (self.env._("Change"), False),
+                    (self.env._("Registrants"), False),
+                ],
                 "rows": [
                     [labels.get(key, key), ", ".join(str(i) for i in ids if i)]
                     for key, ids in samples.items()

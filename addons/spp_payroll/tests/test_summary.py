@@ -43,7 +43,8 @@ class TestPayrollSummary(SppPayrollCommon):
         ):
             self.assertIn(label, html)
         # No raw keys, no bare floats.
-        for raw in ("over_balance", "<th>fsp</th>", "<td>fee</td>", "<td>fixed</td>", "pending ("):
+        raw_keys = ("over_balance", "<th>fsp</th>", "<td>fee</td>", "<td>fixed</td>")
+        for raw in (*raw_keys, "pending ("):
             self.assertNotIn(raw, html)
         total = sum(payroll.payment_ids.mapped("amount"))
         self.assertIn(self._money(total), html)

@@ -136,8 +136,11 @@ class SppPayroll(models.Model):
         sections = super()._spp_summary_sections(summary)
         if self.kind != "payment_point":
             return sections
-        _ = self.env._
-        columns = [(_("Parts"), True), (_("Payments"), True), (_("Amount"), True)]
+        columns = [
+            (self.env._("Parts"), True),
+            (self.env._("Payments"), True),
+            (self.env._("Amount"), True),
+        ]
 
         def rows(lines, key):
             return [
@@ -153,13 +156,13 @@ class SppPayroll(models.Model):
         return [
             *sections,
             {
-                "title": _("By payment point"),
-                "columns": [(_("Payment point"), False), *columns],
+                "title": self.env._("By payment point"),
+                "columns": [(self.env._("Payment point"), False), *columns],
                 "rows": rows(summary.get("by_point", []), "point"),
             },
             {
-                "title": _("By payment point manager"),
-                "columns": [(_("Payment point manager"), False), *columns],
+                "title": self.env._("By payment point manager"),
+                "columns": [(self.env._("Payment point manager"), False), *columns],
                 "rows": rows(summary.get("by_ppm", []), "ppm"),
             },
         ]
