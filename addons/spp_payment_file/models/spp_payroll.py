@@ -10,7 +10,9 @@ class SppPayroll(models.Model):
     payment_file_ids = fields.One2many(
         "spp.payment.file", "payroll_id", string="Instruction Files", readonly=True
     )
-    count_files = fields.Integer(string="Instruction Files", compute="_compute_counts")
+    count_files = fields.Integer(
+        string="Instruction File Count", compute="_compute_counts"
+    )
 
     def _spp_count_columns(self):
         return {

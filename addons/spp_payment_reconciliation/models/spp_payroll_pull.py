@@ -30,7 +30,7 @@ class SppPayroll(models.Model):
     _inherit = "spp.payroll"
 
     count_reconciliations = fields.Integer(
-        string="Reconciliations", compute="_compute_counts"
+        string="Reconciliation Count", compute="_compute_counts"
     )
 
     def _spp_count_columns(self):

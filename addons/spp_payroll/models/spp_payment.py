@@ -290,8 +290,9 @@ class SppPayment(models.Model):
             target, reason, values=values, skip_same=skip_same, details=details
         )
         # Queued payments have no attempt yet: _set_queued refreshes once it
-        # has created them.
-        if moved and target != states.QUEUED:
+        # has created them. Payments are approved by their payroll's approval,
+        # which refreshes it once for all of them.
+        if moved and target not in (states.QUEUED, states.APPROVED):
             self.env["spp.payroll"]._spp_refresh_status_of_payments(moved.ids, target)
         return moved
 

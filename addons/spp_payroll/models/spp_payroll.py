@@ -159,13 +159,15 @@ class SppPayroll(models.Model):
     )
     closed_date = fields.Datetime(readonly=True, copy=False)
     # Smart buttons, counted together in one statement (_compute_counts).
-    count_payments = fields.Integer(string="Payments", compute="_compute_counts")
-    count_paid = fields.Integer(string="Paid", compute="_compute_counts")
-    count_failed = fields.Integer(string="Failed", compute="_compute_counts")
-    count_pending = fields.Integer(string="Pending", compute="_compute_counts")
-    count_unknown = fields.Integer(string="Unknown", compute="_compute_counts")
-    count_runs = fields.Integer(string="Runs", compute="_compute_counts")
-    count_callbacks = fields.Integer(string="Callbacks", compute="_compute_counts")
+    count_payments = fields.Integer(string="Payments Count", compute="_compute_counts")
+    count_paid = fields.Integer(string="Paid Count", compute="_compute_counts")
+    count_failed = fields.Integer(string="Failed Count", compute="_compute_counts")
+    count_pending = fields.Integer(string="Pending Count", compute="_compute_counts")
+    count_unknown = fields.Integer(string="Unknown Count", compute="_compute_counts")
+    count_runs = fields.Integer(string="Runs Count", compute="_compute_counts")
+    count_callbacks = fields.Integer(
+        string="Callbacks Count", compute="_compute_counts"
+    )
 
     _spp_approval_writable_fields = frozenset({"enforce_duplicates"})
 
@@ -691,8 +693,9 @@ class SppPayroll(models.Model):
                                THEN 'reconciled'
                            ELSE 'executed'
                            END AS status,
-                           pr.approval_state = 'approved' AND %(has_failures)s
-                               AS has_failures
+                           CASE WHEN pr.approval_state = 'approved'
+                                THEN %(has_failures)s ELSE FALSE
+                           END AS has_failures
                       FROM spp_payroll pr
                      WHERE %(where)s
                 )
@@ -900,12 +903,12 @@ class SppPayroll(models.Model):
 
     def _on_spp_submitted(self):
         result = super()._on_spp_submitted()
-        self._spp_refresh_status()
+        self._spp_refresh_status(failures="keep")
         return result
 
     def _on_spp_rejected(self):
         result = super()._on_spp_rejected()
-        self._spp_refresh_status()
+        self._spp_refresh_status(failures="keep")
         return result
 
     def _on_spp_approved(self):
@@ -915,7 +918,8 @@ class SppPayroll(models.Model):
         (payments - rejected)._set_approved(
             reason=self.env._("Payroll %s approved.", self.name)
         )
-        self._spp_refresh_status()
+        # Nothing was sent yet: no failure to look for among its payments.
+        self._spp_refresh_status(failures="keep")
 
     # Execution -----------------------------------------------------------
 

@@ -96,7 +96,8 @@ class SppPayrollRun(models.Model):
                 "note": held_note or False,
             }
         )
-        payroll._spp_refresh_status()
+        # Starting changes no payment: whatever failures it had, it keeps.
+        payroll._spp_refresh_status(failures="keep")
         if skipped:
             run._spp_report_skipped(
                 len(skipped),
