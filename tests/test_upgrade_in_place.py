@@ -54,6 +54,8 @@ assert batch.applied_date, "the moved batch was not applied"
 assert set(batch.line_ids.mapped("outcome")) == {"skipped"}, batch.line_ids
 payroll = env["spp.payroll"].search([("name", "=", "Before the split")])
 assert payroll.approval_review_ids.decision == "approve", payroll.approval_review_ids
+# The lifecycle status, new since, derived by the migration: approved, not sent.
+assert payroll.status == "approved", payroll.status
 menu = env.ref("spp_payment_base.menu_spp_approval_policy")
 assert menu.action == env.ref("spp_approval.action_spp_approval_policy"), menu.action
 print("USE-OK")

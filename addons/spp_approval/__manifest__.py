@@ -4,7 +4,7 @@
     "name": "SPP Approval",
     "summary": "Maker-checker for any model: N of M approvals, amount tiers, reviews, "
     "reject with a reason, segregation of duties on every path",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
@@ -16,6 +16,7 @@
         "security/spp_approval_security.xml",
         "security/ir.model.access.csv",
         "security/spp_approval_rules.xml",
+        "data/mail_activity_type_data.xml",
         "views/spp_approval_views.xml",
     ],
     "pre_init_hook": "pre_init_hook",

@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
+from odoo.tools import SQL
 
 from ..tools import guarded_write, is_guarded_write, refuse_fields, refuse_records
 
@@ -20,6 +21,8 @@ APPROVAL_FIELDS = frozenset(
     }
 )
 _GUARD = "approval"
+# The activity each possible approver gets on submission, done on decision.
+TO_APPROVE = "spp_approval.mail_activity_type_to_approve"
 
 
 class SppApprovalMixin(models.AbstractModel):
@@ -34,7 +37,7 @@ class SppApprovalMixin(models.AbstractModel):
     """
 
     _name = "spp.approval.mixin"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Maker-Checker Approval"
     # Checkers have no write access to the documents they review.
     _mail_post_access = "read"
@@ -79,12 +82,112 @@ class SppApprovalMixin(models.AbstractModel):
     )
     approvals_required = fields.Integer(compute="_compute_approval_progress")
     approvals_given = fields.Integer(compute="_compute_approval_progress")
+    spp_to_approve = fields.Boolean(
+        string="To Approve by Me",
+        compute="_compute_spp_to_approve",
+        search="_search_spp_to_approve",
+        help="Submitted, awaiting an approval you may give: you are in a group "
+        "of its approval slots and did not prepare, submit or approve it.",
+    )
 
     @api.depends("approval_state", "submission_no")
     def _compute_approval_progress(self):
         for record in self:
             record.approvals_required = len(record._spp_required_groups())
             record.approvals_given = len(record._spp_current_approvals())
+
+    @api.depends_context("uid")
+    def _compute_spp_to_approve(self):
+        mine = set(self._spp_to_approve_ids(self.ids)) if self.ids else set()
+        for record in self:
+            record.spp_to_approve = record.id in mine
+
+    def _search_spp_to_approve(self, operator, value):
+        if operator not in ("in", "not in", "=", "!="):
+            return NotImplemented
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        positive = any(values) == (operator in ("in", "="))
+        return [("id", "in" if positive else "not in", self._spp_to_approve_ids())]
+
+    @api.model
+    def _spp_to_approve_ids(self, ids=None):
+        """Ids of the submitted documents (of ``ids``, or all) the current user
+        may approve: in a group of their frozen slots, neither their creator,
+        submitter nor contributor, and not approved by them already. One
+        query; record rules apply to the search that uses it."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.id FROM %(table)s d
+                 WHERE d.approval_state = 'submitted' %(only)s
+                   AND d.submitted_by_id IS DISTINCT FROM %(uid)s
+                   AND d.create_uid IS DISTINCT FROM %(uid)s
+                   AND EXISTS (
+                       SELECT 1 FROM jsonb_array_elements_text(d.approval_slots) g
+                        WHERE g.value::int = ANY(%(groups)s))
+                   AND NOT EXISTS (
+                       SELECT 1 FROM spp_approval_contributor c
+                        WHERE c.res_model = %(model)s AND c.res_id = d.id
+                          AND c.user_id = %(uid)s)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM spp_approval_review r
+                        WHERE r.res_model = %(model)s AND r.res_id = d.id
+                          AND r.submission_no = d.submission_no
+                          AND r.user_id = %(uid)s AND r.decision = 'approve')
+                """,
+                table=SQL.identifier(self._table),
+                only=SQL("AND d.id = ANY(%s)", list(ids)) if ids is not None else SQL(),
+                uid=self.env.uid,
+                groups=self.env.user.all_group_ids.ids,
+                model=self._name,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    # Activities for checkers ---------------------------------------------
+
+    def _spp_possible_approvers(self):
+        """Active internal users of the document's company who could give one
+        of the approvals it needs: never who created, prepared or submitted it."""
+        self.ensure_one()
+        groups = self.env["res.groups"].sudo()
+        for group in self._spp_required_groups():
+            groups |= group
+        company = self._spp_approval_company()
+        excluded = (
+            self.create_uid | self.submitted_by_id | self._spp_contributor_users()
+        )
+        return (
+            groups.all_user_ids.filtered(
+                lambda u: u.active and not u.share and company in u.company_ids
+            )
+            - excluded
+        )
+
+    def _spp_schedule_approval_activities(self):
+        if not self.env.ref(TO_APPROVE, raise_if_not_found=False):
+            return
+        for record in self:
+            summary = self.env._("Approve %s", record.display_name)
+            for user in record._spp_possible_approvers():
+                record.sudo().activity_schedule(
+                    TO_APPROVE, summary=summary, user_id=user.id
+                )
+
+    def _spp_close_approval_activities(self, feedback, decided):
+        """The reviewer's "To approve" is done; once the document is decided,
+        the others' are no longer needed and go."""
+        activity_type = self.env.ref(TO_APPROVE, raise_if_not_found=False)
+        if not activity_type:
+            return
+        activities = self.sudo().activity_ids.filtered(
+            lambda a: a.activity_type_id == activity_type
+        )
+        mine = activities.filtered(lambda a: a.user_id == self.env.user)
+        mine.action_feedback(feedback=feedback)
+        if decided:
+            (activities - mine).unlink()
 
     # Extension points ----------------------------------------------------
 
@@ -177,6 +280,7 @@ class SppApprovalMixin(models.AbstractModel):
             record._spp_record_contributor("submitted")
             record.message_post(body=self.env._("Submitted for approval."))
             record._on_spp_submitted()
+            record._spp_schedule_approval_activities()
         return True
 
     def action_approve(self, comment=None):
@@ -217,6 +321,10 @@ class SppApprovalMixin(models.AbstractModel):
         self.env["spp.approval.review"].sudo().create(
             self._spp_review_vals("approve", comment, slot_group)
         )
+        self._spp_close_approval_activities(
+            self._spp_chatter_body(self.env._("Approved"), comment),
+            decided=given >= required,
+        )
         if given < required:
             self.message_post(
                 body=self.env._(
@@ -243,19 +351,6 @@ class SppApprovalMixin(models.AbstractModel):
             )
         return self._spp_free_slot_group(approvals)
 
-    def _spp_user_may_decide(self):
-        """Whether the current user could approve this submitted document now:
-        the Approve button's own checks, without raising (for queues and
-        counters that must never disagree with the button)."""
-        self.ensure_one()
-        if self.approval_state != "submitted":
-            return False
-        try:
-            self._spp_approval_slot(self._spp_current_approvals())
-        except (AccessError, UserError):
-            return False
-        return True
-
     def _spp_reject_one(self, reason):
         self.ensure_one()
         self._spp_expect_state("submitted", self.env._("rejected"))
@@ -270,6 +365,9 @@ class SppApprovalMixin(models.AbstractModel):
         )
         self._spp_write_approval(
             {"approval_state": "draft", "rejection_reason": reason}
+        )
+        self._spp_close_approval_activities(
+            self._spp_chatter_body(self.env._("Rejected"), reason), decided=True
         )
         self.message_post(body=self._spp_chatter_body(self.env._("Rejected"), reason))
         self._on_spp_rejected()

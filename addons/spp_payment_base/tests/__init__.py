@@ -9,3 +9,4 @@ from . import test_callback_migration
 from . import test_approval_lock
 from . import test_config_audit
 from . import test_double_payment
+from . import test_approval_activities

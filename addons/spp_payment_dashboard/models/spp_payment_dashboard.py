@@ -24,9 +24,6 @@ FILTER_MODELS = {
 TREND_CYCLES = 8
 # The attempt states the status cron chases (spp_fsp_outcomes.IN_FLIGHT).
 STALE_ATTEMPT_STATES = IN_FLIGHT
-# Submitted documents read per model for "awaiting my approval": a checker's
-# queue is tens of documents; the cap keeps a backlog from slowing the home page.
-APPROVAL_SCAN_LIMIT = 500
 
 
 class SppPaymentDashboard(models.AbstractModel):
@@ -333,33 +330,29 @@ class SppPaymentDashboard(models.AbstractModel):
 
     @api.model
     def _spp_awaiting_my_approval(self):
-        """Per document type, the submitted documents the current user may decide:
-        the mixin's own checks (independence, a free slot for one of my groups)
-        decide, so the dashboard never disagrees with the Approve button."""
+        """Per document type, the submitted documents the current user may
+        approve (the mixin's ``spp_to_approve``, one query per type); each row
+        opens the same "To approve" list the menus filter on."""
         result = []
         for model_name in sorted(
             self.env.registry["spp.approval.mixin"]._inherit_children
         ):
             Model = self.env[model_name]
-            if Model._abstract or Model._transient:
+            if Model._abstract or Model._transient or not Model.has_access("read"):
                 continue
-            if not Model.has_access("read"):
-                continue
-            submitted = Model.search(
-                [("approval_state", "=", "submitted")], limit=APPROVAL_SCAN_LIMIT
-            )
-            mine = submitted.filtered(lambda r: r._spp_user_may_decide())
-            if not mine:
+            domain = [("spp_to_approve", "=", True)]
+            count = Model.search_count(domain)
+            if not count:
                 continue
             result.append(
                 {
                     "model": model_name,
                     "label": Model._description,
-                    "count": len(mine),
+                    "count": count,
                     "action": self._spp_list(
                         model_name,
                         self.env._("%s to approve", Model._description),
-                        [("id", "in", mine.ids)],
+                        domain,
                     ),
                 }
             )

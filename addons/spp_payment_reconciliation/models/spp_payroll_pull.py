@@ -29,11 +29,34 @@ LINE_OUTCOME = {
 class SppPayroll(models.Model):
     _inherit = "spp.payroll"
 
+    count_reconciliations = fields.Integer(
+        string="Reconciliation Count", compute="_compute_counts"
+    )
+
+    def _spp_count_columns(self):
+        return {
+            **super()._spp_count_columns(),
+            "count_reconciliations": SQL(
+                "(SELECT COUNT(*) FROM spp_reconciliation rc "
+                "WHERE rc.payroll_id = pr.id)"
+            ),
+        }
+
+    def action_view_reconciliations(self):
+        return self._spp_open_list(
+            "spp.reconciliation",
+            self.env._("Reconciliations of %s", self.name),
+            [("payroll_id", "=", self.id)],
+        )
+
     def action_pull_reconciliation(self):
         """Ask every API FSP of the payroll about its open and paid payments and
         put what moves into one reconciliation batch, submitted for acceptance."""
         self.ensure_one()
         self._spp_check_finance_user()
+        self._spp_expect_status(
+            ("executing", "executed", "reconciled"), self.env._("reconciled")
+        )
         self._spp_check_no_open_pull()
         by_fsp = self._spp_pullable_payments()
         if not by_fsp:

@@ -277,6 +277,34 @@ class SppReconciliation(models.Model):
             )
         self._spp_mark_stale_lines(stale)
         self._spp_write_approval({"applied_date": fields.Datetime.now()})
+        self._spp_mark_payrolls_reconciled()
+
+    def _spp_mark_payrolls_reconciled(self):
+        """The payrolls whose payments this accepted batch settled, and its
+        own: reconciled now, their status derived again (one pass each)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_payroll pr SET reconciled_date = now() at time zone 'utc'
+                 WHERE pr.id = %(payroll)s OR pr.id IN (
+                       SELECT DISTINCT p.payroll_id
+                         FROM spp_reconciliation_line l
+                         JOIN spp_payment p ON p.id = l.payment_id
+                        WHERE l.reconciliation_id = %(batch)s
+                          AND l.outcome <> 'skipped'
+                          AND p.payroll_id IS NOT NULL)
+             RETURNING pr.id
+                """,
+                payroll=self.payroll_id.id or None,
+                batch=self.id,
+            )
+        )
+        payrolls = self.env["spp.payroll"].browse(
+            [row[0] for row in self.env.cr.fetchall()]
+        )
+        payrolls.invalidate_recordset(["reconciled_date"])
+        payrolls._spp_refresh_status()
 
     def _spp_refuse_foreign_lines(self):
         """A reply settles only payments whose current attempt went through the

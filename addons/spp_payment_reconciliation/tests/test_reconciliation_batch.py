@@ -21,7 +21,7 @@ class TestReconciliationBatch(SppPayrollCommon):
         cls.payments = cls.payroll.payment_ids.filtered(lambda p: p.fsp_id == cls.fsp)
         cls.payments.sudo()._spp_send()
 
-    def _batch(self, outcomes, user="finance_officer"):
+    def _batch(self, outcomes, user="finance_officer", payments=None):
         lines = [
             Line(
                 row,
@@ -33,7 +33,7 @@ class TestReconciliationBatch(SppPayrollCommon):
                 "" if outcome == "paid" else "account closed",
             )
             for row, (payment, outcome) in enumerate(
-                zip(self.payments, outcomes, strict=False), start=2
+                zip(payments or self.payments, outcomes, strict=False), start=2
             )
         ]
         batch = (
@@ -64,6 +64,33 @@ class TestReconciliationBatch(SppPayrollCommon):
         self.assertTrue(batch.applied_date)
         with self.assertRaisesRegex(UserError, "already applied"):
             batch._spp_apply()
+
+    def test_accepted_batches_reconcile_the_payroll(self):
+        payroll = self.payroll
+        self.assertEqual((payroll.status, payroll.has_failures), ("executed", False))
+        manager = self.users["finance_manager"]
+        self._batch(["paid"]).with_user(manager).action_approve()
+        payroll.invalidate_recordset()
+        # Reconciled once, but payments still wait for the bank's answer.
+        self.assertTrue(payroll.reconciled_date)
+        self.assertEqual(payroll.status, "executed")
+        rest = self.payments[1:]
+        outcomes = ["failed"] + ["paid"] * (len(rest) - 1)
+        self._batch(outcomes, payments=rest).with_user(manager).action_approve()
+        payroll.invalidate_recordset()
+        self.assertEqual((payroll.status, payroll.has_failures), ("reconciled", True))
+        self.assertEqual(payroll.count_reconciliations, 2)
+        self.assertEqual(
+            self.env["spp.reconciliation"].search(
+                payroll.action_view_reconciliations()["domain"]
+            ),
+            self.env["spp.reconciliation"].search([("payroll_id", "=", payroll.id)]),
+        )
+        # Nothing is left to send; the reconciled payroll closes.
+        with self.assertRaisesRegex(UserError, "cannot be executed|Nothing to send"):
+            payroll.with_user(self.users["finance_officer"]).action_execute()
+        payroll.with_user(self.users["finance_officer"]).action_close()
+        self.assertEqual(payroll.status, "closed")
 
     def test_the_maker_cannot_accept_and_a_refusal_changes_nothing(self):
         maker = self.users["finance_manager"]

@@ -1,5 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from spp_payment_core import states
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, sql
@@ -285,6 +287,27 @@ class SppPayment(models.Model):
         else:
             assignments.append(SQL("live_cycle_id = NULL"))
         return assignments
+
+    def _spp_transition(
+        self, target, reason=None, values=None, skip_same=True, details=None
+    ):
+        moved = super()._spp_transition(
+            target, reason, values=values, skip_same=skip_same, details=details
+        )
+        # Queued payments have no attempt yet: _set_queued refreshes once it
+        # has created them. Payments are approved by their payroll's approval,
+        # which refreshes it once for all of them.
+        if moved and target not in (states.QUEUED, states.APPROVED):
+            self.env["spp.payroll"]._spp_refresh_status_of_payments(moved.ids, target)
+        return moved
+
+    def _set_queued(self, reason=None, skip_exhausted=False):
+        queued = super()._set_queued(reason=reason, skip_exhausted=skip_exhausted)
+        if queued:
+            self.env["spp.payroll"]._spp_refresh_status_of_payments(
+                queued.ids, states.QUEUED
+            )
+        return queued
 
     def _compute_is_late(self):
         for payment in self:

@@ -1,12 +1,16 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from markupsafe import Markup, escape
+from spp_payment_core import states
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount, formatLang
 
-from odoo.addons.spp_payment_base.tools import guarded_write, refuse_records
+from odoo.addons.spp_payment_base.tools import (
+    guarded_write,
+    refuse_fields,
+    refuse_records,
+)
 
 from .spp_payment import PAYROLL_GUARD
 
@@ -18,6 +22,28 @@ OUTCOMES = {
 }
 FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
+# The lifecycle the user sees, on top of the approval state: where the payroll
+# stands once approved follows from its runs and its payments' states.
+PAYROLL_STATUSES = [
+    ("draft", "Draft"),
+    ("submitted", "Submitted"),
+    ("approved", "Approved"),
+    ("executing", "Executing"),
+    ("executed", "Executed"),
+    ("reconciled", "Reconciled"),
+    ("closed", "Closed"),
+]
+# Payments that did not reach their beneficiary, or whose fate nobody knows.
+FAILED_STATES = ("failed", "rejected", "reversed", "unknown")
+# Attempts still waiting for the FSP's answer (found through the partial index
+# of attempts in flight, not by scanning the payroll's payments).
+AWAITING_STATES = ("sent", "accepted", "processing", "unknown")
+# Set by the lifecycle code only (_spp_refresh_status, action_close, the
+# reconciliation modules), never by a client.
+LIFECYCLE_FIELDS = frozenset(
+    {"status", "has_failures", "reconciled_date", "closed_date"}
+)
+EXECUTABLE_STATUSES = ("approved", "executed", "reconciled")
 
 
 class SppPayroll(models.Model):
@@ -107,6 +133,41 @@ class SppPayroll(models.Model):
     preview_html = fields.Html(compute="_compute_preview_html", sanitize=False)
     run_ids = fields.One2many("spp.payroll.run", "payroll_id", readonly=True)
     running = fields.Boolean(compute="_compute_running")
+    status = fields.Selection(
+        PAYROLL_STATUSES,
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Where the payroll stands: its approval, then its execution, "
+        "reconciliation and closing. Derived from its runs and payments.",
+    )
+    has_failures = fields.Boolean(
+        string="With Failures",
+        readonly=True,
+        copy=False,
+        help="Some payments failed, were rejected or reversed, or their outcome "
+        "is unknown.",
+    )
+    reconciled_date = fields.Datetime(
+        string="Last Reconciled",
+        readonly=True,
+        copy=False,
+        help="When an accepted reconciliation batch last settled payments of "
+        "this payroll.",
+    )
+    closed_date = fields.Datetime(readonly=True, copy=False)
+    # Smart buttons, counted together in one statement (_compute_counts).
+    count_payments = fields.Integer(string="Payments Count", compute="_compute_counts")
+    count_paid = fields.Integer(string="Paid Count", compute="_compute_counts")
+    count_failed = fields.Integer(string="Failed Count", compute="_compute_counts")
+    count_pending = fields.Integer(string="Pending Count", compute="_compute_counts")
+    count_unknown = fields.Integer(string="Unknown Count", compute="_compute_counts")
+    count_runs = fields.Integer(string="Runs Count", compute="_compute_counts")
+    count_callbacks = fields.Integer(
+        string="Callbacks Count", compute="_compute_counts"
+    )
 
     _spp_approval_writable_fields = frozenset({"enforce_duplicates"})
 
@@ -124,37 +185,328 @@ class SppPayroll(models.Model):
             payroll.capped_count = totals.get("capped", 0)
             payroll.rejected_count = totals.get("rejected", 0)
             payroll.quarantined_count = totals.get("quarantined", 0)
-            payroll.summary_html = _html_tables(
-                {
-                    self.env._("Totals"): [totals] if totals else [],
-                    self.env._("By FSP"): summary.get("by_fsp", []),
-                    self.env._("By component"): summary.get("by_component", []),
-                    self.env._("Results by FSP"): [
-                        {"fsp": fsp, **{o: f"{n} ({a:.2f})" for o, (n, a) in b.items()}}
-                        for fsp, b in summary.get("by_outcome", {}).items()
-                    ],
-                }
+            payroll.summary_html = payroll._spp_render_sections(
+                payroll._spp_summary_sections(summary)
             )
 
     @api.depends("preview")
     def _compute_preview_html(self):
         for payroll in self:
-            preview = payroll.preview or {}
-            variance = preview.get("variance") or {}
-            samples = variance.pop("samples", {}) if variance else {}
-            totals = {k: v for k, v in preview.items() if k != "variance"}
-            payroll.preview_html = _html_tables(
-                {
-                    self.env._("Dry run"): [totals] if totals else [],
-                    self.env._("Variance against the previous cycle"): [variance]
-                    if variance
-                    else [],
-                    self.env._("Examples (registrant IDs)"): [
-                        {"change": k, "registrants": ", ".join(v or [])}
-                        for k, v in samples.items()
-                    ],
-                }
+            payroll.preview_html = payroll._spp_render_sections(
+                payroll._spp_preview_sections(payroll.preview or {})
             )
+
+    # Smart buttons ---------------------------------------------------------
+
+    def _spp_count_columns(self):
+        """Count field -> SQL expression over payroll ``pr`` and ``pay``, the
+        aggregate of its payments (total, by outcome, their FSPs). Modules
+        add the counts of what they link to a payroll."""
+        return {
+            "count_payments": SQL("pay.total"),
+            "count_paid": SQL("pay.paid"),
+            "count_failed": SQL("pay.failed"),
+            "count_pending": SQL("pay.pending"),
+            "count_unknown": SQL("pay.unknown"),
+            "count_runs": SQL(
+                "(SELECT COUNT(*) FROM spp_payroll_run r WHERE r.payroll_id = pr.id)"
+            ),
+            # Callbacks name an FSP, not a payroll: those of its payments'
+            # FSPs since its first run.
+            "count_callbacks": SQL(
+                """(SELECT COUNT(*) FROM spp_payment_callback c
+                     WHERE c.fsp_id = ANY(pay.fsps)
+                       AND c.received_date >= (SELECT MIN(r.create_date)
+                                                 FROM spp_payroll_run r
+                                                WHERE r.payroll_id = pr.id))"""
+            ),
+        }
+
+    def _compute_counts(self):
+        columns = self._spp_count_columns()
+        counts = {}
+        if self.ids:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT pr.id, %(columns)s
+                      FROM spp_payroll pr
+                      LEFT JOIN LATERAL (
+                          SELECT COUNT(*) AS total,
+                                 COUNT(*) FILTER (WHERE p.state IN %(paid)s) AS paid,
+                                 COUNT(*) FILTER (WHERE p.state IN %(failed)s)
+                                     AS failed,
+                                 COUNT(*) FILTER (WHERE p.state IN %(pending)s)
+                                     AS pending,
+                                 COUNT(*) FILTER (WHERE p.state IN %(unknown)s)
+                                     AS unknown,
+                                 array_agg(DISTINCT p.fsp_id) AS fsps
+                            FROM spp_payment p WHERE p.payroll_id = pr.id
+                      ) pay ON TRUE
+                     WHERE pr.id = ANY(%(ids)s)
+                    """,
+                    columns=SQL(", ").join(columns.values()),
+                    ids=self.ids,
+                    **{o: OUTCOMES[o] for o in OUTCOMES},
+                )
+            )
+            counts = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for payroll in self:
+            values = counts.get(payroll.id) or [0] * len(columns)
+            for name, value in zip(columns, values, strict=True):
+                payroll[name] = value or 0
+
+    def _spp_open_list(self, model, name, domain, views=None):
+        self.ensure_one()
+        action = {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": domain,
+            "context": {"create": False},
+        }
+        if views:
+            action["views"] = views
+        return action
+
+    def action_view_payments(self):
+        """The payroll's payments, paged (all of them, or one outcome's:
+        ``spp_outcome`` in the context)."""
+        self.ensure_one()
+        outcome = self.env.context.get("spp_outcome")
+        domain = [("payroll_id", "=", self.id)]
+        if outcome in OUTCOMES:
+            domain.append(("state", "in", OUTCOMES[outcome]))
+        list_view = self.env.ref("spp_payroll.view_spp_payroll_payment_list")
+        action = self._spp_open_list(
+            "spp.payment",
+            self.env._("Payments of %s", self.name),
+            domain,
+            views=[(list_view.id, "list"), (False, "form")],
+        )
+        action["context"] = {"create": False, "active_test": False}
+        return action
+
+    def action_view_runs(self):
+        return self._spp_open_list(
+            "spp.payroll.run",
+            self.env._("Runs of %s", self.name),
+            [("payroll_id", "=", self.id)],
+        )
+
+    def action_view_callbacks(self):
+        self.ensure_one()
+        first_run = (
+            self.env["spp.payroll.run"]
+            .sudo()
+            .search([("payroll_id", "=", self.id)], order="create_date", limit=1)
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT array_agg(DISTINCT fsp_id) FROM spp_payment "
+                "WHERE payroll_id = %s AND fsp_id IS NOT NULL",
+                self.id,
+            )
+        )
+        fsps = self.env.cr.fetchone()[0] or []
+        domain = [("fsp_id", "in", fsps)]
+        domain += (
+            [("received_date", ">=", first_run.create_date)]
+            if first_run
+            else [("id", "=", False)]
+        )
+        return self._spp_open_list(
+            "spp.payment.callback",
+            self.env._("Callbacks for %s", self.name),
+            domain,
+        )
+
+    # Readable tables -------------------------------------------------------
+
+    def _spp_render_sections(self, sections):
+        sections = [section for section in sections if section["rows"]]
+        if not sections:
+            return False
+        return self.env["ir.qweb"]._render(
+            "spp_payroll.payroll_summary_tables", {"sections": sections}
+        )
+
+    def _spp_figure_labels(self):
+        """Human labels of the keys of the summary and the dry run."""
+        return {
+            "payments": self.env._("Payments"),
+            "beneficiaries": self.env._("Beneficiaries"),
+            "amount": self.env._("Total amount"),
+            "flagged": self.env._("Flagged as possible duplicates"),
+            "capped": self.env._("Cut to the cycle's cap"),
+            "rejected": self.env._("Rejected by the cycle's rules"),
+            "over_balance": self.env._("Above the member's balance"),
+            "quarantined": self.env._("Held: details changed"),
+            "back_payments": self.env._("With back payments"),
+            "date": self.env._("Dry run at"),
+            "previous": self.env._("Compared with the payroll"),
+            "new": self.env._("New beneficiaries"),
+            "dropped": self.env._("No longer paid"),
+            "amount_changed": self.env._("Amount changed beyond the threshold"),
+            "destination_changed": self.env._("Destination changed"),
+        }
+
+    def _spp_component_labels(self):
+        labels = {
+            "fixed": self.env._("Fixed amount"),
+            "cap_reduction": self.env._("Cut by the cap"),
+            "back_payments": self.env._("Back payments"),
+            "balance_reduction": self.env._("Cut by the balance"),
+        }
+        labels.update({rule.code: rule.name for rule in self.cycle_id.rule_ids})
+        return labels
+
+    def _spp_money(self, amount):
+        return format_amount(self.env, float(amount or 0), self.currency_id)
+
+    def _spp_number(self, value):
+        return formatLang(self.env, value or 0, digits=0)
+
+    def _spp_figures(self, values, keys, money=("amount",)):
+        """Rows (label, formatted value) of ``keys`` present in ``values``."""
+        labels = self._spp_figure_labels()
+        rows = []
+        for key in keys:
+            if key not in values:
+                continue
+            value = values[key]
+            if key in money:
+                text = self._spp_money(value)
+            elif isinstance(value, int | float):
+                text = self._spp_number(value)
+            else:
+                text = value or "-"
+            rows.append([labels.get(key, key), text])
+        return rows
+
+    def _spp_summary_sections(self, summary):
+        figure = [(self.env._("Figure"), False), (self.env._("Value"), True)]
+        amounts = [(self.env._("Payments"), True), (self.env._("Amount"), True)]
+        components = self._spp_component_labels()
+        outcomes = {
+            "paid": self.env._("Paid"),
+            "failed": self.env._("Failed, rejected or reversed"),
+            "pending": self.env._("Pending"),
+            "unknown": self.env._("Unknown"),
+        }
+        return [
+            {
+                "title": self.env._("Totals"),
+                "columns": figure,
+                "rows": self._spp_figures(
+                    summary.get("totals", {}),
+                    (
+                        "payments",
+                        "beneficiaries",
+                        "amount",
+                        "flagged",
+                        "capped",
+                        "rejected",
+                        "over_balance",
+                        "quarantined",
+                    ),
+                ),
+            },
+            {
+                "title": self.env._("By FSP"),
+                "columns": [(self.env._("FSP"), False), *amounts],
+                "rows": [
+                    [
+                        line["fsp"],
+                        self._spp_number(line["payments"]),
+                        self._spp_money(line["amount"]),
+                    ]
+                    for line in summary.get("by_fsp", [])
+                ],
+            },
+            {
+                "title": self.env._("By component"),
+                "columns": [(self.env._("Component"), False), *amounts],
+                "rows": [
+                    [
+                        components.get(line["component"], line["component"]),
+                        self._spp_number(line["payments"]),
+                        self._spp_money(line["amount"]),
+                    ]
+                    for line in summary.get("by_component", [])
+                ],
+            },
+            {
+                "title": self.env._("Results by FSP"),
+                "columns": [
+                    (self.env._("FSP"), False),
+                    (self.env._("Outcome"), False),
+                    *amounts,
+                ],
+                "rows": [
+                    [fsp, outcomes[outcome], self._spp_number(n), self._spp_money(a)]
+                    for fsp, by_outcome in sorted(summary.get("by_outcome", {}).items())
+                    for outcome, (n, a) in by_outcome.items()
+                    if n
+                ],
+            },
+        ]
+
+    def _spp_preview_sections(self, preview):
+        figure = [(self.env._("Figure"), False), (self.env._("Value"), True)]
+        variance = dict(preview.get("variance") or {})
+        samples = variance.pop("samples", None) or {}
+        if variance and not variance.get("previous"):
+            variance["previous"] = self.env._("none (first payroll of this kind)")
+        labels = self._spp_figure_labels()
+        return [
+            {
+                "title": self.env._("Dry run"),
+                "columns": figure,
+                "rows": self._spp_figures(
+                    preview,
+                    (
+                        "payments",
+                        "amount",
+                        "capped",
+                        "rejected",
+                        "over_balance",
+                        "back_payments",
+                        "quarantined",
+                        "date",
+                    ),
+                ),
+            },
+            {
+                "title": self.env._("Variance against the previous cycle"),
+                "columns": figure,
+                "rows": self._spp_figures(
+                    variance,
+                    (
+                        "previous",
+                        "new",
+                        "dropped",
+                        "amount_changed",
+                        "destination_changed",
+                        "quarantined",
+                    ),
+                ),
+            },
+            {
+                "title": self.env._("Examples (registrant IDs)"),
+                "columns": [
+                    (self.env._("Change"), False),
+                    (self.env._("Registrants"), False),
+                ],
+                "rows": [
+                    [labels.get(key, key), ", ".join(str(i) for i in ids if i)]
+                    for key, ids in samples.items()
+                    if ids
+                ],
+            },
+        ]
 
     def _spp_summary(self):
         """Counts and totals from SQL aggregates, never from loaded records."""
@@ -265,6 +617,179 @@ class SppPayroll(models.Model):
         for payroll in self:
             payroll.running = any(run.state == "running" for run in payroll.run_ids)
 
+    # Lifecycle -----------------------------------------------------------
+
+    def _spp_refresh_status(self, failures="full"):
+        """Derive the status of these payrolls from their approval, runs and
+        payments: one UPDATE for the lot, writing only the rows that change."""
+        if self:
+            self._spp_update_status(SQL("pr.id = ANY(%s)", list(self.ids)), failures)
+
+    @api.model
+    def _spp_refresh_status_of_payments(self, payment_ids, target):
+        """The payments moved to ``target``: refresh their payrolls, unless a
+        run of theirs is running (it is ``executing`` until its last chunk,
+        which refreshes it; no chunk writes the payroll's row meanwhile). The
+        move tells whether failures appear (``set``), may disappear
+        (``clear``: checked only on payrolls that had some) or neither."""
+        if target in FAILED_STATES:
+            failures = "set"
+        elif set(states.sources_of(target)) & set(FAILED_STATES):
+            failures = "clear"
+        else:
+            failures = "keep"
+        self._spp_update_status(
+            SQL(
+                """pr.id IN (SELECT payroll_id FROM spp_payment
+                             WHERE id = ANY(%s) AND payroll_id IS NOT NULL)
+                   AND NOT EXISTS (SELECT 1 FROM spp_payroll_run r
+                                    WHERE r.payroll_id = pr.id
+                                      AND r.state = 'running')""",
+                list(payment_ids),
+            ),
+            failures,
+        )
+
+    @api.model
+    def _spp_update_status(self, where, failures):
+        any_failed = SQL(
+            "EXISTS (SELECT 1 FROM spp_payment p WHERE p.payroll_id = pr.id "
+            "AND p.state IN %s)",
+            FAILED_STATES,
+        )
+        has_failures = {
+            "set": SQL("TRUE"),
+            "keep": SQL("pr.has_failures"),
+            "clear": SQL("pr.has_failures AND %s", any_failed),
+            "full": any_failed,
+        }[failures]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH derived AS (
+                    SELECT pr.id,
+                           CASE
+                           WHEN pr.status = 'closed' THEN 'closed'
+                           WHEN pr.approval_state <> 'approved'
+                               THEN pr.approval_state
+                           WHEN EXISTS (SELECT 1 FROM spp_payroll_run r
+                                         WHERE r.payroll_id = pr.id
+                                           AND r.state = 'running')
+                               THEN 'executing'
+                           -- nothing sent yet, by a run or any other path
+                           WHEN NOT EXISTS (SELECT 1 FROM spp_payroll_run r
+                                             WHERE r.payroll_id = pr.id)
+                                AND NOT EXISTS (
+                                    SELECT 1 FROM spp_payment p
+                                     WHERE p.payroll_id = pr.id
+                                       AND p.current_attempt_id IS NOT NULL)
+                               THEN 'approved'
+                           -- queued, not yet handed to the FSP (e.g. a run
+                           -- released while its deliveries are pending)
+                           WHEN %(queued)s THEN 'executing'
+                           WHEN pr.reconciled_date IS NOT NULL
+                                AND NOT %(awaiting)s
+                               THEN 'reconciled'
+                           ELSE 'executed'
+                           END AS status,
+                           CASE WHEN pr.approval_state = 'approved'
+                                THEN %(has_failures)s ELSE FALSE
+                           END AS has_failures
+                      FROM spp_payroll pr
+                     WHERE %(where)s
+                )
+                UPDATE spp_payroll pr
+                   SET status = d.status, has_failures = d.has_failures
+                  FROM derived d
+                 WHERE pr.id = d.id
+                   AND (pr.status, pr.has_failures)
+                       IS DISTINCT FROM (d.status, d.has_failures)
+                """,
+                queued=_attempts_in(("queued",)),
+                awaiting=_attempts_in(AWAITING_STATES),
+                has_failures=has_failures,
+                where=where,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model(["status", "has_failures"])
+
+    @api.model
+    def _cron_spp_refresh_status(self):
+        """Repair: payrolls left ``executing`` by a path that moved their
+        payments without refreshing them (a worker that died, a run whose
+        lock was released, SQL written by hand)."""
+        self.sudo().search([("status", "=", "executing")])._spp_refresh_status()
+
+    def _spp_expect_status(self, allowed, action):
+        """Refuse ``action`` on payrolls whose status is not in ``allowed``."""
+        labels = dict(self._fields["status"]._description_selection(self.env))
+        for payroll in self:
+            if payroll.status not in allowed:
+                raise UserError(
+                    self.env._(
+                        "%(payroll)s cannot be %(action)s: it is %(status)s.",
+                        payroll=payroll.name,
+                        action=action,
+                        status=labels[payroll.status],
+                    )
+                )
+
+    def action_close(self):
+        """Close an executed payroll: nothing more is sent from it. Refused
+        while payments still wait for their FSP's answer; approved payments
+        never sent (held, say) are cancelled."""
+        if not self.env.user.has_group(FINANCE_OFFICER):
+            raise AccessError(self.env._("Only finance users close payrolls."))
+        self.check_access("read")
+        self._spp_refresh_status()
+        self._spp_expect_status(("executed", "reconciled"), self.env._("closed"))
+        self._spp_check_nothing_awaiting()
+        unsent = (
+            self.env["spp.payment"]
+            .sudo()
+            .search([("payroll_id", "in", self.ids), ("state", "=", "approved")])
+        )
+        unsent._set_cancelled(reason=self.env._("Payroll closed before sending."))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE spp_payroll SET status = 'closed', "
+                "closed_date = now() at time zone 'utc' WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(["status", "closed_date"])
+        for payroll in self:
+            payroll.message_post(body=self.env._("Closed."))
+        return True
+
+    def _spp_check_nothing_awaiting(self):
+        """No payment of these payrolls still waits for its FSP's answer."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.payroll_id, COUNT(*) FROM spp_payment p
+                  JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
+                 WHERE p.payroll_id = ANY(%s) AND a.state IN %s
+                 GROUP BY p.payroll_id
+                """,
+                self.ids,
+                AWAITING_STATES,
+            )
+        )
+        waiting = dict(self.env.cr.fetchall())
+        if waiting:
+            raise UserError(
+                self.env._(
+                    "%(payrolls)s: %(count)s payments still wait for their FSP's "
+                    "answer (sent, processing or unknown). Reconcile them or "
+                    "query their status before closing.",
+                    payrolls=", ".join(self.browse(list(waiting)).mapped("name")),
+                    count=sum(waiting.values()),
+                )
+            )
+
     # Maker-checker -------------------------------------------------------
 
     def _spp_approval_amount(self):
@@ -286,6 +811,8 @@ class SppPayroll(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             vals.pop("lines_edited", None)
+            for name in LIFECYCLE_FIELDS:
+                vals.pop(name, None)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -293,6 +820,13 @@ class SppPayroll(models.Model):
             raise UserError(
                 self.env._("Only an edit of the payments marks them as edited.")
             )
+        refuse_fields(
+            LIFECYCLE_FIELDS & vals.keys(),
+            self.env._(
+                "A payroll's status follows from its approval, runs and payments; "
+                "%s cannot be written.",
+            ),
+        )
         return super().write(vals)
 
     def _spp_check_payments_open(self):
@@ -367,12 +901,24 @@ class SppPayroll(models.Model):
             )
         )
 
+    def _on_spp_submitted(self):
+        result = super()._on_spp_submitted()
+        self._spp_refresh_status(failures="keep")
+        return result
+
+    def _on_spp_rejected(self):
+        result = super()._on_spp_rejected()
+        self._spp_refresh_status(failures="keep")
+        return result
+
     def _on_spp_approved(self):
         rejected = self._spp_payments_where(SQL("entitlement_rejected"))
         rejected._set_cancelled(reason=self.env._("Rejected by the cycle's rules."))
         self._spp_payments_where(SQL("NOT entitlement_rejected"))._set_approved(
             reason=self.env._("Payroll %s approved.", self.name)
         )
+        # Nothing was sent yet: no failure to look for among its payments.
+        self._spp_refresh_status(failures="keep")
 
     def _spp_payments_where(self, condition):
         """These payrolls' payments matching the SQL ``condition`` (on
@@ -420,6 +966,7 @@ class SppPayroll(models.Model):
     def action_open_execute_wizard(self):
         self.ensure_one()
         self._spp_check_finance_user()
+        self._spp_check_executable()
         wizard = self.env["spp.payroll.execute.wizard"].create({"payroll_id": self.id})
         return {
             "type": "ir.actions.act_window",
@@ -433,8 +980,7 @@ class SppPayroll(models.Model):
     def action_execute(self):
         self.ensure_one()
         self._spp_check_finance_user()
-        if self.approval_state != "approved":
-            raise UserError(self.env._("Only an approved payroll is executed."))
+        self._spp_check_executable()
         short = [
             line for line in self.action_check_balances() if not line["sufficient"]
         ]
@@ -453,6 +999,21 @@ class SppPayroll(models.Model):
             self, payments, "execute", held=held
         )
 
+    def _spp_check_executable(self):
+        """Approved and not running; executed again (payments held, then
+        cleared) until closed."""
+        if self.status == "executing":
+            raise UserError(self.env._("%s is already being executed.", self.name))
+        if self.status not in EXECUTABLE_STATUSES:
+            raise UserError(
+                self.env._(
+                    "Only an approved payroll is executed, until it is closed: "
+                    "%(payroll)s is %(status)s.",
+                    payroll=self.name,
+                    status=dict(PAYROLL_STATUSES)[self.status],
+                )
+            )
+
     def _spp_payable(self):
         """(approved payments to send, approved payments held for a checker)."""
         approved = self.payment_ids.filtered(lambda p: p.state == "approved")
@@ -463,6 +1024,7 @@ class SppPayroll(models.Model):
         """Re-send failed and rejected payments as new attempts."""
         self.ensure_one()
         self._spp_check_finance_user()
+        self._spp_expect_status(("executed", "reconciled"), self.env._("retried"))
         payments = self.payment_ids.filtered(
             lambda p: p.state in ("failed", "rejected")
         )
@@ -483,6 +1045,9 @@ class SppPayroll(models.Model):
         while another FSP's answers hold payments locked."""
         self.ensure_one()
         self._spp_check_finance_user()
+        self._spp_expect_status(
+            ("executing", "executed"), self.env._("queried for unknown payments")
+        )
         unknown = self.payment_ids.filtered(lambda p: p.state == "unknown")
         for fsp in unknown.fsp_id:
             fsp._spp_enqueue_status_queries(
@@ -517,7 +1082,7 @@ class SppPayroll(models.Model):
                     "The program's missed-payment policy is not undelivered payrolls."
                 )
             )
-        if self.running or self.approval_state != "approved":
+        if self.status not in ("executed", "reconciled", "closed"):
             raise UserError(
                 self.env._("Build undelivered payrolls from executed payrolls only.")
             )
@@ -537,26 +1102,12 @@ class SppPayroll(models.Model):
         return undelivered
 
 
-def _html_tables(sections):
-    """Small read-only tables for the form: one per section, rows of dicts."""
-    parts = []
-    for title, rows in sections.items():
-        if not rows:
-            continue
-        headers = list(rows[0])
-        head = Markup("").join(Markup("<th>%s</th>") % h for h in headers)
-        body = Markup("").join(
-            Markup("<tr>%s</tr>")
-            % Markup("").join(
-                Markup("<td>%s</td>") % escape(row.get(h)) for h in headers
-            )
-            for row in rows
-        )
-        parts.append(
-            Markup(
-                "<h5>%s</h5><table class='table table-sm'><thead><tr>%s</tr>"
-                "</thead><tbody>%s</tbody></table>"
-            )
-            % (title, head, body)
-        )
-    return Markup("").join(parts)
+def _attempts_in(attempt_states):
+    """Whether payroll ``pr`` has payments whose current attempt is in one of
+    ``attempt_states`` (all in flight: served by the attempts' partial index)."""
+    return SQL(
+        "EXISTS (SELECT 1 FROM spp_payment_attempt a "
+        "JOIN spp_payment p ON p.current_attempt_id = a.id "
+        "WHERE p.payroll_id = pr.id AND a.state IN %s)",
+        tuple(attempt_states),
+    )

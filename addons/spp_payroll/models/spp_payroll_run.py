@@ -96,6 +96,8 @@ class SppPayrollRun(models.Model):
                 "note": held_note or False,
             }
         )
+        # Starting changes no payment: whatever failures it had, it keeps.
+        payroll._spp_refresh_status(failures="keep")
         if skipped:
             run._spp_report_skipped(
                 len(skipped),
@@ -246,6 +248,7 @@ class SppPayrollRun(models.Model):
             self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
             # Now: the next run's INSERT checks the one-running-run index.
             self.flush_recordset(["state"])
+            self.payroll_id._spp_refresh_status()
 
     def _spp_abort(self):
         self.sudo().write(
@@ -255,3 +258,4 @@ class SppPayrollRun(models.Model):
                 "note": self.env._("Lock released by %s.", self.env.user.name),
             }
         )
+        self.payroll_id._spp_refresh_status()

@@ -7,3 +7,5 @@ from . import test_payroll_integrity
 from . import test_payroll_rpc
 from . import test_payment_details
 from . import test_balance_reservation
+from . import test_lifecycle
+from . import test_summary

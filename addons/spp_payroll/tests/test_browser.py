@@ -5,6 +5,7 @@ from wkhtmltopdf. Both need the real tools (setup/run and setup/test install
 them); a missing one makes Odoo skip the test, which setup/test counts failed."""
 
 import io
+from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import save_test_file
@@ -26,6 +27,40 @@ class TestBrowser(SppPayrollCommon, HttpCase):
         start_tour_with_screenshot(
             self, "/odoo", "spp_payroll_list", "spp_finance_officer", "spp_payroll_list"
         )
+
+    def test_payroll_lifecycle_tour_in_chromium(self):
+        cycle = self._create_cycle(
+            name="2026-12", date_start="2026-12-01", date_end="2026-12-31"
+        )
+        self._approve(cycle)
+        payroll = self._new_payroll(cycle, name="Lifecycle Payroll")
+        payroll.with_user(self.users["program_officer"]).action_generate()
+        url = "/odoo/action-spp_payroll.action_spp_payroll"
+        self.start_tour(
+            url, "spp_payroll_lifecycle_submit", login="spp_program_officer"
+        )
+        self.assertEqual(payroll.status, "submitted")
+        manager = self.users["finance_manager"]
+        self.assertIn(manager, payroll.activity_ids.user_id)
+        self.start_tour(url, "spp_payroll_lifecycle_approve", login=manager.login)
+        payroll.invalidate_recordset()
+        self.assertEqual(payroll.status, "approved")
+        self.assertEqual(payroll.approval_review_ids.user_id, manager)
+        self.assertFalse(payroll.activity_ids)
+        # The browser's request runs the run's jobs at once, as a worker would.
+        with patch(
+            "odoo.addons.queue_job.delay.must_run_without_delay", return_value=True
+        ):
+            start_tour_with_screenshot(
+                self,
+                url,
+                "spp_payroll_lifecycle_execute",
+                "spp_finance_officer",
+                "spp_payroll_form_executed",
+            )
+        payroll.invalidate_recordset()
+        self.assertEqual(payroll.status, "executed")
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"sent"})
 
     def test_payroll_pdf_through_wkhtmltopdf(self):
         # Odoo answers HTML in test mode unless told to render: this is the PDF

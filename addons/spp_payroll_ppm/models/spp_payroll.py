@@ -14,8 +14,6 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.spp_payroll.models.spp_payroll import _html_tables
-
 # Points whose compiled criteria go into one INSERT ... SELECT ... UNION ALL.
 POINTS_PER_STATEMENT = 250
 FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
@@ -55,7 +53,6 @@ class SppPayroll(models.Model):
         string="Decisions Needed", compute="_compute_ppm_counts"
     )
     ppm_float_count = fields.Integer(compute="_compute_ppm_counts")
-    closed_date = fields.Datetime(readonly=True, copy=False)
 
     def _compute_ppm_counts(self):
         for payroll in self:
@@ -68,15 +65,9 @@ class SppPayroll(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            vals.pop("closed_date", None)
             if vals.get("kind") == "payment_point" and not vals.get("cash_fsp_id"):
                 vals["cash_fsp_id"] = self._spp_default_cash_fsp().id
         return super().create(vals_list)
-
-    def write(self, vals):
-        if "closed_date" in vals:
-            raise UserError(self.env._("A payroll is closed by its Close button."))
-        return super().write(vals)
 
     @api.model
     def _spp_default_cash_fsp(self):
@@ -141,17 +132,40 @@ class SppPayroll(models.Model):
             for name, parts, count, total in self.env.cr.fetchall()
         ]
 
-    def _compute_summary(self):
-        result = super()._compute_summary()
-        for payroll in self.filtered(lambda p: p.kind == "payment_point" and p.id):
-            summary = payroll.summary or {}
-            payroll.summary_html = payroll.summary_html + _html_tables(
-                {
-                    self.env._("By payment point"): summary.get("by_point", []),
-                    self.env._("By payment point manager"): summary.get("by_ppm", []),
-                }
-            )
-        return result
+    def _spp_summary_sections(self, summary):
+        sections = super()._spp_summary_sections(summary)
+        if self.kind != "payment_point":
+            return sections
+        columns = [
+            (self.env._("Parts"), True),
+            (self.env._("Payments"), True),
+            (self.env._("Amount"), True),
+        ]
+
+        def rows(lines, key):
+            return [
+                [
+                    line[key],
+                    self._spp_number(line["parts"]),
+                    self._spp_number(line["payments"]),
+                    self._spp_money(line["amount"]),
+                ]
+                for line in lines
+            ]
+
+        return [
+            *sections,
+            {
+                "title": self.env._("By payment point"),
+                "columns": [(self.env._("Payment point"), False), *columns],
+                "rows": rows(summary.get("by_point", []), "point"),
+            },
+            {
+                "title": self.env._("By payment point manager"),
+                "columns": [(self.env._("Payment point manager"), False), *columns],
+                "rows": rows(summary.get("by_ppm", []), "ppm"),
+            },
+        ]
 
     # Generation and grouping -------------------------------------------------
 
@@ -630,15 +644,11 @@ class SppPayroll(models.Model):
     # Closing ---------------------------------------------------------------
 
     def action_close(self):
-        """Close an executed PPM payroll: only once every cash float of its
-        cycle is closed (variance zero or explained)."""
+        """A PPM payroll closes only once every cash float of its cycle is
+        closed (variance zero or explained); the lifecycle checks follow."""
         if not self.env.user.has_group(FINANCE_OFFICER):
             raise AccessError(self.env._("Only finance users close payrolls."))
-        for payroll in self:
-            if payroll.kind != "payment_point":
-                raise UserError(
-                    self.env._("Only payment point payrolls are closed here.")
-                )
+        for payroll in self.filtered(lambda p: p.kind == "payment_point"):
             if payroll.approval_state != "approved" or payroll.closed_date:
                 raise UserError(
                     self.env._("%s is not an open approved payroll.", payroll.name)
@@ -662,17 +672,14 @@ class SppPayroll(models.Model):
                         floats=", ".join(floats.mapped("name")),
                     )
                 )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE spp_payroll SET closed_date = now() at time zone 'utc' "
-                "WHERE id = ANY(%s)",
-                self.ids,
-            )
-        )
-        self.invalidate_recordset(["closed_date"])
-        for payroll in self:
-            payroll.message_post(body=self.env._("Closed: every cash float settled."))
-        return True
+        return super().action_close()
+
+    def _spp_check_nothing_awaiting(self):
+        # At a payment point, cash not handed out went back with the float the
+        # PPM closed: its payments wait for nobody.
+        return super(
+            SppPayroll, self.filtered(lambda p: p.kind != "payment_point")
+        )._spp_check_nothing_awaiting()
 
     # Navigation ------------------------------------------------------------
 
