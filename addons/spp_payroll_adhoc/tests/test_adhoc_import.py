@@ -246,7 +246,7 @@ class TestAdhocImport(SppPayrollCommon):
             (line.with_user(self.users["admin"]), AccessError),
             (line.sudo(), UserError),
         ):
-            with self.assertRaises(error):
+            with self.assertRaises(UserError):
                 lines.write({"amount": 1000})
             with self.assertRaises(error):
                 lines.unlink()
