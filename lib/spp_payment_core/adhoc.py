@@ -19,12 +19,13 @@ IDs and FSP names are (:class:`Registrant`, ``{name.lower(): id or [ids]}``).
 Every problem is a :class:`~spp_payment_core.tables.TableError` with its row
 and column; the rows are only meaningful when there is none."""
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from .phone import normalize_msisdn
-from .tables import TableError, is_formula_like
+from .tables import FORMULA_START, TableError, is_formula_like
 
 COLUMNS = (
     "registrant_id",
@@ -201,16 +202,26 @@ class _RowChecker:
         self.table, self.registrants, self.fsps = table, registrants, fsps
         self.decimal_places, self.target_type = decimal_places, target_type
         self.country_code = country_code
-        self.position = {
-            name: _position(table, name) for name in COLUMNS
-        }  # header keys as header_errors normalises them
+        # (name, position) of the columns the file has.
+        self.present = [
+            (name, position)
+            for name in COLUMNS
+            if (position := _position(table, name)) is not None
+        ]
         # First row of each person: registrant ID, national ID, phone.
         self.first_row_of = {}
 
     def check(self, number, cells):
-        self.number, self.cells, self.problems = number, cells, []
-        for name in COLUMNS:
-            if is_formula_like(self.text(name)):
+        self.number, self.problems = number, []
+        # Each cell read and stripped once: a file may have a million rows.
+        width = len(cells)
+        self.values = values = {
+            name: cells[position].strip()
+            for name, position in self.present
+            if position < width and cells[position]
+        }
+        for name, value in values.items():
+            if value and value[0] in FORMULA_START and is_formula_like(value):
                 self.bad(name, "a formula, not a value; type the value itself")
         if self.problems:
             return None, self.problems
@@ -226,10 +237,7 @@ class _RowChecker:
         )
 
     def text(self, name):
-        position = self.position[name]
-        if position is None or position >= len(self.cells):
-            return ""
-        return (self.cells[position] or "").strip()
+        return self.values.get(name, "")
 
     # Cells ------------------------------------------------------------------
 
@@ -373,6 +381,7 @@ class _RowChecker:
         return bool(number) and number not in self.registrants
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_amount(text, decimal_places):
     """(amount, problem): a positive exact ``Decimal`` with at most
     ``decimal_places`` decimals (never rounded: 10.005 in a 2-decimal currency
