@@ -17,4 +17,7 @@
         "views/spp_payroll_views.xml",
         "wizards/spp_payroll_adhoc_import_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["spp_payroll_adhoc/static/tests/tours/*.js"],
+    },
 }

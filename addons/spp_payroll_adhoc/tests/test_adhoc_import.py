@@ -74,10 +74,14 @@ class TestAdhocImport(SppPayrollCommon):
         )
         self.assertFalse(self._partners_named("Amina Otieno"))
 
-        fixed = self._upload(
-            payroll, HEADER + REGISTRANT + NOT_A_MEMBER + NEW_PAYEE + FIXED
+        # The officer fixes the file and uploads it again in the same dialog.
+        fixed = wizard
+        fixed.data = base64.b64encode(
+            (HEADER + REGISTRANT + NOT_A_MEMBER + NEW_PAYEE + FIXED).encode()
         )
+        fixed.action_import()
         self.assertEqual(fixed.state, "done")
+        self.assertFalse(fixed.error_ids)
         self.assertEqual((fixed.payment_count, fixed.new_payee_count), (2, 2))
         payroll.invalidate_recordset()
         by_partner = {p.partner_id: p for p in payroll.payment_ids}
@@ -188,15 +192,21 @@ class TestAdhocImport(SppPayrollCommon):
             payroll,
             HEADER
             + "HH-CASH,,,,10,digital,+254700000003,manual bank\n"
-            + ",Zawadi,,,10,digital,+254700000004,manual bank\n",
+            + ",Zawadi,,,10,digital,+254700000004,manual bank\n"
+            + ",Baraka,,,10,digital,+254799999999,manual bank\n"
+            + ",Neema,,,10,digital,+254799999999,manual bank\n"
+            + ",Imani,,,10,digital,+254799999998,manual bank\n",
         )
         self.assertEqual(wizard.state, "done")
         payroll.invalidate_recordset()
         cash = payroll.payment_ids
         self.assertTrue(cash.is_duplicate)
         self.assertIn("destination shared", cash.duplicate_reason)
-        line = payroll.adhoc_line_ids
-        self.assertTrue(line.is_duplicate)
+        lines = payroll.adhoc_line_ids
+        self.assertEqual(
+            lines.filtered("is_duplicate").mapped("name"), ["Zawadi", "Baraka", "Neema"]
+        )
+        line = lines[0]
         self.assertIn("destination shared", line.duplicate_reason)
         payroll.with_user(self.users["program_officer"]).action_submit()
         payroll.with_user(self.users["finance_manager"]).action_approve()
