@@ -401,8 +401,7 @@ def parse_amount(text, decimal_places):
         Decimal(1).scaleb(-decimal_places)
     ):
         return None, (
-            f"{text} has more than {decimal_places} decimals, the currency's "
-            "precision"
+            f"{text} has more than {decimal_places} decimals, the currency's precision"
         )
     return amount.quantize(Decimal(1).scaleb(-decimal_places)), ""
 

@@ -19,6 +19,7 @@ from odoo.tools import SQL
 from odoo.addons.spp_payment_base.tools import (
     copy_into,
     copy_text,
+    refresh_statistics,
     required_column_defaults,
 )
 
@@ -65,6 +66,8 @@ MEMBERSHIP_COLUMNS = frozenset(
         "write_date",
     }
 )
+# From this many new payees on, the staging table is analysed after the load.
+STAGING_ANALYZE_ROWS = 1_000
 
 
 def _audit(uid):
@@ -130,13 +133,13 @@ class SppPayroll(models.Model):
         self.check_access("write")
         if self.kind != "adhoc":
             raise UserError(
-                self.env._("%s is not an ad-hoc payroll: its payments are generated.")
-                % self.name
+                self.env._(
+                    "%s is not an ad-hoc payroll: its payments are generated.",
+                    self.name,
+                )
             )
         if self.approval_state != "draft":
-            raise UserError(
-                self.env._("Payroll %s is no longer a draft.", self.name)
-            )
+            raise UserError(self.env._("Payroll %s is no longer a draft.", self.name))
         if self.cycle_id.approval_state != "approved":
             raise UserError(
                 self.env._("Cycle %s is not approved.", self.cycle_id.display_name)
@@ -237,6 +240,7 @@ class SppPayroll(models.Model):
                 **extra,
             )
         )
+        refresh_statistics(self.env.cr, "spp_program_membership", len(missing))
         self.env["spp.program.membership"].invalidate_model()
 
     def _spp_adhoc_insert_payments(self, rows):
@@ -292,6 +296,8 @@ class SppPayroll(models.Model):
         )
         inserted = cr.rowcount
         cr.execute(SQL("DROP TABLE spp_adhoc_row"))
+        # The duplicate flags join the cycle's payments, these ones included.
+        refresh_statistics(cr, "spp_payment", inserted)
         if inserted != len(rows):
             raise UserError(
                 self.env._("Some registrants of the file have no membership.")
@@ -320,6 +326,11 @@ class SppPayroll(models.Model):
             "write_uid, write_date)",
             buffer,
         )
+        # Without statistics the flags' joins take the new lines for one row
+        # and loop over them per line; the table holds uploads only, so
+        # sampling it is cheap whatever the threshold of the big tables.
+        if len(rows) >= STAGING_ANALYZE_ROWS:
+            self.env.cr.execute(SQL("ANALYZE spp_payroll_adhoc_line"))
         self.env["spp.payroll.adhoc.line"].invalidate_model()
 
     def _spp_adhoc_flag_lines(self):
@@ -388,8 +399,9 @@ class SppPayroll(models.Model):
             # Only new payees: their payments are created on approval.
             if not self.generated_date or not self.adhoc_staged_count:
                 raise UserError(
-                    self.env._("Upload the payees of %s before submitting it.")
-                    % self.name
+                    self.env._(
+                        "Upload the payees of %s before submitting it.", self.name
+                    )
                 )
             if self.lines_edited:
                 self._spp_recheck_edited()
@@ -463,6 +475,9 @@ class SppPayroll(models.Model):
                 **partner_extra,
             )
         )
+        staged = self.adhoc_staged_count
+        refresh_statistics(cr, "res_partner", staged)
+        refresh_statistics(cr, "spp_program_membership", staged)
         cr.execute(
             SQL(
                 """
@@ -506,6 +521,7 @@ class SppPayroll(models.Model):
         )
         created = cr.rowcount
         cr.execute(SQL("DROP TABLE spp_adhoc_payee"))
+        refresh_statistics(cr, "spp_payment", created)
         self.env["res.partner"].invalidate_model()
         self.env["spp.program.membership"].invalidate_model()
         self.env["spp.payment"].invalidate_model()

@@ -4,6 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.spp_payment_base.models.spp_payment import CHANNELS
+from odoo.addons.spp_payment_base.tools import is_guarded_write
+
+# Scope of guarded_write() under which code may write staging lines by ORM.
+ADHOC_GUARD = "adhoc_lines"
 
 
 class SppPayrollAdhocLine(models.Model):
@@ -55,20 +59,27 @@ class SppPayrollAdhocLine(models.Model):
     )
 
     # The import and the approval write these rows in SQL; through the ORM
-    # they are read-only for everyone, administrators included.
+    # they are read-only for everyone, administrators and sudo() included,
+    # except under the guard (a context variable, which no RPC can set).
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(
-            self.env._("New payees come from an ad-hoc payroll's file upload.")
-        )
+        if not is_guarded_write(ADHOC_GUARD):
+            raise UserError(
+                self.env._("New payees come from an ad-hoc payroll's file upload.")
+            )
+        return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(
-            self.env._("New payees of an ad-hoc payroll cannot be edited.")
-        )
+        if not is_guarded_write(ADHOC_GUARD):
+            raise UserError(
+                self.env._("New payees of an ad-hoc payroll cannot be edited.")
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
+        if is_guarded_write(ADHOC_GUARD):
+            return
         raise UserError(
             self.env._("New payees leave an ad-hoc payroll with the payroll only.")
         )

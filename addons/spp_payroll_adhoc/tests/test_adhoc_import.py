@@ -12,7 +12,9 @@ from odoo.addons.spp_payroll.tests.common import SppPayrollCommon
 HEADER = "registrant_id,name,phone,national_id,amount,channel,destination,fsp\n"
 REGISTRANT = "HH-0001,,,,50.25,digital,+254700000001,\n"
 NOT_A_MEMBER = "HH-NEW,,,,20,payment_point,,\n"
-NEW_PAYEE = ",Amina Otieno,+254711222333,NID-1,75.50,digital,+254711222333,manual bank\n"
+NEW_PAYEE = (
+    ",Amina Otieno,+254711222333,NID-1,75.50,digital,+254711222333,manual bank\n"
+)
 UNKNOWN = "HH-9999,,,,20,payment_point,,\n"
 TOO_PRECISE = ",Peter Kamau,,,30.005,payment_point,,\n"
 FIXED = ",Peter Kamau,,,30.00,payment_point,,\n"

@@ -127,9 +127,8 @@ class SppPayrollAdhocImport(models.TransientModel):
                     company=payroll.company_id.id,
                 )
             )
-            for number, partner, kind, member, state, fsp, live in (
-                self.env.cr.fetchall()
-            ):
+            rows = self.env.cr.fetchall()
+            for number, partner, kind, member, state, fsp, live in rows:
                 found[number] = adhoc.Registrant(
                     partner, kind or "", member, state, fsp, live or ""
                 )
