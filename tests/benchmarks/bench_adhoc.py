@@ -72,6 +72,29 @@ def timed(label, function, count):
           flush=True)
     return result, seconds
 
+# Time spent in each step of the import and the approval.
+spent = {{}}
+Payroll = type(payroll)
+STEPS = ("_spp_adhoc_insert_memberships", "_spp_adhoc_insert_payments",
+         "_spp_adhoc_insert_lines", "_spp_adhoc_flag_lines", "_spp_run_checks",
+         "_spp_adhoc_create_payees")
+
+def measured(name, method):
+    def wrapper(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0) + time.perf_counter() - start
+    return wrapper
+
+for step in STEPS:
+    setattr(Payroll, step, measured(step, getattr(Payroll, step)))
+
+def steps(names):
+    for name in names:
+        print(f"    {{name:<40}} {{spent.get(name, 0):8.1f}} s")
+
 wizard = env["spp.payroll.adhoc.import"].with_user(officer).create(
     {{"payroll_id": payroll.id, "file_name": "bench.csv",
       "data": base64.b64encode(raw)}})
@@ -82,13 +105,17 @@ assert wizard.state == "done", wizard.error_ids[:3].mapped("reason")
 print(f"  of which import: {{total - check:.1f}} s "
       f"({{rows / (total - check):,.0f}} rows/s)")
 payroll.invalidate_recordset()
+steps(STEPS[:-1])
 print(f"  {{payroll.payment_count:,}} payments, {{payroll.adhoc_staged_count:,}} "
       f"new payees staged, {{payroll.flagged_count:,}} flagged")
-env.cr.commit()
 payroll.with_user(officer).action_submit()
 with guarded_write("approval"):
     payroll.write({{"approval_state": "approved"}})
-timed("approval (payees created, all approved)", payroll._on_spp_approved, rows)
+_, approval = timed("approval (payees created, all approved)",
+                    payroll._on_spp_approved, rows)
+steps(STEPS[-1:])
+print(f"    {{'approval of every payment (spp_payroll)':<40}} "
+      f"{{approval - spent['_spp_adhoc_create_payees']:8.1f}} s")
 payroll.invalidate_recordset()
 print(f"  {{payroll.payment_count:,}} payments, total {{payroll.total_amount:,.2f}}")
 env.cr.rollback()
