@@ -178,13 +178,8 @@ class SppPayroll(models.Model):
         if result.new_payees:
             self._spp_adhoc_insert_lines(result.new_payees)
             self._spp_adhoc_flag_lines()
-        self.write({"generated_date": fields.Datetime.now()})
-        self.env.cr.execute(
-            SQL(
-                "UPDATE spp_payroll SET adhoc_file_name = %s WHERE id = %s",
-                file_name,
-                self.id,
-            )
+        self.write(
+            {"generated_date": fields.Datetime.now(), "adhoc_file_name": file_name}
         )
         # The uploader prepared the payroll: they never review it.
         self._spp_record_contributor("generated")

@@ -153,6 +153,22 @@ class TestAdhocImport(SppPayrollCommon):
         payroll.with_user(self.users["finance_manager"]).action_approve()
         self.assertEqual(payroll.approval_state, "approved")
 
+    def test_a_rejected_payroll_adds_nobody_to_the_registry(self):
+        payroll = self._adhoc()
+        self._upload(payroll, HEADER + REGISTRANT + NEW_PAYEE)
+        officer, manager = self.users["program_officer"], self.users["finance_manager"]
+        payroll.with_user(officer).action_submit()
+        payroll.with_user(manager).action_reject(reason="Wrong amounts")
+        self.assertEqual(payroll.approval_state, "draft")
+        self.assertFalse(self._partners_named("Amina Otieno"))
+        self.assertEqual(payroll.adhoc_line_ids.state, "staged")
+        self.assertEqual(payroll.payment_ids.state, "draft")
+        payroll.with_user(officer).action_submit()
+        payroll.with_user(self.manager2).action_approve()
+        self.assertEqual(payroll.adhoc_line_ids.state, "created")
+        self.assertEqual(len(self._partners_named("Amina Otieno")), 1)
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"approved"})
+
     def test_upload_refused_outside_a_draft_adhoc_payroll(self):
         digital = self._new_payroll()
         with self.assertRaisesRegex(UserError, "not an ad-hoc payroll"):
