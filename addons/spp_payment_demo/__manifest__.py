@@ -18,6 +18,7 @@
         "spp_payment_mpesa",
         "spp_payment_phee",
         "spp_ppm_app",
+        "spp_payroll_adhoc",
     ],
     "external_dependencies": {"python": ["cryptography"]},
     "data": [

@@ -11,6 +11,7 @@ from .schema import (
     bulk_work_mem,
     drop_stale_indexes,
     refresh_statistics,
+    required_column_defaults,
     set_fillfactor,
 )
 from .sql_copy import COPY_NULL, copy_bool, copy_into, copy_text

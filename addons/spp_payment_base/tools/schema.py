@@ -67,3 +67,33 @@ def refresh_statistics(cr, table, inserted):
     back to before it. Sampling costs well under a second."""
     if inserted >= BULK_ROWS:
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+
+def required_column_defaults(env, model_name, named):
+    """Columns that installed modules make NOT NULL on ``model_name``'s table
+    (e.g. account's ``autopost_bills`` on res_partner), beyond those a bulk
+    INSERT names (``named``), with their ORM defaults:
+    ``{"extra_columns": SQL, "extra_values": SQL}``, each starting with a
+    comma, to append to the INSERT's column and value lists."""
+    model = env[model_name]
+    env.cr.execute(
+        SQL(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = %s AND is_nullable = 'NO' "
+            "AND column_default IS NULL",
+            model._table,
+        )
+    )
+    required = [
+        name
+        for (name,) in env.cr.fetchall()
+        if name not in named and name in model._fields
+    ]
+    defaults = model.default_get(required)
+    required = [name for name in required if defaults.get(name) is not None]
+    return {
+        "extra_columns": SQL("").join(
+            SQL(", %s", SQL.identifier(name)) for name in required
+        ),
+        "extra_values": SQL("").join(SQL(", %s", defaults[name]) for name in required),
+    }

@@ -14,6 +14,8 @@ from pathlib import Path
 from odoo import api, models
 from odoo.tools import SQL
 
+from odoo.addons.spp_payment_base.tools import required_column_defaults
+
 from .spp_demo_fsp import DEMO_API_FSPS
 
 DEMO_USERS = Path(__file__).resolve().parents[1] / "data" / "demo_users.json"
@@ -323,27 +325,7 @@ class SppDemoGenerator(models.AbstractModel):
             "has_disability", "national_id", "gender", "birthdate",
             "create_uid", "create_date", "write_uid", "write_date",
         }  # fmt: skip
-        self.env.cr.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_name = 'res_partner' AND is_nullable = 'NO' "
-            "AND column_default IS NULL"
-        )
-        partners = self.env["res.partner"]
-        required = [
-            name
-            for (name,) in self.env.cr.fetchall()
-            if name not in named and name in partners._fields
-        ]
-        defaults = partners.default_get(required)
-        required = [name for name in required if defaults.get(name) is not None]
-        return {
-            "extra_columns": SQL("").join(
-                SQL(", %s", SQL.identifier(name)) for name in required
-            ),
-            "extra_values": SQL("").join(
-                SQL(", %s", defaults[name]) for name in required
-            ),
-        }
+        return required_column_defaults(self.env, "res.partner", named)
 
     @api.model
     def _audit_columns(self):
