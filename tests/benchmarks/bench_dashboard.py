@@ -33,11 +33,11 @@ if len(fsps) < 2:
 env.cr.execute("ALTER TABLE spp_payment DISABLE TRIGGER USER")
 env.cr.execute(
     \"\"\"UPDATE spp_payment SET
-         state = CASE WHEN id % 100 < 80 THEN 'paid' WHEN id % 100 < 88 THEN 'failed'
-                      WHEN id % 100 < 92 THEN 'unknown' WHEN id % 100 < 97 THEN 'sent'
+         state = CASE WHEN id %% 100 < 80 THEN 'paid' WHEN id %% 100 < 88 THEN 'failed'
+                      WHEN id %% 100 < 92 THEN 'unknown' WHEN id %% 100 < 97 THEN 'sent'
                       ELSE 'approved' END,
-         fsp_id = CASE WHEN id % 2 = 0 THEN %s ELSE %s END,
-         is_suspected_double = (id % 10000 = 0)
+         fsp_id = CASE WHEN id %% 2 = 0 THEN %s ELSE %s END,
+         is_suspected_double = (id %% 10000 = 0)
        WHERE payroll_id = %s\"\"\", [fsps[0].id, fsps[1].id, payroll_id])
 env.cr.execute("ALTER TABLE spp_payment ENABLE TRIGGER USER")
 env.cr.execute("ANALYZE spp_payment")
