@@ -25,4 +25,7 @@
         "report/spp_payment_history_report.xml",
         "report/spp_payment_donor_report.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["spp_payment_audit/static/tests/tours/*.js"],
+    },
 }

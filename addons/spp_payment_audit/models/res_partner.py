@@ -92,9 +92,15 @@ class ResPartner(models.Model):
         for partner in self:
             own = set(history.get(partner, ()))
             count, paid, unpaid, pending, last = 0, 0.0, 0.0, 0.0, False
-            for beneficiary, state, group_currency, n, amount, paid_amount, date in (
-                groups
-            ):
+            for (
+                beneficiary,
+                state,
+                group_currency,
+                n,
+                amount,
+                paid_amount,
+                date,
+            ) in groups:
                 if beneficiary.id not in own:
                     continue
                 count += n

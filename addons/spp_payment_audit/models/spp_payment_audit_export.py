@@ -181,9 +181,7 @@ class SppPaymentAuditExport(models.Model):
                 self.env._("%s of an export are set by the export itself."),
             )
             if self.filtered(lambda e: e.state != "draft"):
-                raise UserError(
-                    self.env._("An export that started cannot be changed.")
-                )
+                raise UserError(self.env._("An export that started cannot be changed."))
         return super().write(vals)
 
     def _spp_write(self, values):
@@ -221,7 +219,9 @@ class SppPaymentAuditExport(models.Model):
         )
         if self.state == "queued":
             self.with_delay(
-                description=self.env._("%s (%s payments)", self.name, payments),
+                description=self.env._(
+                    "%(name)s (%(count)s payments)", name=self.name, count=payments
+                ),
                 identity_key=f"spp.payment.audit.export:{self.id}",
             )._job_export()
             return self._spp_reopen()
@@ -230,9 +230,7 @@ class SppPaymentAuditExport(models.Model):
 
     @api.model
     def _spp_threshold(self):
-        value = (
-            self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM) or ""
-        )
+        value = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM) or ""
         return int(value) if value.strip().isdigit() else DEFAULT_THRESHOLD
 
     def _spp_reopen(self):
@@ -396,11 +394,19 @@ class SppPaymentAuditExport(models.Model):
         sheet.set_column(1, 1, 50)
         lines = [
             (self.env._("Scope"), self._spp_scope_label()),
-            (self.env._("Companies"), ", ".join(
-                self.env["res.company"].browse(self._spp_company_ids()).mapped("name")
-            )),
+            (
+                self.env._("Companies"),
+                ", ".join(
+                    self.env["res.company"]
+                    .browse(self._spp_company_ids())
+                    .mapped("name")
+                ),
+            ),
             (self.env._("Exported by"), self.env.user.name),
-            (self.env._("Exported at (UTC)"), fields.Datetime.to_string(fields.Datetime.now())),
+            (
+                self.env._("Exported at (UTC)"),
+                fields.Datetime.to_string(fields.Datetime.now()),
+            ),
             (self.env._("Payments"), str(self.payment_total)),
             (self.env._("Attempts"), str(self.attempt_total)),
             (
@@ -457,7 +463,8 @@ class SppPaymentAuditExport(models.Model):
                     SELECT p.id, p.reference, r.name, r.registrant_number,
                            prog.name, cy.name, pr.name, p.channel, f.name,
                            %(destination)s, p.amount, cur.name, p.state,
-                           p.paid_amount, date_trunc('second', p.paid_date), p.external_ref,
+                           p.paid_amount, date_trunc('second', p.paid_date),
+                           p.external_ref,
                            (SELECT COUNT(*) FROM spp_payment_attempt a
                              WHERE a.payment_id = p.id),
                            COALESCE(NULLIF(p.status_reason, ''),

@@ -55,9 +55,7 @@ class SppPaymentScopeMixin(models.AbstractModel):
         it: a payment belongs to the period it pays for, whenever it was sent."""
         self.ensure_one()
         p = SQL.identifier(alias)
-        companies = SQL(
-            "%s.company_id = ANY(%s)", p, list(self._spp_company_ids())
-        )
+        companies = SQL("%s.company_id = ANY(%s)", p, list(self._spp_company_ids()))
         if self.scope == "payroll":
             where = SQL("%s.payroll_id = %s", p, self.payroll_id.id)
         elif self.scope == "program":

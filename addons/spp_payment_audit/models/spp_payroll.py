@@ -37,7 +37,11 @@ class SppPayroll(models.Model):
     _inherit = ["spp.payroll", "spp.report.scope.actions"]
 
     def _spp_report_scope(self):
-        return {"scope": "payroll", "payroll_id": self.id, "program_id": self.program_id.id}
+        return {
+            "scope": "payroll",
+            "payroll_id": self.id,
+            "program_id": self.program_id.id,
+        }
 
 
 class SppProgram(models.Model):

@@ -19,7 +19,9 @@ class TestAuditExport(SppAuditCommon):
     def _export(self, user="finance_officer", **vals):
         vals = vals or {"scope": "payroll", "payroll_id": self.payroll.id}
         export = (
-            self.env["spp.payment.audit.export"].with_user(self.users[user]).create(vals)
+            self.env["spp.payment.audit.export"]
+            .with_user(self.users[user])
+            .create(vals)
         )
         action = export.action_export()
         return export, action
@@ -88,14 +90,22 @@ class TestAuditExport(SppAuditCommon):
         sheets = self._sheets(export.attachment_id)
         self.assertEqual(list(sheets), ["Summary", "Payments", "Attempts"])
         header, *rows = sheets["Payments"]
-        self.assertEqual(header, tuple(c[0]._translate("en_US") for c in audit_export.PAYMENT_COLUMNS))
+        self.assertEqual(
+            header,
+            tuple(c[0]._translate("en_US") for c in audit_export.PAYMENT_COLUMNS),
+        )
         self.assertEqual(
             rows, [self._expected_payment(p) for p in self.payments.sorted("id")]
         )
-        attempts = self.payments.attempt_ids.sorted(lambda a: (a.payment_id.id, a.attempt_no))
+        attempts = self.payments.attempt_ids.sorted(
+            lambda a: (a.payment_id.id, a.attempt_no)
+        )
         self.assertEqual(len(attempts), 7)  # five sent, two of them retried
         header, *rows = sheets["Attempts"]
-        self.assertEqual(header, tuple(c[0]._translate("en_US") for c in audit_export.ATTEMPT_COLUMNS))
+        self.assertEqual(
+            header,
+            tuple(c[0]._translate("en_US") for c in audit_export.ATTEMPT_COLUMNS),
+        )
         self.assertEqual(rows, [self._expected_attempt(a) for a in attempts])
         failed_twice = attempts.filtered(
             lambda a: a.payment_id.partner_id.registrant_number == "HH-0003"
@@ -115,7 +125,7 @@ class TestAuditExport(SppAuditCommon):
             if isinstance(cell, str)
         ]
         self.assertIn("'=SUM(A1:A9)", cells)
-        self.assertIn("'=HYPERLINK(\"http://x\")", cells)
+        self.assertIn('\'=HYPERLINK("http://x")', cells)
         self.assertFalse([c for c in cells if c.startswith(("=", "@"))])
 
     def test_finance_manager_gets_destinations_in_full(self):
@@ -124,14 +134,17 @@ class TestAuditExport(SppAuditCommon):
         _header, *rows = self._sheets(export.attachment_id)["Payments"]
         self.assertEqual(
             rows,
-            [self._expected_payment(p, masked=False) for p in self.payments.sorted("id")],
+            [
+                self._expected_payment(p, masked=False)
+                for p in self.payments.sorted("id")
+            ],
         )
         # An officer reads their own exports only, never a manager's file.
         officer = self.users["finance_officer"]
         self.assertFalse(
-            self.env["spp.payment.audit.export"].with_user(officer).search(
-                [("id", "=", export.id)]
-            )
+            self.env["spp.payment.audit.export"]
+            .with_user(officer)
+            .search([("id", "=", export.id)])
         )
         with self.assertRaises(AccessError):
             export.attachment_id.with_user(officer).read(["datas"])
@@ -181,9 +194,11 @@ class TestAuditExport(SppAuditCommon):
         for role in ("viewer", "program_officer"):
             with self.subTest(role=role), self.assertRaises(AccessError):
                 self._export(role)
-        export = self.env["spp.payment.audit.export"].with_user(
-            self.users["finance_officer"]
-        ).create({"scope": "payroll", "payroll_id": self.payroll.id})
+        export = (
+            self.env["spp.payment.audit.export"]
+            .with_user(self.users["finance_officer"])
+            .create({"scope": "payroll", "payroll_id": self.payroll.id})
+        )
         viewer = self.users["viewer"]
         with self.assertRaises(AccessError):
             export.with_user(viewer).action_export()
@@ -196,7 +211,9 @@ class TestAuditExport(SppAuditCommon):
         with self.assertRaisesRegex(UserError, "set by the export itself"):
             self.env["spp.payment.audit.export"].with_user(
                 self.users["finance_officer"]
-            ).create({"scope": "payroll", "payroll_id": self.payroll.id, "rows_done": 9})
+            ).create(
+                {"scope": "payroll", "payroll_id": self.payroll.id, "rows_done": 9}
+            )
 
     def test_incomplete_scope_is_refused(self):
         model = self.env["spp.payment.audit.export"].with_user(
@@ -223,13 +240,15 @@ class TestAuditExport(SppAuditCommon):
             ),
             name="December",
         )
+
         def refs(export):
             _header, *rows = self._sheets(export.attachment_id)["Payments"]
             return sorted(row[0] for row in rows)
 
         program, _ = self._export(scope="program", program_id=self.program.id)
         self.assertEqual(
-            refs(program), sorted((self.payments | other.payment_ids).mapped("reference"))
+            refs(program),
+            sorted((self.payments | other.payment_ids).mapped("reference")),
         )
         november, _ = self._export(
             scope="period", date_from="2026-11-15", date_to="2026-11-20"
@@ -301,3 +320,14 @@ class TestAuditExport(SppAuditCommon):
         export.action_export()
         _header, *rows = self._sheets(export.attachment_id)["Payments"]
         self.assertIn(foreign.reference, [row[0] for row in rows])
+
+    def test_deleting_an_export_deletes_its_file(self):
+        # The file holds personal data: it goes with its export (the ORM
+        # deletes the attachments of a deleted record).
+        export, _action = self._export("finance_manager")
+        attachment = export.attachment_id
+        self.assertTrue(attachment.exists())
+        with self.assertRaises(AccessError):  # officers do not delete
+            export.with_user(self.users["finance_officer"]).unlink()
+        export.with_user(self.users["finance_manager"]).unlink()
+        self.assertFalse(attachment.exists())

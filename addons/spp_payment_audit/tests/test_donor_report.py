@@ -10,14 +10,18 @@ class TestDonorReport(SppAuditCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        north, south = cls.env["spp.area"].create([{"name": "North"}, {"name": "South"}])
+        north, south = cls.env["spp.area"].create(
+            [{"name": "North"}, {"name": "South"}]
+        )
         cls.households[:3].area_id = north
         cls.households[3:4].area_id = south  # HH-0005: no area
 
     def _wizard(self, user="viewer", **vals):
         vals = vals or {"scope": "payroll", "payroll_id": self.payroll.id}
-        return self.env["spp.payment.donor.report"].with_user(self.users[user]).create(
-            vals
+        return (
+            self.env["spp.payment.donor.report"]
+            .with_user(self.users[user])
+            .create(vals)
         )
 
     def _expected(self, key):
@@ -46,7 +50,9 @@ class TestDonorReport(SppAuditCommon):
 
     def test_figures_by_state_fsp_channel_and_area(self):
         figures = self._wizard()._spp_figures()
-        state = dict(self.env["spp.payment"]._fields["state"]._description_selection(self.env))
+        state = dict(
+            self.env["spp.payment"]._fields["state"]._description_selection(self.env)
+        )
         channel = dict(
             self.env["spp.payment"]._fields["channel"]._description_selection(self.env)
         )
@@ -58,7 +64,8 @@ class TestDonorReport(SppAuditCommon):
             self._expected(lambda p: p.fsp_id.name or "(none)"),
         )
         self.assertEqual(
-            self._as_dict(figures["channel"]), self._expected(lambda p: channel[p.channel])
+            self._as_dict(figures["channel"]),
+            self._expected(lambda p: channel[p.channel]),
         )
         self.assertEqual(
             self._as_dict(figures["area"]),
@@ -71,7 +78,9 @@ class TestDonorReport(SppAuditCommon):
             total["amount"], sum(Decimal(str(p.amount)) for p in self.payments)
         )
         self.assertEqual(self._as_dict(figures["state"])["Paid"][2], 2)
-        self.assertEqual(set(self._as_dict(figures["area"])), {"North", "South", "(none)"})
+        self.assertEqual(
+            set(self._as_dict(figures["area"])), {"North", "South", "(none)"}
+        )
 
     def test_program_period_scope(self):
         wizard = self._wizard(

@@ -117,9 +117,9 @@ class SppPaymentDonorReport(models.TransientModel):
     def action_print_pdf(self):
         self.ensure_one()
         self._spp_check_scope()
-        return self.env.ref(
-            "spp_payment_audit.action_report_spp_donor"
-        ).report_action(self)
+        return self.env.ref("spp_payment_audit.action_report_spp_donor").report_action(
+            self
+        )
 
     def action_download_xlsx(self):
         self.ensure_one()
