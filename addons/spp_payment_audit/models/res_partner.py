@@ -53,11 +53,12 @@ class ResPartner(models.Model):
         groups=VIEWER,
     )
 
-    def _spp_history_partner_ids(self):
-        """An individual's history also holds the payments of the households
-        they belong to (household programs pay the household, on behalf of
-        its members); a household's holds its members' (see the base)."""
-        ids = super()._spp_history_partner_ids()
+    def _spp_audit_history_partner_ids(self):
+        """Beneficiaries whose payments make this registrant's history: the
+        base's (itself, and a household's members) and, for an individual, the
+        households they belong to: household programs pay the household on
+        behalf of its members. (The base's own counters keep their meaning.)"""
+        ids = self._spp_history_partner_ids()
         if self.registrant_type == "individual":
             ids += self.household_membership_ids.group_id.ids
         return ids
@@ -67,7 +68,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.spp_history_payment_ids = (
                 payments.search(
-                    [("partner_id", "in", partner._spp_history_partner_ids())]
+                    [("partner_id", "in", partner._spp_audit_history_partner_ids())]
                 )
                 if partner.id and partner.is_registrant
                 else payments
@@ -78,7 +79,7 @@ class ResPartner(models.Model):
         currency); amounts in another currency than the company's are counted
         but not summed."""
         history = {
-            partner: partner._spp_history_partner_ids()
+            partner: partner._spp_audit_history_partner_ids()
             for partner in self
             if partner.id and partner.is_registrant
         }
@@ -118,6 +119,15 @@ class ResPartner(models.Model):
             partner.spp_history_unpaid = currency.round(unpaid)
             partner.spp_history_pending = currency.round(pending)
             partner.spp_history_last_date = last
+
+    def action_spp_view_history_payments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "spp_payment_base.action_spp_payment"
+        )
+        action["domain"] = [("partner_id", "in", self._spp_audit_history_partner_ids())]
+        action["context"] = {"search_default_group_channel": 1}
+        return action
 
     def action_spp_print_payment_history(self):
         return self.env.ref(

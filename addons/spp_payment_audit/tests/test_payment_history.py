@@ -116,3 +116,20 @@ class TestPaymentHistory(SppBaseCommon):
         self.assertIn("R-100", text)
         self.assertIn("R-25", text)
         self.assertEqual(text.count("o_spp_history_line"), 4)
+
+    def test_smart_button_opens_the_same_history(self):
+        action = self._viewer(self.person).action_spp_view_history_payments()
+        self.assertEqual(
+            self.env["spp.payment"].search(action["domain"]),
+            self.paid | self.failed | self.pending | self.own,
+        )
+        # The form shows the history's figures, to a viewer too.
+        form = self.env.ref("spp_payment_base.view_spp_registrant_form")
+        arch = (
+            self.env["res.partner"]
+            .with_user(self.users["viewer"])
+            .get_views([(form.id, "form")])["views"]["form"]["arch"]
+        )
+        self.assertIn('name="spp_history_count"', arch)
+        self.assertIn('name="spp_history_payment_ids"', arch)
+        self.assertIn("action_spp_print_payment_history", arch)
