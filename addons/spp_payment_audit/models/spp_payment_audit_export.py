@@ -273,9 +273,11 @@ class SppPaymentAuditExport(models.Model):
         this job's transaction writes nothing the progress updates would
         conflict with."""
         self.ensure_one()
+        # As the user who asked: their rights may have changed since.
+        self._spp_check_exporter()
         if self.state not in ("queued", "running"):  # running: a worker died
             return f"export {self.id} is {self.state}: nothing to do"
-        self._spp_check_exporter()
+        self._spp_check_scope()
         self._spp_write_progress({"state": "running"}, own_cursor=True)
         try:
             self._spp_export(own_cursor=True)
