@@ -54,6 +54,14 @@ class TestAuditBrowser(SppAuditCommon, HttpCase):
         export.invalidate_recordset()
         self.assertEqual(export.state, "done")
         self.assertEqual(export.rows_done, export.rows_total)
+        # The file itself, kept for review beside the screenshot.
+        save_test_file(
+            "spp_payment_audit_export",
+            export.attachment_id.raw,
+            "export_",
+            extension="xlsx",
+            document_type="Audit Excel",
+        )
         sheets = self._sheets(export.attachment_id)
         self.assertEqual(len(sheets["Payments"]) - 1, len(self.payments))
         self.assertEqual(len(sheets["Attempts"]) - 1, 7)
