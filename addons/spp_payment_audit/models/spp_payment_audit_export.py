@@ -44,6 +44,9 @@ RESULT_FIELDS = frozenset(
 
 # Rows read per SQL page (keyset pagination: WHERE id > last ORDER BY id LIMIT).
 PAGE_SIZE = 10_000
+# Rows of a worksheet, its header included (Excel's limit: xlsxwriter drops
+# the rows beyond it without a word).
+SHEET_ROWS = 1_048_576
 # Above this many payments the export runs as a queue job (system parameter).
 THRESHOLD_PARAM = "spp_payment_audit.job_threshold"
 DEFAULT_THRESHOLD = 50_000
@@ -323,9 +326,8 @@ class SppPaymentAuditExport(models.Model):
                 (self.env._("Payments"), PAYMENT_COLUMNS, self._spp_payment_pages()),
                 (self.env._("Attempts"), ATTEMPT_COLUMNS, self._spp_attempt_pages()),
             ):
-                sheet = self._spp_sheet(book, name, columns, formats)
                 written = self._spp_stream(
-                    sheet, columns, pages, formats, written, own_cursor
+                    book, name, columns, pages, formats, written, own_cursor
                 )
             self._spp_write_summary(summary, formats)
             book.close()
@@ -352,18 +354,26 @@ class SppPaymentAuditExport(models.Model):
         sheet.freeze_panes(1, 0)
         return sheet
 
-    def _spp_stream(self, sheet, columns, pages, formats, written, own_cursor):
-        """Write every row of ``pages`` to ``sheet`` below its header; the
-        progress is written after each page."""
-        writers = self._spp_cell_writers(sheet, columns, formats)
-        row = 1
+    def _spp_stream(self, book, name, columns, pages, formats, written, own_cursor):
+        """Write every row of ``pages`` to sheet ``name`` below its header,
+        continued on sheets "name (2)", "name (3)"... past the rows a sheet
+        holds (SHEET_ROWS: Excel's limit); the progress is written after each
+        page."""
+        part, row, sheet, writers = 1, SHEET_ROWS, None, None
         for page in pages:
             for values in page:
+                if row >= SHEET_ROWS:
+                    title = name if part == 1 else f"{name} ({part})"
+                    sheet = self._spp_sheet(book, title, columns, formats)
+                    writers = self._spp_cell_writers(sheet, columns, formats)
+                    part, row = part + 1, 1
                 for col, write in enumerate(writers):
                     write(row, col, values[col])
                 row += 1
             written += len(page)
             self._spp_write_progress({"rows_done": written}, own_cursor)
+        if sheet is None:  # no rows: the sheet and its header all the same
+            self._spp_sheet(book, name, columns, formats)
         return written
 
     @api.model

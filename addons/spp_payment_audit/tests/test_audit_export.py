@@ -331,3 +331,28 @@ class TestAuditExport(SppAuditCommon):
             export.with_user(self.users["finance_officer"]).unlink()
         export.with_user(self.users["finance_manager"]).unlink()
         self.assertFalse(attachment.exists())
+
+    def test_rows_beyond_a_sheet_continue_on_the_next(self):
+        # Excel holds 1,048,576 rows a sheet; here 4 (a header and 3 rows).
+        with patch.object(audit_export, "SHEET_ROWS", 4):
+            export, _action = self._export()
+        sheets = self._sheets(export.attachment_id)
+        self.assertEqual(
+            list(sheets),
+            [
+                "Summary",
+                "Payments",
+                "Payments (2)",
+                "Attempts",
+                "Attempts (2)",
+                "Attempts (3)",
+            ],
+        )
+        header = sheets["Payments"][0]
+        refs = []
+        for name in ("Payments", "Payments (2)"):
+            self.assertEqual(sheets[name][0], header)
+            refs += [row[0] for row in sheets[name][1:]]
+        self.assertEqual(refs, self.payments.sorted("id").mapped("reference"))
+        attempts = sum(len(sheets[n]) - 1 for n in sheets if n.startswith("Attempts"))
+        self.assertEqual(attempts, 7)
