@@ -70,6 +70,7 @@ DROPPED_INDEXES = (
     "spp_payment__reference_index",
     "spp_payment__state_date_index",
     "spp_payment__state_index",
+    "spp_payment_state_id",
 )
 # What a Finance Manager may decide about a payment the FSP cannot report on.
 UNKNOWN_DECISIONS = [
@@ -170,12 +171,10 @@ class SppPayment(models.Model):
     _reference_unique = models.Constraint(
         "UNIQUE(reference)", "A payment reference must be unique."
     )
-    # The payment lists filtered by state or FSP, in their order (id desc),
-    # read the first page and the count from these instead of scanning every
-    # payment. fsp_id changes with no transition; an index on state does cost
-    # each transition its in-place (HOT) update, every index written for each
-    # payment moved: the price of a state filter under a second at a million.
-    _state_id = models.Index("(state, id)")
+    # The payment lists filtered by FSP, in their order (id desc), read the
+    # first page and the count from this index. Not state: an index on it
+    # makes every transition write every index of every payment it moves
+    # (no HOT update): 50 s instead of 12.5 s for 900,000 payments, measured.
     _fsp_id_id = models.Index("(fsp_id, id) WHERE fsp_id IS NOT NULL")
     _amount_positive = models.Constraint(
         "CHECK(amount >= 0)", "A payment amount cannot be negative."

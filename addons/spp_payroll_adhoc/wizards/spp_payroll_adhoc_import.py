@@ -72,6 +72,10 @@ class SppPayrollAdhocImport(models.TransientModel):
         )
         return reopen_wizard(self)
 
+    def action_close(self):
+        """Close the dialog; the payroll's form behind it reloads."""
+        return {"type": "ir.actions.act_window_close"}
+
     # Validation ------------------------------------------------------------
 
     def _spp_validate(self, raw):

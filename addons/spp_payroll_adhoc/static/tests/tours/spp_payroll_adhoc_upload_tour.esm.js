@@ -73,5 +73,17 @@ registry.category("web_tour.tours").add("spp_payroll_adhoc_upload", {
         {
             trigger: ".modal .alert-success:contains(awaiting approval)",
         },
+        {
+            content: "Back to the payroll",
+            trigger: ".modal button[name=action_close]",
+            run: "click",
+        },
+        {
+            content: "The payroll shows its new payees, ready to submit",
+            trigger: ".o_notebook a:contains(New Payees)",
+        },
+        {
+            trigger: ".o_form_view button[name=action_submit]",
+        },
     ],
 });
