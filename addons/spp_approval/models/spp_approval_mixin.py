@@ -250,7 +250,7 @@ class SppApprovalMixin(models.AbstractModel):
             .search(
                 [
                     ("res_model", "=", self._name),
-                    ("res_id", "=", self.id),
+                    ("res_id", "=", self._origin.id),
                     ("submission_no", "=", self.submission_no),
                     ("decision", "=", "approve"),
                 ]
@@ -407,7 +407,7 @@ class SppApprovalMixin(models.AbstractModel):
         return (
             self.env["spp.approval.contributor"]
             .sudo()
-            .search([("res_model", "=", self._name), ("res_id", "=", self.id)])
+            .search([("res_model", "=", self._name), ("res_id", "=", self._origin.id)])
             .user_id
         )
 
