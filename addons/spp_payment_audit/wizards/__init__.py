@@ -1,0 +1,1 @@
+from . import spp_payment_donor_report
