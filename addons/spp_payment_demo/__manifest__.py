@@ -20,6 +20,7 @@
         "spp_ppm_app",
         "spp_payroll_adhoc",
         "spp_payment_dashboard",
+        "spp_payment_audit",
     ],
     "external_dependencies": {"python": ["cryptography"]},
     "data": [

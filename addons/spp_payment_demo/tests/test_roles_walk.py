@@ -4,10 +4,15 @@
 officer creates and submits a cycle, the manager approves it from the activity,
 the officer generates and submits a payroll, the manager approves it from the
 activity, the finance officer executes it, the manager reads the dashboard and the
-payment status overview. Screenshots of the dashboard, the executed payroll form
+payment status overview and exports the payroll's audit Excel (read back: every
+payment and attempt). Screenshots of the dashboard, the executed payroll form
 and the overview are kept as artefacts."""
 
+import base64
+import io
 from unittest.mock import patch
+
+import openpyxl
 
 from odoo.tests import HttpCase, tagged
 
@@ -61,3 +66,22 @@ class TestRolesWalk(HttpCase):
         start_tour_with_screenshot(
             self, "/odoo", "spp_walk_manager_overview", "manager", "walk_overview"
         )
+
+        # The manager's click on "Audit Excel" (spp_payment_audit's own tour
+        # clicks it in Chromium); here its file is read back whole.
+        manager = self.env["res.users"].search([("login", "=", "manager")])
+        payroll.with_user(manager).action_spp_audit_export()
+        export = self.env["spp.payment.audit.export"].search(
+            [("payroll_id", "=", payroll.id)]
+        )
+        self.assertEqual(export.state, "done")
+        self.assertEqual(export.create_uid.login, "manager")
+        book = openpyxl.load_workbook(
+            io.BytesIO(base64.b64decode(export.attachment_id.datas)), read_only=True
+        )
+        references = {
+            row[0] for row in book["Payments"].iter_rows(min_row=2, values_only=True)
+        }
+        self.assertEqual(references, set(payroll.payment_ids.mapped("reference")))
+        attempts = list(book["Attempts"].iter_rows(min_row=2, values_only=True))
+        self.assertEqual(len(attempts), len(payroll.payment_ids.attempt_ids))
