@@ -19,6 +19,8 @@
         "spp_payment_phee",
         "spp_ppm_app",
         "spp_payroll_adhoc",
+        "spp_payment_dashboard",
+        "spp_payment_audit",
     ],
     "external_dependencies": {"python": ["cryptography"]},
     "data": [
@@ -26,4 +28,9 @@
         "data/ir_cron.xml",
         "wizards/spp_demo_generator_wizard_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "spp_payment_demo/static/tests/tours/*",
+        ],
+    },
 }
