@@ -49,22 +49,33 @@ TIMEOUT_MS = 60000
 UUIDS = "window.__ppm_store__.state.events.map(e => e.client_uuid)"
 
 
-def set_offline(context, page, offline):
-    """Cut the browser off the network (or back on). Playwright's emulation
-    fails the requests, but on Debian's Chromium 150 leaves navigator.onLine
-    true: the page's own network conditions say it too, as a phone's would."""
-    context.set_offline(offline)
-    # Kept open: Chromium drops a session's emulation when the session goes.
-    session = getattr(page, "_spp_cdp", None) or context.new_cdp_session(page)
-    page._spp_cdp = session
-    session.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": offline,
-            "latency": 0,
-            "downloadThroughput": -1,
-            "uploadThroughput": -1,
+# Debian's Chromium 150 fails the requests under Playwright's offline emulation
+# but leaves navigator.onLine true and fires no offline/online events, which a
+# phone's browser does. The page is told what the network emulation does, as
+# the operating system would tell it; the network itself is really cut.
+ONLINE_SIGNAL = """(() => {
+    const real = Object.getOwnPropertyDescriptor(Navigator.prototype, "onLine");
+    Object.defineProperty(Navigator.prototype, "onLine", {
+        configurable: true,
+        get() {
+            if (localStorage.getItem("spp_test_offline") === "1") {
+                return false;
+            }
+            return real.get.call(this);
         },
+    });
+})();"""
+
+
+def set_offline(context, page, offline):
+    """Cut the browser off the network (or back on), and signal it to the page."""
+    context.set_offline(offline)
+    page.evaluate(
+        """(offline) => {
+            localStorage.setItem("spp_test_offline", offline ? "1" : "0");
+            window.dispatchEvent(new Event(offline ? "offline" : "online"));
+        }""",
+        offline,
     )
 
 
@@ -127,6 +138,7 @@ class PpmBrowserCase(HttpCase):
                     base_url=self.base_url(),
                 )
                 context.set_default_timeout(TIMEOUT_MS)
+                context.add_init_script(ONLINE_SIGNAL)
                 context.add_cookies(
                     [
                         {
