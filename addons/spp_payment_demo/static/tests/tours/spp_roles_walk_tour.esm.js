@@ -175,12 +175,24 @@ registry.category("web_tour.tours").add("spp_walk_manager_dashboard", {
     url: "/odoo",
     steps: () => [
         {
-            content: "The manager lands on the dashboard; the walk's payments are pending",
-            trigger: ".spp_dashboard .spp_card_pending .spp_card_count:not(:contains(0))",
+            content: "The manager lands on the dashboard; payments were issued",
+            trigger: ".spp_dashboard .spp_card_issued .spp_card_count",
+            run: () => {
+                const count = document.querySelector(".spp_card_issued .spp_card_count");
+                if (!(parseInt(count.textContent, 10) > 0)) {
+                    throw new Error(`issued: ${count.textContent}`);
+                }
+            },
         },
         {
             content: "The payroll states count the executed payroll",
-            trigger: ".spp_dashboard .spp_payroll_executed .badge:not(:contains(0))",
+            trigger: ".spp_dashboard .spp_payroll_executed .badge",
+            run: () => {
+                const badge = document.querySelector(".spp_payroll_executed .badge");
+                if (!(parseInt(badge.textContent, 10) > 0)) {
+                    throw new Error(`executed payrolls: ${badge.textContent}`);
+                }
+            },
         },
     ],
 });
