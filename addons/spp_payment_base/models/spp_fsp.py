@@ -25,9 +25,20 @@ SECRET_FIELDS = frozenset(
     }
 )
 SECRET_NAME = re.compile(r"password|secret|private|signing_key|(^|_)key$")
-# Caches the connectors renew by themselves: neither configuration nor a
+# Caches the connectors renew by themselves, and the balance the FSP reports
+# (posted in the chatter by _spp_record_balance): neither configuration nor a
 # rotation by a person.
-CACHE_FIELDS = frozenset({"api_token", "api_token_expiry"})
+CACHE_FIELDS = frozenset(
+    {
+        "api_token",
+        "api_token_expiry",
+        "balance_state",
+        "balance_amount",
+        "balance_date",
+        "balance_source",
+        "balance_requested_date",
+    }
+)
 
 
 class SppFsp(models.Model):
@@ -120,6 +131,32 @@ class SppFsp(models.Model):
     )
     payment_count = fields.Integer(compute="_compute_payment_count")
     active = fields.Boolean(default=True)
+    # The FSP account's balance as last reported by the FSP itself (a balance
+    # API's answer, a bank statement's closing balance): the execute wizard
+    # compares it with what a payroll would pay. Never guessed: without a
+    # report it is "unknown", never "sufficient".
+    balance_state = fields.Selection(
+        [("unknown", "Unknown"), ("pending", "Pending"), ("known", "Known")],
+        default="unknown",
+        required=True,
+        readonly=True,
+        copy=False,
+    )
+    balance_amount = fields.Monetary(
+        currency_field="currency_id", readonly=True, copy=False
+    )
+    balance_date = fields.Datetime(
+        string="Balance As Of",
+        readonly=True,
+        copy=False,
+        help="When the FSP reported the balance.",
+    )
+    balance_source = fields.Char(
+        readonly=True, copy=False, help="What reported it: an API answer, a statement."
+    )
+    balance_requested_date = fields.Datetime(
+        string="Balance Requested", readonly=True, copy=False
+    )
 
     _batch_size_positive = models.Constraint(
         "CHECK(batch_size > 0)", "The batch size must be positive."
@@ -268,6 +305,57 @@ class SppFsp(models.Model):
     def _spp_get_balance(self):
         """Return the available balance of the FSP account, or ``None`` if unknown."""
         self.ensure_one()
+        if self.balance_state == "known":
+            return self.balance_amount
+        return None
+
+    def _spp_request_balance(self):
+        """Ask the FSP for its balance. Providers with a balance API override
+        this: send the request (never inside a transaction holding payment
+        locks), then ``_spp_mark_balance_pending()`` until the answer arrives
+        through ``_spp_record_balance``. Returns True when a request was made;
+        the default provider has no balance API."""
+        self.ensure_one()
+        return False
+
+    def _spp_mark_balance_pending(self):
+        self.sudo().write(
+            {
+                "balance_state": "pending",
+                "balance_requested_date": fields.Datetime.now(),
+            }
+        )
+
+    def _spp_record_balance(self, amount, date, source):
+        """Record the balance the FSP reported (``amount`` in the FSP's
+        currency, as of ``date``, from ``source``) and say so in the chatter.
+        An older report than the one held is ignored: statements and API
+        answers may arrive out of order."""
+        self.ensure_one()
+        if (
+            self.balance_state == "known"
+            and self.balance_date
+            and date < self.balance_date
+        ):
+            return False
+        self.sudo().write(
+            {
+                "balance_state": "known",
+                "balance_amount": self.currency_id.round(amount),
+                "balance_date": date,
+                "balance_source": source,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Balance %(amount)s %(currency)s as of %(date)s (%(source)s).",
+                amount=self.currency_id.round(amount),
+                currency=self.currency_id.name,
+                date=date,
+                source=source,
+            )
+        )
+        return True
 
     @api.model
     def _spp_get_by_callback_public_id(self, public_id):
