@@ -348,11 +348,11 @@ class SppFsp(models.Model):
         )
         self.message_post(
             body=self.env._(
-                "Balance %(amount)s %(currency)s as of %(date)s (%(source)s).",
+                "Balance %(amount)s %(currency)s as of %(date)s (%(origin)s).",
                 amount=self.currency_id.round(amount),
                 currency=self.currency_id.name,
                 date=date,
-                source=source,
+                origin=source,
             )
         )
         return True
