@@ -18,9 +18,13 @@ class SppPayrollRun(models.Model):
         # The money leaves the fund for the FSPs when the run starts: one entry
         # per FSP and currency for the payments it sends (not those whose
         # earlier amount the FSP still holds).
-        payroll._spp_account_post(
-            "execution",
-            run=run,
-            sending=SQL("p.id IN (SELECT unnest(%s::int[]))", list(payments.ids)),
-        )
+        if kind == "execute" and payments == payroll._spp_payable()[0]:
+            # Every payable payment: a condition, not a million-id array
+            # (2 s per 200,000 ids, measured).
+            sending = SQL(
+                "p.state = 'approved' AND NOT COALESCE(p.is_quarantined, FALSE)"
+            )
+        else:
+            sending = SQL("p.id IN (SELECT unnest(%s::int[]))", list(payments.ids))
+        payroll._spp_account_post("execution", run=run, sending=sending)
         return run
