@@ -11,6 +11,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_approval.tests.tools import mark_approved
 from odoo.addons.spp_payment_base.tools import guarded_write
 from odoo.addons.spp_payment_cycle.tests.common import SppCycleCommon
 
@@ -370,19 +371,7 @@ class SppConnectorCommon(SppPayrollCommon):
         self.addCleanup(self._remove_committed, world)
         return world
 
-    @staticmethod
-    def _mark_approved(record):
-        """Approved without its maker-checker round (tested elsewhere): the
-        committed world only needs documents in that state."""
-        record.flush_recordset()
-        record.env.cr.execute(
-            SQL(
-                "UPDATE %s SET approval_state = 'approved' WHERE id = %s",
-                SQL.identifier(record._table),
-                record.id,
-            )
-        )
-        record.invalidate_recordset()
+    _mark_approved = staticmethod(mark_approved)
 
     def _remove_committed(self, world):
         statements = [
