@@ -270,6 +270,25 @@ class TestStatementImport(SppFileCommon):
             again.action_import()
         self.assertEqual(len(self._statements()), 1)
 
+    def test_rejected_statement_batch_frees_its_entries(self):
+        a = self.pay[0]
+        content = self._own([(a.reference, a.amount, "DBIT", "BOOK", None)])
+        _wizard, action = self._import_statement(content)
+        first = self.env["spp.reconciliation"].browse(action["res_id"])
+        first.with_user(self.manager).action_reject(reason="wrong day")
+        self.assertEqual(a.state, "sent")
+        _wizard, action = self._import_statement(content, "again.xml")
+        second = self.env["spp.reconciliation"].browse(action["res_id"])
+        statement = self._statements()
+        self.assertEqual(len(statement), 1)
+        self.assertEqual(statement.reconciliation_ids, first | second)
+        second.with_user(self.manager).action_approve()
+        self.assertEqual(a.state, "paid")
+        # Applied: now it is refused.
+        wizard = self._statement_wizard(content, "third.xml")
+        wizard.action_check()
+        self.assertIn("was already imported", wizard.result_html)
+
     def test_older_statement_does_not_replace_the_balance(self):
         self._import_statement(self._own([], msg_id="S-2", day="2026-11-21"))
         self._import_statement(

@@ -403,7 +403,7 @@ class SppReconciliationImport(models.TransientModel):
         fsp = self.fsp_id
         message = next(m for m, k in STATEMENT_KINDS.items() if k == kind)
         statements = iso20022.parse_statement(raw, (message,))
-        errors = self._spp_statement_errors(statements, name, kind)
+        errors, previous = self._spp_statement_errors(statements, name, kind)
         items = [e for st in statements for e in st.entries]
         keys = {
             e.end_to_end_id
@@ -459,11 +459,14 @@ class SppReconciliationImport(models.TransientModel):
             "lines": lines,
             "unmatched": unmatched,
             "summary": summary,
+            "previous": previous,
         }
 
     def _spp_statement_errors(self, statements, name, kind):
-        """A statement of another account, in another currency, without its
-        closing balance or already imported is refused as a whole."""
+        """(errors, previous imports to apply again): a statement of another
+        account, in another currency, without its closing balance or already
+        imported is refused as a whole -- unless every batch of its earlier
+        import was rejected, which frees its entries as it frees a file."""
         fsp = self.fsp_id
         account = (fsp.iso_debtor_account or "").replace(" ", "").upper()
         errors = []
@@ -477,6 +480,7 @@ class SppReconciliationImport(models.TransientModel):
                 "a statement cannot be checked against it"
             )
         imported = self.env["spp.fsp.statement"].sudo()
+        previous = {}
         for st in statements:
             label = st.statement_id or "?"
             if not st.msg_id or not st.statement_id:
@@ -495,7 +499,7 @@ class SppReconciliationImport(models.TransientModel):
                     f"statement {label} is in {currency}, {fsp.name}'s account "
                     f"in {fsp.currency_id.name}"
                 )
-            previous = imported.search(
+            before = imported.search(
                 [
                     ("fsp_id", "=", fsp.id),
                     ("msg_id", "=", st.msg_id),
@@ -503,13 +507,17 @@ class SppReconciliationImport(models.TransientModel):
                 ],
                 limit=1,
             )
-            if previous:
-                error(
-                    f"statement {label} (message {st.msg_id}) was already imported "
-                    f"on {previous.create_date} by {previous.create_uid.name}: a "
-                    "statement is imported once"
-                )
-        return errors
+            if before:
+                batches = before.reconciliation_ids
+                if batches and all(batches.mapped("cleared")):
+                    previous[st.msg_id, st.statement_id] = before
+                else:
+                    error(
+                        f"statement {label} (message {st.msg_id}) was already "
+                        f"imported on {before.create_date} by "
+                        f"{before.create_uid.name}: a statement is imported once"
+                    )
+        return errors, previous
 
     def _spp_statement_target(self, lookup, item, seen, entry):
         """(problem, target) of a booked statement entry: only an entry whose
@@ -548,8 +556,12 @@ class SppReconciliationImport(models.TransientModel):
         unmatched = _unmatched_html(self.env, plan["unmatched"])
         records = self.env["spp.fsp.statement"].sudo()
         for st in plan["statements"]:
+            again = plan["previous"].get((st.msg_id, st.statement_id))
+            if again:  # its batches were all rejected: its entries come again
+                records |= again
+                continue
             closing, opening = st.closing, st.opening
-            records |= records.create(
+            new = records.create(
                 {
                     "name": st.statement_id,
                     "fsp_id": fsp.id,
@@ -570,6 +582,7 @@ class SppReconciliationImport(models.TransientModel):
                     "file_name": name,
                 }
             )
+            records |= new
         summary = plan["summary"]
         records[:1].write(
             {
@@ -592,7 +605,10 @@ class SppReconciliationImport(models.TransientModel):
                 .id,
             }
         )
-        self._spp_record_statement_balance(records.filtered("balance_code"))
+        # A statement applied again has recorded its balance already.
+        self._spp_record_statement_balance(
+            records.filtered(lambda r: r.balance_code and not r.reconciliation_ids)
+        )
         batches = self.env["spp.reconciliation"]
         for payroll_id, lines in plan["lines"].items():
             if all(line.outcome == "skipped" for line in lines):
