@@ -357,6 +357,8 @@ class Notification:
     outcome: str | None
     # The bank's reference of the entry (AcctSvcrRef, else NtryRef): to report it.
     entry_ref: str | None = None
+    # PmtInfId of a batch booking (NtryDtls/Btch, else the transaction's Refs).
+    pmt_inf_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -671,9 +673,9 @@ def _entry_items(entry):
     status = _value(entry, "Sts/Cd") or _value(entry, "Sts")
     booked = _date(_value(entry, "BookgDt/Dt") or _value(entry, "BookgDt/DtTm"))
     entry_ref = _value(entry, "AcctSvcrRef") or _value(entry, "NtryRef")
-    details = [
-        tx for d in _children(entry, "NtryDtls") for tx in _children(d, "TxDtls")
-    ] or [None]
+    blocks = _children(entry, "NtryDtls")
+    details = [tx for d in blocks for tx in _children(d, "TxDtls")] or [None]
+    batch = next((_value(d, "Btch/PmtInfId") for d in blocks), None)
     items = []
     for tx in details:
         node = _tx_amount(tx, _find(entry, "Amt"), len(details) == 1)
@@ -691,6 +693,8 @@ def _entry_items(entry):
                 reason_text=text,
                 outcome=notification_outcome(indicator, status, returned),
                 entry_ref=entry_ref,
+                pmt_inf_id=batch
+                or (_value(tx, "Refs/PmtInfId") if tx is not None else None),
             )
         )
     return items

@@ -600,6 +600,18 @@ def test_oca_camt053_sample():
     ]
 
 
+def test_batch_booking_names_its_payment_information():
+    (statement,) = iso20022.parse_statement(
+        (SAMPLES / "oca-camt.053.001.02.xml").read_bytes()
+    )
+    assert [e.pmt_inf_id for e in statement.entries] == [
+        None,
+        "2018/125-20141229-NORM",
+        "2018/125-20141229-NORM",
+        None,
+    ]
+
+
 def test_genkgo_camt053_v8_debit_balance_is_negative():
     (statement,) = iso20022.parse_statement(
         (SAMPLES / "genkgo-camt053.v8.xml").read_bytes()

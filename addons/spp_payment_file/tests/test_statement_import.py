@@ -26,13 +26,15 @@ def _camt053(entries, *, msg_id="STMT-1", closing="900.00", day="2026-11-20"):
     """Our own camt.053.001.08 of ACCOUNT: entries are (ref, amount, side,
     status, return code)."""
     body = "".join(
-        f'<Ntry><NtryRef>N{n}</NtryRef><Amt Ccy="{{ccy}}">{amount}</Amt>'
-        f"<CdtDbtInd>{side}</CdtDbtInd><Sts><Cd>{status}</Cd></Sts>"
+        entry
+        if isinstance(entry, str)
+        else f'<Ntry><NtryRef>N{n}</NtryRef><Amt Ccy="{{ccy}}">{entry[1]}</Amt>'
+        f"<CdtDbtInd>{entry[2]}</CdtDbtInd><Sts><Cd>{entry[3]}</Cd></Sts>"
         f"<BookgDt><Dt>{day}</Dt></BookgDt><NtryDtls><TxDtls>"
-        + (f"<Refs><EndToEndId>{ref}</EndToEndId></Refs>" if ref else "")
-        + (f"<RtrInf><Rsn><Cd>{code}</Cd></Rsn></RtrInf>" if code else "")
+        + (f"<Refs><EndToEndId>{entry[0]}</EndToEndId></Refs>" if entry[0] else "")
+        + (f"<RtrInf><Rsn><Cd>{entry[4]}</Cd></Rsn></RtrInf>" if entry[4] else "")
         + "</TxDtls></NtryDtls></Ntry>"
-        for n, (ref, amount, side, status, code) in enumerate(entries, start=1)
+        for n, entry in enumerate(entries, start=1)
     )
     return (
         f'<Document xmlns="{NS}camt.053.001.08"><BkToCstmrStmt><GrpHdr>'
@@ -244,14 +246,21 @@ class TestStatementImport(SppFileCommon):
                     ("NOT-OURS-1", "5.00", "DBIT", "BOOK", None),
                     (None, "2.50", "DBIT", "BOOK", None),  # bank fee
                     (None, "5000.00", "CRDT", "BOOK", None),  # funding
+                    # Our batch-booked file as one total, without its transactions.
+                    '<Ntry><Amt Ccy="{ccy}">110.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+                    "<Sts><Cd>BOOK</Cd></Sts><NtryDtls><Btch><PmtInfId>SPP-FILE-1"
+                    "</PmtInfId><NbOfTxs>2</NbOfTxs></Btch></NtryDtls></Ntry>",
                 ]
             ),
             payroll=self.payroll,
         )
         statement = self._statements()
         self.assertEqual(statement.matched_count, 2)
-        self.assertEqual(statement.unmatched_count, 3)
+        self.assertEqual(statement.unmatched_count, 4)
         self.assertEqual(statement.pending_count, 1)
+        self.assertIn(
+            "a batch booking of PmtInfId SPP-FILE-1", statement.unmatched_html
+        )
         self.assertIn("NOT-OURS-1", statement.unmatched_html)
         self.assertIn("names no payment of this FSP", statement.unmatched_html)
         self.assertIn("returns no payment", statement.unmatched_html)

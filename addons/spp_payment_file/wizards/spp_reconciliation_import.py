@@ -528,8 +528,14 @@ class SppReconciliationImport(models.TransientModel):
                 return "a credit that returns no payment (no return information)", None
             return "a debit that is no payment of ours", None
         ref = item.end_to_end_id
+        if not ref and item.pmt_inf_id:
+            return (
+                f"a batch booking of PmtInfId {item.pmt_inf_id} without its "
+                "transactions: its payments are confirmed by the bank's pain.002 "
+                "or camt.054, never by a total"
+            ), None
         if not ref:
-            return "no EndToEndId (a batch booking or not ours)", None
+            return "no EndToEndId (not a payment of ours)", None
         target = lookup.get(ref)
         if target is None:
             return f"EndToEndId {ref!r} names no payment of this FSP", None
