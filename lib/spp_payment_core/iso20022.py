@@ -501,7 +501,12 @@ def _root(data, messages):
     namespace = etree.QName(root).namespace
     version = message_version(namespace, messages)
     expected = BODY[version[:8]]
-    body = root if _local(root) == expected else _child(root, expected)
+    # By local name here, to tell a body in a foreign namespace from none.
+    body = root if _local(root) == expected else None
+    for element in root if body is None else ():
+        if isinstance(element.tag, str) and _local(element) == expected:
+            body = element
+            break
     if body is None:
         elements = [c for c in root if isinstance(c.tag, str)]
         held = _local(elements[0]) if elements else _local(root)
@@ -518,18 +523,27 @@ def _root(data, messages):
 
 
 def _local(element):
-    return etree.QName(element).localname
+    tag = element.tag
+    return tag[tag.rfind("}") + 1 :]  # "{namespace}Name" or "Name"
+
+
+def _qualified(element, name):
+    """``name`` in ``element``'s namespace: an ISO 20022 document keeps one
+    namespace throughout (its root's, checked by :func:`_root`), so a child in
+    another one is not the message's. Looked up by lxml, not in Python: a
+    statement may hold a million entries, each read through a dozen lookups."""
+    tag = element.tag
+    return tag[: tag.rfind("}") + 1] + name
 
 
 def _child(element, name):
-    for child in element:
-        if isinstance(child.tag, str) and _local(child) == name:
-            return child
+    for child in element.iterchildren(_qualified(element, name)):
+        return child
     return None
 
 
 def _children(element, name):
-    return [c for c in element if isinstance(c.tag, str) and _local(c) == name]
+    return list(element.iterchildren(_qualified(element, name)))
 
 
 def _find(element, path):

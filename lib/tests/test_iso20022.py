@@ -684,3 +684,15 @@ def test_statement_balance_moment_and_bad_balances():
         iso20022.parse_statement(
             _doc(namespace, "<BkToCstmrStmt><GrpHdr/></BkToCstmrStmt>")
         )
+
+
+def test_elements_in_another_namespace_are_not_the_message_s():
+    data = _doc(
+        iso20022.NAMESPACE + "camt.054.001.02",
+        CAMT054_BODY.replace(
+            "<EndToEndId>PAY-1</EndToEndId>",
+            '<x:EndToEndId xmlns:x="urn:other">PAY-1</x:EndToEndId>',
+        ),
+    )
+    (item,) = iso20022.parse_camt054(data)
+    assert item.end_to_end_id is None
