@@ -185,6 +185,22 @@ class TestStatementImport(SppFileCommon):
         # The sample's balance day is later than its creation: as of creation.
         self.assertEqual(self.fsp.balance_date, datetime(2007, 10, 18, 11, 30))
 
+    def test_genkgo_camt052_without_balance_records_none(self):
+        self.fsp.iso_debtor_account = "CH2801234000123456789"
+        self._import_statement((DATA / "genkgo-camt052.v8.xml").read_bytes())
+        report = self._statements()
+        self.assertFalse(report.balance_code)
+        self.assertFalse(report.balance_applied)
+        # Its booked debit names no EndToEndId: reported, not guessed.
+        self.assertEqual((report.matched_count, report.unmatched_count), (0, 1))
+        self.assertEqual(self.fsp.balance_state, "unknown")
+
+    def test_fsp_and_batch_forms_show_statements(self):
+        fsp_form = self.env["spp.fsp"].get_views([(False, "form")])["views"]["form"]
+        self.assertIn('name="statement_ids"', fsp_form["arch"])
+        batch_form = self.env["spp.reconciliation"].get_views([(False, "form")])
+        self.assertIn('name="statement_id"', batch_form["views"]["form"]["arch"])
+
     def test_foreign_namespace_is_refused_and_nothing_written(self):
         a = self.pay[0]
         pain002 = (DATA / "pain.002-unpaid-sample.xml").read_bytes()
