@@ -656,12 +656,14 @@ def parse_pain002(data):
     )
 
 
-def notification_outcome(credit_debit, status, returned):
-    """Payment outcome of a camt.054 entry for the paying account: a returned
-    credit (RtrInf) reverses our transfer; a pending entry is still processing;
-    a booked debit is paid. A debit carrying return information is someone
-    else's return, not our payment: no outcome."""
-    if returned:
+def notification_outcome(credit_debit, status, returned, reversal=False):
+    """Payment outcome of a camt.052/053/054 entry for the paying account: a
+    returned credit (RtrInf) reverses our transfer, and so does the bank's
+    reversal of a debit (a CRDT entry with RvslInd true); a pending entry is
+    still processing; a booked debit is paid. A debit carrying return
+    information is someone else's return, and a DBIT reversal undoes a credit:
+    neither is our payment, no outcome."""
+    if returned or reversal:
         return "reversed" if credit_debit == "CRDT" else None
     if status == "PDNG":
         return "processing"
@@ -687,6 +689,7 @@ def _entry_items(entry):
     status = _value(entry, "Sts/Cd") or _value(entry, "Sts")
     booked = _date(_value(entry, "BookgDt/Dt") or _value(entry, "BookgDt/DtTm"))
     entry_ref = _value(entry, "AcctSvcrRef") or _value(entry, "NtryRef")
+    reversal = (_value(entry, "RvslInd") or "").lower() in ("true", "1")
     blocks = _children(entry, "NtryDtls")
     details = [tx for d in blocks for tx in _children(d, "TxDtls")] or [None]
     batch = next((_value(d, "Btch/PmtInfId") for d in blocks), None)
@@ -705,7 +708,7 @@ def _entry_items(entry):
                 booking_date=booked,
                 reason_code=code,
                 reason_text=text,
-                outcome=notification_outcome(indicator, status, returned),
+                outcome=notification_outcome(indicator, status, returned, reversal),
                 entry_ref=entry_ref,
                 pmt_inf_id=batch
                 or (_value(tx, "Refs/PmtInfId") if tx is not None else None),

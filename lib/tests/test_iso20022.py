@@ -696,3 +696,22 @@ def test_elements_in_another_namespace_are_not_the_message_s():
     )
     (item,) = iso20022.parse_camt054(data)
     assert item.end_to_end_id is None
+
+
+@pytest.mark.parametrize(
+    "side,reversal,outcome",
+    [
+        ("DBIT", "false", "paid"),
+        # The bank reverses our debit: the payment came back.
+        ("CRDT", "true", "reversed"),
+        # A debit reversing someone's credit is no payment of ours.
+        ("DBIT", "true", None),
+    ],
+)
+def test_reversal_indicator(side, reversal, outcome):
+    body = CAMT054_BODY.replace(
+        "<CdtDbtInd>DBIT</CdtDbtInd>",
+        f"<CdtDbtInd>{side}</CdtDbtInd><RvslInd>{reversal}</RvslInd>",
+    )
+    (item,) = iso20022.parse_camt054(_doc(iso20022.NAMESPACE + "camt.054.001.08", body))
+    assert item.outcome == outcome
