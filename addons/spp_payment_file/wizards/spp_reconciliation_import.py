@@ -102,9 +102,13 @@ class SppReconciliationImport(models.TransientModel):
         self.env["spp.reconciliation"].check_access("create")
         raw, sha = self._spp_raw()
         self._spp_check_not_imported(sha)
-        kind, lines, errors, summary = self._spp_validate(raw)
-        if kind in STATEMENT_KINDS.values() and not errors:
+        try:
+            kind = _sniff(raw)
+        except iso20022.Iso20022Error:
+            kind = None  # explained by _spp_validate
+        if kind in STATEMENT_KINDS.values():
             return self._spp_import_statement(raw, kind)
+        kind, lines, errors, summary = self._spp_validate(raw)
         if errors:
             raise UserError(
                 self.env._(
@@ -555,9 +559,20 @@ class SppReconciliationImport(models.TransientModel):
         balance, and submit one reconciliation batch per payroll whose
         payments the booked entries confirm or return."""
         name = self.file_name or "statement.xml"
-        plan = self._spp_statement_plan(raw, name, kind)
+        try:
+            plan = self._spp_statement_plan(raw, name, kind)
+        except (tables.TableError, iso20022.Iso20022Error) as error:
+            raise UserError(str(error)) from error
         if plan["errors"]:
-            raise UserError(str(plan["errors"][0]))
+            raise UserError(
+                self.env._(
+                    "%(n)s problems with %(file)s; nothing was imported. First: "
+                    "%(first)s",
+                    n=len(plan["errors"]),
+                    file=name,
+                    first=str(plan["errors"][0]),
+                )
+            )
         fsp = self.fsp_id
         unmatched = _unmatched_html(self.env, plan["unmatched"])
         records = self.env["spp.fsp.statement"].sudo()
