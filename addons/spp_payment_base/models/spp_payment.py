@@ -53,6 +53,9 @@ GUARDED_FIELDS = frozenset(
         # spp.fsp._spp_store_fsp_details).
         "attempt_count",
         "last_fsp_message",
+        # Frozen at the payroll's approval, in SQL (see spp.payroll.rate).
+        "fsp_amount",
+        "fsp_currency_id",
     }
 )
 # Once paid, the FSP receipt is the evidence of that payment.
@@ -121,6 +124,19 @@ class SppPayment(models.Model):
     )
     destination = fields.Char(help="Account or mobile number at the time of payment.")
     amount = fields.Monetary(required=True, currency_field="currency_id")
+    # What the FSP pays, in its own currency: the amount converted at the rate
+    # the payroll froze at its approval, rounded to the FSP's currency. Empty
+    # until then; the connectors fall back on amount and currency_id.
+    fsp_currency_id = DerivedMany2one(
+        "res.currency", string="FSP Currency", readonly=True
+    )
+    fsp_amount = fields.Monetary(
+        string="FSP Amount",
+        currency_field="fsp_currency_id",
+        readonly=True,
+        help="The amount in the FSP's currency, at the rate frozen when the "
+        "payroll was approved.",
+    )
     amount_breakdown = fields.Json(help="Components of the amount, as computed.")
     state = fields.Selection(
         PAYMENT_STATES, default="draft", required=True, readonly=True
@@ -178,6 +194,10 @@ class SppPayment(models.Model):
     _fsp_id_id = models.Index("(fsp_id, id) WHERE fsp_id IS NOT NULL")
     _amount_positive = models.Constraint(
         "CHECK(amount >= 0)", "A payment amount cannot be negative."
+    )
+    _fsp_amount_positive = models.Constraint(
+        "CHECK(fsp_amount IS NULL OR fsp_amount >= 0)",
+        "An FSP amount cannot be negative.",
     )
     _paid_amount_positive = models.Constraint(
         "CHECK(paid_amount IS NULL OR paid_amount >= 0)",
