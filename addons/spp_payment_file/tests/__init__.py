@@ -2,3 +2,4 @@ from . import test_export
 from . import test_reconciliation_import
 from . import test_iso20022_returns
 from . import test_company_rules
+from . import test_fx

@@ -10,6 +10,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from odoo.addons.spp_payment_base.tools import fx_round_sql
+
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
 # Digits a rate taken from Odoo keeps (Odoo stores its rates unrounded).
 RATE_DIGITS = Decimal("1e-12")
@@ -343,6 +345,7 @@ class SppPayroll(models.Model):
             """
             UPDATE spp_payment p
                SET fsp_currency_id = COALESCE(v.currency_id, p.currency_id),
+                   fsp_rate = v.rate,
                    fsp_amount = CASE WHEN v.rate IS NULL THEN p.amount
                                      ELSE %(rounded)s END
               FROM (SELECT 0 AS fsp_id, NULL::int AS currency_id,
@@ -362,10 +365,3 @@ class SppPayroll(models.Model):
             rates=[str(rate) for _currency, rate, _record in plan],
             payroll=self.id,
         )
-
-
-def fx_round_sql(value, rounding):
-    """SQL rounding ``value`` HALF-UP (away from zero) to a multiple of
-    ``rounding``, in exact numeric arithmetic: what res.currency.round does
-    (float_round HALF-UP, its epsilon making up for binary floats)."""
-    return SQL("round((%s) / %s) * %s", value, rounding, rounding)

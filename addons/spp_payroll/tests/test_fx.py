@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL, float_round
 
-from odoo.addons.spp_payroll.models.spp_payroll_rate import fx_round_sql
+from odoo.addons.spp_payment_base.tools import fx_round_sql
 
 from .common import SppPayrollCommon
 
@@ -213,6 +213,15 @@ class TestPayrollFx(SppFxCommon):
             got = self.env.cr.fetchone()[0]
             odoo = float_round(float(value), precision_rounding=float(rounding))
             self.assertEqual(got, type(got)(expected), (value, rounding))
+            self.env.cr.execute(
+                SQL(
+                    "SELECT (%s)::text",
+                    fx_round_sql(
+                        SQL("%s::numeric", value), SQL("%s::numeric", rounding)
+                    ),
+                )
+            )
+            self.assertEqual(self.env.cr.fetchone()[0], expected, (value, rounding))
             self.assertAlmostEqual(float(got), odoo, places=9, msg=(value, rounding))
 
     def test_rounding_of_payments_at_a_tie(self):
