@@ -152,11 +152,15 @@ def _identifier(value, limit, what):
     return _escape(text)
 
 
-def _amount(value):
+def _amount(value, decimal_places=2):
+    """``value`` with the currency's number of decimals (ISO 4217: 2 for most,
+    0 for JPY or XOF, 3 for KWD), as the schema's ActiveOrHistoricCurrency
+    amounts require."""
     amount = value if isinstance(value, Decimal) else to_decimal(value)
     if not amount.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
-    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    unit = _CENT if decimal_places == 2 else Decimal(10) ** -decimal_places
+    return amount.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 def _account(account, what):
@@ -176,7 +180,7 @@ def _agent(bic, version, what):
     return f"<FinInstnId><{tag}>{bic}</{tag}></FinInstnId>"
 
 
-def _summary(transfers, currency):
+def _summary(transfers, currency, decimal_places=2):
     """Count and exact control sum, checking what would make a bad file:
     duplicate or overlong EndToEndIds, amounts not above zero, bad currencies."""
     seen = set()
@@ -188,7 +192,7 @@ def _summary(transfers, currency):
         if key in seen:
             raise ValueError(f"EndToEndId {key!r} appears twice")
         seen.add(key)
-        amount = _amount(transfer.amount)
+        amount = _amount(transfer.amount, decimal_places)
         if amount <= 0:
             raise ValueError(f"{key}: the amount {transfer.amount} is not above zero")
         total += amount
@@ -198,7 +202,7 @@ def _summary(transfers, currency):
     return len(seen), total
 
 
-def _transfer(transfer, version, purpose, currency, agents):
+def _transfer(transfer, version, purpose, currency, agents, decimal_places=2):
     key = _escape(transfer.end_to_end_id.strip())
     bic = transfer.creditor_bic
     if bic:
@@ -215,7 +219,7 @@ def _transfer(transfer, version, purpose, currency, agents):
         f"<CdtTrfTxInf><PmtId><InstrId>{key}</InstrId>"
         f"<EndToEndId>{key}</EndToEndId></PmtId>"
         f'<Amt><InstdAmt Ccy="{transfer.currency or currency}">'
-        f"{_amount(transfer.amount)}</InstdAmt></Amt>{agent}"
+        f"{_amount(transfer.amount, decimal_places)}</InstdAmt></Amt>{agent}"
         f"<Cdtr><Nm>{name}</Nm></Cdtr>"
         f"<CdtrAcct>{_account(transfer.creditor_account, key + ': account')}"
         f"</CdtrAcct>{purpose}"
@@ -236,13 +240,15 @@ def write_pain001(
     category_purpose=None,
     batch_booking=False,
     currency=None,
+    decimal_places=2,
 ):
     """Write a pain.001 credit transfer initiation of ``transfers`` to ``out``
     (a text stream), as one payment information block (PmtInfId = ``msg_id``).
 
     ``msg_id`` is the file's idempotency key for the bank; ``currency`` is used
     for transfers that name none; ``category_purpose`` (e.g. ``SSBE``) goes to
-    PmtTpInf/CtgyPurp and to each transfer's Purp. An unfit value raises
+    PmtTpInf/CtgyPurp and to each transfer's Purp; amounts are written with
+    ``decimal_places`` decimals (the currency's). An unfit value raises
     ``ValueError``: identifiers, amounts and currencies before anything is
     written, names, accounts and BICs while writing -- so write to a buffer and
     drop it on error."""
@@ -253,7 +259,7 @@ def write_pain001(
     if not transfers:
         raise ValueError("a pain.001 file needs at least one transfer")
     message = _identifier(msg_id, 35, "MsgId")
-    count, total = _summary(transfers, currency)
+    count, total = _summary(transfers, currency, decimal_places)
     if isinstance(execution_date, datetime):
         execution_date = execution_date.date()
     purpose = ""
@@ -292,7 +298,9 @@ def write_pain001(
     agents = {}
     chunk = [header]
     for transfer in transfers:
-        chunk.append(_transfer(transfer, version, purpose, currency, agents))
+        chunk.append(
+            _transfer(transfer, version, purpose, currency, agents, decimal_places)
+        )
         if len(chunk) >= 10000:
             out.write("".join(chunk))
             chunk.clear()

@@ -115,6 +115,33 @@ def test_pain001_control_sum_is_the_exact_decimal_sum():
     assert _texts(content, "NbOfTxs") == ["499", "499"]
 
 
+@pytest.mark.parametrize("version", iso20022.PAIN001_VERSIONS)
+@pytest.mark.parametrize(
+    ("currency", "places", "amounts", "written", "total"),
+    [
+        ("JPY", 0, ["127", "152"], ["127", "152"], "279"),
+        ("KWD", 3, ["1.005", "2.250"], ["1.005", "2.250"], "3.255"),
+    ],
+)
+def test_pain001_writes_the_currency_decimals(
+    version, currency, places, amounts, written, total
+):
+    transfers = [
+        Transfer(f"P{i}", Decimal(a), currency, f"N{i}", f"A{i}")
+        for i, a in enumerate(amounts)
+    ]
+    content = _pain001(version, transfers, currency=currency, decimal_places=places)
+    assert iso20022.validate(content, XSD / f"{version}.xsd") == []
+    assert _texts(content, "InstdAmt") == written
+    assert set(_texts(content, "CtrlSum")) == {total}
+    ccy = {
+        e.get("Ccy")
+        for e in _tree(content).iter()
+        if etree.QName(e).localname == "InstdAmt"
+    }
+    assert ccy == {currency}
+
+
 def test_pain001_without_debtor_bic_or_purpose_still_validates():
     debtor = Debtor("Ministry", "ACCOUNT-1")
     for version in iso20022.PAIN001_VERSIONS:

@@ -12,10 +12,13 @@ from ..tools import (
     DerivedMany2one,
     bulk_work_mem,
     drop_stale_indexes,
+    exchange_difference_sql,
+    fsp_issued_sql,
     is_guarded_write,
     refresh_statistics,
     refuse_fields,
     set_fillfactor,
+    to_program_sql,
 )
 
 CHANNELS = [
@@ -53,6 +56,13 @@ GUARDED_FIELDS = frozenset(
         # spp.fsp._spp_store_fsp_details).
         "attempt_count",
         "last_fsp_message",
+        # Frozen at the payroll's approval, in SQL (see spp.payroll.rate).
+        "fsp_amount",
+        "fsp_currency_id",
+        "fsp_rate",
+        # Written with the paid state (see _spp_state_assignments).
+        "fsp_paid_amount",
+        "exchange_difference",
     }
 )
 # Once paid, the FSP receipt is the evidence of that payment.
@@ -121,6 +131,39 @@ class SppPayment(models.Model):
     )
     destination = fields.Char(help="Account or mobile number at the time of payment.")
     amount = fields.Monetary(required=True, currency_field="currency_id")
+    # What the FSP pays, in its own currency: the amount converted at the rate
+    # the payroll froze at its approval, rounded to the FSP's currency. Empty
+    # until then; the connectors fall back on amount and currency_id.
+    fsp_currency_id = DerivedMany2one(
+        "res.currency", string="FSP Currency", readonly=True
+    )
+    fsp_amount = fields.Monetary(
+        string="FSP Amount",
+        currency_field="fsp_currency_id",
+        readonly=True,
+        help="The amount in the FSP's currency, at the rate frozen when the "
+        "payroll was approved.",
+    )
+    fsp_rate = fields.Float(
+        string="Frozen Rate",
+        digits=0,
+        readonly=True,
+        help="FSP currency units per program currency unit, frozen by the "
+        "payroll's approval; empty when the FSP pays in the program's currency.",
+    )
+    fsp_paid_amount = fields.Monetary(
+        string="Paid (FSP Currency)",
+        currency_field="fsp_currency_id",
+        readonly=True,
+        help="What the FSP reported paying, in its currency (payments in "
+        "another currency than the program's).",
+    )
+    exchange_difference = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="The amount the FSP paid, converted back at the frozen rate, less "
+        "the paid amount: what rounding in two currencies leaves over.",
+    )
     amount_breakdown = fields.Json(help="Components of the amount, as computed.")
     state = fields.Selection(
         PAYMENT_STATES, default="draft", required=True, readonly=True
@@ -178,6 +221,10 @@ class SppPayment(models.Model):
     _fsp_id_id = models.Index("(fsp_id, id) WHERE fsp_id IS NOT NULL")
     _amount_positive = models.Constraint(
         "CHECK(amount >= 0)", "A payment amount cannot be negative."
+    )
+    _fsp_amount_positive = models.Constraint(
+        "CHECK(fsp_amount IS NULL OR fsp_amount >= 0)",
+        "An FSP amount cannot be negative.",
     )
     _paid_amount_positive = models.Constraint(
         "CHECK(paid_amount IS NULL OR paid_amount >= 0)",
@@ -498,16 +545,36 @@ class SppPayment(models.Model):
                 SQL("status_reason = COALESCE(d.status_reason, p.status_reason)"),
             ]
             if target == states.PAID:
+                # Reported in the FSP's currency (the same as the program's
+                # unless the payment carries a frozen rate).
+                reported = SQL("COALESCE(d.paid_amount, %s)", fsp_issued_sql())
                 assignments += [
-                    SQL("paid_amount = COALESCE(d.paid_amount, p.amount)"),
+                    SQL(
+                        "paid_amount = CASE WHEN d.paid_amount IS NULL THEN p.amount "
+                        "ELSE %s END",
+                        to_program_sql(SQL("d.paid_amount")),
+                    ),
                     SQL(
                         "paid_date = COALESCE(d.paid_date, %s)", fixed.pop("paid_date")
                     ),
+                    *self._spp_fx_paid_assignments(reported),
                 ]
         elif target == states.PAID:
             assignments.append(SQL("paid_amount = p.amount"))
+            assignments += self._spp_fx_paid_assignments(fsp_issued_sql())
         assignments += [SQL("%s = %s", SQL.identifier(k), v) for k, v in fixed.items()]
         return assignments
+
+    def _spp_fx_paid_assignments(self, reported):
+        """What a payment paid through an FSP in another currency records: the
+        amount reported, in that currency, and the exchange difference."""
+        return [
+            SQL(
+                "fsp_paid_amount = CASE WHEN p.fsp_rate IS NULL THEN NULL ELSE %s END",
+                reported,
+            ),
+            SQL("exchange_difference = %s", exchange_difference_sql(reported)),
+        ]
 
     def _spp_transition_effects(self, target, reason):
         """Statements run on the rows a transition moved (``moved``: id,

@@ -274,7 +274,9 @@ class SppReconciliationImport(models.TransientModel):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT %s, p.id, p.payroll_id, p.program_id, p.amount::text, p.state "
+                # The FSP's amount, in its currency: what the bank reports.
+                "SELECT %s, p.id, p.payroll_id, p.program_id, "
+                "COALESCE(p.fsp_amount, p.amount)::text, p.state "
                 "FROM spp_payment p %s WHERE %s",
                 key_sql,
                 join,

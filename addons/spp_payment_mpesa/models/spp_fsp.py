@@ -64,7 +64,8 @@ class SppFsp(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, a.idempotency_key, p.amount::text, p.destination,
+                SELECT p.id, a.idempotency_key,
+                       COALESCE(p.fsp_amount, p.amount)::text, p.destination,
                        p.reference
                   FROM spp_payment p
                   JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
