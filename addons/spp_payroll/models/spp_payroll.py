@@ -148,6 +148,8 @@ class SppPayroll(models.Model):
     # The rest of the frozen summary: over-balance count, by FSP, by component.
     summary_totals = fields.Json(compute="_compute_totals", store=True)
     summary_html = fields.Html(compute="_compute_counts", sanitize=False)
+    # Its last run and its payments by outcome, for the live progress widget.
+    progress_info = fields.Json(compute="_compute_counts")
     preview_html = fields.Html(compute="_compute_preview_html", sanitize=False)
     run_ids = fields.One2many("spp.payroll.run", "payroll_id", readonly=True)
     running = fields.Boolean(compute="_compute_running")
@@ -319,12 +321,55 @@ class SppPayroll(models.Model):
                 else:
                     summary = {}
                 payroll.summary = summary
+                payroll.progress_info = payroll._spp_progress_info(values[0] or [])
                 payroll.summary_html = payroll._spp_render_sections(
                     payroll._spp_summary_sections(summary)
                 )
         finally:
             for payroll_id in ids:
                 groups.pop(payroll_id, None)
+
+    def _spp_progress_info(self, groups):
+        """The last run's chunks and the payments by outcome (``groups``:
+        (FSP, state, count, amount) of the payroll's payments)."""
+        run = self.run_ids[:1]
+        if not run:
+            return {}
+        kinds = dict(run._fields["kind"]._description_selection(self.env))
+        by_state = {}
+        for _fsp, state, n, _amount in groups:
+            by_state[state] = by_state.get(state, 0) + n
+        outcomes = []
+        for key, label, color, states_ in (
+            ("to_send", self.env._("To send"), "muted", ("approved", "queued")),
+            ("sent", self.env._("Sent"), "info", ("sent", "accepted", "processing")),
+            ("paid", self.env._("Paid"), "success", ("paid",)),
+            (
+                "failed",
+                self.env._("Failed"),
+                "danger",
+                ("failed", "rejected", "reversed"),
+            ),
+            ("unknown", self.env._("Unknown"), "warning", ("unknown",)),
+        ):
+            outcomes.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "color": color,
+                    "count": sum(by_state.get(state, 0) for state in states_),
+                }
+            )
+        return {
+            "run": {
+                "label": kinds.get(run.kind, run.kind),
+                "state": run.state,
+                "chunks_done": run.chunks_done,
+                "chunk_count": run.chunk_count,
+                "percent": round(run.progress),
+            },
+            "outcomes": outcomes,
+        }
 
     def _spp_open_list(self, model, name, domain, views=None):
         self.ensure_one()
