@@ -4,7 +4,22 @@
 
 The columns are created and filled here, for every payroll at once, with one
 pass of grouped aggregates over the payments: the ORM would otherwise compute
-them payroll by payroll after the update."""
+them payroll by payroll after the update. A database older than the columns
+the totals count (flags, quarantine) is left to the ORM."""
+
+from odoo.tools import sql
+
+COUNTED = (
+    "partner_id",
+    "amount",
+    "fsp_id",
+    "amount_breakdown",
+    "entitlement_rejected",
+    "is_duplicate",
+    "is_capped",
+    "is_over_balance",
+    "is_quarantined",
+)
 
 TOTALS = """
 WITH t AS (
@@ -64,7 +79,9 @@ UPDATE spp_payroll pr
 
 
 def migrate(cr, version):
-    if not version:
+    if not version or not all(
+        sql.column_exists(cr, "spp_payment", column) for column in COUNTED
+    ):
         return
     cr.execute(
         """
