@@ -25,6 +25,7 @@
         "report/spp_payroll_report.xml",
     ],
     "assets": {
+        "web.assets_backend": ["spp_payroll/static/src/live/*"],
         "web.assets_tests": ["spp_payroll/static/tests/tours/*.js"],
     },
 }

@@ -10,3 +10,4 @@ from . import test_balance_reservation
 from . import test_lifecycle
 from . import test_summary
 from . import test_fx
+from . import test_progress
