@@ -88,6 +88,8 @@ UNKNOWN_DECISIONS = [
     ("paid", "Paid"),
 ]
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
+# The program currency's rounding in a paid transition (see _spp_transition_sql).
+PROGRAM_ROUNDING = SQL("pc.rounding")
 # Still editable on a payment that left the draft state.
 UNLOCKED_FIELDS = frozenset({"note", "external_ref", "status_reason"})
 
@@ -400,8 +402,29 @@ class SppPayment(models.Model):
 
     # Guarded transitions -------------------------------------------------
 
-    def _set_approved(self, reason=None):
-        return self._spp_transition(states.APPROVED, reason)
+    def _set_approved(self, reason=None, fx_details=None):
+        """Approve payments; ``fx_details``, an SQL query of rows (id,
+        fsp_currency_id, fsp_amount, fsp_rate), freezes what each pays in its
+        FSP's currency in the same UPDATE as the state (see spp.payroll.rate):
+        no second version of every row."""
+        if not fx_details:
+            return self._spp_transition(states.APPROVED, reason)
+        details = SQL(
+            "SELECT fx.*, NULL::varchar AS external_ref, "
+            "NULL::varchar AS status_reason FROM (%s) fx",
+            fx_details,
+        )
+        return self._spp_transition(
+            states.APPROVED,
+            reason,
+            values={
+                name: SQL(
+                    "COALESCE(d.%s, p.%s)", SQL.identifier(name), SQL.identifier(name)
+                )
+                for name in ("fsp_currency_id", "fsp_amount", "fsp_rate")
+            },
+            details=details,
+        )
 
     def _set_queued(self, reason=None, skip_exhausted=False):
         """Queue for sending: each payment gets a new attempt and idempotency key.
@@ -506,11 +529,12 @@ class SppPayment(models.Model):
         return SQL(
             """
             WITH old AS MATERIALIZED (
-                SELECT id, state FROM spp_payment WHERE id = ANY(%(ids)s)
+                SELECT id, state, currency_id FROM spp_payment
+                 WHERE id = ANY(%(ids)s)
             ),
             moved AS (
                 UPDATE spp_payment p SET %(assignments)s
-                  FROM old %(detail_join)s
+                  FROM old %(detail_join)s %(currency_join)s
                  WHERE p.id = old.id AND old.state = ANY(%(sources)s)
              RETURNING p.id, old.state AS old_state, p.current_attempt_id,
                        p.membership_id, p.paid_amount, p.amount
@@ -525,6 +549,10 @@ class SppPayment(models.Model):
                 self._spp_state_assignments(target, values, bool(details))
             ),
             detail_join=detail_join,
+            # The program currency's rounding, for amounts paid in another one.
+            currency_join=SQL("LEFT JOIN res_currency pc ON pc.id = old.currency_id")
+            if target == states.PAID
+            else SQL(),
             sources=sources,
             effects=SQL("").join(SQL(",\n%s", effect) for effect in effects),
             allowed=allowed,
@@ -552,7 +580,7 @@ class SppPayment(models.Model):
                     SQL(
                         "paid_amount = CASE WHEN d.paid_amount IS NULL THEN p.amount "
                         "ELSE %s END",
-                        to_program_sql(SQL("d.paid_amount")),
+                        to_program_sql(SQL("d.paid_amount"), rounding=PROGRAM_ROUNDING),
                     ),
                     SQL(
                         "paid_date = COALESCE(d.paid_date, %s)", fixed.pop("paid_date")
@@ -573,7 +601,10 @@ class SppPayment(models.Model):
                 "fsp_paid_amount = CASE WHEN p.fsp_rate IS NULL THEN NULL ELSE %s END",
                 reported,
             ),
-            SQL("exchange_difference = %s", exchange_difference_sql(reported)),
+            SQL(
+                "exchange_difference = %s",
+                exchange_difference_sql(reported, rounding=PROGRAM_ROUNDING),
+            ),
         ]
 
     def _spp_transition_effects(self, target, reason):

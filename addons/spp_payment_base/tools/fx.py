@@ -52,11 +52,15 @@ def fsp_issued_sql(alias="p"):
     )
 
 
-def to_program_sql(reported, alias="p"):
+def to_program_sql(reported, alias="p", rounding=None):
     """A ``reported`` paid amount in the FSP's currency, in the program's: the
     amount issued plus the difference to the FSP amount, converted at the
-    frozen rate (paid in full is the amount issued, to the cent)."""
+    frozen rate (paid in full is the amount issued, to the cent). Statements
+    over many payments pass the program currency's ``rounding`` from a join:
+    program_rounding_sql costs a lookup per use and row."""
     rate = SQL.identifier(alias, "fsp_rate")
+    if rounding is None:
+        rounding = program_rounding_sql(alias)
     return SQL(
         "CASE WHEN %(rate)s IS NULL THEN %(reported)s ELSE %(amount)s + %(diff)s END",
         rate=rate,
@@ -64,19 +68,21 @@ def to_program_sql(reported, alias="p"):
         amount=SQL.identifier(alias, "amount"),
         diff=fx_round_sql(
             SQL("(%s - %s) / %s", reported, SQL.identifier(alias, "fsp_amount"), rate),
-            program_rounding_sql(alias),
+            rounding,
         ),
     )
 
 
-def exchange_difference_sql(reported, alias="p"):
+def exchange_difference_sql(reported, alias="p", rounding=None):
     """Program-currency value of ``reported`` at the frozen rate, less what the
     payment counts as paid (to_program_sql): the rounding the two currencies
     disagree on. NULL when the FSP pays in the program's currency."""
     rate = SQL.identifier(alias, "fsp_rate")
+    if rounding is None:
+        rounding = program_rounding_sql(alias)
     return SQL(
         "CASE WHEN %(rate)s IS NULL THEN NULL ELSE %(value)s - (%(paid)s) END",
         rate=rate,
-        value=fx_round_sql(SQL("%s / %s", reported, rate), program_rounding_sql(alias)),
-        paid=to_program_sql(reported, alias),
+        value=fx_round_sql(SQL("%s / %s", reported, rate), rounding),
+        paid=to_program_sql(reported, alias, rounding),
     )

@@ -74,6 +74,37 @@ class TestFileFx(SppFileCommon):
             Decimal(str(payroll.payment_file_ids.total_amount)), Decimal(total)
         )
 
+    def test_usd_program_file_shows_kes_amounts(self):
+        kes = self.env.ref("base.KES")
+        if kes == self.currency:
+            self.skipTest("the company already pays in KES")
+        kes.active = True
+        self.env["res.currency.rate"].search([("currency_id", "=", kes.id)]).unlink()
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": kes.id,
+                "rate": 129.37,
+                "name": fields.Date.today() - timedelta(days=1),
+                "company_id": self.env.company.root_id.id,
+            }
+        )
+        self.fsp.currency_id = kes
+        payroll, _jobs = self._executed_payroll()
+        content = payroll.payment_file_ids.with_user(self.finance)
+        rows = list(
+            csv.reader(
+                io.StringIO(content._spp_verified_content().decode()), delimiter=";"
+            )
+        )
+        body = {row[0]: row for row in rows[1:-1]}
+        for payment in payroll.payment_ids:
+            # 50.70 * 129.37 = 6559.059 -> 6559.06; 60.70 -> 7852.759 -> 7852.76
+            expected = f"{kes.round(payment.amount * 129.37):.2f}"
+            self.assertEqual(body[payment.reference][3:], [expected, "KES"])
+        self.assertEqual(
+            {r[3] for r in body.values()}, {"6559.06", "7852.76"}, "50.70 and 60.70"
+        )
+
     def test_pain001_instructs_fsp_amounts_in_fsp_currency(self):
         self.fsp.write(
             {

@@ -189,13 +189,15 @@ class SppReconciliation(models.Model):
                   FROM spp_reconciliation_line l
                   JOIN spp_payment p ON p.id = l.payment_id
              LEFT JOIN spp_fsp f ON f.id = p.fsp_id
+             LEFT JOIN res_currency pc ON pc.id = p.currency_id
                  WHERE l.reconciliation_id = %(batch)s
               GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 3, 7
                 """,
                 fx=fx,
                 paid=paid,
                 difference=exchange_difference_sql(
-                    SQL("COALESCE(l.paid_amount, p.fsp_amount)")
+                    SQL("COALESCE(l.paid_amount, p.fsp_amount)"),
+                    rounding=SQL("pc.rounding"),
                 ),
                 batch=self.id,
             )

@@ -301,15 +301,12 @@ class SppPayroll(models.Model):
         self._spp_rates_to_freeze()
         return result
 
-    def _on_spp_approved(self):
-        for payroll in self:
-            payroll._spp_freeze_rates()
-        return super()._on_spp_approved()
-
     def _spp_freeze_rates(self):
-        """Record the rates and convert every payment to its FSP's currency, in
-        one UPDATE (rounded HALF-UP to the currency's rounding, as
-        res.currency.round does)."""
+        """Record the rates this approval freezes, and return the query of
+        every draft payment's amount in its FSP's currency (id,
+        fsp_currency_id, fsp_amount, fsp_rate), rounded HALF-UP to that
+        currency's rounding as res.currency.round does: the approval's state
+        UPDATE writes them (spp.payment._set_approved)."""
         self.ensure_one()
         plan = self._spp_rates_to_freeze()
         Rates = self.env["spp.payroll.rate"].sudo().with_context(spp_freeze_rates=True)
@@ -334,21 +331,20 @@ class SppPayroll(models.Model):
                         "frozen": True,
                     }
                 )
-        self.env["spp.payment"].flush_model()
-        self.env.cr.execute(self._spp_fx_update_sql(plan))
-        self.env["spp.payment"].invalidate_model(["fsp_amount", "fsp_currency_id"])
+        return self._spp_fx_rows_sql(plan)
 
-    def _spp_fx_update_sql(self, plan):
-        """The statement that sets every draft payment's FSP amount and currency:
-        the FSPs (a few rows) joined with the rates frozen for their currency."""
+    def _spp_fx_rows_sql(self, plan):
+        """Every draft payment's FSP currency, amount and rate: the FSPs (a few
+        rows) joined with the rates frozen for their currency; no rate where
+        the FSP pays in the program's currency."""
         return SQL(
             """
-            UPDATE spp_payment p
-               SET fsp_currency_id = COALESCE(v.currency_id, p.currency_id),
-                   fsp_rate = v.rate,
-                   fsp_amount = CASE WHEN v.rate IS NULL THEN p.amount
-                                     ELSE %(rounded)s END
-              FROM (SELECT 0 AS fsp_id, NULL::int AS currency_id,
+            SELECT p.id, COALESCE(v.currency_id, p.currency_id) AS fsp_currency_id,
+                   CASE WHEN v.rate IS NULL THEN p.amount
+                        ELSE %(rounded)s END AS fsp_amount,
+                   v.rate AS fsp_rate
+              FROM spp_payment p
+              JOIN (SELECT 0 AS fsp_id, NULL::int AS currency_id,
                            NULL::numeric AS rate, NULL::numeric AS rounding
                      UNION ALL
                     SELECT f.id, f.currency_id, r.rate, c.rounding
@@ -356,9 +352,8 @@ class SppPayroll(models.Model):
                       JOIN res_currency c ON c.id = f.currency_id
                  LEFT JOIN unnest(%(currencies)s::int[], %(rates)s::numeric[])
                            AS r(currency_id, rate) ON r.currency_id = f.currency_id
-                   ) AS v
+                   ) AS v ON v.fsp_id = COALESCE(p.fsp_id, 0)
              WHERE p.payroll_id = %(payroll)s AND p.state = 'draft'
-               AND COALESCE(p.fsp_id, 0) = v.fsp_id
             """,
             rounded=fx_round_sql(SQL("p.amount * v.rate"), SQL("v.rounding")),
             currencies=[currency.id for currency, _rate, _record in plan],
