@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from psycopg2.errors import LockNotAvailable
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -29,6 +29,9 @@ class SppPayrollCommon(SppCycleCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # The manual FSP has no balance API: its account is known funded by a
+        # report (as a statement would), so execution needs no confirmation.
+        cls._fund(cls.fsp)
         cls.households = cls.household
         for n in range(2, 6):
             cls.households |= cls._create_household(
@@ -79,6 +82,12 @@ class SppPayrollCommon(SppCycleCommon):
                 ],
             )
         )
+
+    @classmethod
+    def _fund(cls, fsps, amount=1_000_000_000):
+        """Record a fresh, ample balance for ``fsps``, as their own report."""
+        for fsp in fsps:
+            fsp._spp_record_balance(amount, fields.Datetime.now(), "test funding")
 
     @classmethod
     def _new_payroll(cls, cycle=None, **vals):
