@@ -378,6 +378,8 @@ class SppFsp(models.Model):
         An older report than the one held is ignored: statements and API
         answers may arrive out of order."""
         self.ensure_one()
+        # Parsers report exact Decimals; the field stores the rounded figure.
+        amount = self.currency_id.round(float(amount))
         if (
             self.balance_state == "known"
             and self.balance_date
@@ -387,7 +389,7 @@ class SppFsp(models.Model):
         self.sudo().write(
             {
                 "balance_state": "known",
-                "balance_amount": self.currency_id.round(amount),
+                "balance_amount": amount,
                 "balance_date": date,
                 "balance_source": source,
             }
@@ -395,7 +397,7 @@ class SppFsp(models.Model):
         self.message_post(
             body=self.env._(
                 "Balance %(amount)s %(currency)s as of %(date)s (%(origin)s).",
-                amount=self.currency_id.round(amount),
+                amount=amount,
                 currency=self.currency_id.name,
                 date=date,
                 origin=source,

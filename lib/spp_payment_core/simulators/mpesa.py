@@ -10,6 +10,7 @@ import base64
 import json
 import secrets
 import uuid
+from datetime import UTC, datetime
 
 from .. import mpesa
 from .base import Drop, Simulator
@@ -306,7 +307,7 @@ class MpesaSimulator(Simulator):
             result["ResultParameters"] = {
                 "ResultParameter": [
                     {"Key": "AccountBalance", "Value": value},
-                    {"Key": "BOCompletedTime", "Value": 20260706224852},
+                    {"Key": "BOCompletedTime", "Value": _eat_now()},
                 ]
             }
             self.queue_callback(payload["ResultURL"], {"Result": result})
@@ -366,6 +367,12 @@ class MpesaSimulator(Simulator):
 
     def paid_twice(self):
         return [key for key, n in self.paid.items() if n > 1]
+
+
+def _eat_now():
+    """Now as Daraja's BOCompletedTime says it: YYYYMMDDHHMMSS in Nairobi."""
+    local = datetime.now(UTC) + mpesa.EAT_OFFSET
+    return int(local.strftime("%Y%m%d%H%M%S"))
 
 
 def _result(code, description, key, conversation, receipt, payload):
