@@ -22,6 +22,13 @@ def perform_jobs(trap):
         trap.perform_enqueued_jobs()
 
 
+def fund_fsps(fsps, amount=1_000_000_000):
+    """Record a fresh, ample balance for ``fsps``, as their own report (a
+    statement's, say): execution then needs no manager's confirmation."""
+    for fsp in fsps:
+        fsp._spp_record_balance(amount, fields.Datetime.now(), "test funding")
+
+
 class SppPayrollCommon(SppCycleCommon):
     """An approved program and cycle (50 fixed, +15 disability, a 0.70 fee credit
     outside the cap of 60) and five digital households plus one at a payment point."""
@@ -85,9 +92,7 @@ class SppPayrollCommon(SppCycleCommon):
 
     @classmethod
     def _fund(cls, fsps, amount=1_000_000_000):
-        """Record a fresh, ample balance for ``fsps``, as their own report."""
-        for fsp in fsps:
-            fsp._spp_record_balance(amount, fields.Datetime.now(), "test funding")
+        fund_fsps(fsps, amount)
 
     @classmethod
     def _new_payroll(cls, cycle=None, **vals):
