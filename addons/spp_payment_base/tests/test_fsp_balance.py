@@ -18,7 +18,7 @@ class TestFspBalance(SppBaseCommon):
         self.fsp._spp_mark_balance_pending()
         self.assertEqual(self.fsp.balance_state, "pending")
         self.assertIsNone(self.fsp._spp_get_balance())
-        reported = fields.Datetime.now() - timedelta(hours=1)
+        reported = fields.Datetime.now() - timedelta(hours=2)
         self.fsp._spp_record_balance(Decimal("1234.565"), reported, "test API")
         self.assertEqual(self.fsp.balance_state, "known")
         self.assertEqual(self.fsp._spp_get_balance(), 1234.57)

@@ -3,6 +3,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
@@ -67,7 +68,7 @@ class SppPayrollExecuteWizard(models.TransientModel):
             fsp = self.env["spp.fsp"].sudo().browse(line["fsp_id"])
             try:
                 fsp._spp_request_balance()
-            except Exception as error:  # noqa: BLE001 - the FSP's fault, shown
+            except (UserError, ValueError, OSError) as error:
                 _logger.info("Balance request to FSP %s failed: %s", fsp.id, error)
                 fsp._spp_forget_balance(str(error)[:200])
 
