@@ -1091,15 +1091,16 @@ class SppPayroll(models.Model):
         """{fsp id: total} of what executing the payroll would send, per FSP:
         approved payments that no quarantine holds. ONE aggregate in SQL (a
         payroll may hold a million payments); the only place that says which
-        amount is summed."""
+        amount is summed: the FSP amount, in the FSP's currency (frozen at
+        approval; the amount itself before, when both currencies are one)."""
         self.ensure_one()
         self.env["spp.payment"].flush_model(
-            ["payroll_id", "fsp_id", "state", "amount", "is_quarantined"]
+            ["payroll_id", "fsp_id", "state", "amount", "fsp_amount", "is_quarantined"]
         )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT fsp_id, SUM(amount)
+                SELECT fsp_id, SUM(COALESCE(fsp_amount, amount))
                   FROM spp_payment
                  WHERE payroll_id = %s AND state = 'approved'
                    AND fsp_id IS NOT NULL AND NOT COALESCE(is_quarantined, FALSE)
