@@ -9,7 +9,7 @@ from odoo.tools import SQL, float_round
 
 from odoo.addons.spp_payment_base.tools import fx_round_sql
 
-from .common import SppPayrollCommon
+from .common import SppPayrollCommon, fund_fsps
 
 
 class SppFxCommon(SppPayrollCommon):
@@ -236,3 +236,26 @@ class TestPayrollFx(SppFxCommon):
         self._approve_as_manager(payroll)
         self.assertEqual(fx[0].fsp_amount, 5.01)  # 5.005 -> 5.01
         self._assert_converted(payroll, 0.5)
+
+    def test_balance_check_in_the_fsp_currency(self):
+        """The KES wallet's balance covers the program-currency total but not
+        the shillings it must pay: execution is refused with the KES figure."""
+        self._set_odoo_rate(129.37)
+        payroll = self._submitted_payroll()
+        self._approve_as_manager(payroll)
+        fx = payroll.payment_ids.filtered(lambda p: p.fsp_currency_id == self.foreign)
+        program_total = sum(fx.mapped("amount"))
+        shillings = sum(fx.mapped("fsp_amount"))
+        self.assertGreater(shillings, program_total * 100)
+        fund_fsps(self.fx_fsp, amount=program_total * 2)
+        (line,) = [
+            line
+            for line in payroll.action_check_balances()
+            if line["fsp_id"] == self.fx_fsp.id
+        ]
+        self.assertEqual(
+            self.foreign.compare_amounts(line["to_pay"], shillings), 0, line
+        )
+        self.assertFalse(line["sufficient"])
+        with self.assertRaisesRegex(UserError, "Insufficient"):
+            payroll.with_user(self.users["finance_officer"]).action_execute()
