@@ -402,29 +402,12 @@ class SppPayment(models.Model):
 
     # Guarded transitions -------------------------------------------------
 
-    def _set_approved(self, reason=None, fx_details=None):
-        """Approve payments; ``fx_details``, an SQL query of rows (id,
-        fsp_currency_id, fsp_amount, fsp_rate), freezes what each pays in its
-        FSP's currency in the same UPDATE as the state (see spp.payroll.rate):
-        no second version of every row."""
-        if not fx_details:
-            return self._spp_transition(states.APPROVED, reason)
-        details = SQL(
-            "SELECT fx.*, NULL::varchar AS external_ref, "
-            "NULL::varchar AS status_reason FROM (%s) fx",
-            fx_details,
-        )
-        return self._spp_transition(
-            states.APPROVED,
-            reason,
-            values={
-                name: SQL(
-                    "COALESCE(d.%s, p.%s)", SQL.identifier(name), SQL.identifier(name)
-                )
-                for name in ("fsp_currency_id", "fsp_amount", "fsp_rate")
-            },
-            details=details,
-        )
+    def _set_approved(self, reason=None, fx_values=None):
+        """Approve payments; ``fx_values`` ({column: SQL expression over the
+        payment ``p``} of fsp_currency_id, fsp_amount, fsp_rate) freezes what
+        each pays in its FSP's currency in the same UPDATE as the state (see
+        spp.payroll.rate): no second version of every row, no join."""
+        return self._spp_transition(states.APPROVED, reason, values=fx_values)
 
     def _set_queued(self, reason=None, skip_exhausted=False):
         """Queue for sending: each payment gets a new attempt and idempotency key.

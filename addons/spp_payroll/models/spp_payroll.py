@@ -1061,7 +1061,7 @@ class SppPayroll(models.Model):
         self._spp_payments_where(SQL("NOT entitlement_rejected"))._set_approved(
             reason=self.env._("Payroll %s approved.", self.name),
             # Each payment's amount in its FSP's currency, frozen with the state.
-            fx_details=self._spp_freeze_rates(),
+            fx_values=self._spp_freeze_rates(),
         )
         # Nothing was sent yet: no failure to look for among its payments.
         self._spp_refresh_status(failures="keep")

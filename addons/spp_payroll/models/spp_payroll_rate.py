@@ -303,10 +303,10 @@ class SppPayroll(models.Model):
 
     def _spp_freeze_rates(self):
         """Record the rates this approval freezes, and return the query of
-        every draft payment's amount in its FSP's currency (id,
-        fsp_currency_id, fsp_amount, fsp_rate), rounded HALF-UP to that
-        currency's rounding as res.currency.round does: the approval's state
-        UPDATE writes them (spp.payment._set_approved)."""
+        assignments of every payment's FSP currency, amount and rate, for the
+        approval's state UPDATE (spp.payment._set_approved): the amount in its
+        FSP's currency, rounded HALF-UP to that currency's rounding as
+        res.currency.round does."""
         self.ensure_one()
         plan = self._spp_rates_to_freeze()
         Rates = self.env["spp.payroll.rate"].sudo().with_context(spp_freeze_rates=True)
@@ -331,32 +331,47 @@ class SppPayroll(models.Model):
                         "frozen": True,
                     }
                 )
-        return self._spp_fx_rows_sql(plan)
+        return self._spp_fx_values(plan)
 
-    def _spp_fx_rows_sql(self, plan):
-        """Every draft payment's FSP currency, amount and rate: the FSPs (a few
-        rows) joined with the rates frozen for their currency; no rate where
-        the FSP pays in the program's currency."""
-        return SQL(
-            """
-            SELECT p.id, COALESCE(v.currency_id, p.currency_id) AS fsp_currency_id,
-                   CASE WHEN v.rate IS NULL THEN p.amount
-                        ELSE %(rounded)s END AS fsp_amount,
-                   v.rate AS fsp_rate
-              FROM spp_payment p
-              JOIN (SELECT 0 AS fsp_id, NULL::int AS currency_id,
-                           NULL::numeric AS rate, NULL::numeric AS rounding
-                     UNION ALL
-                    SELECT f.id, f.currency_id, r.rate, c.rounding
-                      FROM spp_fsp f
-                      JOIN res_currency c ON c.id = f.currency_id
-                 LEFT JOIN unnest(%(currencies)s::int[], %(rates)s::numeric[])
-                           AS r(currency_id, rate) ON r.currency_id = f.currency_id
-                   ) AS v ON v.fsp_id = COALESCE(p.fsp_id, 0)
-             WHERE p.payroll_id = %(payroll)s AND p.state = 'draft'
-            """,
-            rounded=fx_round_sql(SQL("p.amount * v.rate"), SQL("v.rounding")),
-            currencies=[currency.id for currency, _rate, _record in plan],
-            rates=[str(rate) for _currency, rate, _record in plan],
-            payroll=self.id,
+    def _spp_fx_values(self, plan):
+        """SQL expressions over the payment ``p``, one CASE over the few FSPs
+        paying in a currency with a frozen rate (a constant per FSP: no join,
+        so a million payments cost the arithmetic only); the program's
+        currency and amount otherwise."""
+        rates = {currency: rate for currency, rate, _record in plan}
+        fsps = (
+            self.env["spp.fsp"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("currency_id", "in", [c.id for c in rates])], order="id")
         )
+        if not fsps:
+            return {
+                "fsp_currency_id": SQL("p.currency_id"),
+                "fsp_amount": SQL("p.amount"),
+                "fsp_rate": SQL("NULL"),
+            }
+        currency, amount, rate = [], [], []
+        for fsp in fsps:
+            value = rates[fsp.currency_id]
+            currency.append(SQL("WHEN %s THEN %s", fsp.id, fsp.currency_id.id))
+            rate.append(SQL("WHEN %s THEN %s::numeric", fsp.id, str(value)))
+            amount.append(
+                SQL(
+                    "WHEN %s THEN %s",
+                    fsp.id,
+                    fx_round_sql(
+                        SQL("p.amount * %s::numeric", str(value)),
+                        SQL("%s::numeric", str(fsp.currency_id.rounding)),
+                    ),
+                )
+            )
+
+        def case(whens, default):
+            return SQL("CASE p.fsp_id %s ELSE %s END", SQL(" ").join(whens), default)
+
+        return {
+            "fsp_currency_id": case(currency, SQL("p.currency_id")),
+            "fsp_amount": case(amount, SQL("p.amount")),
+            "fsp_rate": case(rate, SQL("NULL::numeric")),
+        }
