@@ -158,6 +158,8 @@ for name, sub in form_spec.items():
 print("payroll form, slowest fields read alone:")
 for name, ms in sorted(alone.items(), key=lambda item: -item[1])[:6]:
     print(f"  {{name:<30}} {{ms:8.0f}} ms")
+
+# (A blank line ends a block in the shell's console.)
 if "spp.payment.dashboard" in env:
     dashboard = uenv["spp.payment.dashboard"]
     timed_ms("dashboard (get_dashboard_data)", dashboard.get_dashboard_data)
@@ -166,6 +168,7 @@ if "spp.payment.dashboard" in env:
                  {{"program_id": payroll.program_id.id}}))
 else:
     print("dashboard: spp_payment_dashboard is not installed in this database")
+
 env.cr.rollback()
 """
 
