@@ -1,0 +1,369 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""A payroll's money in the books, posted as positions: what the FSPs hold
+(clearing), what was paid (expense), what came back to the fund (returned).
+Each entry posts the difference between the positions the payments stand for
+now, summed in SQL per FSP and currency, and the positions already posted: a
+handful of entries whatever the number of payments, and nothing posted twice
+(a retried payment moves again only once its earlier amount went back)."""
+
+from decimal import Decimal
+
+from odoo import Command, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
+# Handed to the FSP, its outcome not known yet (an unknown payment may be paid).
+IN_FLIGHT_STATES = ("queued", "sent", "accepted", "processing", "unknown")
+# Sent once, then not paid: their money is back in the fund.
+RETURNED_STATES = ("failed", "rejected", "reversed")
+# Positions of the payments' money; the fund gives what they add up to.
+FUND_POSITIONS = ("clearing", "expense", "returned")
+# Positions of overpayments (spp.payment.overpayment): what the FSP paid out
+# above what it was given (a credit on its clearing account), owed back by the
+# beneficiary until recovered, written off or found not to be a duplicate.
+OVERPAYMENT_POSITIONS = ("overpaid", "receivable", "recovered", "written_off")
+POSITIONS = FUND_POSITIONS + OVERPAYMENT_POSITIONS
+
+
+def to_decimal(value):
+    """An amount read from SQL (numeric columns come back as floats) as an
+    exact Decimal: its shortest repr, never the float's binary expansion."""
+    return Decimal(str(value or 0))
+
+
+class SppPayroll(models.Model):
+    _inherit = "spp.payroll"
+
+    account_posting = fields.Boolean(related="program_id.account_posting")
+    count_account_moves = fields.Integer(
+        string="Journal Entries Count", compute="_compute_count_account_moves"
+    )
+
+    def _compute_count_account_moves(self):
+        counts = dict(
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [("spp_payroll_id", "in", self.ids)], ["spp_payroll_id"], ["__count"]
+            )
+        )
+        for payroll in self:
+            payroll.count_account_moves = counts.get(payroll, 0)
+
+    def action_view_account_moves(self):
+        self.ensure_one()
+        return self.env["account.move"]._spp_open_entries(
+            [("spp_payroll_id", "=", self.id)],
+            self.env._("Journal Entries of %s", self.name),
+        )
+
+    def action_account_post(self):
+        """Post what changed since the last entry (payments settled by
+        callbacks or status queries, say), without waiting for a
+        reconciliation."""
+        if not self.env.user.has_group(FINANCE_OFFICER):
+            raise AccessError(self.env._("Only finance users post payrolls."))
+        self.check_access("read")
+        moves = self._spp_account_post("settlement")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._("%s journal entries posted.", len(moves)),
+            },
+        }
+
+    def action_close(self):
+        result = super().action_close()
+        # Nothing moves after closing: the books get the last of it.
+        self._spp_account_post("settlement")
+        return result
+
+    # Amounts ------------------------------------------------------------------
+
+    def _spp_account_amounts(self, sending=None):
+        """{(fsp id, currency id): {position: Decimal}} the payments of this
+        payroll stand for now, in one GROUP BY. ``sending`` (an SQL condition on
+        ``p``) names payments about to be handed to their FSP, counted as held
+        by it. The amounts are in the program's currency (spp.payment.amount):
+        the one place to read an FSP-currency amount from once payments carry
+        it (group by its currency instead)."""
+        self.ensure_one()
+        self.env["spp.payment"].flush_model()
+        sending = sending or SQL("FALSE")
+        # What the FSP paid out of what we sent; the rest came back.
+        paid = SQL("LEAST(COALESCE(p.paid_amount, p.amount), p.amount)")
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.fsp_id, p.currency_id,
+                       COALESCE(SUM(p.amount) FILTER (
+                           WHERE p.state IN %(in_flight)s OR (%(sending)s)), 0),
+                       COALESCE(SUM(%(paid)s) FILTER (
+                           WHERE p.state = 'paid' AND NOT (%(sending)s)), 0),
+                       COALESCE(SUM(p.amount) FILTER (
+                           WHERE p.state IN %(returned)s AND p.attempt_count > 0
+                             AND NOT (%(sending)s)), 0)
+                       + COALESCE(SUM(p.amount - %(paid)s) FILTER (
+                           WHERE p.state = 'paid' AND NOT (%(sending)s)), 0)
+                  FROM spp_payment p
+                 WHERE p.payroll_id = %(payroll)s AND p.fsp_id IS NOT NULL
+                 GROUP BY p.fsp_id, p.currency_id
+                """,
+                in_flight=IN_FLIGHT_STATES,
+                returned=RETURNED_STATES,
+                sending=sending,
+                paid=paid,
+                payroll=self.id,
+            )
+        )
+        amounts = {
+            (fsp_id, currency_id): dict(
+                zip(FUND_POSITIONS, map(to_decimal, figures), strict=True)
+            )
+            for fsp_id, currency_id, *figures in self.env.cr.fetchall()
+        }
+        self.env["spp.payment.overpayment"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.fsp_id, o.currency_id,
+                       -COALESCE(SUM(o.amount) FILTER (
+                           WHERE o.state <> 'not_duplicate'), 0),
+                       COALESCE(SUM(o.amount) FILTER (WHERE o.state = 'open'), 0),
+                       COALESCE(SUM(o.amount) FILTER (
+                           WHERE o.state = 'recovered'), 0),
+                       COALESCE(SUM(o.amount) FILTER (
+                           WHERE o.state = 'written_off'), 0)
+                  FROM spp_payment_overpayment o
+                  JOIN spp_payment p ON p.id = o.payment_id
+                 WHERE p.payroll_id = %s AND p.fsp_id IS NOT NULL
+                 GROUP BY p.fsp_id, o.currency_id
+                """,
+                self.id,
+            )
+        )
+        for fsp_id, currency_id, *figures in self.env.cr.fetchall():
+            amounts.setdefault((fsp_id, currency_id), {}).update(
+                zip(OVERPAYMENT_POSITIONS, map(to_decimal, figures), strict=True)
+            )
+        return amounts
+
+    def _spp_account_posted(self):
+        """The same positions, as posted so far (in the lines' currency)."""
+        self.ensure_one()
+        self.env["account.move.line"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.spp_fsp_id, l.currency_id, l.spp_bucket,
+                       SUM(l.amount_currency)
+                  FROM account_move_line l
+                 WHERE l.spp_payroll_id = %s AND l.parent_state = 'posted'
+                   AND l.spp_bucket IN %s
+                 GROUP BY l.spp_fsp_id, l.currency_id, l.spp_bucket
+                """,
+                self.id,
+                POSITIONS,
+            )
+        )
+        posted = {}
+        for fsp_id, currency_id, bucket, amount in self.env.cr.fetchall():
+            posted.setdefault((fsp_id, currency_id), {})[bucket] = to_decimal(amount)
+        return posted
+
+    # Posting ------------------------------------------------------------------
+
+    def _spp_account_post(
+        self,
+        event,
+        run=None,
+        reconciliation=None,
+        sending=None,
+        date=None,
+        positions=POSITIONS,
+    ):
+        """Post, for each payroll whose program posts to accounting, one entry
+        per FSP and currency whose ``positions`` changed (the others wait for
+        a later entry). Refused, with what is missing, rather than posted to a
+        wrong account. Returns the entries."""
+        moves = self.env["account.move"].sudo()
+        for payroll in self.filtered("program_id.account_posting"):
+            # Two reconciliations of one payroll accepted at once would both
+            # post the same difference: one waits for the other.
+            self.env.cr.execute(
+                SQL("SELECT id FROM spp_payroll WHERE id = %s FOR UPDATE", payroll.id)
+            )
+            targets = payroll._spp_account_amounts(sending)
+            posted = payroll._spp_account_posted()
+            vals_list = []
+            for key in sorted(targets.keys() | posted.keys()):
+                fsp = self.env["spp.fsp"].browse(key[0])
+                currency = self.env["res.currency"].browse(key[1])
+                target, done = targets.get(key, {}), posted.get(key, {})
+                delta = {
+                    position: target.get(position, Decimal(0))
+                    - done.get(position, Decimal(0))
+                    if position in positions
+                    else Decimal(0)
+                    for position in POSITIONS
+                }
+                if all(currency.is_zero(float(amount)) for amount in delta.values()):
+                    continue
+                payroll._spp_account_check_config(fsp, delta)
+                vals_list.append(
+                    payroll._spp_account_move_vals(
+                        fsp, currency, delta, event, run, reconciliation, date
+                    )
+                )
+            if vals_list:
+                moves |= moves.create(vals_list)
+        if moves:
+            moves.action_post()
+        return moves
+
+    def _spp_account_check_payments(self, payments):
+        """Before anything is sent: the accounts the payments' entry needs."""
+        if self.program_id.account_posting:
+            for fsp in payments.fsp_id:
+                self._spp_account_check_config(fsp)
+
+    def _spp_account_check_config(self, fsp, delta=None):
+        program = self.program_id
+        currency = self.currency_id
+        missing = [
+            label
+            for label, value in (
+                (self.env._("journal"), program.account_journal_id),
+                (self.env._("program expense account"), program.account_expense_id),
+                (self.env._("program fund account"), program.account_fund_id),
+            )
+            if not value
+        ]
+        if not fsp.account_clearing_id:
+            missing.append(self.env._("clearing account of FSP %s", fsp.name))
+        if (
+            delta
+            and not program._spp_overpayment_account()
+            and not currency.is_zero(float(delta["receivable"]))
+        ):
+            missing.append(self.env._("overpayment receivable account"))
+        if missing:
+            raise UserError(
+                self.env._(
+                    "%(payroll)s cannot be posted to accounting: set the "
+                    "%(missing)s of program %(program)s. Nothing was posted.",
+                    payroll=self.name,
+                    missing=", ".join(missing),
+                    program=program.name,
+                )
+            )
+
+    def _spp_account_move_vals(
+        self, fsp, currency, delta, event, run, reconciliation, date
+    ):
+        program = self.program_id
+        date = date or fields.Date.context_today(self)
+        labels = {
+            "clearing": (self.env._("Sent to FSP"), self.env._("Settled by FSP")),
+            "expense": (self.env._("Paid"), self.env._("Reversed")),
+            "returned": (
+                self.env._("Returned: failed, rejected, reversed, unpaid part"),
+                self.env._("Returned money sent again"),
+            ),
+            "fund": (self.env._("Back to the fund"), self.env._("Taken from the fund")),
+            "overpaid": (
+                self.env._("Overpayment found not to be one"),
+                self.env._("Paid out by the FSP above the amount"),
+            ),
+            "receivable": (
+                self.env._("Overpayment owed back"),
+                self.env._("Overpayment receivable settled"),
+            ),
+            "recovered": (
+                self.env._("Overpayment recovered"),
+                self.env._("Overpayment recovery undone"),
+            ),
+            "written_off": (
+                self.env._("Overpayment written off"),
+                self.env._("Overpayment write-off undone"),
+            ),
+        }
+        accounts = {
+            "clearing": fsp.account_clearing_id,
+            "expense": program.account_expense_id,
+            "returned": program.account_fund_id,
+            "fund": program.account_fund_id,
+            "overpaid": fsp.account_clearing_id,
+            "receivable": program._spp_overpayment_account(),
+            "recovered": program.account_fund_id,
+            "written_off": program.account_expense_id,
+        }
+        lines = []
+        # The overpayment positions add up to nothing on their own.
+        fund = -sum(delta[position] for position in FUND_POSITIONS)
+        for bucket, amount in (*delta.items(), ("fund", fund)):
+            if currency.is_zero(float(amount)):
+                continue
+            lines.append(
+                self._spp_account_line(
+                    accounts[bucket],
+                    amount,
+                    currency,
+                    bucket,
+                    fsp,
+                    labels[bucket][0 if amount > 0 else 1],
+                    date,
+                )
+            )
+        self._spp_account_balance_lines(lines)
+        event_label = dict(
+            self.env["account.move"]
+            ._fields["spp_event"]
+            ._description_selection(self.env)
+        )[event]
+        return {
+            "move_type": "entry",
+            "journal_id": program.account_journal_id.id,
+            "date": date,
+            "ref": f"{self.name} / {fsp.name}: {event_label}",
+            "spp_event": event,
+            "spp_program_id": program.id,
+            "spp_payroll_id": self.id,
+            "spp_fsp_id": fsp.id,
+            "spp_run_id": run.id if run else False,
+            "spp_reconciliation_id": reconciliation.id if reconciliation else False,
+            "line_ids": [Command.create(line) for line in lines],
+        }
+
+    def _spp_account_line(self, account, amount, currency, bucket, fsp, label, date):
+        """One line of ``amount`` (Decimal, in ``currency``; debit if positive),
+        converted into the company's currency at ``date`` when it differs."""
+        company = self.company_id
+        amount = currency.round(float(amount))
+        vals = {
+            "account_id": account.id,
+            "name": f"{self.name}: {label}",
+            "spp_payroll_id": self.id,
+            "spp_fsp_id": fsp.id,
+            "spp_bucket": bucket,
+        }
+        if currency == company.currency_id:
+            balance = amount
+        else:
+            balance = currency._convert(amount, company.currency_id, company, date)
+            vals.update(currency_id=currency.id, amount_currency=amount)
+        vals.update(debit=max(balance, 0.0), credit=max(-balance, 0.0))
+        return vals
+
+    def _spp_account_balance_lines(self, lines):
+        """Conversion rounding lands on the fund line (the last one)."""
+        currency = self.company_id.currency_id
+        total = currency.round(sum(line["debit"] - line["credit"] for line in lines))
+        if lines and not currency.is_zero(total):
+            last = lines[-1]
+            balance = currency.round(last["debit"] - last["credit"] - total)
+            last.update(debit=max(balance, 0.0), credit=max(-balance, 0.0))
