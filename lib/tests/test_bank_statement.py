@@ -4,7 +4,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-
 from spp_payment_core import iso20022
 from spp_payment_core.simulators.bank_statement import Entry, write_camt053
 
