@@ -4,16 +4,18 @@ from decimal import Decimal
 
 from spp_payment_core.reconcile import Line
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payment_base.tests.common import ROLES, SppCompanyIsolationMixin
 from odoo.addons.spp_payroll.tests.common import SppPayrollCommon, perform_jobs
 
 
 @tagged("post_install", "-at_install")
-class TestPaymentAccount(SppPayrollCommon):
+class TestPaymentAccount(SppCompanyIsolationMixin, SppPayrollCommon):
     """Payrolls posted as a handful of summarised entries that tie, to the
     cent, to what their payments say."""
 
@@ -358,3 +360,20 @@ class TestPaymentAccount(SppPayrollCommon):
                 (self.clearing_account, "overpaid"): amount,
             },
         )
+
+    def test_report_is_for_finance_users_of_the_program_company(self):
+        with self.assertRaises(AccessError):
+            self.env["spp.account.report"].with_user(
+                self.users["program_officer"]
+            ).create({"program_id": self.program.id})
+        report, _lines = self._report()
+        other = self.env["res.company"].create({"name": "Other Agency"})
+        outsider = new_test_user(
+            self.env,
+            login="spp_other_finance",
+            groups=ROLES["finance_officer"],
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        self._assert_isolated(report, self.finance, outsider)
+        self._assert_isolated(report.line_ids, self.finance, outsider)

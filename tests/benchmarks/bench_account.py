@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Benchmark: accounting entries of a payroll of 1,000,000 payments.
+
+    python3 tests/benchmarks/bench_account.py [--members 1000000] [--reuse]
+
+Generates the payroll (not measured), then prints the wall time of the execution
+entry (fund to the FSPs' clearing accounts, for every payment sent), of the
+reconciliation entry after 70 % paid, 20 % failed and 10 % still in flight (set
+in SQL, not measured), of the program accounting report, and the number of
+entries and lines they took: one entry per FSP and event, whatever the size.
+"""
+
+import argparse
+
+from odoo_runner import member_arguments, run_on_members
+
+CODE = """
+import os
+from odoo.tools import SQL
+from odoo.addons.spp_payment_base.tools import guarded_write
+
+program = env["spp.program"].search([("code", "=", "DEMO-CT")])
+env.cr.execute("UPDATE spp_program_membership SET channel = 'digital'")
+env.invalidate_all()
+members = env["spp.program.membership"].search_count([("program_id", "=", program.id)])
+cycle = approved_cycle({{
+    "name": f"bench {{time.time()}}", "program_id": program.id,
+    "date_start": "2030-01-01", "date_end": "2030-01-31", "fixed_amount": 40.0,
+    "rule_ids": [(0, 0, {{"name": "Fee", "code": "fee", "amount": 0.7,
+                         "counts_toward_cap": False}})],
+}})
+payroll = env["spp.payroll"].create({{"name": "bench account", "cycle_id": cycle.id}})
+payroll.action_generate()
+with guarded_write("approval"):
+    payroll.write({{"approval_state": "approved"}})
+env.cr.execute("UPDATE spp_payment SET state = 'approved' "
+               "WHERE payroll_id = %s AND fsp_id IS NOT NULL", [payroll.id])
+env.cr.execute("UPDATE spp_payment SET state = 'cancelled' "
+               "WHERE payroll_id = %s AND fsp_id IS NULL", [payroll.id])
+env.invalidate_all()
+
+account = env["account.account"]
+def make(code, kind):
+    return account.search([("code", "=", code)], limit=1) or account.create(
+        {{"name": f"bench {{code}}", "code": code, "account_type": kind}})
+journal = env["account.journal"].search([("code", "=", "SPPB")], limit=1) or env[
+    "account.journal"].create({{"name": "bench", "code": "SPPB", "type": "general"}})
+with guarded_write("approval"):
+    program.write({{"account_posting": True, "account_journal_id": journal.id,
+                   "account_expense_id": make("SPPB6", "expense").id,
+                   "account_fund_id": make("SPPB1", "equity").id}})
+clearing = make("SPPB2", "asset_current")
+env["spp.fsp"].search([]).write({{"account_clearing_id": clearing.id}})
+env.cr.commit()
+
+env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s "
+               "AND state = 'approved'", [payroll.id])
+ids = [row[0] for row in env.cr.fetchall()]
+print(f"memberships: {{members:,}}; payments sent: {{len(ids):,}}; "
+      f"FSPs: {{len(env['spp.payment'].browse(ids[:1000]).fsp_id)}}+; "
+      f"load average: {{os.getloadavg()[0]:.2f}}")
+steps = {{}}
+time_steps(type(env["spp.payroll"]), ["_spp_account_amounts", "_spp_account_posted"],
+           steps)
+sending = SQL("p.id IN (SELECT unnest(%s::int[]))", ids)
+moves, seconds = timed("execution entry", lambda: payroll._spp_account_post(
+    "execution", sending=sending), len(ids))
+print(f"  {{len(moves)}} entries, {{len(moves.line_ids)}} lines; of which "
+      + ", ".join(f"{{k}} {{sum(v):.2f}} s" for k, v in steps.items()))
+steps.clear()
+env.cr.commit()
+
+# Outcomes as a reconciliation would leave them (not measured).
+env.cr.execute(\"\"\"
+    UPDATE spp_payment SET attempt_count = 1,
+           state = CASE WHEN id %% 10 < 7 THEN 'paid'
+                        WHEN id %% 10 < 9 THEN 'failed' ELSE 'sent' END,
+           paid_amount = CASE WHEN id %% 10 < 7 THEN amount END
+     WHERE payroll_id = %s AND state = 'approved'\"\"\", [payroll.id])
+env.invalidate_all()
+env.cr.commit()
+moves, seconds = timed("reconciliation entry", lambda: payroll._spp_account_post(
+    "reconciliation"), len(ids))
+print(f"  {{len(moves)}} entries, {{len(moves.line_ids)}} lines; of which "
+      + ", ".join(f"{{k}} {{sum(v):.2f}} s" for k, v in steps.items()))
+steps.clear()
+env.cr.commit()
+report = env["spp.account.report"].create({{"program_id": program.id}})
+timed("accounting report", report.action_compute, len(ids))
+print(f"  ties: {{report.ties}}; load average: {{os.getloadavg()[0]:.2f}}")
+env.cr.commit()
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    member_arguments(parser, "spp_bench_account")
+    args = parser.parse_args()
+    run_on_members(args, CODE.format(), addons="spp_payment_demo,spp_payment_account")
+
+
+if __name__ == "__main__":
+    main()
