@@ -5,7 +5,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.spp_payment_base.tests.common import server_log
-from odoo.addons.spp_payroll.tests.common import perform_jobs
+from odoo.addons.spp_payroll.tests.common import fund_fsps, perform_jobs
 
 from ..models.spp_demo_fsp import demo_outcome
 
@@ -31,6 +31,9 @@ class TestDemoSimulatedFsps(HttpCase):
         super().setUpClass()
         cls.env["spp.demo.generator"]._generate(households=150, seed=0.3)
         cls.fsps = cls.env["spp.demo.fsp"]._configure(cls.base_url())
+        # The demo's FSP accounts are funded: their balances known (the
+        # balance checks have their own tests in spp_payroll).
+        fund_fsps(cls.env["spp.fsp"].search([]))
         cls.users = {u.login: u for u in cls.env["res.users"].search([])}
         cls.demo = cls.env["spp.demo.fsp"]
 

@@ -1085,27 +1085,129 @@ class SppPayroll(models.Model):
         if not self.env.user.has_group(FINANCE_OFFICER):
             raise AccessError(self.env._("Only finance users execute payrolls."))
 
+    def _spp_amounts_to_pay(self):
+        """{fsp id: total} of what executing the payroll would send, per FSP:
+        approved payments that no quarantine holds. ONE aggregate in SQL (a
+        payroll may hold a million payments); the only place that says which
+        amount is summed."""
+        self.ensure_one()
+        self.env["spp.payment"].flush_model(
+            ["payroll_id", "fsp_id", "state", "amount", "is_quarantined"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT fsp_id, SUM(amount)
+                  FROM spp_payment
+                 WHERE payroll_id = %s AND state = 'approved'
+                   AND fsp_id IS NOT NULL AND NOT COALESCE(is_quarantined, FALSE)
+                 GROUP BY fsp_id
+                """,
+                self.id,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
     def action_check_balances(self):
-        """Total to pay per FSP against the FSP account's balance."""
+        """Total to pay per FSP against the FSP account's balance, as the FSP
+        reported it. A line is ``sufficient`` only with a known, fresh figure
+        that covers the total; ``short`` when that figure does not; otherwise
+        the balance is pending or unknown and only a Finance Manager's
+        confirmation (``confirmation_id``) lets the payroll be executed."""
         self.ensure_one()
         lines = []
-        payable, _held = self._spp_payable()
-        for fsp in payable.fsp_id:
-            total = sum(
-                payable.filtered(lambda p, f=fsp: p.fsp_id == f).mapped("amount")
+        totals = self._spp_amounts_to_pay()
+        fsps = self.env["spp.fsp"].sudo().browse(sorted(totals))
+        now = fields.Datetime.now()
+        for fsp in fsps:
+            currency = fsp.currency_id
+            total = currency.round(totals[fsp.id])
+            status = fsp._spp_balance_status(now)
+            balance = status["amount"]
+            known = status["state"] == "known"
+            covered = known and currency.compare_amounts(balance, total) >= 0
+            confirmation = (
+                self.env["spp.payroll.funding.confirmation"]
+                if known
+                else self._spp_funding_confirmation(fsp, total)
             )
-            balance = fsp._spp_get_balance()
             lines.append(
                 {
                     "fsp": fsp.name,
                     "fsp_id": fsp.id,
                     "to_pay": total,
                     "balance": balance,
-                    "sufficient": balance is None
-                    or fsp.currency_id.compare_amounts(balance, total) >= 0,
+                    "balance_state": status["state"],
+                    "balance_date": status["date"] if known else False,
+                    "balance_source": status["source"] if known else False,
+                    "balance_requested": status["requested"],
+                    "balance_reason": status["reason"],
+                    "sufficient": covered,
+                    "short": known and not covered,
+                    "confirmation_id": confirmation.id or False,
                 }
             )
         return lines
+
+    def _spp_funding_confirmation(self, fsp, amount):
+        """The Finance Manager's confirmation, not used by a run yet, that
+        ``fsp`` holds ``amount`` for this payroll (an empty recordset if none:
+        one for another amount does not count)."""
+        confirmations = (
+            self.env["spp.payroll.funding.confirmation"]
+            .sudo()
+            .search(
+                [
+                    ("payroll_id", "=", self.id),
+                    ("fsp_id", "=", fsp.id),
+                    ("run_id", "=", False),
+                ]
+            )
+        )
+        return confirmations.filtered(
+            lambda c: not fsp.currency_id.compare_amounts(c.amount_to_pay, amount)
+        )[:1]
+
+    def action_confirm_funding(self, fsp_ids, note):
+        """A Finance Manager confirms that the accounts of ``fsp_ids``, whose
+        balance is not known, hold what this payroll pays through them."""
+        self.ensure_one()
+        if not self.env.user.has_group(FINANCE_MANAGER):
+            raise AccessError(
+                self.env._("Only a Finance Manager confirms a payroll's funding.")
+            )
+        if not (note or "").strip():
+            raise UserError(self.env._("Say how the funding was confirmed."))
+        self._spp_check_executable()
+        created = self.env["spp.payroll.funding.confirmation"]
+        for line in self.action_check_balances():
+            if line["fsp_id"] not in fsp_ids or line["confirmation_id"]:
+                continue
+            if line["balance_state"] == "known":
+                continue  # a figure decides: sufficient, or short
+            created |= created.create(
+                {
+                    "payroll_id": self.id,
+                    "fsp_id": line["fsp_id"],
+                    "amount_to_pay": line["to_pay"],
+                    "note": note.strip(),
+                    "balance_state": line["balance_state"],
+                    "balance_reason": line["balance_reason"],
+                }
+            )
+        for confirmation in created:
+            self.message_post(
+                body=self.env._(
+                    "Funding of %(amount)s %(currency)s through %(fsp)s confirmed "
+                    "by %(user)s without a known balance: %(note)s",
+                    amount=confirmation.amount_to_pay,
+                    currency=confirmation.currency_id.name,
+                    fsp=confirmation.fsp_id.name,
+                    user=self.env.user.name,
+                    note=confirmation.note,
+                )
+            )
+        return created
 
     def action_open_execute_wizard(self):
         self.ensure_one()
@@ -1122,26 +1224,61 @@ class SppPayroll(models.Model):
         }
 
     def action_execute(self):
+        """Send the approved payments, once every FSP's balance covers what
+        is sent through it: refused when a known balance is short, and, for a
+        balance that is pending or unknown, until a Finance Manager confirmed
+        the funding (recorded on the run)."""
         self.ensure_one()
         self._spp_check_finance_user()
         self._spp_check_executable()
-        short = [
-            line for line in self.action_check_balances() if not line["sufficient"]
-        ]
+        lines = self.action_check_balances()
+        short = [line for line in lines if line["short"]]
         if short:
             raise UserError(
                 self.env._(
                     "Insufficient FSP balance: %s. Nothing was sent.",
                     "; ".join(
-                        f"{line['fsp']} has {line['balance']}, needs {line['to_pay']}"
+                        self.env._(
+                            "%(fsp)s has %(balance)s as of %(date)s, needs %(to_pay)s",
+                            fsp=line["fsp"],
+                            balance=line["balance"],
+                            date=line["balance_date"],
+                            to_pay=line["to_pay"],
+                        )
                         for line in short
                     ),
                 )
             )
+        unconfirmed = [
+            line
+            for line in lines
+            if not line["sufficient"] and not line["confirmation_id"]
+        ]
+        if unconfirmed:
+            raise UserError(
+                self.env._(
+                    "FSP balance not known: %s. A Finance Manager must confirm "
+                    "the funding before execution. Nothing was sent.",
+                    "; ".join(
+                        self.env._(
+                            "%(fsp)s (%(reason)s) needs %(to_pay)s",
+                            fsp=line["fsp"],
+                            reason=line["balance_reason"],
+                            to_pay=line["to_pay"],
+                        )
+                        for line in unconfirmed
+                    ),
+                )
+            )
         payments, held = self._spp_payable()
-        return self.env["spp.payroll.run"]._spp_start(
+        run = self.env["spp.payroll.run"]._spp_start(
             self, payments, "execute", held=held
         )
+        confirmations = self.env["spp.payroll.funding.confirmation"].browse(
+            [line["confirmation_id"] for line in lines if line["confirmation_id"]]
+        )
+        confirmations.sudo().write({"run_id": run.id})
+        return run
 
     def _spp_check_executable(self):
         """Approved and not running; executed again (payments held, then

@@ -66,10 +66,26 @@ class SppPayrollRun(models.Model):
         "(see the note).",
     )
 
+    funding_confirmation_ids = fields.One2many(
+        "spp.payroll.funding.confirmation",
+        "run_id",
+        string="Funding Confirmed",
+        readonly=True,
+        help="FSPs whose balance was not known when the run started: the "
+        "Finance Manager who confirmed their funding, and why.",
+    )
+    funding_confirmed = fields.Boolean(
+        compute="_compute_funding_confirmed", string="Funding Confirmed by Manager"
+    )
+
     _one_running_run = models.UniqueIndex(
         "(payroll_id) WHERE state = 'running'",
         "This payroll is already being executed; wait, or release its lock.",
     )
+
+    def _compute_funding_confirmed(self):
+        for run in self:
+            run.funding_confirmed = bool(run.funding_confirmation_ids)
 
     def _compute_progress(self):
         for run in self:

@@ -11,3 +11,4 @@ from . import test_lifecycle
 from . import test_summary
 from . import test_fx
 from . import test_progress
+from . import test_execution_funding
