@@ -12,7 +12,7 @@ import base64
 import re
 from decimal import Decimal
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -107,8 +107,9 @@ class TestBooksWalk(HttpCase):
     # The walk ---------------------------------------------------------------
 
     def test_acceptance_walk(self):
+        self._enter_rate()
         self._fund_and_refuse_above_it()
-        self._approve_at_a_frozen_rate()
+        self._approve_at_the_frozen_rate()
         content = self._execute()
         self._file_shows_shillings(content)
         self._statement_sets_balance_and_confirms()
@@ -154,8 +155,13 @@ class TestBooksWalk(HttpCase):
 
     # 4. Multi-currency ---------------------------------------------------------
 
-    def _approve_at_a_frozen_rate(self):
+    def _enter_rate(self):
+        """The Finance Manager enters the payroll's KES rate with its source
+        (without one, or an Odoo rate, the approval is refused naming the
+        currency pair)."""
         manager = self._user("manager")
+        with self.assertRaisesRegex(UserError, "no exchange rate from USD to KES"):
+            self.payroll.with_user(manager).action_approve()
         Rate = self.env["spp.payroll.rate"]
         with self.assertRaises(UserError):  # a Finance Manager's rate only
             Rate.with_user(self._user("finance")).create(
@@ -174,7 +180,9 @@ class TestBooksWalk(HttpCase):
                 "source_note": RATE_SOURCE,
             }
         )
-        self.payroll.with_user(manager).action_approve()
+
+    def _approve_at_the_frozen_rate(self):
+        self.payroll.with_user(self._user("manager")).action_approve()
         self.assertEqual(self.payroll.approval_state, "approved")
         rate = self.payroll.rate_ids
         self.assertEqual(
@@ -193,13 +201,29 @@ class TestBooksWalk(HttpCase):
         )
 
     def _execute(self):
-        finance = self._user("finance")
+        finance, manager = self._user("finance"), self._user("manager")
+        # The bank has no balance API and no statement yet: unknown, never
+        # "sufficient"; execution waits for a Finance Manager's confirmation.
+        (line,) = self.payroll.with_user(finance).action_check_balances()
+        self.assertEqual(line["balance_state"], "unknown")
+        with self.assertRaises(UserError):
+            self.payroll.with_user(finance).action_execute()
+        with self.assertRaises(AccessError):
+            self.payroll.with_user(finance).action_confirm_funding(
+                self.bank.ids, "trust me"
+            )
+        self.payroll.with_user(manager).action_confirm_funding(
+            self.bank.ids, "Bank's letter of this morning: account funded"
+        )
         with trap_jobs() as trap:
             self.payroll.with_user(finance).action_execute()
             perform_jobs(trap)
         self.assertEqual(
             set(self.payroll.payment_ids.mapped("state")), {"sent"}, "sent to the bank"
         )
+        run = self.payroll.run_ids[:1]
+        self.assertEqual(run.funding_confirmation_ids.fsp_id, self.bank)
+        self.assertEqual(run.funding_confirmation_ids.balance_state, "unknown")
         files = self.payroll.payment_file_ids
         self.assertEqual(len(files), 1)
         self.assertEqual(files.currency_id, self.kes)
