@@ -150,3 +150,30 @@ class TestDemoSimulatedFsps(HttpCase):
         self.fsps.filtered(lambda f: f.provider == "g2p_connect").state = "enabled"
         self.assertEqual(self.url_open(path, data=form).status_code, 404)
         self.assertEqual(self.url_open("/spp_payment_demo/fsp/bank/x").status_code, 404)
+
+    def test_mpesa_balance_is_pending_then_the_simulators_figure(self):
+        """The execute wizard asks the simulated Daraja for its AccountBalance:
+        pending until the Result callback arrives, then its figure."""
+        mpesa = self.env["spp.fsp"].search([("name", "=", "Demo M-Pesa (simulated)")])
+        mpesa._spp_forget_balance("not asked yet")
+        payroll = self._approved_payroll()
+        finance = self.users["finance"]
+        with self.allow_requests(all_requests=True):
+            action = payroll.with_user(finance).action_open_execute_wizard()
+        wizard = (
+            self.env[action["res_model"]].with_user(finance).browse(action["res_id"])
+        )
+        (line,) = wizard.line_ids.filtered(lambda line: line.fsp_id == mpesa)
+        self.assertEqual(line.balance_state, "pending")
+        self.assertFalse(line.sufficient)
+        self.assertFalse(wizard.can_execute)
+
+        self._fsps_call_back()
+        with self.allow_requests(all_requests=True):
+            wizard.action_refresh()
+        (line,) = wizard.line_ids.filtered(lambda line: line.fsp_id == mpesa)
+        self.assertEqual(line.balance_state, "known")
+        # The simulator's Utility Account, the one B2C payments draw on.
+        self.assertEqual(mpesa.currency_id.compare_amounts(line.balance, 228037.00), 0)
+        self.assertIn("AccountBalance", line.balance_source or "")
+        self.assertTrue(line.sufficient, (line.to_pay, line.balance))

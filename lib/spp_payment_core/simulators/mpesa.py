@@ -60,6 +60,9 @@ class MpesaSimulator(Simulator):
         # (False): Daraja sends that code for server errors too ("Server Error",
         # "Service is currently under maintenance"), not only for duplicates.
         self.server_errors = []
+        # The currency the shortcode's accounts are kept in (Daraja's is KES;
+        # M-Pesa elsewhere keeps its own: TZS, GHS...).
+        self.currency = "KES"
         # The shortcode's accounts: name -> (current, available) balances, as
         # the AccountBalance Result lists them (strings, two decimals).
         self.accounts = {
@@ -301,7 +304,7 @@ class MpesaSimulator(Simulator):
             self.queue_callback(payload["ResultURL"], {"Result": result})
         else:
             value = "&".join(
-                f"{name}|KES|{current}|{available}|0.00|0.00"
+                f"{name}|{self.currency}|{current}|{available}|0.00|0.00"
                 for name, (current, available) in self.accounts.items()
             )
             result["ResultParameters"] = {
