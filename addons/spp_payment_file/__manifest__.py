@@ -3,8 +3,9 @@
 {
     "name": "SPP Payments: File Connector",
     "summary": "Payment instruction files (CSV, XLSX, ISO 20022 pain.001) with "
-    "fingerprints, manual CSV/XLSX reconciliation, pain.002 and camt.054 returns",
-    "version": "19.0.1.2.0",
+    "fingerprints, manual CSV/XLSX reconciliation, pain.002 and camt.054 returns, "
+    "camt.053/camt.052 statements",
+    "version": "19.0.1.3.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
@@ -18,6 +19,7 @@
         "security/spp_payment_file_rules.xml",
         "views/spp_fsp_views.xml",
         "views/spp_payment_file_views.xml",
+        "views/spp_fsp_statement_views.xml",
         "wizards/spp_reconciliation_import_views.xml",
         "report/spp_payroll_report.xml",
     ],

@@ -5,7 +5,7 @@
     "summary": "Pay to M-Pesa wallets through Safaricom Daraja B2C v3: one request "
     "per beneficiary keyed by the attempt, result and timeout callbacks, "
     "transaction status queries",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",

@@ -4,7 +4,7 @@
     "name": "SPP Payments: Payroll",
     "summary": "Set-based payroll generation, duplicate flags, dry run, maker-checker, "
     "execution through FSP providers in queue jobs, retries, undelivered payrolls",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
@@ -19,11 +19,13 @@
         "data/ir_cron_data.xml",
         "wizards/spp_payroll_execute_wizard_views.xml",
         "views/spp_payroll_summary_templates.xml",
+        "views/spp_payroll_rate_views.xml",
         "views/spp_payroll_views.xml",
         "views/spp_payment_views.xml",
         "report/spp_payroll_report.xml",
     ],
     "assets": {
+        "web.assets_backend": ["spp_payroll/static/src/live/*"],
         "web.assets_tests": ["spp_payroll/static/tests/tours/*.js"],
     },
 }

@@ -1,27 +1,54 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """ISO 20022 bank files: pain.001 credit transfer initiation (written), pain.002
-status reports and camt.054 debit/credit notifications (read).
+status reports, camt.054 debit/credit notifications, camt.053 statements and
+camt.052 account reports (read).
 
 The writer streams text, so a million transfers do not build a million-node tree;
 the element order follows the official XSDs, which :func:`validate` checks against.
 Values the schema would refuse, or that would silently pay someone else (a cut
 identifier or account), raise ``ValueError`` before anything is written.
-The readers match on local names (any pain.002.001.xx / camt.054.001.xx version)
-and refuse DTDs, entities and non-XML input with :class:`Iso20022Error`.
+A reader first recognises the document by its root namespace
+(``urn:iso:std:iso:20022:tech:xsd:<message>.<version>``): another message's
+namespace, a version not in :data:`SUPPORTED`, or no ISO namespace at all is
+refused with :class:`Iso20022Error` naming what was found and what is supported.
+Below the root it reads local names. DTDs, entities and non-XML input are refused.
 """
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from io import BytesIO
 
 from lxml import etree
 
 from .money import to_decimal
 
 PAIN001_VERSIONS = ("pain.001.001.03", "pain.001.001.09")
+NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:"
+# Versions read, per message: the element paths the readers use are the same in
+# each (camt: Sts as text up to .04, Sts/Cd from .06 on; both are read). A version
+# missing here is refused rather than read on trust.
+_CAMT_VERSIONS = ("001.02", "001.04", "001.06", "001.08")
+SUPPORTED = {
+    "pain.002": tuple(
+        f"pain.002.{v}"
+        for v in ("001.03", "001.05", "001.06", "001.07", "001.08", "001.09", "001.10")
+    ),
+    "camt.052": tuple(f"camt.052.{v}" for v in _CAMT_VERSIONS),
+    "camt.053": tuple(f"camt.053.{v}" for v in _CAMT_VERSIONS),
+    "camt.054": tuple(f"camt.054.{v}" for v in _CAMT_VERSIONS),
+}
+# The message's element under Document.
+BODY = {
+    "pain.002": "CstmrPmtStsRpt",
+    "camt.052": "BkToCstmrAcctRpt",
+    "camt.053": "BkToCstmrStmt",
+    "camt.054": "BkToCstmrDbtCdtNtfctn",
+}
+_MESSAGE_VERSION = re.compile(r"([a-z]{4}\.[0-9]{3})\.([0-9]{3}\.[0-9]{2})")
 DECEASED = "MD07"
 REASON_TEXT = {
     "AC01": "incorrect account number",
@@ -125,11 +152,15 @@ def _identifier(value, limit, what):
     return _escape(text)
 
 
-def _amount(value):
+def _amount(value, decimal_places=2):
+    """``value`` with the currency's number of decimals (ISO 4217: 2 for most,
+    0 for JPY or XOF, 3 for KWD), as the schema's ActiveOrHistoricCurrency
+    amounts require."""
     amount = value if isinstance(value, Decimal) else to_decimal(value)
     if not amount.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
-    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    unit = _CENT if decimal_places == 2 else Decimal(10) ** -decimal_places
+    return amount.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 def _account(account, what):
@@ -149,7 +180,7 @@ def _agent(bic, version, what):
     return f"<FinInstnId><{tag}>{bic}</{tag}></FinInstnId>"
 
 
-def _summary(transfers, currency):
+def _summary(transfers, currency, decimal_places=2):
     """Count and exact control sum, checking what would make a bad file:
     duplicate or overlong EndToEndIds, amounts not above zero, bad currencies."""
     seen = set()
@@ -161,7 +192,7 @@ def _summary(transfers, currency):
         if key in seen:
             raise ValueError(f"EndToEndId {key!r} appears twice")
         seen.add(key)
-        amount = _amount(transfer.amount)
+        amount = _amount(transfer.amount, decimal_places)
         if amount <= 0:
             raise ValueError(f"{key}: the amount {transfer.amount} is not above zero")
         total += amount
@@ -171,7 +202,7 @@ def _summary(transfers, currency):
     return len(seen), total
 
 
-def _transfer(transfer, version, purpose, currency, agents):
+def _transfer(transfer, version, purpose, currency, agents, decimal_places=2):
     key = _escape(transfer.end_to_end_id.strip())
     bic = transfer.creditor_bic
     if bic:
@@ -188,7 +219,7 @@ def _transfer(transfer, version, purpose, currency, agents):
         f"<CdtTrfTxInf><PmtId><InstrId>{key}</InstrId>"
         f"<EndToEndId>{key}</EndToEndId></PmtId>"
         f'<Amt><InstdAmt Ccy="{transfer.currency or currency}">'
-        f"{_amount(transfer.amount)}</InstdAmt></Amt>{agent}"
+        f"{_amount(transfer.amount, decimal_places)}</InstdAmt></Amt>{agent}"
         f"<Cdtr><Nm>{name}</Nm></Cdtr>"
         f"<CdtrAcct>{_account(transfer.creditor_account, key + ': account')}"
         f"</CdtrAcct>{purpose}"
@@ -209,13 +240,15 @@ def write_pain001(
     category_purpose=None,
     batch_booking=False,
     currency=None,
+    decimal_places=2,
 ):
     """Write a pain.001 credit transfer initiation of ``transfers`` to ``out``
     (a text stream), as one payment information block (PmtInfId = ``msg_id``).
 
     ``msg_id`` is the file's idempotency key for the bank; ``currency`` is used
     for transfers that name none; ``category_purpose`` (e.g. ``SSBE``) goes to
-    PmtTpInf/CtgyPurp and to each transfer's Purp. An unfit value raises
+    PmtTpInf/CtgyPurp and to each transfer's Purp; amounts are written with
+    ``decimal_places`` decimals (the currency's). An unfit value raises
     ``ValueError``: identifiers, amounts and currencies before anything is
     written, names, accounts and BICs while writing -- so write to a buffer and
     drop it on error."""
@@ -226,7 +259,7 @@ def write_pain001(
     if not transfers:
         raise ValueError("a pain.001 file needs at least one transfer")
     message = _identifier(msg_id, 35, "MsgId")
-    count, total = _summary(transfers, currency)
+    count, total = _summary(transfers, currency, decimal_places)
     if isinstance(execution_date, datetime):
         execution_date = execution_date.date()
     purpose = ""
@@ -265,7 +298,9 @@ def write_pain001(
     agents = {}
     chunk = [header]
     for transfer in transfers:
-        chunk.append(_transfer(transfer, version, purpose, currency, agents))
+        chunk.append(
+            _transfer(transfer, version, purpose, currency, agents, decimal_places)
+        )
         if len(chunk) >= 10000:
             out.write("".join(chunk))
             chunk.clear()
@@ -328,6 +363,60 @@ class Notification:
     reason_code: str | None
     reason_text: str | None
     outcome: str | None
+    # The bank's reference of the entry (AcctSvcrRef, else NtryRef): to report it.
+    entry_ref: str | None = None
+    # PmtInfId of a batch booking (NtryDtls/Btch, else the transaction's Refs).
+    pmt_inf_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Balance:
+    code: str  # Bal/Tp/CdOrPrtry/Cd (CLBD, ITBD, ...) or its Prtry
+    amount: Decimal  # signed: a DBIT balance is negative
+    currency: str | None
+    date: date | None
+    datetime: datetime | None  # Bal/Dt/DtTm, in UTC without tzinfo, when given
+
+
+@dataclass(frozen=True)
+class AccountStatement:
+    """One Stmt of a camt.053 or Rpt of a camt.052 (one account, one period)."""
+
+    message: str  # the message version, e.g. camt.053.001.02
+    msg_id: str | None  # GrpHdr/MsgId
+    statement_id: str | None  # Stmt/Id, Rpt/Id
+    created: datetime | None  # Stmt/CreDtTm, else GrpHdr/CreDtTm (UTC, naive)
+    account: str | None  # Acct/Id/IBAN, else Acct/Id/Othr/Id, without spaces
+    currency: str | None  # Acct/Ccy
+    from_datetime: datetime | None
+    to_datetime: datetime | None
+    balances: list = field(default_factory=list)
+    entries: list = field(default_factory=list)  # Notification, one per TxDtls
+    entry_count: int = 0  # Ntry elements
+
+    def balance(self, *codes):
+        """The first of the balances ``codes`` the statement holds, or None."""
+        for code in codes:
+            for balance in self.balances:
+                if balance.code == code:
+                    return balance
+        return None
+
+    @property
+    def opening(self):
+        return self.balance("OPBD", "PRCD")
+
+    @property
+    def closing(self):
+        """The closing booked balance; a camt.052 intraday report may carry
+        only an interim booked (ITBD) or closing available (CLAV) one."""
+        if self.message.startswith("camt.052"):
+            return self.balance(*CLOSING_BALANCES)
+        return self.balance("CLBD")
+
+
+# Balance codes taken as a camt.052 report's closing balance, in this order.
+CLOSING_BALANCES = ("CLBD", "ITBD", "CLAV")
 
 
 def _parser():
@@ -342,7 +431,7 @@ def _parser():
     )
 
 
-def _root(data, expected):
+def _document(data):
     if not isinstance(data, bytes | bytearray | memoryview):
         raise Iso20022Error(f"expected the file's bytes, not {type(data).__name__}")
     try:
@@ -353,29 +442,116 @@ def _root(data, expected):
         root.getroottree().docinfo.doctype
     ):
         raise Iso20022Error("XML with a DOCTYPE is refused (entities, DTDs)")
-    if _local(root) == expected:
-        return root
-    body = _child(root, expected)
+    return root
+
+
+def _supported_text(messages):
+    return ", ".join(NAMESPACE + v for m in messages for v in SUPPORTED[m])
+
+
+def message_version(namespace, messages=tuple(SUPPORTED)):
+    """The message version (``camt.053.001.02``) an ISO 20022 root namespace
+    names, when it is one of ``messages`` in a version :data:`SUPPORTED`;
+    otherwise :class:`Iso20022Error` naming the namespace found and the ones
+    supported."""
+    wanted = " or ".join(messages)
+    supported = _supported_text(messages)
+    if not namespace:
+        raise Iso20022Error(
+            f"not a {wanted} document: it has no XML namespace; supported: {supported}"
+        )
+    found = namespace[len(NAMESPACE) :] if namespace.startswith(NAMESPACE) else ""
+    match = _MESSAGE_VERSION.fullmatch(found)
+    if not match:
+        raise Iso20022Error(
+            f"not a {wanted} document: its namespace {namespace} is not an "
+            f"ISO 20022 message namespace; supported: {supported}"
+        )
+    message = match.group(1)
+    if message not in messages:
+        raise Iso20022Error(
+            f"not a {wanted} document: its namespace {namespace} is a {message} "
+            f"message's; supported: {supported}"
+        )
+    if found not in SUPPORTED[message]:
+        raise Iso20022Error(
+            f"unsupported {message} version: namespace {namespace}; "
+            f"supported: {supported}"
+        )
+    return found
+
+
+def identify(data, messages=tuple(SUPPORTED)):
+    """The message version of ``data`` by its root namespace, reading only the
+    root element (see :func:`message_version`)."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise Iso20022Error(f"expected the file's bytes, not {type(data).__name__}")
+    try:
+        for _event, element in etree.iterparse(
+            BytesIO(bytes(data)),
+            events=("start",),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+        ):
+            return message_version(etree.QName(element).namespace, messages)
+    except etree.XMLSyntaxError as error:
+        raise Iso20022Error(f"not an XML document: {error}") from error
+    raise Iso20022Error("not an XML document: it is empty")
+
+
+def _root(data, messages):
+    """(message version, body element) of an ISO 20022 document of one of
+    ``messages``: the root's namespace must be theirs in a supported version,
+    and the message's element (e.g. ``BkToCstmrStmt``) must sit in it."""
+    root = _document(data)
+    namespace = etree.QName(root).namespace
+    version = message_version(namespace, messages)
+    expected = BODY[version[:8]]
+    # By local name here, to tell a body in a foreign namespace from none.
+    body = root if _local(root) == expected else None
+    for element in root if body is None else ():
+        if isinstance(element.tag, str) and _local(element) == expected:
+            body = element
+            break
     if body is None:
         elements = [c for c in root if isinstance(c.tag, str)]
         held = _local(elements[0]) if elements else _local(root)
-        raise Iso20022Error(f"not a {expected} document (it holds {held})")
-    return body
+        raise Iso20022Error(
+            f"not a {version} document: its namespace is {namespace} but it "
+            f"holds {held}, not {expected}"
+        )
+    if etree.QName(body).namespace != namespace:
+        raise Iso20022Error(
+            f"not a {version} document: {expected} is in namespace "
+            f"{etree.QName(body).namespace}, not {namespace}"
+        )
+    return version, body
 
 
 def _local(element):
-    return etree.QName(element).localname
+    tag = element.tag
+    return tag[tag.rfind("}") + 1 :]  # "{namespace}Name" or "Name"
+
+
+def _qualified(element, name):
+    """``name`` in ``element``'s namespace: an ISO 20022 document keeps one
+    namespace throughout (its root's, checked by :func:`_root`), so a child in
+    another one is not the message's. Looked up by lxml, not in Python: a
+    statement may hold a million entries, each read through a dozen lookups."""
+    tag = element.tag
+    return tag[: tag.rfind("}") + 1] + name
 
 
 def _child(element, name):
-    for child in element:
-        if isinstance(child.tag, str) and _local(child) == name:
-            return child
+    for child in element.iterchildren(_qualified(element, name)):
+        return child
     return None
 
 
 def _children(element, name):
-    return [c for c in element if isinstance(c.tag, str) and _local(c) == name]
+    return list(element.iterchildren(_qualified(element, name)))
 
 
 def _find(element, path):
@@ -440,7 +616,7 @@ def status_outcome(tx_status, reason_code=None):
 def parse_pain002(data):
     """A pain.002 payment status report. A file rejected as a whole may name no
     transaction: then ``items`` is empty and ``group_status`` is ``RJCT``."""
-    body = _root(data, "CstmrPmtStsRpt")
+    _version, body = _root(data, ("pain.002",))
     group = _find(body, "OrgnlGrpInfAndSts")
     group_status = _value(group, "GrpSts") if group is not None else None
     group_code, group_text = _reason(group, "StsRsnInf")
@@ -488,12 +664,14 @@ def parse_pain002(data):
     )
 
 
-def notification_outcome(credit_debit, status, returned):
-    """Payment outcome of a camt.054 entry for the paying account: a returned
-    credit (RtrInf) reverses our transfer; a pending entry is still processing;
-    a booked debit is paid. A debit carrying return information is someone
-    else's return, not our payment: no outcome."""
-    if returned:
+def notification_outcome(credit_debit, status, returned, reversal=False):
+    """Payment outcome of a camt.052/053/054 entry for the paying account: a
+    returned credit (RtrInf) reverses our transfer, and so does the bank's
+    reversal of a debit (a CRDT entry with RvslInd true); a pending entry is
+    still processing; a booked debit is paid. A debit carrying return
+    information is someone else's return, and a DBIT reversal undoes a credit:
+    neither is our payment, no outcome."""
+    if returned or reversal:
         return "reversed" if credit_debit == "CRDT" else None
     if status == "PDNG":
         return "processing"
@@ -512,35 +690,131 @@ def _tx_amount(tx, entry_amount, single):
     return entry_amount if single else None
 
 
+def _entry_items(entry):
+    """The Notifications of a camt.052/053/054 Ntry: one per TxDtls (one for
+    the entry when it has no details)."""
+    indicator = _value(entry, "CdtDbtInd")
+    status = _value(entry, "Sts/Cd") or _value(entry, "Sts")
+    booked = _date(_value(entry, "BookgDt/Dt") or _value(entry, "BookgDt/DtTm"))
+    entry_ref = _value(entry, "AcctSvcrRef") or _value(entry, "NtryRef")
+    reversal = (_value(entry, "RvslInd") or "").lower() in ("true", "1")
+    blocks = _children(entry, "NtryDtls")
+    details = [tx for d in blocks for tx in _children(d, "TxDtls")] or [None]
+    batch = next((_value(d, "Btch/PmtInfId") for d in blocks), None)
+    items = []
+    for tx in details:
+        node = _tx_amount(tx, _find(entry, "Amt"), len(details) == 1)
+        code, text = _reason(tx, "RtrInf")
+        returned = tx is not None and _find(tx, "RtrInf") is not None
+        items.append(
+            Notification(
+                end_to_end_id=_value(tx, "Refs/EndToEndId") if tx is not None else None,
+                amount=_decimal(node.text.strip()) if node is not None else None,
+                currency=node.get("Ccy") if node is not None else None,
+                credit_debit=indicator,
+                status=status,
+                booking_date=booked,
+                reason_code=code,
+                reason_text=text,
+                outcome=notification_outcome(indicator, status, returned, reversal),
+                entry_ref=entry_ref,
+                pmt_inf_id=batch
+                or (_value(tx, "Refs/PmtInfId") if tx is not None else None),
+            )
+        )
+    return items
+
+
 def parse_camt054(data):
     """A camt.054 debit/credit notification: one item per TxDtls (per entry
     when the entry has no details)."""
-    body = _root(data, "BkToCstmrDbtCdtNtfctn")
-    notifications = []
-    for entry in [e for n in _children(body, "Ntfctn") for e in _children(n, "Ntry")]:
-        indicator = _value(entry, "CdtDbtInd")
-        status = _value(entry, "Sts/Cd") or _value(entry, "Sts")
-        booked = _date(_value(entry, "BookgDt/Dt") or _value(entry, "BookgDt/DtTm"))
-        details = [
-            tx for d in _children(entry, "NtryDtls") for tx in _children(d, "TxDtls")
-        ] or [None]
-        for tx in details:
-            node = _tx_amount(tx, _find(entry, "Amt"), len(details) == 1)
-            code, text = _reason(tx, "RtrInf")
-            returned = tx is not None and _find(tx, "RtrInf") is not None
-            notifications.append(
-                Notification(
-                    end_to_end_id=_value(tx, "Refs/EndToEndId")
-                    if tx is not None
-                    else None,
-                    amount=_decimal(node.text.strip()) if node is not None else None,
-                    currency=node.get("Ccy") if node is not None else None,
-                    credit_debit=indicator,
-                    status=status,
-                    booking_date=booked,
-                    reason_code=code,
-                    reason_text=text,
-                    outcome=notification_outcome(indicator, status, returned),
-                )
+    _version, body = _root(data, ("camt.054",))
+    return [
+        item
+        for n in _children(body, "Ntfctn")
+        for e in _children(n, "Ntry")
+        for item in _entry_items(e)
+    ]
+
+
+def _datetime(text):
+    """An ISODateTime as a naive UTC datetime (Odoo's convention); one without
+    offset is taken as UTC."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as error:
+        raise Iso20022Error(f"not a date and time: {text!r}") from error
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _balance(element):
+    code = _value(element, "Tp/CdOrPrtry/Cd") or _value(element, "Tp/CdOrPrtry/Prtry")
+    node = _find(element, "Amt")
+    amount = _decimal(node.text.strip() if node is not None and node.text else None)
+    if not code or amount is None:
+        raise Iso20022Error("a balance (Bal) without its type or amount")
+    indicator = _value(element, "CdtDbtInd")
+    if indicator not in ("CRDT", "DBIT"):
+        raise Iso20022Error(f"balance {code}: CdtDbtInd {indicator!r} is not CRDT/DBIT")
+    moment = _datetime(_value(element, "Dt/DtTm"))
+    day = _date(_value(element, "Dt/Dt")) or (moment.date() if moment else None)
+    return Balance(
+        code=code,
+        amount=-amount if indicator == "DBIT" else amount,
+        currency=node.get("Ccy"),
+        date=day,
+        datetime=moment,
+    )
+
+
+def parse_statement(data, messages=("camt.053", "camt.052")):
+    """The account statements of a camt.053 (Stmt) or camt.052 (Rpt): balances
+    and entries of each, one Notification per TxDtls as in camt.054."""
+    version, body = _root(data, messages)
+    block = "Stmt" if version.startswith("camt.053") else "Rpt"
+    msg_id = _value(body, "GrpHdr/MsgId")
+    header_created = _datetime(_value(body, "GrpHdr/CreDtTm"))
+    statements = []
+    for element in _children(body, block):
+        entries = _children(element, "Ntry")
+        statements.append(
+            AccountStatement(
+                message=version,
+                msg_id=msg_id,
+                statement_id=_value(element, "Id"),
+                created=_datetime(_value(element, "CreDtTm")) or header_created,
+                account=(
+                    _value(element, "Acct/Id/IBAN")
+                    or _value(element, "Acct/Id/Othr/Id")
+                    or ""
+                ).replace(" ", "")
+                or None,
+                currency=_value(element, "Acct/Ccy"),
+                from_datetime=_datetime(_value(element, "FrToDt/FrDtTm")),
+                to_datetime=_datetime(_value(element, "FrToDt/ToDtTm")),
+                balances=[_balance(b) for b in _children(element, "Bal")],
+                entries=[item for e in entries for item in _entry_items(e)],
+                entry_count=len(entries),
             )
-    return notifications
+        )
+    if not statements:
+        raise Iso20022Error(f"a {version} document without any {block}")
+    return statements
+
+
+def balance_moment(statement, balance):
+    """When ``balance`` of ``statement`` held: its DtTm, else the end of its day
+    -- but never after the statement was created (today's closing balance is
+    the balance at creation)."""
+    if balance.datetime:
+        return balance.datetime
+    if balance.date is None:
+        return statement.created
+    moment = datetime.combine(balance.date, time(23, 59, 59))
+    if statement.created and statement.created < moment:
+        return statement.created
+    return moment

@@ -12,6 +12,7 @@ strings (``SFC_IC0003`` exists); dates are ``DD.MM.YYYY HH:MM:SS``.
 import base64
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from . import states
@@ -20,8 +21,14 @@ from .outcomes import Outcome
 B2C_PATH = "/mpesa/b2c/v3/paymentrequest"
 STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 REVERSAL_PATH = "/mpesa/reversal/v1/request"
+BALANCE_PATH = "/mpesa/accountbalance/v1/query"
+# The account of the shortcode that B2C payments draw on (Daraja's B2C
+# shortcodes pay from their Utility Account; the Working Account takes
+# collections).
+BALANCE_ACCOUNT = "Utility Account"
 TOKEN_PATH = "/oauth/v1/generate?grant_type=client_credentials"
 DUPLICATE = "500.002.1001"
+EAT_OFFSET = timedelta(hours=3)
 # Daraja's synchronous error codes and what each says about our request
 # (research/fsp-protocols.md §3.2, from the Daraja v3 B2C "Error codes" table):
 #   rejected  - refused before processing: nothing was paid, a retry is safe;
@@ -146,6 +153,95 @@ def status_request(config, key):
         "Remarks": "Status of a social protection payment",
         "Occasion": key,
     }
+
+
+def balance_request(config):
+    """An AccountBalance query of the shortcode; the answer comes by Result
+    callback to ``config.result_url`` (or the queue timeout URL)."""
+    return {
+        "Initiator": config.initiator,
+        "SecurityCredential": config.security_credential,
+        "CommandID": "AccountBalance",
+        "PartyA": config.shortcode,
+        "IdentifierType": "4",
+        "Remarks": "Balance before a social protection payroll",
+        "QueueTimeOutURL": config.timeout_url,
+        "ResultURL": config.result_url,
+    }
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What an AccountBalance Result says: ``amount`` (the available balance
+    of ``account``, exact) or, for a failed query, ``amount`` None and the
+    ``reason``."""
+
+    amount: Decimal | None
+    currency: str | None
+    account: str
+    completed: datetime | None
+    reason: str | None = None
+    code: str = "0"
+
+
+def parse_balance_result(payload, account=BALANCE_ACCOUNT, kind="result"):
+    """The Balance an AccountBalance Result (or its queue timeout) reports.
+
+    The AccountBalance value lists the shortcode's accounts, ``&``-separated,
+    each ``name|currency|current|available|reserved|uncleared``; the available
+    balance of ``account`` is what a payroll can draw on. MpesaError for
+    anything that is not such a Result."""
+    try:
+        result = payload["Result"]
+        code = str(result["ResultCode"])
+    except (KeyError, TypeError) as error:
+        raise MpesaError("not a Daraja Result notification") from error
+    if not isinstance(result, dict):
+        raise MpesaError("not a Daraja Result notification")
+    description = str(result.get("ResultDesc") or "")
+    if kind == "timeout":
+        return Balance(None, None, account, None, f"queue timeout: {description}", code)
+    if code != "0":
+        return Balance(None, None, account, None, f"{code} {description}".strip(), code)
+    params = _parameters(result)
+    value = params.get("AccountBalance")
+    if not isinstance(value, str) or not value:
+        raise MpesaError("an AccountBalance Result without AccountBalance")
+    accounts = {}
+    for entry in value.split("&"):
+        fields = entry.split("|")
+        if len(fields) != 6:
+            raise MpesaError(f"AccountBalance entry {entry[:60]!r} has not 6 fields")
+        accounts[fields[0].strip()] = fields
+    if account not in accounts:
+        raise MpesaError(
+            f"no {account!r} in AccountBalance ({', '.join(sorted(accounts))})"
+        )
+    _name, currency, _current, available, _reserved, _uncleared = accounts[account]
+    problem = f"{account} balance {available[:30]!r} is no amount"
+    try:
+        amount = Decimal(available.strip())
+    except ArithmeticError as error:
+        raise MpesaError(problem) from error
+    if not amount.is_finite():
+        raise MpesaError(problem)
+    return Balance(
+        amount,
+        currency.strip() or None,
+        account,
+        _completed_time(params.get("BOCompletedTime")),
+    )
+
+
+def _completed_time(value):
+    """Daraja's BOCompletedTime (YYYYMMDDHHMMSS, a number or a string, in
+    East Africa Time, UTC+3) as a naive UTC datetime, or None."""
+    text = str(value or "").strip()
+    try:
+        local = datetime.strptime(text, "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    return local - EAT_OFFSET
 
 
 def parse_response(status, body):

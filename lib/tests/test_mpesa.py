@@ -205,3 +205,114 @@ def test_simulated_generic_server_error_is_unknown_and_a_late_success_is_sent(si
     sim.flush()
     (late,) = [mpesa.parse_result(body) for body in sim.bodies]
     assert (late.key, late.state, late.receipt) == ("k6", states.PAID, receipt)
+
+
+# Daraja's documented AccountBalance Result (Account Balance API, "Result"),
+# as Safaricom's own sample prints it: not written by this suite.
+DARAJA_BALANCE_SAMPLE = {
+    "Result": {
+        "ResultType": 0,
+        "ResultCode": 0,
+        "ResultDesc": "The service request is processed successfully.",
+        "OriginatorConversationID": "16917-22577599-3",
+        "ConversationID": "AG_20200206_00005e091a8ec6b9eac5",
+        "TransactionID": "OA90000000",
+        "ResultParameters": {
+            "ResultParameter": [
+                {
+                    "Key": "AccountBalance",
+                    "Value": "Working Account|KES|700000.00|700000.00|0.00|0.00"
+                    "&Float Account|KES|0.00|0.00|0.00|0.00"
+                    "&Utility Account|KES|228037.00|228037.00|0.00|0.00"
+                    "&Charges Paid Account|KES|-1540.00|-1540.00|0.00|0.00"
+                    "&Organization Settlement Account|KES|0.00|0.00|0.00|0.00",
+                },
+                {"Key": "BOCompletedTime", "Value": 20200109125710},
+            ]
+        },
+        "ReferenceData": {
+            "ReferenceItem": {
+                "Key": "QueueTimeoutURL",
+                "Value": "https://internalsandbox.safaricom.co.ke/mpesa/abresults/v1/submit",
+            }
+        },
+    }
+}
+
+
+def test_balance_result_of_daraja_sample_reads_the_utility_account_exactly():
+    balance = mpesa.parse_balance_result(DARAJA_BALANCE_SAMPLE)
+    assert balance.amount == Decimal("228037.00")
+    assert balance.currency == "KES"
+    assert balance.account == "Utility Account"
+    # 12:57:10 in Nairobi (UTC+3)
+    assert balance.completed.isoformat() == "2020-01-09T09:57:10"
+    working = mpesa.parse_balance_result(DARAJA_BALANCE_SAMPLE, "Working Account")
+    assert working.amount == Decimal("700000.00")
+
+
+def test_balance_result_takes_the_available_field_and_refuses_bad_ones():
+    sample = {
+        "Result": {
+            "ResultCode": 0,
+            "ResultParameters": {
+                "ResultParameter": {
+                    "Key": "AccountBalance",
+                    "Value": "Utility Account|KES|1000.10|900.05|100.05|0.00",
+                }
+            },
+        }
+    }
+    assert mpesa.parse_balance_result(sample).amount == Decimal("900.05")
+    with pytest.raises(mpesa.MpesaError, match="Working Account"):
+        mpesa.parse_balance_result(sample, "Working Account")
+    for value in ("Utility Account|KES|1|2", "Utility Account|KES|1|x|0|0", ""):
+        sample["Result"]["ResultParameters"]["ResultParameter"]["Value"] = value
+        with pytest.raises(mpesa.MpesaError):
+            mpesa.parse_balance_result(sample)
+    with pytest.raises(mpesa.MpesaError):
+        mpesa.parse_balance_result({"Body": {}})
+
+
+def test_failed_and_timed_out_balance_queries_report_no_amount():
+    failed = {"Result": {"ResultCode": 2001, "ResultDesc": "The initiator is bad."}}
+    balance = mpesa.parse_balance_result(failed)
+    assert balance.amount is None
+    assert balance.reason == "2001 The initiator is bad."
+    timeout = mpesa.parse_balance_result(failed, kind="timeout")
+    assert timeout.amount is None and timeout.reason.startswith("queue timeout")
+
+
+def test_simulated_account_balance_is_acknowledged_then_answered_by_callback(sim):
+    auth = _token(sim)
+    sim.accounts["Utility Account"] = ("5000.00", "4321.50")
+    status, answer = http.call(
+        "POST",
+        sim.base_url + mpesa.BALANCE_PATH,
+        json=mpesa.balance_request(_config()),
+        headers=auth,
+    )
+    assert mpesa.parse_response(status, answer)[0] == "accepted"
+    assert sim.bodies == []
+    sim.flush()
+    (result,) = sim.bodies
+    assert result["Result"]["ConversationID"] == answer["ConversationID"]
+    assert mpesa.parse_balance_result(result).amount == Decimal("4321.50")
+    sim.balance_faults.append("fail")
+    http.call(
+        "POST",
+        sim.base_url + mpesa.BALANCE_PATH,
+        json=mpesa.balance_request(_config()),
+        headers=auth,
+    )
+    sim.flush()
+    assert mpesa.parse_balance_result(sim.bodies[-1]).amount is None
+    # A wrong credential is refused at once.
+    status, _answer = http.call(
+        "POST",
+        sim.base_url + mpesa.BALANCE_PATH,
+        json=mpesa.balance_request(_config("wrong")),
+        headers=auth,
+    )
+    assert status == 400
+    assert sim.violations

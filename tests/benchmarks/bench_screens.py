@@ -11,7 +11,9 @@ attempts and FSP messages (in SQL, once). Then, as the Finance Manager and
 through Odoo's own ``web_search_read`` / ``web_read`` with the fields of the
 views as the web client asks for them, prints milliseconds per call of: the
 Payment Status list filtered by state, by FSP and by payroll, the payroll
-list, the payroll form, and the form's slowest fields read alone.
+list, the payroll form, the form's slowest fields read alone, and the
+dashboard (``get_dashboard_data``, when spp_payment_dashboard is installed),
+each against the 1 s bar.
 """
 
 import argparse
@@ -32,6 +34,8 @@ env.cr.execute("SELECT COUNT(*) FROM spp_payment")
 total = env.cr.fetchone()[0]
 print(f"payroll {{payroll.name}} ({{payroll.id}}): {{count:,}} payments; "
       f"{{total:,}} payments in all", flush=True)
+import os
+print("load average: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
 
 # A spread of outcomes, once: 90 % paid, 5 % failed on a retry, 3 % unknown,
 # 2 % still sent, over every enabled FSP (set-up, not measured).
@@ -154,6 +158,17 @@ for name, sub in form_spec.items():
 print("payroll form, slowest fields read alone:")
 for name, ms in sorted(alone.items(), key=lambda item: -item[1])[:6]:
     print(f"  {{name:<30}} {{ms:8.0f}} ms")
+
+# (A blank line ends a block in the shell's console.)
+if "spp.payment.dashboard" in env:
+    dashboard = uenv["spp.payment.dashboard"]
+    timed_ms("dashboard (get_dashboard_data)", dashboard.get_dashboard_data)
+    timed_ms("dashboard, this payroll's program",
+             lambda: dashboard.get_dashboard_data(
+                 {{"program_id": payroll.program_id.id}}))
+else:
+    print("dashboard: spp_payment_dashboard is not installed in this database")
+
 env.cr.rollback()
 """
 

@@ -20,9 +20,13 @@ from odoo.addons.spp_payment_base.tools import (
     is_guarded_write,
     refuse_fields,
 )
+from odoo.addons.spp_payroll.models.spp_payroll_run import notify_progress
 
 _lt = LazyTranslate(__name__)
 _logger = logging.getLogger(__name__)
+# Progress of a running export is told to the browsers at most this often.
+NOTIFY_SECONDS = 2.0
+_NOTIFIED = {}  # export id -> when its browsers were last told (this process)
 _GUARD = "audit_export"
 # What an export has done: written by the export itself, never by a client.
 RESULT_FIELDS = frozenset(
@@ -297,8 +301,18 @@ class SppPaymentAuditExport(models.Model):
         if not own_cursor:
             self._spp_write(values)
             return
+        # The browsers showing the export are told of its progress when its
+        # state changes, and otherwise at most every NOTIFY_SECONDS.
+        now = time.monotonic()
+        notify = set(values) != {"rows_done"} or (
+            now - _NOTIFIED.get(self.id, 0) >= NOTIFY_SECONDS
+        )
         with self.env.registry.cursor() as cr:
-            self.with_env(self.env(cr=cr))._spp_write(values)
+            export = self.with_env(self.env(cr=cr))
+            export._spp_write(values)
+            if notify:
+                _NOTIFIED[self.id] = now
+                notify_progress(export)
         self.invalidate_recordset(list(values))
 
     # Writing ---------------------------------------------------------------
@@ -457,6 +471,8 @@ class SppPaymentAuditExport(models.Model):
             env = self.env(cr=cr)
             attachment = env["ir.attachment"].sudo().create(values)
             self.with_env(env)._spp_write({**result, "attachment_id": attachment.id})
+            notify_progress(self.with_env(env))
+        _NOTIFIED.pop(self.id, None)
         self.invalidate_recordset()
 
     # Reading: keyset pages, joined in SQL ----------------------------------

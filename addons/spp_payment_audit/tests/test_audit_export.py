@@ -1,5 +1,6 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 from unittest.mock import patch
 
 from odoo import Command
@@ -181,6 +182,20 @@ class TestAuditExport(SppAuditCommon):
         self.assertGreaterEqual(len(done), 5)
         self.assertEqual(done[-1], export.rows_total)
         self.assertTrue(all(own for _rows, own in seen))
+        # The form is told through the bus: at the state changes, and between
+        # them at most every few seconds, not at every page.
+        self.env.cr.precommit.run()
+        told = [
+            message
+            for message in self.env["bus.bus"].sudo().search([])
+            if json.loads(message.message)
+            == {
+                "type": "spp.progress",
+                "payload": {"model": export._name, "ids": [export.id]},
+            }
+        ]
+        self.assertGreaterEqual(len(told), 2)
+        self.assertLess(len(told), len(done))
         _header, *rows = self._sheets(export.attachment_id)["Payments"]
         self.assertEqual(len(rows), len(self.payments))
 

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import re
 import secrets
+from datetime import timedelta
 
 from markupsafe import Markup
 from spp_payment_core import callbacks
@@ -157,9 +158,18 @@ class SppFsp(models.Model):
     balance_requested_date = fields.Datetime(
         string="Balance Requested", readonly=True, copy=False
     )
+    balance_max_age_hours = fields.Integer(
+        string="Balance Valid For (hours)",
+        default=24,
+        help="A reported balance older than this counts as unknown: execution "
+        "then needs a Finance Manager's confirmation of the funding.",
+    )
 
     _batch_size_positive = models.Constraint(
         "CHECK(batch_size > 0)", "The batch size must be positive."
+    )
+    _balance_max_age_positive = models.Constraint(
+        "CHECK(balance_max_age_hours > 0)", "A balance must stay valid for some hours."
     )
     _max_retries_positive = models.Constraint(
         "CHECK(max_retries >= 0)", "The number of retries cannot be negative."
@@ -303,11 +313,10 @@ class SppFsp(models.Model):
         )
 
     def _spp_get_balance(self):
-        """Return the available balance of the FSP account, or ``None`` if unknown."""
+        """Return the available balance of the FSP account, or ``None`` if unknown
+        (none reported, a request pending, or a figure older than its max age)."""
         self.ensure_one()
-        if self.balance_state == "known":
-            return self.balance_amount
-        return None
+        return self._spp_balance_status()["amount"]
 
     def _spp_request_balance(self):
         """Ask the FSP for its balance. Providers with a balance API override
@@ -317,6 +326,43 @@ class SppFsp(models.Model):
         the default provider has no balance API."""
         self.ensure_one()
         return False
+
+    def _spp_balance_status(self, now=None):
+        """The balance as the execution checks see it: a dict of ``state``
+        (known, pending or unknown), ``amount`` (only when known), ``date``,
+        ``source``, ``requested`` and ``reason``. A known balance older than
+        ``balance_max_age_hours`` counts as unknown ("stale")."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        fsp = self.sudo()
+        status = {
+            "state": fsp.balance_state,
+            "amount": None,
+            "date": fsp.balance_date,
+            "source": fsp.balance_source or False,
+            "requested": fsp.balance_requested_date,
+            "reason": False,
+        }
+        if fsp.balance_state == "known":
+            age = timedelta(hours=fsp.balance_max_age_hours or 24)
+            if not fsp.balance_date or fsp.balance_date < now - age:
+                status.update(
+                    state="unknown",
+                    reason=self.env._(
+                        "the last balance (%(date)s) is older than %(hours)s hours",
+                        date=fsp.balance_date,
+                        hours=fsp.balance_max_age_hours,
+                    ),
+                )
+            else:
+                status["amount"] = fsp.balance_amount
+        elif fsp.balance_state == "pending":
+            status["reason"] = self.env._(
+                "requested at %s, no answer yet", fsp.balance_requested_date
+            )
+        else:
+            status["reason"] = self.env._("no balance reported by the FSP")
+        return status
 
     def _spp_mark_balance_pending(self):
         self.sudo().write(
@@ -332,6 +378,8 @@ class SppFsp(models.Model):
         An older report than the one held is ignored: statements and API
         answers may arrive out of order."""
         self.ensure_one()
+        # Parsers report exact Decimals; the field stores the rounded figure.
+        amount = self.currency_id.round(float(amount))
         if (
             self.balance_state == "known"
             and self.balance_date
@@ -341,7 +389,7 @@ class SppFsp(models.Model):
         self.sudo().write(
             {
                 "balance_state": "known",
-                "balance_amount": self.currency_id.round(amount),
+                "balance_amount": amount,
                 "balance_date": date,
                 "balance_source": source,
             }
@@ -349,13 +397,23 @@ class SppFsp(models.Model):
         self.message_post(
             body=self.env._(
                 "Balance %(amount)s %(currency)s as of %(date)s (%(origin)s).",
-                amount=self.currency_id.round(amount),
+                amount=amount,
                 currency=self.currency_id.name,
                 date=date,
                 origin=source,
             )
         )
         return True
+
+    def _spp_forget_balance(self, reason):
+        """The balance request failed or timed out: the balance is unknown
+        again (the last figure, if any, stays visible but is not used), and
+        the chatter says why."""
+        self.ensure_one()
+        self.sudo().write({"balance_state": "unknown"})
+        self.message_post(
+            body=self.env._("Balance request without a figure: %s", reason)
+        )
 
     @api.model
     def _spp_get_by_callback_public_id(self, public_id):

@@ -17,6 +17,7 @@ from spp_payment_core import states
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import fsp_issued_sql, to_program_sql
 from .spp_payment import RECEIPT_LOCKED_STATES
 from .spp_payment_overpayment import NOT_PAYING_STATES
 
@@ -119,15 +120,16 @@ class SppFsp(models.Model):
                    %(source)s,
                    CASE WHEN p.current_attempt_id IS DISTINCT FROM a.id
                           OR p.state = ANY(%(not_paying)s)
-                        THEN COALESCE(v.amount, p.amount)
-                        ELSE v.amount - p.amount END,
+                        THEN COALESCE(%(paid)s, p.amount)
+                        ELSE %(paid)s - p.amount END,
                    p.state, v.raw, v.receipt, %(model)s, %(res_id)s,
                    CASE WHEN p.current_attempt_id IS DISTINCT FROM a.id
                         THEN 'success reported for attempt ' || a.attempt_no
                              || ', not the current one'
                         WHEN p.state = ANY(%(not_paying)s)
                         THEN 'success reported for a ' || p.state || ' payment'
-                        ELSE 'paid ' || v.amount || ' for ' || p.amount || ' issued'
+                        ELSE 'paid ' || v.amount || ' for ' || %(issued)s
+                             || ' issued'
                    END
               FROM (%(reported)s) v
               JOIN spp_payment_attempt a
@@ -135,8 +137,11 @@ class SppFsp(models.Model):
               JOIN spp_payment p ON p.id = a.payment_id
              WHERE p.current_attempt_id IS DISTINCT FROM a.id
                 OR p.state = ANY(%(not_paying)s)
-                OR v.amount > p.amount
+                OR v.amount > %(issued)s
             """,
+            # Reported in the FSP's currency; receivables in the program's.
+            paid=to_program_sql(SQL("v.amount")),
+            issued=fsp_issued_sql(),
             not_paying=list(NOT_PAYING_STATES),
             source=source,
             model=evidence._name if evidence else None,

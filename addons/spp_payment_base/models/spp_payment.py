@@ -12,10 +12,13 @@ from ..tools import (
     DerivedMany2one,
     bulk_work_mem,
     drop_stale_indexes,
+    exchange_difference_sql,
+    fsp_issued_sql,
     is_guarded_write,
     refresh_statistics,
     refuse_fields,
     set_fillfactor,
+    to_program_sql,
 )
 
 CHANNELS = [
@@ -53,6 +56,13 @@ GUARDED_FIELDS = frozenset(
         # spp.fsp._spp_store_fsp_details).
         "attempt_count",
         "last_fsp_message",
+        # Frozen at the payroll's approval, in SQL (see spp.payroll.rate).
+        "fsp_amount",
+        "fsp_currency_id",
+        "fsp_rate",
+        # Written with the paid state (see _spp_state_assignments).
+        "fsp_paid_amount",
+        "exchange_difference",
     }
 )
 # Once paid, the FSP receipt is the evidence of that payment.
@@ -78,6 +88,8 @@ UNKNOWN_DECISIONS = [
     ("paid", "Paid"),
 ]
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
+# The program currency's rounding in a paid transition (see _spp_transition_sql).
+PROGRAM_ROUNDING = SQL("pc.rounding")
 # Still editable on a payment that left the draft state.
 UNLOCKED_FIELDS = frozenset({"note", "external_ref", "status_reason"})
 
@@ -121,6 +133,39 @@ class SppPayment(models.Model):
     )
     destination = fields.Char(help="Account or mobile number at the time of payment.")
     amount = fields.Monetary(required=True, currency_field="currency_id")
+    # What the FSP pays, in its own currency: the amount converted at the rate
+    # the payroll froze at its approval, rounded to the FSP's currency. Empty
+    # until then; the connectors fall back on amount and currency_id.
+    fsp_currency_id = DerivedMany2one(
+        "res.currency", string="FSP Currency", readonly=True
+    )
+    fsp_amount = fields.Monetary(
+        string="FSP Amount",
+        currency_field="fsp_currency_id",
+        readonly=True,
+        help="The amount in the FSP's currency, at the rate frozen when the "
+        "payroll was approved.",
+    )
+    fsp_rate = fields.Float(
+        string="Frozen Rate",
+        digits=0,
+        readonly=True,
+        help="FSP currency units per program currency unit, frozen by the "
+        "payroll's approval; empty when the FSP pays in the program's currency.",
+    )
+    fsp_paid_amount = fields.Monetary(
+        string="Paid (FSP Currency)",
+        currency_field="fsp_currency_id",
+        readonly=True,
+        help="What the FSP reported paying, in its currency (payments in "
+        "another currency than the program's).",
+    )
+    exchange_difference = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="The amount the FSP paid, converted back at the frozen rate, less "
+        "the paid amount: what rounding in two currencies leaves over.",
+    )
     amount_breakdown = fields.Json(help="Components of the amount, as computed.")
     state = fields.Selection(
         PAYMENT_STATES, default="draft", required=True, readonly=True
@@ -178,6 +223,10 @@ class SppPayment(models.Model):
     _fsp_id_id = models.Index("(fsp_id, id) WHERE fsp_id IS NOT NULL")
     _amount_positive = models.Constraint(
         "CHECK(amount >= 0)", "A payment amount cannot be negative."
+    )
+    _fsp_amount_positive = models.Constraint(
+        "CHECK(fsp_amount IS NULL OR fsp_amount >= 0)",
+        "An FSP amount cannot be negative.",
     )
     _paid_amount_positive = models.Constraint(
         "CHECK(paid_amount IS NULL OR paid_amount >= 0)",
@@ -353,8 +402,12 @@ class SppPayment(models.Model):
 
     # Guarded transitions -------------------------------------------------
 
-    def _set_approved(self, reason=None):
-        return self._spp_transition(states.APPROVED, reason)
+    def _set_approved(self, reason=None, fx_values=None):
+        """Approve payments; ``fx_values`` ({column: SQL expression over the
+        payment ``p``} of fsp_currency_id, fsp_amount, fsp_rate) freezes what
+        each pays in its FSP's currency in the same UPDATE as the state (see
+        spp.payroll.rate): no second version of every row, no join."""
+        return self._spp_transition(states.APPROVED, reason, values=fx_values)
 
     def _set_queued(self, reason=None, skip_exhausted=False):
         """Queue for sending: each payment gets a new attempt and idempotency key.
@@ -459,11 +512,12 @@ class SppPayment(models.Model):
         return SQL(
             """
             WITH old AS MATERIALIZED (
-                SELECT id, state FROM spp_payment WHERE id = ANY(%(ids)s)
+                SELECT id, state, currency_id FROM spp_payment
+                 WHERE id = ANY(%(ids)s)
             ),
             moved AS (
                 UPDATE spp_payment p SET %(assignments)s
-                  FROM old %(detail_join)s
+                  FROM old %(detail_join)s %(currency_join)s
                  WHERE p.id = old.id AND old.state = ANY(%(sources)s)
              RETURNING p.id, old.state AS old_state, p.current_attempt_id,
                        p.membership_id, p.paid_amount, p.amount
@@ -478,6 +532,10 @@ class SppPayment(models.Model):
                 self._spp_state_assignments(target, values, bool(details))
             ),
             detail_join=detail_join,
+            # The program currency's rounding, for amounts paid in another one.
+            currency_join=SQL("LEFT JOIN res_currency pc ON pc.id = old.currency_id")
+            if target == states.PAID
+            else SQL(),
             sources=sources,
             effects=SQL("").join(SQL(",\n%s", effect) for effect in effects),
             allowed=allowed,
@@ -498,16 +556,39 @@ class SppPayment(models.Model):
                 SQL("status_reason = COALESCE(d.status_reason, p.status_reason)"),
             ]
             if target == states.PAID:
+                # Reported in the FSP's currency (the same as the program's
+                # unless the payment carries a frozen rate).
+                reported = SQL("COALESCE(d.paid_amount, %s)", fsp_issued_sql())
                 assignments += [
-                    SQL("paid_amount = COALESCE(d.paid_amount, p.amount)"),
+                    SQL(
+                        "paid_amount = CASE WHEN d.paid_amount IS NULL THEN p.amount "
+                        "ELSE %s END",
+                        to_program_sql(SQL("d.paid_amount"), rounding=PROGRAM_ROUNDING),
+                    ),
                     SQL(
                         "paid_date = COALESCE(d.paid_date, %s)", fixed.pop("paid_date")
                     ),
+                    *self._spp_fx_paid_assignments(reported),
                 ]
         elif target == states.PAID:
             assignments.append(SQL("paid_amount = p.amount"))
+            assignments += self._spp_fx_paid_assignments(fsp_issued_sql())
         assignments += [SQL("%s = %s", SQL.identifier(k), v) for k, v in fixed.items()]
         return assignments
+
+    def _spp_fx_paid_assignments(self, reported):
+        """What a payment paid through an FSP in another currency records: the
+        amount reported, in that currency, and the exchange difference."""
+        return [
+            SQL(
+                "fsp_paid_amount = CASE WHEN p.fsp_rate IS NULL THEN NULL ELSE %s END",
+                reported,
+            ),
+            SQL(
+                "exchange_difference = %s",
+                exchange_difference_sql(reported, rounding=PROGRAM_ROUNDING),
+            ),
+        ]
 
     def _spp_transition_effects(self, target, reason):
         """Statements run on the rows a transition moved (``moved``: id,

@@ -1,6 +1,9 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from odoo import fields
 
 from .common import SppBaseCommon
 
@@ -15,10 +18,17 @@ class TestFspBalance(SppBaseCommon):
         self.fsp._spp_mark_balance_pending()
         self.assertEqual(self.fsp.balance_state, "pending")
         self.assertIsNone(self.fsp._spp_get_balance())
-        self.fsp._spp_record_balance(1234.565, datetime(2026, 12, 1, 8), "test API")
+        reported = fields.Datetime.now() - timedelta(hours=2)
+        self.fsp._spp_record_balance(Decimal("1234.565"), reported, "test API")
         self.assertEqual(self.fsp.balance_state, "known")
         self.assertEqual(self.fsp._spp_get_balance(), 1234.57)
         self.assertEqual(self.fsp.balance_source, "test API")
+        # Older than its max age, the figure is no longer used.
+        self.fsp.balance_max_age_hours = 1
+        self.assertIsNone(self.fsp._spp_get_balance())
+        status = self.fsp._spp_balance_status()
+        self.assertEqual(status["state"], "unknown")
+        self.assertIn("older than 1 hours", status["reason"])
 
     def test_older_report_does_not_replace_a_newer_one(self):
         self.fsp._spp_record_balance(500, datetime(2026, 12, 2, 8), "statement 2")

@@ -15,3 +15,10 @@ from .schema import (
     set_fillfactor,
 )
 from .sql_copy import COPY_NULL, copy_bool, copy_into, copy_text
+from .fx import (
+    exchange_difference_sql,
+    fsp_issued_sql,
+    fx_round_sql,
+    program_rounding_sql,
+    to_program_sql,
+)

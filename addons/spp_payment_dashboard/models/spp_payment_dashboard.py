@@ -115,8 +115,10 @@ class SppPaymentDashboard(models.AbstractModel):
     # The figures -------------------------------------------------------------
 
     @api.model
+    @api.readonly
     def get_dashboard_data(self, filters=None):
-        """Everything the dashboard shows, in one call."""
+        """Everything the dashboard shows, in one call. Read-only: with
+        ``db_replica_host`` configured, RPC runs it on the replica."""
         if not self.env.user.has_group(VIEWER):
             raise AccessError(self.env._("The payments dashboard is for SPP users."))
         clean = self._spp_clean_filters(filters)

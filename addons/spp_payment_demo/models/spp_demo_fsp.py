@@ -140,6 +140,11 @@ class SppDemoFsp(models.AbstractModel):
             simulator = MpesaSimulator(
                 self._mpesa_key(), password=MPESA_PASSWORD, **options
             )
+            # The simulated shortcode keeps its accounts in the demo M-Pesa
+            # FSP's currency: its AccountBalance answers are then readable.
+            fsp = self._demo_fsp_of("mpesa")
+            if fsp:
+                simulator.currency = fsp.currency_id.name
         elif provider == "g2p_connect":
             simulator = G2pConnectSimulator(**options)
         elif provider == "phee":
@@ -163,14 +168,9 @@ class SppDemoFsp(models.AbstractModel):
             simulator.flush()
 
     @api.model
-    def _callback_secret(self, provider):
-        """The key of our X-SPP-Signature header, for the simulated FSP whose
-        protocol lets the integrator configure one (G2P Connect receivers are
-        onboarded with it). Daraja and PHEE cannot add such a header: their
-        simulators send what the real ones send."""
-        if provider != "g2p_connect":
-            return None
-        fsp = (
+    def _demo_fsp_of(self, provider):
+        """The demo's FSP served by the simulator of ``provider``."""
+        return (
             self.env["spp.fsp"]
             .sudo()
             .search(
@@ -181,4 +181,13 @@ class SppDemoFsp(models.AbstractModel):
                 limit=1,
             )
         )
-        return fsp.callback_secret or None
+
+    @api.model
+    def _callback_secret(self, provider):
+        """The key of our X-SPP-Signature header, for the simulated FSP whose
+        protocol lets the integrator configure one (G2P Connect receivers are
+        onboarded with it). Daraja and PHEE cannot add such a header: their
+        simulators send what the real ones send."""
+        if provider != "g2p_connect":
+            return None
+        return self._demo_fsp_of(provider).callback_secret or None

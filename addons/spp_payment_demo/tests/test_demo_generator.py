@@ -10,7 +10,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_path
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import perform_jobs
+from odoo.addons.spp_payroll.tests.common import fund_fsps, perform_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -21,6 +21,9 @@ class TestDemoGenerator(TransactionCase):
         cls.counts = cls.env["spp.demo.generator"]._generate(households=20, seed=0.1)
         # No simulated FSP answers here (see TestDemoSimulatedFsps).
         cls.env["spp.demo.fsp"]._configure("http://127.0.0.1:9")
+        # The demo's FSP accounts are funded: their balances known (the
+        # balance checks have their own tests in spp_payroll).
+        fund_fsps(cls.env["spp.fsp"].search([]))
         cls.households = cls.env["res.partner"].search(
             [
                 ("registrant_type", "=", "household"),

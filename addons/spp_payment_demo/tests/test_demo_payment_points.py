@@ -7,7 +7,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_path
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import perform_jobs
+from odoo.addons.spp_payroll.tests.common import fund_fsps, perform_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -23,6 +23,9 @@ class TestDemoPaymentPoints(TransactionCase):
         super().setUpClass()
         cls.env["spp.demo.generator"]._generate(households=300)
         cls.env["spp.demo.fsp"]._configure("http://127.0.0.1:9")
+        # The demo's FSP accounts are funded: their balances known (the
+        # balance checks have their own tests in spp_payroll).
+        fund_fsps(cls.env["spp.fsp"].search([]))
         cls.users = {u.login: u for u in cls.env["res.users"].search([])}
         cls.program = cls.env["spp.program"].search([("code", "=", "DEMO-CT")])
         cls.cycle = cls.env["spp.payment.cycle"].search(

@@ -5,7 +5,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.spp_payment_base.tests.common import server_log
-from odoo.addons.spp_payroll.tests.common import perform_jobs
+from odoo.addons.spp_payroll.tests.common import fund_fsps, perform_jobs
 
 from ..models.spp_demo_fsp import demo_outcome
 
@@ -31,6 +31,9 @@ class TestDemoSimulatedFsps(HttpCase):
         super().setUpClass()
         cls.env["spp.demo.generator"]._generate(households=150, seed=0.3)
         cls.fsps = cls.env["spp.demo.fsp"]._configure(cls.base_url())
+        # The demo's FSP accounts are funded: their balances known (the
+        # balance checks have their own tests in spp_payroll).
+        fund_fsps(cls.env["spp.fsp"].search([]))
         cls.users = {u.login: u for u in cls.env["res.users"].search([])}
         cls.demo = cls.env["spp.demo.fsp"]
 
@@ -147,3 +150,30 @@ class TestDemoSimulatedFsps(HttpCase):
         self.fsps.filtered(lambda f: f.provider == "g2p_connect").state = "enabled"
         self.assertEqual(self.url_open(path, data=form).status_code, 404)
         self.assertEqual(self.url_open("/spp_payment_demo/fsp/bank/x").status_code, 404)
+
+    def test_mpesa_balance_is_pending_then_the_simulators_figure(self):
+        """The execute wizard asks the simulated Daraja for its AccountBalance:
+        pending until the Result callback arrives, then its figure."""
+        mpesa = self.env["spp.fsp"].search([("name", "=", "Demo M-Pesa (simulated)")])
+        mpesa._spp_forget_balance("not asked yet")
+        payroll = self._approved_payroll()
+        finance = self.users["finance"]
+        with self.allow_requests(all_requests=True):
+            action = payroll.with_user(finance).action_open_execute_wizard()
+        wizard = (
+            self.env[action["res_model"]].with_user(finance).browse(action["res_id"])
+        )
+        (line,) = wizard.line_ids.filtered(lambda line: line.fsp_id == mpesa)
+        self.assertEqual(line.balance_state, "pending")
+        self.assertFalse(line.sufficient)
+        self.assertFalse(wizard.can_execute)
+
+        self._fsps_call_back()
+        with self.allow_requests(all_requests=True):
+            wizard.action_refresh()
+        (line,) = wizard.line_ids.filtered(lambda line: line.fsp_id == mpesa)
+        self.assertEqual(line.balance_state, "known")
+        # The simulator's Utility Account, the one B2C payments draw on.
+        self.assertEqual(mpesa.currency_id.compare_amounts(line.balance, 228037.00), 0)
+        self.assertIn("AccountBalance", line.balance_source or "")
+        self.assertTrue(line.sufficient, (line.to_pay, line.balance))

@@ -17,6 +17,7 @@ import openpyxl
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.spp_payment_base.tests.browser import start_tour_with_screenshot
+from odoo.addons.spp_payroll.tests.common import fund_fsps
 
 
 @tagged("post_install", "-at_install")
@@ -27,6 +28,9 @@ class TestRolesWalk(HttpCase):
         cls.env["spp.demo.generator"]._generate(households=12, seed=0.2)
         # No simulated FSP answers here: the demo FSP is a manual one.
         cls.env["spp.demo.fsp"]._configure("http://127.0.0.1:9")
+        # The demo's FSP accounts are funded: their balances known (the
+        # balance checks have their own tests in spp_payroll).
+        fund_fsps(cls.env["spp.fsp"].search([]))
 
     def _tour(self, tour, login):
         self.start_tour("/odoo", tour, login=login)

@@ -103,6 +103,9 @@ class SppFsp(models.Model):
         help="A paid amount may exceed the issued amount by this much.",
     )
     payment_file_ids = fields.One2many("spp.payment.file", "fsp_id", readonly=True)
+    statement_ids = fields.One2many(
+        "spp.fsp.statement", "fsp_id", string="Statements", readonly=True
+    )
 
     @api.constrains("file_delimiter", "provider", "file_format")
     def _check_file_layout(self):

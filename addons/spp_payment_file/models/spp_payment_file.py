@@ -110,12 +110,13 @@ class SppPaymentFile(models.Model):
                 """
                 SELECT p.id, p.reference, r.registrant_number, r.name,
                        p.destination, p.destination_type, r.phone_e164,
-                       p.amount::text,
+                       COALESCE(p.fsp_amount, p.amount)::text,
                        c.name, pg.name, pr.name, cy.name, CURRENT_DATE, bk.bic
                   FROM spp_payment p
                   JOIN res_partner r ON r.id = p.partner_id
                   JOIN spp_program pg ON pg.id = p.program_id
-             LEFT JOIN res_currency c ON c.id = p.currency_id
+             LEFT JOIN res_currency c
+                       ON c.id = COALESCE(p.fsp_currency_id, p.currency_id)
              LEFT JOIN spp_payroll pr ON pr.id = p.payroll_id
              LEFT JOIN spp_payment_cycle cy ON cy.id = p.cycle_id
              LEFT JOIN res_partner_bank a ON p.destination_type = 'bank'
@@ -199,6 +200,7 @@ class SppPaymentFile(models.Model):
                 category_purpose=fsp.iso_category_purpose or None,
                 batch_booking=fsp.iso_batch_booking,
                 currency=currency,
+                decimal_places=fsp.currency_id.decimal_places,
             )
         except ValueError as error:
             # The bank would refuse the file: say which payment and why.

@@ -9,6 +9,10 @@ from odoo.tools import SQL
 class SppReconciliation(models.Model):
     _inherit = "spp.reconciliation"
 
+    statement_id = fields.Many2one(
+        "spp.fsp.statement", readonly=True, index="btree_not_null", copy=False
+    )
+
     def _spp_apply(self):
         result = super()._spp_apply()
         self._spp_flag_deceased()

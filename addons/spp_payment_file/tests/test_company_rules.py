@@ -28,6 +28,20 @@ class TestCompanyRules(SppFileCommon, SppCompanyIsolationMixin):
         )
         batch = self._import(payroll, reply)
         importer = self._wizard(payroll, reply)
+        # A statement of the FSP's account, imported without a payroll.
+        self.fsp.iso_debtor_account = "KE12ABCD00000000001234567"
+        statement = (
+            '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+            "<BkToCstmrStmt><GrpHdr><MsgId>S-1</MsgId></GrpHdr><Stmt><Id>S-1</Id>"
+            "<Acct><Id><IBAN>KE12ABCD00000000001234567</IBAN></Id></Acct><Bal><Tp>"
+            "<CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt>10.00</Amt><CdtDbtInd>"
+            "CRDT</CdtDbtInd><Dt><Dt>2026-11-20</Dt></Dt></Bal></Stmt>"
+            "</BkToCstmrStmt></Document>"
+        )
+        statement_importer = self._wizard(payroll, statement, "s.xml")
+        statement_importer.payroll_id = False
+        statement_importer.action_check()
+        statement_importer.action_import()
         runs = self.env["spp.payroll.run"].search([("payroll_id", "=", payroll.id)])
         self._assert_company_isolated(
             {
@@ -45,7 +59,8 @@ class TestCompanyRules(SppFileCommon, SppCompanyIsolationMixin):
                 "spp.fsp.status.map": self.fsp.recon_status_map_ids,
                 "spp.reconciliation": batch,
                 "spp.reconciliation.line": batch.line_ids,
-                "spp.reconciliation.import": importer,
+                "spp.reconciliation.import": importer | statement_importer,
+                "spp.fsp.statement": self.fsp.statement_ids,
                 "spp.approval.review": payroll.approval_review_ids,
             },
             self.users["admin"],

@@ -225,7 +225,7 @@ class TestReconciliationImport(SppFileCommon):
             ),
             (b"ref,state\nA,B\n", "columns.csv", "missing column"),
             (bomb.getvalue(), "bomb.xlsx", "zip bomb"),
-            (b"<?xml version='1.0'?><Document/>", "other.xml", "neither a pain.002"),
+            (b"<?xml version='1.0'?><Document/>", "other.xml", "has no XML namespace"),
         ]
         for content, name, message in cases:
             with self.subTest(name=name):

@@ -1,9 +1,11 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Import of an FSP's reply: a CSV/XLSX file, an ISO 20022 pain.002 status report
-or a camt.054 notification. The whole file is checked first and every bad row is
-explained; only a clean file becomes a reconciliation batch, which changes no
-payment until a Finance Manager other than the uploader accepts it."""
+"""Import of an FSP's reply: a CSV/XLSX file, an ISO 20022 pain.002 status report,
+a camt.054 notification, or a camt.053 statement / camt.052 account report of the
+FSP's account. The whole file is checked first and every bad row is explained;
+only a clean file becomes a reconciliation batch, which changes no payment until
+a Finance Manager other than the uploader accepts it. A statement also records
+the FSP's balance and is kept on the FSP."""
 
 import base64
 import hashlib
@@ -30,14 +32,20 @@ ISO_OUTCOMES = {
     "accepted": "processing",
     "processing": "processing",
 }
+# Message (by root namespace) -> import kind.
+STATEMENT_KINDS = {"camt.053": "camt053", "camt.052": "camt052"}
+ISO_KINDS = {"pain.002": "pain002", "camt.054": "camt054", **STATEMENT_KINDS}
+SHOWN_UNMATCHED = 200
 
 
 class SppReconciliationImport(models.TransientModel):
     _name = "spp.reconciliation.import"
     _description = "Import FSP Reply"
 
+    # Required for a reply (see _spp_scope); a statement of the FSP's account
+    # may confirm payments of several payrolls, one batch each.
     payroll_id = fields.Many2one(
-        "spp.payroll", required=True, domain=[("approval_state", "=", "approved")]
+        "spp.payroll", domain=[("approval_state", "=", "approved")]
     )
     fsp_id = fields.Many2one(
         "spp.fsp",
@@ -52,6 +60,8 @@ class SppReconciliationImport(models.TransientModel):
             ("table", "CSV / XLSX reply"),
             ("pain002", "ISO 20022 pain.002 status report"),
             ("camt054", "ISO 20022 camt.054 notification"),
+            ("camt053", "ISO 20022 camt.053 bank statement"),
+            ("camt052", "ISO 20022 camt.052 account report"),
         ],
         readonly=True,
     )
@@ -92,6 +102,12 @@ class SppReconciliationImport(models.TransientModel):
         self.env["spp.reconciliation"].check_access("create")
         raw, sha = self._spp_raw()
         self._spp_check_not_imported(sha)
+        try:
+            kind = _sniff(raw)
+        except iso20022.Iso20022Error:
+            kind = None  # explained by _spp_validate
+        if kind in STATEMENT_KINDS.values():
+            return self._spp_import_statement(raw, kind)
         kind, lines, errors, summary = self._spp_validate(raw)
         if errors:
             raise UserError(
@@ -132,6 +148,8 @@ class SppReconciliationImport(models.TransientModel):
         """What the reply may settle: (payroll id or False, program, SQL over
         the payments ``p`` it may name). Here a payroll's payments; a module
         paying outside payrolls (merchant settlements) extends it."""
+        if not self.payroll_id:
+            raise UserError(self.env._("Choose the payroll the reply is for."))
         return (
             self.payroll_id.id,
             self.payroll_id.program_id,
@@ -170,8 +188,14 @@ class SppReconciliationImport(models.TransientModel):
         kind = "table"
         try:
             kind = _sniff(raw)
+            if kind not in STATEMENT_KINDS.values():
+                self._spp_scope()  # a reply is for a payroll (or what extends it)
             if kind == "table":
                 lines, errors, summary = self._spp_validate_table(raw, name)
+            elif kind in STATEMENT_KINDS.values():
+                plan = self._spp_statement_plan(raw, name, kind)
+                lines = [line for group in plan["lines"].values() for line in group]
+                errors, summary = plan["errors"], plan["summary"]
             else:
                 lines, errors, summary = self._spp_validate_iso(raw, name, kind)
         except (tables.TableError, iso20022.Iso20022Error) as error:
@@ -250,7 +274,9 @@ class SppReconciliationImport(models.TransientModel):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT %s, p.id, p.payroll_id, p.program_id, p.amount::text, p.state "
+                # The FSP's amount, in its currency: what the bank reports.
+                "SELECT %s, p.id, p.payroll_id, p.program_id, "
+                "COALESCE(p.fsp_amount, p.amount)::text, p.state "
                 "FROM spp_payment p %s WHERE %s",
                 key_sql,
                 join,
@@ -338,6 +364,8 @@ class SppReconciliationImport(models.TransientModel):
     # Display --------------------------------------------------------------
 
     def _spp_result_html(self, errors, summary):
+        summary = dict(summary)
+        unmatched = summary.pop("unmatched_entries", None) or []
         if errors:
             items = Markup("").join(
                 Markup("<li>%s</li>") % escape(str(e)) for e in errors[:SHOWN_ERRORS]
@@ -365,21 +393,336 @@ class SppReconciliationImport(models.TransientModel):
         )
         return Markup(
             '<div class="alert alert-success">%s</div><table class="table table-sm">'
-            "%s</table>"
-        ) % (self.env._("The file is clean. Import it for acceptance."), rows)
+            "%s</table>%s"
+        ) % (
+            self.env._("The file is clean. Import it for acceptance."),
+            rows,
+            _unmatched_html(self.env, unmatched),
+        )
+
+    # Statements (camt.053, camt.052) ---------------------------------------
+
+    def _spp_statement_plan(self, raw, name, kind):
+        """What a statement of the FSP's account would do: its checks (errors
+        refuse the whole file), the reconciliation lines of its booked entries
+        by payroll, the entries it leaves unmatched, and its figures."""
+        fsp = self.fsp_id
+        message = next(m for m, k in STATEMENT_KINDS.items() if k == kind)
+        statements = iso20022.parse_statement(raw, (message,))
+        errors, previous = self._spp_statement_errors(statements, name, kind)
+        items = [e for st in statements for e in st.entries]
+        keys = {
+            e.end_to_end_id
+            for e in items
+            if e.end_to_end_id and e.status == "BOOK" and e.outcome
+        }
+        lookup = self._spp_fetch_lookup(
+            SQL("p.reference"),
+            SQL("p.reference = ANY(%s) AND p.fsp_id = %s", list(keys), fsp.id),
+            SQL(""),
+            "reference",
+            {},
+        )
+        lines, unmatched, seen = {}, [], {}
+        counts = {"booked_debits": 0, "booked_credits": 0, "not_booked": 0}
+        for entry, item in enumerate(items, start=1):
+            if item.status != "BOOK":
+                counts["not_booked"] += 1
+                continue
+            side = "booked_debits" if item.credit_debit == "DBIT" else "booked_credits"
+            counts[side] += 1
+            problem, target = self._spp_statement_target(lookup, item, seen, entry)
+            if problem:
+                unmatched.append((entry, item, problem))
+                continue
+            line = _iso_line(
+                entry,
+                target,
+                ISO_OUTCOMES.get(item.outcome),
+                item.amount,
+                item.booking_date,
+                item.reason_code,
+                item.status,
+            )
+            lines.setdefault(target.payroll_id, []).append(line)
+        closing = [(st, st.closing) for st in statements if st.closing]
+        summary = {
+            "statements": len(statements),
+            "entries": sum(st.entry_count for st in statements),
+            **counts,
+            "matched": sum(len(group) for group in lines.values()),
+            "unmatched": len(unmatched),
+            "closing_balance": "; ".join(
+                f"{b.amount} {b.currency or ''} ({b.code}, {b.date})"
+                for _st, b in closing
+            )
+            or self.env._("none in the file"),
+            "unmatched_entries": unmatched,
+        }
+        return {
+            "statements": statements,
+            "errors": errors,
+            "lines": lines,
+            "unmatched": unmatched,
+            "summary": summary,
+            "previous": previous,
+        }
+
+    def _spp_statement_errors(self, statements, name, kind):
+        """(errors, previous imports to apply again): a statement of another
+        account, in another currency, without its closing balance or already
+        imported is refused as a whole -- unless every batch of its earlier
+        import was rejected, which frees its entries as it frees a file."""
+        fsp = self.fsp_id
+        account = (fsp.iso_debtor_account or "").replace(" ", "").upper()
+        errors = []
+
+        def error(text):
+            errors.append(tables.TableError(text, name))
+
+        if not account:
+            error(
+                f"{fsp.name} has no debtor account (Instructions File > ISO 20022): "
+                "a statement cannot be checked against it"
+            )
+        imported = self.env["spp.fsp.statement"].sudo()
+        previous = {}
+        for st in statements:
+            label = st.statement_id or "?"
+            if not st.msg_id or not st.statement_id:
+                error(f"statement {label}: no message id (GrpHdr/MsgId) or Id")
+            if account and (st.account or "").upper() != account:
+                error(
+                    f"statement {label} is of account {st.account or 'none'}, "
+                    f"not of {fsp.name}'s account {account}"
+                )
+            closing = st.closing
+            if closing is None and kind == "camt053":
+                error(f"statement {label} has no closing booked balance (CLBD)")
+            currency = (closing.currency if closing else None) or st.currency
+            if currency and currency != fsp.currency_id.name:
+                error(
+                    f"statement {label} is in {currency}, {fsp.name}'s account "
+                    f"in {fsp.currency_id.name}"
+                )
+            before = imported.search(
+                [
+                    ("fsp_id", "=", fsp.id),
+                    ("msg_id", "=", st.msg_id),
+                    ("name", "=", st.statement_id),
+                ],
+                limit=1,
+            )
+            if before:
+                batches = before.reconciliation_ids
+                if batches and all(batches.mapped("cleared")):
+                    previous[st.msg_id, st.statement_id] = before
+                else:
+                    error(
+                        f"statement {label} (message {st.msg_id}) was already "
+                        f"imported on {before.create_date} by "
+                        f"{before.create_uid.name}: a statement is imported once"
+                    )
+        return errors, previous
+
+    def _spp_statement_target(self, lookup, item, seen, entry):
+        """(problem, target) of a booked statement entry: only an entry whose
+        EndToEndId names one payment of this FSP (of the chosen payroll, when
+        one is) is matched; any other is reported, never guessed."""
+        if item.outcome is None:
+            if item.credit_debit == "CRDT":
+                return "a credit that returns no payment (no return information)", None
+            return "a debit that is no payment of ours", None
+        ref = item.end_to_end_id
+        if not ref and item.pmt_inf_id:
+            return (
+                f"a batch booking of PmtInfId {item.pmt_inf_id} without its "
+                "transactions: its payments are confirmed by the bank's pain.002 "
+                "or camt.054, never by a total"
+            ), None
+        if not ref:
+            return "no EndToEndId (not a payment of ours)", None
+        target = lookup.get(ref)
+        if target is None:
+            return f"EndToEndId {ref!r} names no payment of this FSP", None
+        if isinstance(target, list):
+            return f"EndToEndId {ref!r} names several payments", None
+        if not target.payroll_id:
+            return f"{ref} is not a payroll's payment", None
+        if self.payroll_id and target.payroll_id != self.payroll_id.id:
+            return f"{ref} is a payment of another payroll", None
+        if ref in seen:
+            return f"duplicate entry: {ref} already in entry {seen[ref]}", None
+        seen[ref] = entry
+        return "", target
+
+    def _spp_import_statement(self, raw, kind):
+        """Keep the statements, record the FSP's balance from the latest closing
+        balance, and submit one reconciliation batch per payroll whose
+        payments the booked entries confirm or return."""
+        name = self.file_name or "statement.xml"
+        try:
+            plan = self._spp_statement_plan(raw, name, kind)
+        except (tables.TableError, iso20022.Iso20022Error) as error:
+            raise UserError(str(error)) from error
+        if plan["errors"]:
+            raise UserError(
+                self.env._(
+                    "%(n)s problems with %(file)s; nothing was imported. First: "
+                    "%(first)s",
+                    n=len(plan["errors"]),
+                    file=name,
+                    first=str(plan["errors"][0]),
+                )
+            )
+        fsp = self.fsp_id
+        unmatched = _unmatched_html(self.env, plan["unmatched"])
+        records = self.env["spp.fsp.statement"].sudo()
+        for st in plan["statements"]:
+            again = plan["previous"].get((st.msg_id, st.statement_id))
+            if again:  # its batches were all rejected: its entries come again
+                records |= again
+                continue
+            closing, opening = st.closing, st.opening
+            new = records.create(
+                {
+                    "name": st.statement_id,
+                    "fsp_id": fsp.id,
+                    "kind": kind,
+                    "message_version": st.message,
+                    "msg_id": st.msg_id,
+                    "account": st.account,
+                    "created_datetime": st.created,
+                    "from_datetime": st.from_datetime,
+                    "to_datetime": st.to_datetime,
+                    "opening_balance": opening.amount if opening else False,
+                    "closing_balance": closing.amount if closing else False,
+                    "balance_code": closing.code if closing else False,
+                    "balance_date": iso20022.balance_moment(st, closing)
+                    if closing
+                    else False,
+                    "entry_count": st.entry_count,
+                    "file_name": name,
+                }
+            )
+            records |= new
+        summary = plan["summary"]
+        records[:1].write(
+            {
+                "booked_debit_count": summary["booked_debits"],
+                "booked_credit_count": summary["booked_credits"],
+                "pending_count": summary["not_booked"],
+                "matched_count": summary["matched"],
+                "unmatched_count": summary["unmatched"],
+                "unmatched_html": unmatched or False,
+                "attachment_id": self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": name,
+                        "raw": raw,
+                        "res_model": records._name,
+                        "res_id": records[:1].id,
+                    }
+                )
+                .id,
+            }
+        )
+        # A statement applied again has recorded its balance already.
+        self._spp_record_statement_balance(
+            records.filtered(lambda r: r.balance_code and not r.reconciliation_ids)
+        )
+        batches = self.env["spp.reconciliation"]
+        for payroll_id, lines in plan["lines"].items():
+            if all(line.outcome == "skipped" for line in lines):
+                continue  # nothing the batch would change
+            payroll = self.env["spp.payroll"].browse(payroll_id)
+            batch = batches._spp_create_batch(
+                {
+                    "name": self.env._(
+                        "%(fsp)s statement %(statement)s",
+                        fsp=fsp.name,
+                        statement=records[:1].name,
+                    ),
+                    "source": "file",
+                    "program_id": payroll.program_id.id,
+                    "payroll_id": payroll.id,
+                    "fsp_id": fsp.id,
+                    "file_name": name,
+                    "statement_id": records[:1].id,
+                },
+                lines,
+                file={"statement_entries": summary["entries"]},
+            )
+            batch._spp_attach_file(raw, name)
+            batch.action_submit()
+            batches |= batch
+        if len(batches) == 1:
+            return batches._spp_action_open()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": records._name,
+            "res_id": records[:1].id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _spp_record_statement_balance(self, records):
+        """The latest closing balance becomes the FSP's (an older one than
+        the FSP's own is ignored there)."""
+        if not records:
+            return
+        latest = records.sorted("balance_date")[-1]
+        origin = f"{latest.message_version[:8]} {latest.msg_id}"
+        if latest.balance_code != "CLBD":
+            origin += f" ({latest.balance_code})"
+        if self.fsp_id.sudo()._spp_record_balance(
+            latest.closing_balance, latest.balance_date, origin
+        ):
+            latest.balance_applied = True
 
 
 def _sniff(raw):
+    """table, or the ISO 20022 kind its root namespace names (refused when
+    it is another message's or a version not read)."""
     head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith(b"<"):
         return "table"
-    if b"CstmrPmtStsRpt" in raw[:8192]:
-        return "pain002"
-    if b"BkToCstmrDbtCdtNtfctn" in raw[:8192]:
-        return "camt054"
-    raise iso20022.Iso20022Error(
-        "an XML file that is neither a pain.002 status report nor a camt.054 "
-        "notification"
+    version = iso20022.identify(raw, tuple(ISO_KINDS))
+    return ISO_KINDS[version[:8]]
+
+
+def _unmatched_html(env, unmatched):
+    """The statement entries that matched no payment, as a warning list."""
+    if not unmatched:
+        return Markup("")
+    items = Markup("").join(
+        Markup("<li>%s</li>")
+        % env._(
+            "Entry %(entry)s %(ref)s: %(side)s %(amount)s %(currency)s, "
+            "%(end_to_end)s: %(why)s",
+            entry=entry,
+            ref=item.entry_ref or "",
+            side=item.credit_debit or "",
+            amount=item.amount if item.amount is not None else "?",
+            currency=item.currency or "",
+            end_to_end=item.end_to_end_id or "-",
+            why=why,
+        )
+        for entry, item, why in unmatched[:SHOWN_UNMATCHED]
+    )
+    more = (
+        Markup("<p>… and %s more.</p>") % (len(unmatched) - SHOWN_UNMATCHED)
+        if len(unmatched) > SHOWN_UNMATCHED
+        else ""
+    )
+    return Markup('<div class="alert alert-warning">%s</div><ul>%s</ul>%s') % (
+        env._(
+            "%s booked entries match no payment: they are reported, not applied.",
+            len(unmatched),
+        ),
+        items,
+        more,
     )
 
 

@@ -96,12 +96,14 @@ class SppFsp(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT a.idempotency_key, p.amount::text, p.destination_type,
+                SELECT a.idempotency_key, COALESCE(p.fsp_amount, p.amount)::text,
+                       p.destination_type,
                        p.destination, r.name, c.name, p.reference
                   FROM spp_payment p
                   JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
                   JOIN res_partner r ON r.id = p.partner_id
-             LEFT JOIN res_currency c ON c.id = p.currency_id
+             LEFT JOIN res_currency c
+                       ON c.id = COALESCE(p.fsp_currency_id, p.currency_id)
                  WHERE p.id = ANY(%s)
                  ORDER BY a.idempotency_key
                 """,

@@ -86,6 +86,43 @@ class TestG2pConnect(SppConnectorCommon):
         )
         self.assertNotIn(self.fsp.sudo().callback_secret, json.dumps(body))
 
+    def test_disbursements_in_the_fsp_currency_at_the_frozen_rate(self):
+        kes = self.env.ref("base.KES")
+        if kes == self.currency:
+            self.skipTest("the company already pays in KES")
+        kes.active = True
+        self.env["res.currency.rate"].search([("currency_id", "=", kes.id)]).unlink()
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": kes.id,
+                "rate": 129.37,
+                "name": "2026-01-01",
+                "company_id": self.env.company.root_id.id,
+            }
+        )
+        self.fsp.sudo().currency_id = kes
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        (disburse,) = [r for r in self.sim.requests if r[1] == "/disburse"]
+        body = json.loads(disburse[3])
+        self.assertEqual(g2p_connect.validate("/disburse", body), [])
+        sent = {d["reference_id"]: d for d in body["message"]["disbursements"]}
+        payments = payroll.payment_ids.filtered(lambda p: p.state != "cancelled")
+        for payment in payments:
+            item = sent[payment.current_attempt_id.idempotency_key]
+            self.assertEqual(item["currency_code"], "KES")
+            self.assertEqual(
+                item["amount"], f"{kes.round(payment.amount * 129.37):.2f}"
+            )
+        self.sim.flush()
+        payments.invalidate_recordset()
+        for payment in payments:
+            self.assertEqual(payment.state, "paid")
+            self.assertEqual(payment.paid_amount, payment.amount)
+            self.assertEqual(payment.fsp_paid_amount, payment.fsp_amount)
+            self.assertFalse(payment.is_overpaid)
+        self._check_invariants(payroll)
+
     def test_timeout_after_the_request_left_is_resolved_by_status_query(self):
         payroll = self._payroll(["0003", "0000", "0002", "0000", "0000"])
         self._execute(payroll)

@@ -17,6 +17,8 @@ from odoo.addons.spp_payment_base.models.spp_payment_callback import (
 
 _logger = logging.getLogger(__name__)
 ADMIN = "spp_payment_base.group_spp_admin"
+# The callback URL kinds of AccountBalance Results and queue timeouts.
+BALANCE_KINDS = ("balance", "balance_timeout")
 
 
 class SppFsp(models.Model):
@@ -32,6 +34,12 @@ class SppFsp(models.Model):
     )
     mpesa_initiator = fields.Char(string="Initiator Name", groups=ADMIN)
     mpesa_initiator_password = fields.Char(groups=ADMIN, copy=False)
+    mpesa_balance_account = fields.Char(
+        string="Balance Account",
+        default=mpesa.BALANCE_ACCOUNT,
+        help="Which account of the shortcode's AccountBalance answer B2C "
+        "payments draw on (Daraja: the Utility Account).",
+    )
     mpesa_certificate = fields.Text(
         string="M-Pesa Certificate (PEM)",
         groups=ADMIN,
@@ -64,7 +72,8 @@ class SppFsp(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, a.idempotency_key, p.amount::text, p.destination,
+                SELECT p.id, a.idempotency_key,
+                       COALESCE(p.fsp_amount, p.amount)::text, p.destination,
                        p.reference
                   FROM spp_payment p
                   JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
@@ -116,9 +125,11 @@ class SppFsp(models.Model):
             else:
                 moving._set_rejected(reason="refused by Daraja", details=details)
 
-    def _spp_mpesa_config(self):
+    def _spp_mpesa_config(self, balance=False):
         admin = self.sudo()
         base = admin._spp_callback_url()
+        if balance:
+            base = f"{base}/balance"
         credential = mpesa.security_credential(
             admin.mpesa_initiator_password or "", admin.mpesa_certificate or ""
         )
@@ -126,8 +137,8 @@ class SppFsp(models.Model):
             shortcode=self.mpesa_shortcode or "",
             initiator=admin.mpesa_initiator or "",
             security_credential=credential,
-            result_url=f"{base}/result",
-            timeout_url=f"{base}/timeout",
+            result_url=base if balance else f"{base}/result",
+            timeout_url=f"{base}_timeout" if balance else f"{base}/timeout",
             command=self.mpesa_command or "BusinessPayment",
         )
 
@@ -210,9 +221,64 @@ class SppFsp(models.Model):
     def _spp_parse_callback(self, payload, kind=None):
         if self.provider != "mpesa":
             return super()._spp_parse_callback(payload, kind)
+        if kind in BALANCE_KINDS:
+            self._spp_mpesa_apply_balance(payload, kind)
+            return []
         return [
             mpesa.parse_result(payload, "timeout" if kind == "timeout" else "result")
         ]
+
+    # Balance ----------------------------------------------------------------
+
+    def _spp_request_balance(self):
+        """Daraja's AccountBalance query: acknowledged at once, answered by a
+        Result callback at .../callback/balance (or a queue timeout at
+        .../callback/balance_timeout), authenticated like the B2C Results by
+        the ConversationID of the acknowledgement. Called with no payment
+        locked (the execute wizard)."""
+        if self.provider != "mpesa":
+            return super()._spp_request_balance()
+        self.ensure_one()
+        self._spp_check_usable()
+        config = self._spp_mpesa_config(balance=True)
+        try:
+            status, answer = self._spp_mpesa_call(
+                mpesa.balance_request(config), path=mpesa.BALANCE_PATH
+            )
+        except (http.NotSent, http.NoAnswer) as error:
+            _logger.info("M-Pesa balance request of FSP %s failed: %s", self.id, error)
+            self._spp_forget_balance(self.env._("not delivered: %s", error))
+            return False
+        verdict, detail = mpesa.parse_response(status, answer)
+        if verdict != "accepted":
+            self._spp_forget_balance(self.env._("refused by Daraja: %s", detail))
+            return False
+        self._spp_mark_balance_pending()
+        return True
+
+    def _spp_mpesa_apply_balance(self, payload, kind):
+        """Record the figure of an authenticated AccountBalance Result; a
+        failed query or a queue timeout leaves the balance unknown, with the
+        reason in the chatter. MpesaError (the callback is refused, 400) for a
+        Result that cannot be read."""
+        account = self.mpesa_balance_account or mpesa.BALANCE_ACCOUNT
+        balance = mpesa.parse_balance_result(
+            payload, account, "timeout" if kind == "balance_timeout" else "result"
+        )
+        if balance.amount is None:
+            if self.balance_state == "pending":
+                self._spp_forget_balance(balance.reason)
+            return
+        if balance.currency and balance.currency != self.currency_id.name:
+            raise mpesa.MpesaError(
+                f"{account} is in {balance.currency}, the FSP in "
+                f"{self.currency_id.name}"
+            )
+        self._spp_record_balance(
+            balance.amount,
+            balance.completed or fields.Datetime.now(),
+            self.env._("M-Pesa AccountBalance (%s)", account),
+        )
 
     def _spp_fetch_status(self, payments):
         """Daraja answers status queries by callback: ask, and let the results

@@ -1,1 +1,2 @@
 from . import test_mpesa
+from . import test_mpesa_balance

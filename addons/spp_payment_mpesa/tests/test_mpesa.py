@@ -70,6 +70,47 @@ class TestMpesa(SppConnectorCommon):
         self.assertIn("SFC_IC0003", failed.status_reason)
         self._check_invariants(payroll)
 
+    def test_program_in_another_currency_pays_shillings_at_the_frozen_rate(self):
+        """The program pays in the company's currency, M-Pesa in KES: Daraja is
+        asked for the converted amount and reports it; the payment is paid in
+        full, in both currencies."""
+        kes = self.env.ref("base.KES")
+        if kes == self.currency:
+            self.skipTest("the company already pays in KES")
+        kes.active = True
+        self.env["res.currency.rate"].search([("currency_id", "=", kes.id)]).unlink()
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": kes.id,
+                "rate": 129.0,
+                "name": "2026-01-01",
+                "company_id": self.env.company.root_id.id,
+            }
+        )
+        self.fsp.sudo().currency_id = kes
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        sent = {
+            json.loads(body)["OriginatorConversationID"]: json.loads(body)["Amount"]
+            for _method, path, _headers, body in self.sim.requests
+            if path == mpesa.B2C_PATH
+        }
+        payments = payroll.payment_ids.filtered(lambda p: p.state != "cancelled")
+        for payment in payments:
+            self.assertEqual(payment.fsp_currency_id, kes)
+            self.assertEqual(payment.fsp_amount, payment.amount * 129)
+            key = payment.current_attempt_id.idempotency_key
+            self.assertEqual(int(sent[key]), int(payment.amount * 129))
+        self.sim.flush()
+        payments.invalidate_recordset()
+        for payment in payments:
+            self.assertEqual(payment.state, "paid")
+            self.assertEqual(payment.paid_amount, payment.amount)
+            self.assertEqual(payment.fsp_paid_amount, payment.fsp_amount)
+            self.assertEqual(payment.exchange_difference, 0)
+            self.assertFalse(payment.is_overpaid)
+        self._check_invariants(payroll)
+
     def test_amount_with_cents_is_refused_before_sending(self):
         payroll = self._payroll(["0000"] * 5, cycle=self.cycle)  # 50.70
         self._execute(payroll)

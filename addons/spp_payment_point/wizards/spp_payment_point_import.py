@@ -7,34 +7,25 @@ by someone other than the uploader."""
 
 import base64
 
-from spp_payment_core import points, tables
+from spp_payment_core import points
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.spp_payment_base.tools import reopen_wizard
 
-SHOWN_ERRORS = 1000
-
 
 class SppPaymentPointImport(models.TransientModel):
     _name = "spp.payment.point.import"
+    _inherit = ["spp.table.import.mixin"]
     _description = "Import Payment Points"
 
     program_id = fields.Many2one(
         "spp.program", help="The program the points serve; empty: any program."
     )
-    data = fields.Binary(string="File", attachment=False)
-    file_name = fields.Char()
-    state = fields.Selection(
-        [("new", "New"), ("error", "Errors"), ("done", "Imported")],
-        default="new",
-        readonly=True,
-    )
     error_ids = fields.One2many(
         "spp.payment.point.import.error", "import_id", readonly=True
     )
-    error_count = fields.Integer(readonly=True)
     point_ids = fields.Many2many("spp.payment.point", readonly=True)
 
     def action_import(self):
@@ -45,15 +36,7 @@ class SppPaymentPointImport(models.TransientModel):
         if not self.data:
             raise UserError(self.env._("Choose the file to import."))
         rows, errors, area_ids = self._spp_parse(base64.b64decode(self.data))
-        self.error_ids = [Command.clear()] + [
-            Command.create(
-                {"row": e.row or 0, "column": e.column or "", "reason": e.message}
-            )
-            for e in errors[:SHOWN_ERRORS]
-        ]
-        self.error_count = len(errors)
-        if errors:
-            self.state = "error"
+        if self._spp_show_errors(errors):
             return self._spp_reopen()
         created = Point.create([self._spp_point_vals(row, area_ids) for row in rows])
         created.action_submit()
@@ -74,10 +57,8 @@ class SppPaymentPointImport(models.TransientModel):
     def _spp_parse(self, raw):
         """(rows, errors, area ids by code): the file's points, and every
         TableError in it."""
-        name = self.file_name or "upload"
-        try:
-            table = tables.read_table(raw, name)
-        except tables.TableError as error:
+        table, error = self._spp_read_table(raw)
+        if error:
             return [], [error], {}
         Point = self.env["spp.payment.point"]
         columns, errors = points.criteria_columns(table, Point._spp_criteria_field)
@@ -120,19 +101,12 @@ class SppPaymentPointImport(models.TransientModel):
     @api.model
     def _spp_lookup(self, model, key, texts):
         """{text: id, or [ids] when several records have it}, in one query."""
-        found = {}
         if not texts:
-            return found
-        for record in model.search_read([(key, "in", list(texts))], [key]):
-            text = str(record[key])
-            if text in found:
-                known = found[text]
-                found[text] = (known if isinstance(known, list) else [known]) + [
-                    record["id"]
-                ]
-            else:
-                found[text] = record["id"]
-        return found
+            return {}
+        return self._spp_ids_by_key(
+            (str(record[key]), record["id"])
+            for record in model.search_read([(key, "in", list(texts))], [key])
+        )
 
     def _spp_company(self):
         return self.program_id.company_id or self.env.company
@@ -158,12 +132,9 @@ class SppPaymentPointImport(models.TransientModel):
 
 class SppPaymentPointImportError(models.TransientModel):
     _name = "spp.payment.point.import.error"
+    _inherit = ["spp.table.import.error.mixin"]
     _description = "Payment Point Import Problem"
-    _order = "row, id"
 
     import_id = fields.Many2one(
         "spp.payment.point.import", required=True, ondelete="cascade"
     )
-    row = fields.Integer(help="Row of the file, the header being row 1.")
-    column = fields.Char()
-    reason = fields.Char()

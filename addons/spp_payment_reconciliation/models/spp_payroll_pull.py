@@ -147,7 +147,8 @@ class SppPayroll(models.Model):
             self.env["spp.payment"]
             .sudo()
             .browse(list(moves))
-            .mapped(lambda p: (p.id, p.amount))
+            # FSPs report in their currency: compared with what they were asked.
+            .mapped(lambda p: (p.id, p.fsp_amount if p.fsp_currency_id else p.amount))
         )
         lines = []
         for payment_id, outcome in moves.items():

@@ -5,6 +5,7 @@ payment point sync), applied to the payments only once a checker accepts them.""
 
 import io
 import json
+from decimal import Decimal
 
 from spp_payment_core import states
 from spp_payment_core.reconcile import NOT_PAYING_STATES
@@ -18,9 +19,12 @@ from odoo.addons.spp_payment_base.tools import (
     DerivedMany2one,
     copy_into,
     copy_text,
+    exchange_difference_sql,
+    fsp_issued_sql,
     is_guarded_write,
     refresh_statistics,
     refuse_fields,
+    to_program_sql,
 )
 
 LINE_OUTCOMES = [
@@ -167,31 +171,59 @@ class SppReconciliation(models.Model):
 
     def _spp_summarize(self):
         """Counts and amounts per outcome, and per FSP, channel and outcome (a
-        pull spans several FSPs), from one pass over the lines."""
+        pull spans several FSPs), from one pass over the lines; payments paid
+        in another currency than the program's also per FSP currency, with
+        the exchange difference accepting the batch records."""
         self.ensure_one()
+        fx = SQL("p.fsp_rate IS NOT NULL")
+        paid = SQL("l.outcome IN ('paid', 'partial')")
         self.env.cr.execute(
             SQL(
                 """
                 SELECT COALESCE(f.name, '-'), p.channel, l.outcome, COUNT(*),
-                       COALESCE(SUM(p.amount), 0), COALESCE(SUM(l.paid_amount), 0)
+                       COALESCE(SUM(p.amount), 0), COALESCE(SUM(l.paid_amount), 0),
+                       CASE WHEN %(fx)s THEN p.fsp_currency_id END,
+                       (SUM(p.fsp_amount) FILTER (WHERE %(fx)s))::text,
+                       (SUM(%(difference)s) FILTER (WHERE %(fx)s AND %(paid)s))::text,
+                       (SUM(l.paid_amount) FILTER (WHERE %(fx)s))::text
                   FROM spp_reconciliation_line l
                   JOIN spp_payment p ON p.id = l.payment_id
              LEFT JOIN spp_fsp f ON f.id = p.fsp_id
-                 WHERE l.reconciliation_id = %s
-              GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+             LEFT JOIN res_currency pc ON pc.id = p.currency_id
+                 WHERE l.reconciliation_id = %(batch)s
+              GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 3, 7
                 """,
-                self.id,
+                fx=fx,
+                paid=paid,
+                difference=exchange_difference_sql(
+                    SQL("COALESCE(l.paid_amount, p.fsp_amount)"),
+                    rounding=SQL("pc.rounding"),
+                ),
+                batch=self.id,
             )
         )
         rows = self.env.cr.fetchall()
-        by_outcome = {}
-        for _fsp, _channel, outcome, n, issued, paid in sorted(
+        by_outcome, by_currency = {}, {}
+        for _fsp, _channel, outcome, n, issued, paid_total, *fx_row in sorted(
             rows, key=lambda r: r[2]
         ):
             known = by_outcome.setdefault(outcome, [0, 0, 0])
             known[0] += n
             known[1] += issued
-            known[2] += paid
+            known[2] += paid_total
+            currency, fsp_issued, difference, fsp_paid = fx_row
+            if currency:
+                # Exact: numeric results reach Python as floats but for text.
+                figures = by_currency.setdefault(
+                    currency, [0, Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
+                )
+                figures[0] += n
+                figures[1] += Decimal(str(issued))
+                figures[2] += Decimal(fsp_issued or 0)
+                figures[3] += Decimal(fsp_paid or 0)
+                figures[4] += Decimal(difference or 0)
+        currencies = self.env["res.currency"].browse(list(by_currency))
+        names = {c.id: c.name for c in currencies.sudo()}
         return {
             "lines": sum(n for n, _issued, _paid in by_outcome.values()),
             "by_outcome": {
@@ -206,7 +238,21 @@ class SppReconciliation(models.Model):
                     "count": n,
                     "issued": str(issued),
                 }
-                for fsp, channel, outcome, n, issued, _paid in rows
+                for fsp, channel, outcome, n, issued, *_rest in rows
+            ],
+            # Paid amounts are the FSP's, in its currency.
+            "by_fsp_currency": [
+                {
+                    "currency": names[currency],
+                    "count": n,
+                    "issued": str(issued),
+                    "fsp_issued": str(fsp_issued),
+                    "fsp_paid": str(fsp_paid),
+                    "exchange_difference": str(difference),
+                }
+                for currency, (n, issued, fsp_issued, fsp_paid, difference) in sorted(
+                    by_currency.items()
+                )
             ],
         }
 
@@ -354,20 +400,23 @@ class SppReconciliation(models.Model):
             SELECT p.id, p.current_attempt_id,
                    CASE WHEN %(double)s THEN 'double' ELSE 'excess' END,
                    %(source)s,
-                   CASE WHEN %(double)s THEN COALESCE(l.paid_amount, p.amount)
-                        ELSE l.paid_amount - p.amount END,
+                   CASE WHEN %(double)s THEN COALESCE(%(paid)s, p.amount)
+                        ELSE %(paid)s - p.amount END,
                    p.state, l.outcome, NULLIF(l.receipt, ''),
                    'spp.reconciliation.line', l.id,
                    CASE WHEN %(double)s
                         THEN 'success reported for a ' || p.state || ' payment'
-                        ELSE 'paid ' || l.paid_amount || ' for ' || p.amount
+                        ELSE 'paid ' || l.paid_amount || ' for ' || %(issued)s
                              || ' issued' END
               FROM spp_reconciliation_line l
               JOIN spp_payment p ON p.id = l.payment_id
              WHERE l.reconciliation_id = %(batch)s AND l.outcome <> 'skipped'
-               AND (%(double)s OR (l.outcome = 'paid' AND l.paid_amount > p.amount))
+               AND (%(double)s OR (l.outcome = 'paid' AND l.paid_amount > %(issued)s))
             """,
             double=double,
+            # Lines report the FSP's currency; receivables are in the program's.
+            paid=to_program_sql(SQL("l.paid_amount")),
+            issued=fsp_issued_sql(),
             source=source,
             batch=self.id,
         )
@@ -474,6 +523,13 @@ class SppReconciliationLine(models.Model):
     payment_amount = fields.Monetary(
         related="payment_id.amount", currency_field="currency_id"
     )
+    # What the FSP was asked to pay, in its currency (the paid amount's).
+    payment_fsp_amount = fields.Monetary(
+        related="payment_id.fsp_amount",
+        string="FSP Amount",
+        currency_field="fsp_currency_id",
+    )
+    fsp_currency_id = fields.Many2one(related="payment_id.fsp_currency_id")
     payment_state = fields.Selection(related="payment_id.state")
     currency_id = fields.Many2one(related="payment_id.currency_id")
     partner_id = fields.Many2one(related="payment_id.partner_id")

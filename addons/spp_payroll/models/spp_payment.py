@@ -418,6 +418,7 @@ class SppPayment(models.Model):
             )
         )
         self.invalidate_recordset()
+        self.payroll_id._spp_refresh_totals()
         self.env["spp.destination.change"].invalidate_model()
         self.env["spp.payment.event"].invalidate_model()
         return True

@@ -44,6 +44,17 @@ LIFECYCLE_FIELDS = frozenset(
     {"status", "has_failures", "reconciled_date", "closed_date"}
 )
 EXECUTABLE_STATUSES = ("approved", "executed", "reconciled")
+# The payroll's stored totals (_compute_totals).
+TOTAL_FIELDS = (
+    "payment_count",
+    "beneficiary_count",
+    "total_amount",
+    "flagged_count",
+    "capped_count",
+    "rejected_count",
+    "quarantined_count",
+    "summary_totals",
+)
 
 
 class SppPayroll(models.Model):
@@ -117,19 +128,28 @@ class SppPayroll(models.Model):
         "spp.payment.change", "payroll_id", string="Payment Changes", readonly=True
     )
     preview = fields.Json(readonly=True, copy=False)
-    summary = fields.Json(compute="_compute_summary")
-    payment_count = fields.Integer(compute="_compute_summary")
-    beneficiary_count = fields.Integer(compute="_compute_summary")
+    summary = fields.Json(compute="_compute_counts")
+    # Stored, kept by the statements that put payments in the payroll, flag
+    # or move them (_spp_refresh_totals) and by the ORM's own writes (the
+    # dependencies): a list of payrolls reads them, never counts payments.
+    # Transitions change none of them (amounts, flags and FSPs are frozen at
+    # submission by the payroll's lock trigger).
+    payment_count = fields.Integer(compute="_compute_totals", store=True)
+    beneficiary_count = fields.Integer(compute="_compute_totals", store=True)
     total_amount = fields.Monetary(
-        compute="_compute_summary", currency_field="currency_id"
+        compute="_compute_totals", store=True, currency_field="currency_id"
     )
-    flagged_count = fields.Integer(compute="_compute_summary")
-    capped_count = fields.Integer(compute="_compute_summary")
-    rejected_count = fields.Integer(compute="_compute_summary")
+    flagged_count = fields.Integer(compute="_compute_totals", store=True)
+    capped_count = fields.Integer(compute="_compute_totals", store=True)
+    rejected_count = fields.Integer(compute="_compute_totals", store=True)
     quarantined_count = fields.Integer(
-        string="Held (Details Changed)", compute="_compute_summary"
+        string="Held (Details Changed)", compute="_compute_totals", store=True
     )
-    summary_html = fields.Html(compute="_compute_summary", sanitize=False)
+    # The rest of the frozen summary: over-balance count, by FSP, by component.
+    summary_totals = fields.Json(compute="_compute_totals", store=True)
+    summary_html = fields.Html(compute="_compute_counts", sanitize=False)
+    # Its last run and its payments by outcome, for the live progress widget.
+    progress_info = fields.Json(compute="_compute_counts")
     preview_html = fields.Html(compute="_compute_preview_html", sanitize=False)
     run_ids = fields.One2many("spp.payroll.run", "payroll_id", readonly=True)
     running = fields.Boolean(compute="_compute_running")
@@ -173,21 +193,42 @@ class SppPayroll(models.Model):
 
     # Summary -------------------------------------------------------------
 
-    def _compute_summary(self):
+    @api.depends(
+        "payment_ids.amount",
+        "payment_ids.partner_id",
+        "payment_ids.fsp_id",
+        "payment_ids.amount_breakdown",
+        "payment_ids.entitlement_rejected",
+        "payment_ids.is_duplicate",
+        "payment_ids.is_capped",
+        "payment_ids.is_over_balance",
+        "payment_ids.is_quarantined",
+    )
+    def _compute_totals(self):
         for payroll in self:
-            summary = payroll._spp_summary() if payroll.id else {}
-            payroll.summary = summary
-            totals = summary.get("totals", {})
-            payroll.payment_count = totals.get("payments", 0)
-            payroll.beneficiary_count = totals.get("beneficiaries", 0)
-            payroll.total_amount = totals.get("amount", 0.0)
-            payroll.flagged_count = totals.get("flagged", 0)
-            payroll.capped_count = totals.get("capped", 0)
-            payroll.rejected_count = totals.get("rejected", 0)
-            payroll.quarantined_count = totals.get("quarantined", 0)
-            payroll.summary_html = payroll._spp_render_sections(
-                payroll._spp_summary_sections(summary)
-            )
+            totals = payroll._spp_live_totals() if payroll.id else {}
+            counts = totals.get("totals", {})
+            payroll.payment_count = counts.get("payments", 0)
+            payroll.beneficiary_count = counts.get("beneficiaries", 0)
+            payroll.total_amount = counts.get("amount", 0.0)
+            payroll.flagged_count = counts.get("flagged", 0)
+            payroll.capped_count = counts.get("capped", 0)
+            payroll.rejected_count = counts.get("rejected", 0)
+            payroll.quarantined_count = counts.get("quarantined", 0)
+            payroll.summary_totals = {
+                "over_balance": counts.get("over_balance", 0),
+                "by_fsp": totals.get("by_fsp", []),
+                "by_component": totals.get("by_component", []),
+            }
+
+    def _spp_refresh_totals(self):
+        """The payments of these payrolls were put in, flagged or moved by
+        SQL: their stored totals are counted again (at the next flush or
+        read, with one pass of aggregates per payroll)."""
+        fields_ = [self._fields[name] for name in TOTAL_FIELDS]
+        self.env.add_to_compute(fields_[0], self)
+        for field in fields_[1:]:
+            self.env.add_to_compute(field, self)
 
     @api.depends("preview")
     def _compute_preview_html(self):
@@ -223,39 +264,112 @@ class SppPayroll(models.Model):
         }
 
     def _compute_counts(self):
+        """The smart buttons' counts and the summary, from one pass over the
+        payrolls' payments grouped by FSP and state (the summary's totals are
+        stored: see _compute_totals)."""
         columns = self._spp_count_columns()
         counts = {}
-        if self.ids:
+        ids = [i for i in self.ids if isinstance(i, int)]
+        if ids:
             self.env.flush_all()
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT pr.id, %(columns)s
+                    WITH g AS MATERIALIZED (
+                        SELECT p.payroll_id, p.fsp_id, p.state, COUNT(*) AS n,
+                               COALESCE(SUM(p.amount), 0) AS amount
+                          FROM spp_payment p
+                         WHERE p.payroll_id = ANY(%(ids)s)
+                         GROUP BY p.payroll_id, p.fsp_id, p.state
+                    )
+                    SELECT pr.id,
+                           (SELECT json_agg(json_build_array(
+                                       g.fsp_id, g.state, g.n, g.amount))
+                              FROM g WHERE g.payroll_id = pr.id),
+                           %(columns)s
                       FROM spp_payroll pr
                       LEFT JOIN LATERAL (
-                          SELECT COUNT(*) AS total,
-                                 COUNT(*) FILTER (WHERE p.state IN %(paid)s) AS paid,
-                                 COUNT(*) FILTER (WHERE p.state IN %(failed)s)
+                          SELECT COALESCE(SUM(g.n), 0)::bigint AS total,
+                                 SUM(g.n) FILTER (WHERE g.state IN %(paid)s)::bigint
+                                     AS paid,
+                                 SUM(g.n) FILTER (WHERE g.state IN %(failed)s)::bigint
                                      AS failed,
-                                 COUNT(*) FILTER (WHERE p.state IN %(pending)s)
+                                 SUM(g.n) FILTER (WHERE g.state IN %(pending)s)::bigint
                                      AS pending,
-                                 COUNT(*) FILTER (WHERE p.state IN %(unknown)s)
+                                 SUM(g.n) FILTER (WHERE g.state IN %(unknown)s)::bigint
                                      AS unknown,
-                                 array_agg(DISTINCT p.fsp_id) AS fsps
-                            FROM spp_payment p WHERE p.payroll_id = pr.id
+                                 array_agg(DISTINCT g.fsp_id) AS fsps
+                            FROM g WHERE g.payroll_id = pr.id
                       ) pay ON TRUE
                      WHERE pr.id = ANY(%(ids)s)
                     """,
                     columns=SQL(", ").join(columns.values()),
-                    ids=self.ids,
+                    ids=ids,
                     **{o: OUTCOMES[o] for o in OUTCOMES},
                 )
             )
             counts = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        for payroll in self:
-            values = counts.get(payroll.id) or [0] * len(columns)
-            for name, value in zip(columns, values, strict=True):
-                payroll[name] = value or 0
+        groups = self.env.cr.cache.setdefault("spp_payroll_groups", {})
+        try:
+            for payroll in self:
+                values = counts.get(payroll.id) or [None] + [0] * len(columns)
+                for name, value in zip(columns, values[1:], strict=True):
+                    payroll[name] = value or 0
+                if isinstance(payroll.id, int):
+                    groups[payroll.id] = values[0] or []
+                    summary = payroll._spp_summary()
+                else:
+                    summary = {}
+                payroll.summary = summary
+                payroll.progress_info = payroll._spp_progress_info(values[0] or [])
+                payroll.summary_html = payroll._spp_render_sections(
+                    payroll._spp_summary_sections(summary)
+                )
+        finally:
+            for payroll_id in ids:
+                groups.pop(payroll_id, None)
+
+    def _spp_progress_info(self, groups):
+        """The last run's chunks and the payments by outcome (``groups``:
+        (FSP, state, count, amount) of the payroll's payments)."""
+        run = self.run_ids[:1]
+        if not run:
+            return {}
+        kinds = dict(run._fields["kind"]._description_selection(self.env))
+        by_state = {}
+        for _fsp, state, n, _amount in groups:
+            by_state[state] = by_state.get(state, 0) + n
+        outcomes = []
+        for key, label, color, states_ in (
+            ("to_send", self.env._("To send"), "muted", ("approved", "queued")),
+            ("sent", self.env._("Sent"), "info", ("sent", "accepted", "processing")),
+            ("paid", self.env._("Paid"), "success", ("paid",)),
+            (
+                "failed",
+                self.env._("Failed"),
+                "danger",
+                ("failed", "rejected", "reversed"),
+            ),
+            ("unknown", self.env._("Unknown"), "warning", ("unknown",)),
+        ):
+            outcomes.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "color": color,
+                    "count": sum(by_state.get(state, 0) for state in states_),
+                }
+            )
+        return {
+            "run": {
+                "label": kinds.get(run.kind, run.kind),
+                "state": run.state,
+                "chunks_done": run.chunks_done,
+                "chunk_count": run.chunk_count,
+                "percent": round(run.progress),
+            },
+            "outcomes": outcomes,
+        }
 
     def _spp_open_list(self, model, name, domain, views=None):
         self.ensure_one()
@@ -509,9 +623,31 @@ class SppPayroll(models.Model):
         ]
 
     def _spp_summary(self):
+        """The stored totals (by FSP and component too) and the payments by
+        outcome and FSP (counted live: transitions move them)."""
+        self.ensure_one()
+        stored = self.summary_totals or {}
+        totals = {
+            "payments": self.payment_count,
+            "beneficiaries": self.beneficiary_count,
+            "amount": self.total_amount,
+            "flagged": self.flagged_count,
+            "capped": self.capped_count,
+            "rejected": self.rejected_count,
+            "over_balance": stored.get("over_balance", 0),
+            "quarantined": self.quarantined_count,
+        }
+        return {
+            "totals": totals,
+            "by_fsp": stored.get("by_fsp", []),
+            "by_component": stored.get("by_component", []),
+            "by_outcome": self._spp_outcomes(),
+        }
+
+    def _spp_live_totals(self):
         """Counts and totals from SQL aggregates, never from loaded records."""
         self.ensure_one()
-        self.env.flush_all()
+        self.env["spp.payment"].flush_model()
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -550,7 +686,6 @@ class SppPayroll(models.Model):
             "totals": totals,
             "by_fsp": self._spp_summary_by_fsp(),
             "by_component": self._spp_summary_by_component(),
-            "by_outcome": self._spp_outcomes(),
         }
 
     def _spp_summary_by_fsp(self):
@@ -588,25 +723,34 @@ class SppPayroll(models.Model):
         ]
 
     def _spp_outcomes(self):
-        """Payments by outcome (paid, failed, pending, unknown) and FSP."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COALESCE(f.name, '-'), p.state, COUNT(*),
-                       COALESCE(SUM(p.amount), 0)
-                  FROM spp_payment p LEFT JOIN spp_fsp f ON f.id = p.fsp_id
-                 WHERE p.payroll_id = %s
-                 GROUP BY f.name, p.state
-                """,
-                self.id,
+        """Payments by outcome (paid, failed, pending, unknown) and FSP, from
+        the groups _compute_counts read, or counted here."""
+        self.ensure_one()
+        groups = self.env.cr.cache.get("spp_payroll_groups", {}).get(self.id)
+        if groups is None:
+            self.env["spp.payment"].flush_model()
+            self.env.cr.execute(
+                SQL(
+                    "SELECT fsp_id, state, COUNT(*), COALESCE(SUM(amount), 0) "
+                    "FROM spp_payment WHERE payroll_id = %s GROUP BY fsp_id, state",
+                    self.id,
+                )
             )
+            groups = self.env.cr.fetchall()
+        names = dict(
+            self.env["spp.fsp"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse({fsp for fsp, *_rest in groups if fsp})
+            .mapped(lambda fsp: (fsp.id, fsp.name))
         )
         outcome_of = {s: o for o, states in OUTCOMES.items() for s in states}
         result = {}
-        for fsp, state, n, amount in self.env.cr.fetchall():
+        for fsp_id, state, n, amount in groups:
             outcome = outcome_of.get(state)
             if not outcome:
                 continue
+            fsp = names.get(fsp_id) or "-"
             bucket = result.setdefault(fsp, {o: [0, 0.0] for o in OUTCOMES})
             bucket[outcome][0] += n
             bucket[outcome][1] += float(amount)
@@ -915,7 +1059,9 @@ class SppPayroll(models.Model):
         rejected = self._spp_payments_where(SQL("entitlement_rejected"))
         rejected._set_cancelled(reason=self.env._("Rejected by the cycle's rules."))
         self._spp_payments_where(SQL("NOT entitlement_rejected"))._set_approved(
-            reason=self.env._("Payroll %s approved.", self.name)
+            reason=self.env._("Payroll %s approved.", self.name),
+            # Each payment's amount in its FSP's currency, frozen with the state.
+            fx_values=self._spp_freeze_rates(),
         )
         # Nothing was sent yet: no failure to look for among its payments.
         self._spp_refresh_status(failures="keep")
@@ -941,27 +1087,130 @@ class SppPayroll(models.Model):
         if not self.env.user.has_group(FINANCE_OFFICER):
             raise AccessError(self.env._("Only finance users execute payrolls."))
 
+    def _spp_amounts_to_pay(self):
+        """{fsp id: total} of what executing the payroll would send, per FSP:
+        approved payments that no quarantine holds. ONE aggregate in SQL (a
+        payroll may hold a million payments); the only place that says which
+        amount is summed: the FSP amount, in the FSP's currency (frozen at
+        approval; the amount itself before, when both currencies are one)."""
+        self.ensure_one()
+        self.env["spp.payment"].flush_model(
+            ["payroll_id", "fsp_id", "state", "amount", "fsp_amount", "is_quarantined"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT fsp_id, SUM(COALESCE(fsp_amount, amount))
+                  FROM spp_payment
+                 WHERE payroll_id = %s AND state = 'approved'
+                   AND fsp_id IS NOT NULL AND NOT COALESCE(is_quarantined, FALSE)
+                 GROUP BY fsp_id
+                """,
+                self.id,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
     def action_check_balances(self):
-        """Total to pay per FSP against the FSP account's balance."""
+        """Total to pay per FSP against the FSP account's balance, as the FSP
+        reported it. A line is ``sufficient`` only with a known, fresh figure
+        that covers the total; ``short`` when that figure does not; otherwise
+        the balance is pending or unknown and only a Finance Manager's
+        confirmation (``confirmation_id``) lets the payroll be executed."""
         self.ensure_one()
         lines = []
-        payable, _held = self._spp_payable()
-        for fsp in payable.fsp_id:
-            total = sum(
-                payable.filtered(lambda p, f=fsp: p.fsp_id == f).mapped("amount")
+        totals = self._spp_amounts_to_pay()
+        fsps = self.env["spp.fsp"].sudo().browse(sorted(totals))
+        now = fields.Datetime.now()
+        for fsp in fsps:
+            currency = fsp.currency_id
+            total = currency.round(totals[fsp.id])
+            status = fsp._spp_balance_status(now)
+            balance = status["amount"]
+            known = status["state"] == "known"
+            covered = known and currency.compare_amounts(balance, total) >= 0
+            confirmation = (
+                self.env["spp.payroll.funding.confirmation"]
+                if known
+                else self._spp_funding_confirmation(fsp, total)
             )
-            balance = fsp._spp_get_balance()
             lines.append(
                 {
                     "fsp": fsp.name,
                     "fsp_id": fsp.id,
                     "to_pay": total,
                     "balance": balance,
-                    "sufficient": balance is None
-                    or fsp.currency_id.compare_amounts(balance, total) >= 0,
+                    "balance_state": status["state"],
+                    "balance_date": status["date"] if known else False,
+                    "balance_source": status["source"] if known else False,
+                    "balance_requested": status["requested"],
+                    "balance_reason": status["reason"],
+                    "sufficient": covered,
+                    "short": known and not covered,
+                    "confirmation_id": confirmation.id or False,
                 }
             )
         return lines
+
+    def _spp_funding_confirmation(self, fsp, amount):
+        """The Finance Manager's confirmation, not used by a run yet, that
+        ``fsp`` holds ``amount`` for this payroll (an empty recordset if none:
+        one for another amount does not count)."""
+        confirmations = (
+            self.env["spp.payroll.funding.confirmation"]
+            .sudo()
+            .search(
+                [
+                    ("payroll_id", "=", self.id),
+                    ("fsp_id", "=", fsp.id),
+                    ("run_id", "=", False),
+                ]
+            )
+        )
+        return confirmations.filtered(
+            lambda c: not fsp.currency_id.compare_amounts(c.amount_to_pay, amount)
+        )[:1]
+
+    def action_confirm_funding(self, fsp_ids, note):
+        """A Finance Manager confirms that the accounts of ``fsp_ids``, whose
+        balance is not known, hold what this payroll pays through them."""
+        self.ensure_one()
+        if not self.env.user.has_group(FINANCE_MANAGER):
+            raise AccessError(
+                self.env._("Only a Finance Manager confirms a payroll's funding.")
+            )
+        if not (note or "").strip():
+            raise UserError(self.env._("Say how the funding was confirmed."))
+        self._spp_check_executable()
+        created = self.env["spp.payroll.funding.confirmation"]
+        for line in self.action_check_balances():
+            if line["fsp_id"] not in fsp_ids or line["confirmation_id"]:
+                continue
+            if line["balance_state"] == "known":
+                continue  # a figure decides: sufficient, or short
+            created |= created.create(
+                {
+                    "payroll_id": self.id,
+                    "fsp_id": line["fsp_id"],
+                    "amount_to_pay": line["to_pay"],
+                    "note": note.strip(),
+                    "balance_state": line["balance_state"],
+                    "balance_reason": line["balance_reason"],
+                }
+            )
+        for confirmation in created:
+            self.message_post(
+                body=self.env._(
+                    "Funding of %(amount)s %(currency)s through %(fsp)s confirmed "
+                    "by %(user)s without a known balance: %(note)s",
+                    amount=confirmation.amount_to_pay,
+                    currency=confirmation.currency_id.name,
+                    fsp=confirmation.fsp_id.name,
+                    user=self.env.user.name,
+                    note=confirmation.note,
+                )
+            )
+        return created
 
     def action_open_execute_wizard(self):
         self.ensure_one()
@@ -978,26 +1227,61 @@ class SppPayroll(models.Model):
         }
 
     def action_execute(self):
+        """Send the approved payments, once every FSP's balance covers what
+        is sent through it: refused when a known balance is short, and, for a
+        balance that is pending or unknown, until a Finance Manager confirmed
+        the funding (recorded on the run)."""
         self.ensure_one()
         self._spp_check_finance_user()
         self._spp_check_executable()
-        short = [
-            line for line in self.action_check_balances() if not line["sufficient"]
-        ]
+        lines = self.action_check_balances()
+        short = [line for line in lines if line["short"]]
         if short:
             raise UserError(
                 self.env._(
                     "Insufficient FSP balance: %s. Nothing was sent.",
                     "; ".join(
-                        f"{line['fsp']} has {line['balance']}, needs {line['to_pay']}"
+                        self.env._(
+                            "%(fsp)s has %(balance)s as of %(date)s, needs %(to_pay)s",
+                            fsp=line["fsp"],
+                            balance=line["balance"],
+                            date=line["balance_date"],
+                            to_pay=line["to_pay"],
+                        )
                         for line in short
                     ),
                 )
             )
+        unconfirmed = [
+            line
+            for line in lines
+            if not line["sufficient"] and not line["confirmation_id"]
+        ]
+        if unconfirmed:
+            raise UserError(
+                self.env._(
+                    "FSP balance not known: %s. A Finance Manager must confirm "
+                    "the funding before execution. Nothing was sent.",
+                    "; ".join(
+                        self.env._(
+                            "%(fsp)s (%(reason)s) needs %(to_pay)s",
+                            fsp=line["fsp"],
+                            reason=line["balance_reason"],
+                            to_pay=line["to_pay"],
+                        )
+                        for line in unconfirmed
+                    ),
+                )
+            )
         payments, held = self._spp_payable()
-        return self.env["spp.payroll.run"]._spp_start(
+        run = self.env["spp.payroll.run"]._spp_start(
             self, payments, "execute", held=held
         )
+        confirmations = self.env["spp.payroll.funding.confirmation"].browse(
+            [line["confirmation_id"] for line in lines if line["confirmation_id"]]
+        )
+        confirmations.sudo().write({"run_id": run.id})
+        return run
 
     def _spp_check_executable(self):
         """Approved and not running; executed again (payments held, then

@@ -101,6 +101,7 @@ class SppPayroll(models.Model):
             self._spp_move_out_flagged()
         # Counts, totals and the approval amount follow from the flags.
         self.invalidate_recordset()
+        self._spp_refresh_totals()
 
     def _spp_over_limit_ids(self):
         """Edited payments whose amount exceeds what generation would have
@@ -377,6 +378,7 @@ class SppPayroll(models.Model):
         cr.execute(SQL("DROP TABLE spp_entitlement"))
         self.env["spp.payment"].invalidate_model()
         self.invalidate_recordset(["payment_ids"])
+        self._spp_refresh_totals()
 
     def _spp_flag_duplicates(self):
         """Same beneficiary twice in the cycle, one destination for several
@@ -560,6 +562,7 @@ class SppPayroll(models.Model):
         self._spp_record_contributor("generated")
         self._spp_flag_duplicates()
         self._spp_flag_quarantine()
+        self._spp_refresh_totals()
         if skipped:
             self.message_post(body=self.env._("Not re-issued: %s", skipped))
 

@@ -4,6 +4,21 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+VIEWER = "spp_payment_base.group_spp_viewer"
+# A run's progress is told to the browsers at most this often (and at its end).
+NOTIFY_EVERY = "2 seconds"
+
+
+def notify_progress(records):
+    """Tell the browsers of the users who may read ``records`` (long work in
+    progress: a run, an export) that they moved on: the model and ids only,
+    the forms showing them read them again with their user's rights."""
+    group = records.env.ref(VIEWER, raise_if_not_found=False)
+    if group and records:
+        group.sudo()._bus_send(
+            "spp.progress", {"model": records._name, "ids": records.ids}
+        )
+
 
 class SppPayrollRun(models.Model):
     """One execution (or retry) of a payroll: its payments cut into chunks, one
@@ -39,6 +54,9 @@ class SppPayrollRun(models.Model):
         "res.users", readonly=True, default=lambda self: self.env.user
     )
     date_done = fields.Datetime(readonly=True)
+    notified_date = fields.Datetime(
+        readonly=True, help="When the browsers were last told of its progress."
+    )
     note = fields.Text(readonly=True)
     skipped_count = fields.Integer(
         string="Skipped",
@@ -48,10 +66,26 @@ class SppPayrollRun(models.Model):
         "(see the note).",
     )
 
+    funding_confirmation_ids = fields.One2many(
+        "spp.payroll.funding.confirmation",
+        "run_id",
+        string="Funding Confirmed",
+        readonly=True,
+        help="FSPs whose balance was not known when the run started: the "
+        "Finance Manager who confirmed their funding, and why.",
+    )
+    funding_confirmed = fields.Boolean(
+        compute="_compute_funding_confirmed", string="Funding Confirmed by Manager"
+    )
+
     _one_running_run = models.UniqueIndex(
         "(payroll_id) WHERE state = 'running'",
         "This payroll is already being executed; wait, or release its lock.",
     )
+
+    def _compute_funding_confirmed(self):
+        for run in self:
+            run.funding_confirmed = bool(run.funding_confirmation_ids)
 
     def _compute_progress(self):
         for run in self:
@@ -98,6 +132,7 @@ class SppPayrollRun(models.Model):
         )
         # Starting changes no payment: whatever failures it had, it keeps.
         payroll._spp_refresh_status(failures="keep")
+        notify_progress(payroll)
         if skipped:
             run._spp_report_skipped(
                 len(skipped),
@@ -235,20 +270,39 @@ class SppPayrollRun(models.Model):
     def _spp_chunk_done(self):
         # Atomic increment: chunks of one run may finish in parallel workers.
         self.flush_recordset()
+        # The browsers are told at the last chunk, and otherwise at most every
+        # NOTIFY_EVERY (a million payments make hundreds of chunks).
         self.env.cr.execute(
             SQL(
-                "UPDATE spp_payroll_run SET chunks_done = chunks_done + 1 "
-                "WHERE id = %s RETURNING chunks_done, chunk_count",
+                """
+                UPDATE spp_payroll_run r
+                   SET chunks_done = r.chunks_done + 1,
+                       notified_date = CASE WHEN c.notify
+                           THEN now() AT TIME ZONE 'utc'
+                           ELSE r.notified_date END
+                  FROM (SELECT id,
+                               chunks_done + 1 >= chunk_count
+                               OR notified_date IS NULL
+                               OR notified_date
+                                  <= now() AT TIME ZONE 'utc' - %s::interval
+                                   AS notify
+                          FROM spp_payroll_run WHERE id = %s) c
+                 WHERE r.id = c.id
+             RETURNING r.chunks_done, r.chunk_count, c.notify
+                """,
+                NOTIFY_EVERY,
                 self.id,
             )
         )
-        done, total = self.env.cr.fetchone()
-        self.invalidate_recordset(["chunks_done"])
+        done, total, notify = self.env.cr.fetchone()
+        self.invalidate_recordset(["chunks_done", "notified_date"])
         if done >= total:
             self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
             # Now: the next run's INSERT checks the one-running-run index.
             self.flush_recordset(["state"])
             self.payroll_id._spp_refresh_status()
+        if notify or done >= total:
+            notify_progress(self.payroll_id)
 
     def _spp_abort(self):
         self.sudo().write(
@@ -259,3 +313,4 @@ class SppPayrollRun(models.Model):
             }
         )
         self.payroll_id._spp_refresh_status()
+        notify_progress(self.payroll_id)

@@ -9,3 +9,6 @@ from . import test_payment_details
 from . import test_balance_reservation
 from . import test_lifecycle
 from . import test_summary
+from . import test_fx
+from . import test_progress
+from . import test_execution_funding

@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 
 from psycopg2.errors import LockNotAvailable
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_approval.tests.tools import mark_approved
 from odoo.addons.spp_payment_base.tools import guarded_write
 from odoo.addons.spp_payment_cycle.tests.common import SppCycleCommon
 
@@ -22,6 +23,13 @@ def perform_jobs(trap):
         trap.perform_enqueued_jobs()
 
 
+def fund_fsps(fsps, amount=1_000_000_000):
+    """Record a fresh, ample balance for ``fsps``, as their own report (a
+    statement's, say): execution then needs no manager's confirmation."""
+    for fsp in fsps:
+        fsp._spp_record_balance(amount, fields.Datetime.now(), "test funding")
+
+
 class SppPayrollCommon(SppCycleCommon):
     """An approved program and cycle (50 fixed, +15 disability, a 0.70 fee credit
     outside the cap of 60) and five digital households plus one at a payment point."""
@@ -29,6 +37,9 @@ class SppPayrollCommon(SppCycleCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # The manual FSP has no balance API: its account is known funded by a
+        # report (as a statement would), so execution needs no confirmation.
+        cls._fund(cls.fsp)
         cls.households = cls.household
         for n in range(2, 6):
             cls.households |= cls._create_household(
@@ -79,6 +90,10 @@ class SppPayrollCommon(SppCycleCommon):
                 ],
             )
         )
+
+    @classmethod
+    def _fund(cls, fsps, amount=1_000_000_000):
+        fund_fsps(fsps, amount)
 
     @classmethod
     def _new_payroll(cls, cycle=None, **vals):
@@ -370,19 +385,7 @@ class SppConnectorCommon(SppPayrollCommon):
         self.addCleanup(self._remove_committed, world)
         return world
 
-    @staticmethod
-    def _mark_approved(record):
-        """Approved without its maker-checker round (tested elsewhere): the
-        committed world only needs documents in that state."""
-        record.flush_recordset()
-        record.env.cr.execute(
-            SQL(
-                "UPDATE %s SET approval_state = 'approved' WHERE id = %s",
-                SQL.identifier(record._table),
-                record.id,
-            )
-        )
-        record.invalidate_recordset()
+    _mark_approved = staticmethod(mark_approved)
 
     def _remove_committed(self, world):
         statements = [

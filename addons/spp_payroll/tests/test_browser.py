@@ -5,12 +5,16 @@ from wkhtmltopdf. Both need the real tools (setup/run and setup/test install
 them); a missing one makes Odoo skip the test, which setup/test counts failed."""
 
 import io
+import threading
+import time
 from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import save_test_file
 from odoo.tools.pdf import PdfReader
 
+from odoo.addons.queue_job.job import Job
 from odoo.addons.spp_payment_base.tests.browser import start_tour_with_screenshot
 
 from .common import SppPayrollCommon
@@ -61,6 +65,73 @@ class TestBrowser(SppPayrollCommon, HttpCase):
         payroll.invalidate_recordset()
         self.assertEqual(payroll.status, "executed")
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"sent"})
+
+    def _perform_jobs_once_opened(self, payroll, opened):
+        """As a job runner would, in the background: once the browser has
+        read ``payroll``, perform the pending jobs one by one (a chunk's
+        queueing, then its delivery)."""
+        if not opened.wait(60):
+            return
+        threading.current_thread().testing = True
+        time.sleep(2)
+        for _ in range(30):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                pending = env["queue.job"].search(
+                    [("state", "=", "pending")], order="id", limit=1
+                )
+                if not pending:
+                    return
+                job = Job.load(env, pending.uuid)
+                job.set_started()
+                job.store()
+                job.perform()
+                job.set_done()
+                job.store()
+            time.sleep(0.5)
+
+    def test_run_progress_updates_by_itself_in_chromium(self):
+        """The finance officer watches a run of three chunks: as its jobs run
+        in the background, the form's progress and counts by outcome follow
+        through Odoo's bus, without a reload (see the tour)."""
+        self.fsp.batch_size = 2
+        cycle = self._approve(
+            self._create_cycle(
+                name="2026-10", date_start="2026-10-01", date_end="2026-10-31"
+            )
+        )
+        payroll = self._approved_payroll(cycle, name="Live Payroll")
+        payroll.with_user(self.users["finance_officer"]).action_execute()
+        self.assertEqual(payroll.run_ids.chunk_count, 3)
+        opened = threading.Event()
+        payroll_class = type(self.env["spp.payroll"])
+        web_read = payroll_class.web_read
+
+        def watched_web_read(records, *args, **kwargs):
+            result = web_read(records, *args, **kwargs)
+            if payroll.id in records.ids:
+                opened.set()
+            return result
+
+        worker = threading.Thread(
+            target=self._perform_jobs_once_opened, args=(payroll, opened)
+        )
+        with patch.object(payroll_class, "web_read", watched_web_read):
+            worker.start()
+            try:
+                start_tour_with_screenshot(
+                    self,
+                    "/odoo/action-spp_payroll.action_spp_payroll",
+                    "spp_payroll_live_progress",
+                    "spp_finance_officer",
+                    "spp_payroll_live_progress",
+                )
+            finally:
+                opened.set()
+                worker.join(120)
+        payroll.invalidate_recordset()
+        self.assertEqual(payroll.status, "executed")
+        self.assertEqual(payroll.run_ids.chunks_done, 3)
 
     def test_payroll_pdf_through_wkhtmltopdf(self):
         # Odoo answers HTML in test mode unless told to render: this is the PDF

@@ -1,5 +1,6 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -194,7 +195,7 @@ class TestExecution(SppPayrollCommon):
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"approved"})
 
     def test_insufficient_balance_refuses_execution(self):
-        self.patch(type(self.env["spp.fsp"]), "_spp_get_balance", lambda fsp: 100.0)
+        self.fsp._spp_record_balance(100.0, fields.Datetime.now(), "bank letter")
         payroll = self._approved_payroll()
         lines = payroll.action_check_balances()
         self.assertEqual(lines[0]["to_pay"], payroll.total_amount)

@@ -1,5 +1,6 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from contextlib import contextmanager
 from html import unescape
 
 from odoo.tools import format_amount
@@ -63,21 +64,27 @@ class TestPayrollSummary(SppPayrollCommon):
         self.assertIn(self._money(float(payroll.preview["amount"])), html)
         self.assertNotIn("over_balance", html)
 
-    def test_smart_buttons_count_in_one_query_and_open_their_lists(self):
+    def test_smart_buttons_count_in_one_pass_and_open_their_lists(self):
         payroll = self.payroll
         payroll.invalidate_recordset()
-        with self.assertQueryCount(1):
-            counts = {
-                name: payroll[name]
-                for name in (
-                    "count_payments",
-                    "count_paid",
-                    "count_failed",
-                    "count_pending",
-                    "count_unknown",
-                    "count_runs",
-                )
-            }
+        counts = {}
+
+        def read():
+            counts.update(
+                {
+                    name: payroll[name]
+                    for name in (
+                        "count_payments",
+                        "count_paid",
+                        "count_failed",
+                        "count_pending",
+                        "count_unknown",
+                        "count_runs",
+                    )
+                }
+            )
+
+        self.assertEqual(len(self._queries_over_payments(read)), 1)
         self.assertEqual(
             counts,
             {
@@ -110,3 +117,63 @@ class TestPayrollSummary(SppPayrollCommon):
             {"name": {}, "count_payments": {}, "status": {}}
         )
         self.assertEqual(data[0]["count_payments"], 5)
+
+    def _stored_totals(self, payroll):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT payment_count, beneficiary_count, total_amount, flagged_count, "
+            "summary_totals FROM spp_payroll WHERE id = %s",
+            [payroll.id],
+        )
+        return self.env.cr.fetchone()
+
+    def test_totals_are_stored_and_kept_by_the_payroll_statements(self):
+        """A list of payrolls reads their totals from their own rows: the
+        generation stores them, removing a payment counts them again, and
+        reading them runs no aggregate over the payments."""
+        cycle = self._approve(
+            self._create_cycle(
+                name="2026-11", date_start="2026-11-01", date_end="2026-11-30"
+            )
+        )
+        payroll = self._new_payroll(cycle=cycle)
+        payroll.action_generate()
+        payments = payroll.payment_ids
+        count, beneficiaries, amount, flagged, stored = self._stored_totals(payroll)
+        self.assertEqual(count, len(payments))
+        self.assertEqual(beneficiaries, len(payments.partner_id))
+        self.assertEqual(float(amount), sum(payments.mapped("amount")))
+        self.assertEqual(flagged, len(payments.filtered("is_duplicate")))
+        self.assertEqual(
+            sum(line["payments"] for line in stored["by_fsp"]), len(payments)
+        )
+        removed = payments[0]
+        removed.with_user(self.users["program_officer"]).action_remove_from_payroll()
+        count, _b, amount, _f, _s = self._stored_totals(payroll)
+        self.assertEqual(count, len(payments) - 1)
+        self.assertEqual(
+            float(amount), sum((payments - removed).exists().mapped("amount"))
+        )
+        payroll.invalidate_recordset()
+        with self.assertQueryCount(1):
+            self.assertEqual(payroll.payment_count, len(payments) - 1)
+            self.assertEqual(payroll.flagged_count, 0)
+
+    def _queries_over_payments(self, function):
+        queries = []
+        with contextmanager(self._patchExecute)(queries):
+            function()
+        return [q for q in queries if "from spp_payment p" in q.lower()]
+
+    def test_summary_and_counts_in_one_pass(self):
+        """The form's summary and smart buttons come from one grouped pass
+        over the payments; the totals are stored."""
+        payroll = self.payroll
+        payroll.invalidate_recordset()
+
+        def read():
+            self.assertTrue(payroll.summary_html)
+            self.assertEqual(payroll.count_failed, 1)
+            self.assertEqual(payroll.payment_count, 5)
+
+        self.assertEqual(len(self._queries_over_payments(read)), 1)

@@ -1,10 +1,22 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
+BALANCE_STATES = [("unknown", "Unknown"), ("pending", "Pending"), ("known", "Known")]
 
 
 class SppPayrollExecuteWizard(models.TransientModel):
-    """Total to pay per FSP against each FSP account's balance, before sending."""
+    """Total to pay per FSP against each FSP account's balance, before sending.
+
+    Opening it asks the FSPs that have a balance API and no fresh figure for
+    one (the answer may come later: the line is *pending*, Refresh reads it
+    again). Nothing is called sufficient without a figure: a balance that is
+    pending or unknown needs a Finance Manager's confirmation of the funding."""
 
     _name = "spp.payroll.execute.wizard"
     _description = "Execute Payroll"
@@ -12,31 +24,103 @@ class SppPayrollExecuteWizard(models.TransientModel):
     payroll_id = fields.Many2one("spp.payroll", required=True, ondelete="cascade")
     line_ids = fields.One2many("spp.payroll.execute.wizard.line", "wizard_id")
     can_execute = fields.Boolean(compute="_compute_can_execute")
+    has_short = fields.Boolean(compute="_compute_can_execute")
+    needs_confirmation = fields.Boolean(compute="_compute_can_execute")
+    can_confirm = fields.Boolean(compute="_compute_can_confirm")
+    funding_note = fields.Text(
+        help="Finance Manager: how the funding of the FSPs whose balance is not "
+        "known was confirmed (e.g. the bank's letter of this morning)."
+    )
 
-    @api.depends("line_ids.sufficient")
+    @api.depends("line_ids.sufficient", "line_ids.short", "line_ids.confirmed")
     def _compute_can_execute(self):
         for wizard in self:
-            wizard.can_execute = all(wizard.line_ids.mapped("sufficient"))
+            lines = wizard.line_ids
+            wizard.has_short = any(lines.mapped("short"))
+            wizard.needs_confirmation = any(
+                not line.sufficient and not line.short and not line.confirmed
+                for line in lines
+            )
+            wizard.can_execute = not (wizard.has_short or wizard.needs_confirmation)
+
+    def _compute_can_confirm(self):
+        manager = self.env.user.has_group(FINANCE_MANAGER)
+        for wizard in self:
+            wizard.can_confirm = manager
 
     @api.model_create_multi
     def create(self, vals_list):
         wizards = super().create(vals_list)
         for wizard in wizards:
-            wizard.line_ids = [
-                (
-                    0,
-                    0,
-                    {
-                        "fsp_id": line["fsp_id"],
-                        "to_pay": line["to_pay"],
-                        "balance": line["balance"] or 0.0,
-                        "balance_known": line["balance"] is not None,
-                        "sufficient": line["sufficient"],
-                    },
-                )
-                for line in wizard.payroll_id.action_check_balances()
-            ]
+            wizard._spp_request_balances()
+            wizard._spp_fill_lines()
         return wizards
+
+    def _spp_request_balances(self, force=False):
+        """Ask the FSPs with a balance API for a figure: those with none
+        fresh, or (``force``, the Refresh button) all without a known one. No
+        payment is locked here."""
+        self.ensure_one()
+        for line in self.payroll_id.action_check_balances():
+            state = line["balance_state"]
+            if state == "known" or (state == "pending" and not force):
+                continue
+            fsp = self.env["spp.fsp"].sudo().browse(line["fsp_id"])
+            try:
+                fsp._spp_request_balance()
+            except (UserError, ValueError, OSError) as error:
+                _logger.info("Balance request to FSP %s failed: %s", fsp.id, error)
+                fsp._spp_forget_balance(str(error)[:200])
+
+    def _spp_fill_lines(self):
+        self.line_ids = [(5, 0, 0)] + [
+            (
+                0,
+                0,
+                {
+                    "fsp_id": line["fsp_id"],
+                    "to_pay": line["to_pay"],
+                    "balance": line["balance"] or 0.0,
+                    "balance_state": line["balance_state"],
+                    "balance_date": line["balance_date"],
+                    "balance_source": line["balance_source"],
+                    "balance_requested": line["balance_requested"],
+                    "balance_reason": line["balance_reason"],
+                    "sufficient": line["sufficient"],
+                    "short": line["short"],
+                    "confirmed": bool(line["confirmation_id"]),
+                },
+            )
+            for line in self.payroll_id.action_check_balances()
+        ]
+
+    def _spp_reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Execute %s", self.payroll_id.name),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_refresh(self):
+        """Ask again and read the balances that arrived since."""
+        self.ensure_one()
+        self._spp_request_balances(force=True)
+        self._spp_fill_lines()
+        return self._spp_reopen()
+
+    def action_confirm_funding(self):
+        """Finance Manager: confirm the funding of the FSPs whose balance is
+        not known (checked again on the server by the payroll)."""
+        self.ensure_one()
+        fsp_ids = self.line_ids.filtered(
+            lambda line: not line.sufficient and not line.short
+        ).fsp_id.ids
+        self.payroll_id.action_confirm_funding(fsp_ids, self.funding_note)
+        self._spp_fill_lines()
+        return self._spp_reopen()
 
     def action_confirm(self):
         self.ensure_one()
@@ -56,5 +140,11 @@ class SppPayrollExecuteWizardLine(models.TransientModel):
     currency_id = fields.Many2one(related="fsp_id.currency_id")
     to_pay = fields.Monetary(readonly=True)
     balance = fields.Monetary(readonly=True)
-    balance_known = fields.Boolean(readonly=True)
+    balance_state = fields.Selection(BALANCE_STATES, readonly=True)
+    balance_date = fields.Datetime(string="Balance As Of", readonly=True)
+    balance_source = fields.Char(readonly=True)
+    balance_requested = fields.Datetime(string="Requested At", readonly=True)
+    balance_reason = fields.Char(string="Why Not Known", readonly=True)
     sufficient = fields.Boolean(readonly=True)
+    short = fields.Boolean(readonly=True)
+    confirmed = fields.Boolean(string="Funding Confirmed", readonly=True)

@@ -522,6 +522,7 @@ class SppPayroll(models.Model):
         self.env["spp.payment"].invalidate_model()
         self.env["spp.payroll.adhoc.line"].invalidate_model()
         self.invalidate_recordset()
+        self._spp_refresh_totals()
         self.message_post(
             body=self.env._("%s new payees created in the registry.", created)
         )

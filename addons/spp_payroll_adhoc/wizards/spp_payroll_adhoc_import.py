@@ -6,20 +6,19 @@ explained by row, column and reason; only a clean file writes anything."""
 
 import base64
 
-from spp_payment_core import adhoc, tables
+from spp_payment_core import adhoc
 from spp_payment_core.money import rounding_to_places
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.spp_payment_base.tools import reopen_wizard
 
-SHOWN_ERRORS = 1000
-
 
 class SppPayrollAdhocImport(models.TransientModel):
     _name = "spp.payroll.adhoc.import"
+    _inherit = ["spp.table.import.mixin"]
     _description = "Upload Ad-hoc Payroll Payees"
 
     payroll_id = fields.Many2one(
@@ -29,17 +28,9 @@ class SppPayrollAdhocImport(models.TransientModel):
         ondelete="cascade",
         domain=[("kind", "=", "adhoc"), ("approval_state", "=", "draft")],
     )
-    data = fields.Binary(string="File", attachment=False)
-    file_name = fields.Char()
-    state = fields.Selection(
-        [("new", "New"), ("error", "Errors"), ("done", "Imported")],
-        default="new",
-        readonly=True,
-    )
     error_ids = fields.One2many(
         "spp.payroll.adhoc.import.error", "import_id", readonly=True
     )
-    error_count = fields.Integer(readonly=True)
     payment_count = fields.Integer(readonly=True)
     new_payee_count = fields.Integer(readonly=True)
 
@@ -51,16 +42,7 @@ class SppPayrollAdhocImport(models.TransientModel):
         if not self.data:
             raise UserError(self.env._("Choose the file to upload."))
         result = self._spp_validate(base64.b64decode(self.data))
-        errors = result.errors
-        self.error_ids = [Command.clear()] + [
-            Command.create(
-                {"row": e.row or 0, "column": e.column or "", "reason": e.message}
-            )
-            for e in errors[:SHOWN_ERRORS]
-        ]
-        self.error_count = len(errors)
-        if errors:
-            self.state = "error"
+        if self._spp_show_errors(result.errors):
             return reopen_wizard(self)
         payroll._spp_adhoc_import(result, self.file_name or "upload")
         self.write(
@@ -80,10 +62,8 @@ class SppPayrollAdhocImport(models.TransientModel):
 
     def _spp_validate(self, raw):
         """The file's rows and every problem in it, as TableErrors."""
-        name = self.file_name or "upload"
-        try:
-            table = tables.read_table(raw, name)
-        except tables.TableError as error:
+        table, error = self._spp_read_table(raw)
+        if error:
             return adhoc.AdhocResult([], [error])
         payroll = self.payroll_id
         program = payroll.program_id
@@ -141,30 +121,19 @@ class SppPayrollAdhocImport(models.TransientModel):
     def _spp_fsps(self):
         """{lower-case name: id, or [ids] when several share it} of the FSPs
         of the payroll's company."""
-        found = {}
         fsps = self.env["spp.fsp"].search_read(
             [("company_id", "in", [self.payroll_id.company_id.id, False])], ["name"]
         )
-        for fsp in fsps:
-            key = fsp["name"].strip().lower()
-            if key in found:
-                known = found[key]
-                found[key] = (known if isinstance(known, list) else [known]) + [
-                    fsp["id"]
-                ]
-            else:
-                found[key] = fsp["id"]
-        return found
+        return self._spp_ids_by_key(
+            (fsp["name"].strip().lower(), fsp["id"]) for fsp in fsps
+        )
 
 
 class SppPayrollAdhocImportError(models.TransientModel):
     _name = "spp.payroll.adhoc.import.error"
+    _inherit = ["spp.table.import.error.mixin"]
     _description = "Ad-hoc Payroll Upload Problem"
-    _order = "row, id"
 
     import_id = fields.Many2one(
         "spp.payroll.adhoc.import", required=True, ondelete="cascade"
     )
-    row = fields.Integer(help="Row of the file, the header being row 1.")
-    column = fields.Char()
-    reason = fields.Char()

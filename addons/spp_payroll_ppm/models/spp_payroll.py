@@ -253,6 +253,9 @@ class SppPayroll(models.Model):
         self.env["spp.payroll.point"].invalidate_model()
         self.env["spp.payroll.point.issue"].invalidate_model()
         self.invalidate_recordset()
+        # The grouping moved payments to the cash FSP by SQL: the stored
+        # totals by FSP are counted again.
+        self._spp_refresh_totals()
 
     def _spp_match_points(self, points):
         """spp_ppm_candidates: each payment of the payroll with the points

@@ -20,6 +20,7 @@ class SppPpmPayrollCommon(SppPayrollCommon):
         cls.cash_fsp = cls.env["spp.fsp"].create(
             {"name": "Cash Points", "provider": "cash", "state": "enabled"}
         )
+        cls._fund(cls.cash_fsp)
         area = cls.env["spp.area"]
         cls.north = area.create({"name": "North", "code": "N"})
         cls.south = area.create({"name": "South", "code": "S"})

@@ -32,6 +32,7 @@ class SppPpmCommon(SppPayrollCommon):
         cls.cash_fsp = cls.env["spp.fsp"].create(
             {"name": "Cash at points", "provider": "cash", "state": "enabled"}
         )
+        cls._fund(cls.cash_fsp)
         for n in (6, 7):
             cls.members |= cls.env["spp.program.membership"].create(
                 {

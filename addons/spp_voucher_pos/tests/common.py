@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 from spp_payment_core import voucher_token as vt
 
-from odoo.tools import SQL
-
+from odoo.addons.spp_approval.tests.tools import mark_approved
 from odoo.addons.spp_payment_base.tools import guarded_write
 from odoo.addons.spp_voucher.models.spp_voucher import LEDGER_GUARD
 
@@ -57,18 +56,7 @@ class VoucherFixture:
         )
         cls.voucher_pm = config._spp_voucher_payment_method()
 
-    @staticmethod
-    def _spp_mark_approved(record):
-        """Approved without its maker-checker round (spp_voucher tests it)."""
-        record.flush_recordset()
-        record.env.cr.execute(
-            SQL(
-                "UPDATE %s SET approval_state = 'approved' WHERE id = %s",
-                SQL.identifier(record._table),
-                record.id,
-            )
-        )
-        record.invalidate_recordset()
+    _spp_mark_approved = staticmethod(mark_approved)
 
     @classmethod
     def _spp_voucher(cls, amount=100.0, code="ABCDE12345", days=30):

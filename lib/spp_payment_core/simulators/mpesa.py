@@ -10,6 +10,7 @@ import base64
 import json
 import secrets
 import uuid
+from datetime import UTC, datetime
 
 from .. import mpesa
 from .base import Drop, Simulator
@@ -37,6 +38,7 @@ class MpesaSimulator(Simulator):
         ("GET", "/oauth/v1/generate"): "token",
         ("POST", mpesa.B2C_PATH): "b2c",
         ("POST", mpesa.STATUS_PATH): "status",
+        ("POST", mpesa.BALANCE_PATH): "balance",
     }
 
     def __init__(self, private_key, password="Safaricom999!", **kwargs):
@@ -58,6 +60,22 @@ class MpesaSimulator(Simulator):
         # (False): Daraja sends that code for server errors too ("Server Error",
         # "Service is currently under maintenance"), not only for duplicates.
         self.server_errors = []
+        # The currency the shortcode's accounts are kept in (Daraja's is KES;
+        # M-Pesa elsewhere keeps its own: TZS, GHS...).
+        self.currency = "KES"
+        # The shortcode's accounts: name -> (current, available) balances, as
+        # the AccountBalance Result lists them (strings, two decimals).
+        self.accounts = {
+            "Working Account": ("700000.00", "700000.00"),
+            "Float Account": ("0.00", "0.00"),
+            "Utility Account": ("228037.00", "228037.00"),
+            "Charges Paid Account": ("-1540.00", "-1540.00"),
+            "Organization Settlement Account": ("0.00", "0.00"),
+        }
+        # What the next AccountBalance queries do: "fail" (a Result with
+        # ResultCode 2001, the initiator refused) or "timeout" (only the
+        # QueueTimeOutURL is called); empty: answered.
+        self.balance_faults = []
 
     def expire_tokens(self):
         self.tokens.clear()
@@ -221,6 +239,88 @@ class MpesaSimulator(Simulator):
             "ResponseDescription": "Accept the service request successfully.",
         }
 
+    def balance(self, headers, body, path):
+        """AccountBalance: acknowledged at once, answered by a Result callback
+        (or a queue timeout) naming the ConversationID of the acknowledgement."""
+        if not self._authorized(headers):
+            return 401, {
+                "errorCode": "404.001.03",
+                "errorMessage": "Invalid Access Token",
+            }
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            self.violation("AccountBalance body is not JSON")
+            return 400, {
+                "errorCode": "400.002.05",
+                "errorMessage": "Invalid Request Payload",
+            }
+        keys = {
+            k: str
+            for k in (
+                "Initiator",
+                "SecurityCredential",
+                "CommandID",
+                "PartyA",
+                "IdentifierType",
+                "Remarks",
+                "QueueTimeOutURL",
+                "ResultURL",
+            )
+        }
+        problems = self._check(payload, keys)
+        if payload.get("CommandID") != "AccountBalance":
+            problems.append("CommandID is not AccountBalance")
+        if payload.get("IdentifierType") != "4":
+            problems.append("IdentifierType is not 4 (shortcode)")
+        if problems:
+            self.violation(f"AccountBalance: {problems}")
+            return 400, {"errorCode": "400.002.02", "errorMessage": "; ".join(problems)}
+        originator = str(uuid.uuid4())
+        conversation = f"AG_{uuid.uuid4().hex[:20]}"
+        self.conversations[originator] = conversation
+        fault = self.balance_faults.pop(0) if self.balance_faults else None
+        result = {
+            "ResultType": 0,
+            "ResultCode": 0,
+            "ResultDesc": "The service request is processed successfully.",
+            "OriginatorConversationID": originator,
+            "ConversationID": conversation,
+            "TransactionID": f"O{uuid.uuid4().hex[:9].upper()}",
+            "ReferenceData": {
+                "ReferenceItem": {
+                    "Key": "QueueTimeoutURL",
+                    "Value": payload["QueueTimeOutURL"],
+                }
+            },
+        }
+        if fault == "timeout":
+            result.update(ResultCode=1, ResultDesc="Request timed out in the queue")
+            self.queue_callback(payload["QueueTimeOutURL"], {"Result": result})
+        elif fault == "fail":
+            result.update(
+                ResultCode=2001, ResultDesc="The initiator information is invalid."
+            )
+            self.queue_callback(payload["ResultURL"], {"Result": result})
+        else:
+            value = "&".join(
+                f"{name}|{self.currency}|{current}|{available}|0.00|0.00"
+                for name, (current, available) in self.accounts.items()
+            )
+            result["ResultParameters"] = {
+                "ResultParameter": [
+                    {"Key": "AccountBalance", "Value": value},
+                    {"Key": "BOCompletedTime", "Value": _eat_now()},
+                ]
+            }
+            self.queue_callback(payload["ResultURL"], {"Result": result})
+        return 200, {
+            "OriginatorConversationID": originator,
+            "ConversationID": conversation,
+            "ResponseCode": "0",
+            "ResponseDescription": "Accept the service request successfully.",
+        }
+
     def _status_result(self, original, occasion):
         known = self.payments.get(original)
         result = {
@@ -270,6 +370,12 @@ class MpesaSimulator(Simulator):
 
     def paid_twice(self):
         return [key for key, n in self.paid.items() if n > 1]
+
+
+def _eat_now():
+    """Now as Daraja's BOCompletedTime says it: YYYYMMDDHHMMSS in Nairobi."""
+    local = datetime.now(UTC) + mpesa.EAT_OFFSET
+    return int(local.strftime("%Y%m%d%H%M%S"))
 
 
 def _result(code, description, key, conversation, receipt, payload):

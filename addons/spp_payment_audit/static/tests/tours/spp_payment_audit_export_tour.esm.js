@@ -3,7 +3,8 @@
 import {registry} from "@web/core/registry";
 
 // A Finance Manager opens a payroll and asks for its audit Excel: a large one
-// (the test lowers the threshold) is queued as a job and its record shows it.
+// (the test lowers the threshold) is queued as a job and its record shows it,
+// then follows the job through Odoo's bus until the file is ready.
 registry.category("web_tour.tours").add("spp_payment_audit_export", {
     url: "/odoo",
     steps: () => [
@@ -48,6 +49,24 @@ registry.category("web_tour.tours").add("spp_payment_audit_export", {
         {
             content: "and shows its progress",
             trigger: '.o_field_widget[name="progress"] .o_progressbar',
+            run() {
+                // Gone if the page were reloaded.
+                window.sppNotReloaded = true;
+            },
+        },
+        {
+            content: "The job runs: the form follows it by itself, to the file",
+            trigger: '.o_statusbar_status button.o_arrow_button_current:contains("Done")',
+            timeout: 60000,
+        },
+        {
+            content: "The file can be downloaded, and the page was not reloaded",
+            trigger: 'button[name="action_download"]',
+            run() {
+                if (!window.sppNotReloaded) {
+                    throw new Error("the page was reloaded");
+                }
+            },
         },
     ],
 });

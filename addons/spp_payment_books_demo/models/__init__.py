@@ -1,0 +1,2 @@
+from . import spp_demo_books
+from . import spp_demo_generator

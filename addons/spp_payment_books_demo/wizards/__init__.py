@@ -1,0 +1,1 @@
+from . import spp_demo_statement
