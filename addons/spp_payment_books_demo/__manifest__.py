@@ -19,6 +19,7 @@
     ],
     "data": [
         "security/ir.model.access.csv",
+        "security/spp_books_demo_rules.xml",
         "wizards/spp_demo_statement_views.xml",
     ],
 }

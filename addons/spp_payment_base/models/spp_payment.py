@@ -89,7 +89,9 @@ UNKNOWN_DECISIONS = [
 ]
 FINANCE_MANAGER = "spp_payment_base.group_spp_finance_manager"
 # The program currency's rounding in a paid transition (see _spp_transition_sql).
-PROGRAM_ROUNDING = SQL("pc.rounding")
+# Read into the materialized ``old`` rows: a join in the UPDATE itself let the
+# planner loop over the details once per payment at a million.
+PROGRAM_ROUNDING = SQL("old.program_rounding")
 # Still editable on a payment that left the draft state.
 UNLOCKED_FIELDS = frozenset({"note", "external_ref", "status_reason"})
 
@@ -512,12 +514,13 @@ class SppPayment(models.Model):
         return SQL(
             """
             WITH old AS MATERIALIZED (
-                SELECT id, state, currency_id FROM spp_payment
-                 WHERE id = ANY(%(ids)s)
+                SELECT s.id, s.state, c.rounding AS program_rounding
+                  FROM spp_payment s LEFT JOIN res_currency c ON c.id = s.currency_id
+                 WHERE s.id = ANY(%(ids)s)
             ),
             moved AS (
                 UPDATE spp_payment p SET %(assignments)s
-                  FROM old %(detail_join)s %(currency_join)s
+                  FROM old %(detail_join)s
                  WHERE p.id = old.id AND old.state = ANY(%(sources)s)
              RETURNING p.id, old.state AS old_state, p.current_attempt_id,
                        p.membership_id, p.paid_amount, p.amount
@@ -532,10 +535,6 @@ class SppPayment(models.Model):
                 self._spp_state_assignments(target, values, bool(details))
             ),
             detail_join=detail_join,
-            # The program currency's rounding, for amounts paid in another one.
-            currency_join=SQL("LEFT JOIN res_currency pc ON pc.id = old.currency_id")
-            if target == states.PAID
-            else SQL(),
             sources=sources,
             effects=SQL("").join(SQL(",\n%s", effect) for effect in effects),
             allowed=allowed,

@@ -48,6 +48,16 @@ class TestMpesaBalance(SppConnectorCommon):
                 "currency_id": cls.env.ref("base.KES").id,
             }
         )
+        # The program pays in the company's currency: its payrolls freeze a
+        # rate to the shillings at approval (one to one keeps the figures).
+        cls.env["res.currency.rate"].create(
+            {
+                "currency_id": cls.env.ref("base.KES").id,
+                "rate": 1.0,
+                "name": "2026-01-01",
+                "company_id": cls.env.company.root_id.id,
+            }
+        )
         cls.whole_cycle = cls._approve(
             cls._create_cycle(
                 name="whole", date_start="2026-12-01", date_end="2026-12-31"
