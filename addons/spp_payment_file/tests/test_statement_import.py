@@ -13,7 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import perform_jobs
+from odoo.addons.spp_payroll.tests.common import fund_fsps, perform_jobs
 
 from .common import SppFileCommon
 
@@ -356,9 +356,11 @@ class TestStatementImport(SppFileCommon):
             name="December", date_start="2026-12-01", date_end="2026-12-31"
         )
         second = self._approved_payroll(cycle=self._approve(december))
+        fund_fsps(self.fsp)  # executed from a funded account, as the first
         with trap_jobs() as trap:
             second.with_user(self.finance).action_execute()
             perform_jobs(trap)
+        self.fsp._spp_forget_balance("no statement imported yet")
         other = second.payment_ids[:1]
         _wizard, action = self._import_statement(
             self._own(
