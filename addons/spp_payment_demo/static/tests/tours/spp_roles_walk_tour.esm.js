@@ -133,7 +133,6 @@ registry.category("web_tour.tours").add("spp_walk_officer_payroll", {
             // Exact text: ':contains("0")' would also refuse 10 or 20 payments.
             trigger: 'button[name="action_view_payments"] .o_stat_value:not(:text(0))',
         },
-        },
         {content: "Submit it", trigger: 'button[name="action_submit"]', run: "click"},
         {content: "It is submitted", trigger: status("submitted")},
     ],
