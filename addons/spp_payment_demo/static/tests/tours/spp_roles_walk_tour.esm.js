@@ -54,11 +54,12 @@ registry.category("web_tour.tours").add("spp_walk_officer_cycle", {
         {
             content: "Pick the demo program",
             trigger: '.o_field_widget[name="program_id"] input',
-            run: "edit Demo",
+            run: "edit Demo Cash Transfer",
         },
         {
+            // By its whole name: other demo addons add programs of their own.
             content: "The demo program is offered",
-            trigger: ".o-autocomplete--dropdown-item a:contains(Demo)",
+            trigger: ".o-autocomplete--dropdown-item a:contains(Demo Cash Transfer)",
             run: "click",
         },
         {
