@@ -18,6 +18,27 @@ CALLBACK_LOGGER = "odoo.addons.spp_payment_base.models.spp_payment_callback"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def mpesa_fsp_values(simulator, **values):
+    """The test FSP as a Daraja client of ``simulator`` (keyed by KEY)."""
+    public = KEY.public_key().public_bytes(
+        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "name": "M-Pesa",
+        "provider": "mpesa",
+        "api_url": simulator.base_url,
+        "api_key": "consumer-key",
+        "api_secret": "consumer-secret",
+        "rate_limit_tps": 0,
+        "mpesa_shortcode": "600999",
+        "mpesa_initiator": "spp",
+        "mpesa_initiator_password": "Safaricom999!",
+        "mpesa_certificate": public.decode(),
+        "callback_base_url": "http://127.0.0.1:1",
+        **values,
+    }
+
+
 class TestMpesa(SppConnectorCommon):
     """Payrolls paid through the Daraja simulator, with its faults."""
 
@@ -26,25 +47,7 @@ class TestMpesa(SppConnectorCommon):
         super().setUpClass()
         cls.finance = cls.users["finance_officer"]
         cls._start_simulator(MpesaSimulator(KEY, max_seconds=600, deliver=cls._deliver))
-        public = KEY.public_key().public_bytes(
-            Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
-        )
-        cls.fsp.sudo().write(
-            {
-                "name": "M-Pesa",
-                "provider": "mpesa",
-                "api_url": cls.sim.base_url,
-                "api_key": "consumer-key",
-                "api_secret": "consumer-secret",
-                "rate_limit_tps": 0,
-                "retry_backoff_seconds": 0,
-                "mpesa_shortcode": "600999",
-                "mpesa_initiator": "spp",
-                "mpesa_initiator_password": "Safaricom999!",
-                "mpesa_certificate": public.decode(),
-                "callback_base_url": "http://127.0.0.1:1",
-            }
-        )
+        cls.fsp.sudo().write(mpesa_fsp_values(cls.sim, retry_backoff_seconds=0))
         # M-Pesa pays whole shillings.
         cls.whole_cycle = cls._approve(
             cls._create_cycle(

@@ -3,8 +3,6 @@
 from contextlib import contextmanager
 from unittest.mock import patch
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from spp_payment_core import mpesa
 from spp_payment_core.simulators.mpesa import MpesaSimulator
 
@@ -14,7 +12,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.spp_payment_base.models import spp_payment_callback as callback_model
 from odoo.addons.spp_payroll.tests.common import SppConnectorCommon
 
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+from .test_mpesa import KEY, mpesa_fsp_values
 
 
 class TestMpesaBalance(SppConnectorCommon):
@@ -26,27 +24,14 @@ class TestMpesaBalance(SppConnectorCommon):
         super().setUpClass()
         cls.finance = cls.users["finance_officer"]
         cls._start_simulator(MpesaSimulator(KEY, max_seconds=600, deliver=cls._deliver))
-        public = KEY.public_key().public_bytes(
-            Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
-        )
         cls.fsp.sudo().write(
-            {
-                "name": "M-Pesa",
-                "provider": "mpesa",
-                "api_url": cls.sim.base_url,
-                "api_key": "consumer-key",
-                "api_secret": "consumer-secret",
-                "rate_limit_tps": 0,
-                "mpesa_shortcode": "600999",
-                "mpesa_initiator": "spp",
-                "mpesa_initiator_password": "Safaricom999!",
-                "mpesa_certificate": public.decode(),
-                "callback_base_url": "http://127.0.0.1:1",
+            mpesa_fsp_values(
+                cls.sim,
                 # No balance reported yet (the fixture's is forgotten).
-                "balance_state": "unknown",
+                balance_state="unknown",
                 # Daraja reports shillings.
-                "currency_id": cls.env.ref("base.KES").id,
-            }
+                currency_id=cls.env.ref("base.KES").id,
+            )
         )
         # The program pays in the company's currency: its payrolls freeze a
         # rate to the shillings at approval (one to one keeps the figures).
