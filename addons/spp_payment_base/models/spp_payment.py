@@ -372,6 +372,46 @@ class SppPayment(models.Model):
         )
 
     @api.model
+    def _spp_where(self, ids, condition):
+        """The payments of ``ids`` matching the SQL ``condition``, selected in
+        SQL: filtering a recordset instead reads every stored field of every
+        payment (a chunk of a file FSP is a whole payroll)."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM spp_payment WHERE id = ANY(%s) AND (%s) ORDER BY id",
+                list(ids),
+                condition,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _spp_by_fsp(self):
+        """{FSP: its payments among these}, grouped in SQL; refused when some
+        have no FSP."""
+        self.flush_model(["fsp_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT fsp_id, array_agg(id ORDER BY id) FROM spp_payment "
+                "WHERE id = ANY(%s) GROUP BY fsp_id ORDER BY fsp_id NULLS FIRST",
+                list(self.ids),
+            )
+        )
+        groups = self.env.cr.fetchall()
+        if groups and groups[0][0] is None:
+            raise UserError(
+                self.env._(
+                    "Payments without an FSP: %s.",
+                    self._spp_refs(self.browse(groups[0][1])),
+                )
+            )
+        fsps = self.env["spp.fsp"].browse([fsp for fsp, _ids in groups])
+        return {
+            fsp: self.browse(ids)
+            for fsp, (_fsp, ids) in zip(fsps, groups, strict=True)
+        }
+
+    @api.model
     def _spp_refs(self, payments, limit=10, total=None):
         """References of the first ``limit`` payments, and how many more of
         ``total`` (default: all of ``payments``) there are."""
@@ -783,15 +823,11 @@ class SppPayment(models.Model):
         """Phase 1: each payment gets a new attempt and is queued; its FSP
         prepares what must be known before the call (e.g. batch references).
         Commit before calling the FSP: the payments stay locked until then."""
-        without_fsp = self.filtered(lambda p: not p.fsp_id)
-        if without_fsp:
-            raise UserError(
-                self.env._("Payments without an FSP: %s.", self._spp_refs(without_fsp))
-            )
-        self.fsp_id._spp_check_usable()
+        by_fsp = self._spp_by_fsp()
+        self.env["spp.fsp"].union(*by_fsp)._spp_check_usable()
         queued = self._set_queued(skip_exhausted=skip_exhausted)
-        for fsp in queued.fsp_id:
-            fsp._spp_prepare_send(queued.filtered(lambda p, f=fsp: p.fsp_id == f))
+        for fsp, payments in queued._spp_by_fsp().items():
+            fsp._spp_prepare_send(payments)
         return queued
 
     def _spp_deliver(self):
@@ -799,10 +835,10 @@ class SppPayment(models.Model):
         FSPs. Connectors read, call the FSP, and only then move the payments
         through the guarded transitions: no payment row is locked by this
         transaction while an FSP is being called."""
-        queued = self.filtered(lambda p: p.state == states.QUEUED)
+        queued = self._spp_where(self.ids, SQL("state = %s", states.QUEUED))
         callbacks = self.env["spp.payment.callback"]
-        for fsp in queued.fsp_id:
-            fsp._spp_send_payments(queued.filtered(lambda p, f=fsp: p.fsp_id == f))
+        for fsp, payments in queued._spp_by_fsp().items():
+            fsp._spp_send_payments(payments)
             if not fsp._spp_supports_status_query():
                 continue  # manual and file FSPs send no callbacks
             # Callbacks committed while the FSP was being called are not in

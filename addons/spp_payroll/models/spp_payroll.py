@@ -1300,18 +1300,18 @@ class SppPayroll(models.Model):
 
     def _spp_payable(self):
         """(approved payments to send, approved payments held for a checker)."""
-        approved = self.payment_ids.filtered(lambda p: p.state == "approved")
-        held = approved.filtered("is_quarantined")
-        return approved - held, held
+        held = SQL("COALESCE(is_quarantined, FALSE)")
+        return (
+            self._spp_payments_where(SQL("state = 'approved' AND NOT %s", held)),
+            self._spp_payments_where(SQL("state = 'approved' AND %s", held)),
+        )
 
     def action_retry_failed(self):
         """Re-send failed and rejected payments as new attempts."""
         self.ensure_one()
         self._spp_check_finance_user()
         self._spp_expect_status(("executed", "reconciled"), self.env._("retried"))
-        payments = self.payment_ids.filtered(
-            lambda p: p.state in ("failed", "rejected")
-        )
+        payments = self._spp_payments_where(SQL("state IN ('failed', 'rejected')"))
         if not payments:
             raise UserError(self.env._("No failed or rejected payment to retry."))
         # Payments with no retries left are reported in the run, not sent; they
@@ -1332,11 +1332,9 @@ class SppPayroll(models.Model):
         self._spp_expect_status(
             ("executing", "executed"), self.env._("queried for unknown payments")
         )
-        unknown = self.payment_ids.filtered(lambda p: p.state == "unknown")
-        for fsp in unknown.fsp_id:
-            fsp._spp_enqueue_status_queries(
-                unknown.filtered(lambda p, f=fsp: p.fsp_id == f)
-            )
+        unknown = self._spp_payments_where(SQL("state = 'unknown'"))
+        for fsp, payments in unknown._spp_by_fsp().items():
+            fsp._spp_enqueue_status_queries(payments)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

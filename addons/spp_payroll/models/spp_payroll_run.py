@@ -1,8 +1,17 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+import os
+import socket
+import time
+
+from psycopg2 import OperationalError
+from psycopg2.errors import LockNotAvailable
+
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.modules.registry import Registry
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+from odoo.tools import SQL, config
 
 VIEWER = "spp_payment_base.group_spp_viewer"
 # A run's progress is told to the browsers at most this often (and at its end).
@@ -41,7 +50,8 @@ class SppPayrollRun(models.Model):
         readonly=True,
     )
     chunk_count = fields.Integer(readonly=True)
-    chunks_done = fields.Integer(readonly=True, default=0)
+    chunk_ids = fields.One2many("spp.payroll.run.chunk", "run_id", readonly=True)
+    chunks_done = fields.Integer(compute="_compute_chunks_done")
     payment_count = fields.Integer(readonly=True)
     held_count = fields.Integer(
         string="Held Back",
@@ -87,6 +97,17 @@ class SppPayrollRun(models.Model):
         for run in self:
             run.funding_confirmed = bool(run.funding_confirmation_ids)
 
+    def _compute_chunks_done(self):
+        done = dict(
+            self.env["spp.payroll.run.chunk"]._read_group(
+                [("run_id", "in", self.ids), ("state", "=", "done")],
+                ["run_id"],
+                ["__count"],
+            )
+        )
+        for run in self:
+            run.chunks_done = done.get(run, 0)
+
     def _compute_progress(self):
         for run in self:
             run.progress = (
@@ -128,6 +149,10 @@ class SppPayrollRun(models.Model):
                 "payment_count": len(payments),
                 "held_count": len(held),
                 "note": held_note or False,
+                "chunk_ids": [
+                    (0, 0, {"number": number, "fsp_id": fsp, "payment_count": len(ids)})
+                    for number, (fsp, ids) in enumerate(chunks)
+                ],
             }
         )
         # Starting changes no payment: whatever failures it had, it keeps.
@@ -141,7 +166,7 @@ class SppPayrollRun(models.Model):
                     self.env["spp.payment"]._spp_refs(skipped),
                 ),
             )
-        for number, chunk in enumerate(chunks):
+        for number, (_fsp, ids) in enumerate(chunks):
             run.with_delay(
                 description=self.env._(
                     "%(payroll)s: chunk %(n)s of %(total)s",
@@ -149,45 +174,67 @@ class SppPayrollRun(models.Model):
                     n=number + 1,
                     total=len(chunks),
                 ),
-                # Two clicks, or two workers, never enqueue the same chunk twice.
+                # Two clicks, or two workers, never enqueue the same chunk twice
+                # (and its row lock never lets two of them run it).
                 identity_key=f"spp.payroll.run:{run.id}:{number}",
-            )._job_send_chunk(chunk)
+            )._job_send_chunk(ids, number)
         return run
 
     def _spp_chunks(self, payments):
+        """[(FSP id, payment ids)] of ``payments`` cut in chunks of their FSP's
+        dispatch size, grouped in SQL (a run may hold a million payments)."""
         chunks = []
-        for fsp in payments.fsp_id:
-            ids = payments.filtered(lambda p, f=fsp: p.fsp_id == f).ids
+        for fsp, of_fsp in payments._spp_by_fsp().items():
+            ids = of_fsp.ids
             size = fsp._spp_dispatch_chunk_size() or len(ids)
-            chunks += [ids[i : i + size] for i in range(0, len(ids), size)]
-        without_fsp = payments.filtered(lambda p: not p.fsp_id)
-        if without_fsp:
-            raise UserError(
-                self.env._(
-                    "Payments without an FSP: %s.",
-                    self.env["spp.payment"]._spp_refs(without_fsp),
-                )
-            )
+            chunks += [(fsp.id, ids[i : i + size]) for i in range(0, len(ids), size)]
         return chunks
 
-    def _job_send_chunk(self, payment_ids):
+    def _spp_take_chunk(self, number, expected):
+        """Lock chunk ``number`` of this run for this transaction, or None
+        (nothing to do) when another worker holds it or it is no longer in
+        state ``expected``: two job runners, or a job run twice, never process
+        one chunk twice. The lock is the chunk's row only, no payment's."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id, state FROM spp_payroll_run_chunk "
+                        "WHERE run_id = %s AND number = %s FOR UPDATE NOWAIT",
+                        self.id,
+                        number,
+                    ),
+                    log_exceptions=False,
+                )
+                row = self.env.cr.fetchone()
+        except LockNotAvailable:
+            return None
+        if not row or row[1] != expected:
+            return None
+        return self.env["spp.payroll.run.chunk"].browse(row[0])
+
+    def _job_send_chunk(self, payment_ids, number):
         """Queue job, phase 1 of a chunk: queue its payments (new attempts,
         deterministic keys) and enqueue their delivery. The FSP is called by
         that second job, once this one has committed: the queueing locked the
-        payments, and nothing is sent while they are locked. Payments that
-        already left (a job retried after a crash, say) are skipped."""
+        payments, and nothing is sent while they are locked. A chunk already
+        queued (a job run again, another runner) is left alone."""
         self.ensure_one()
         if self.state != "running":
             return f"run {self.id} is {self.state}: chunk skipped"
+        chunk = self._spp_take_chunk(number, "pending")
+        if chunk is None:
+            return f"chunk {number} is taken or already queued: skipped"
+        chunk._spp_record_step("queued")
         sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
-        payments = self.env["spp.payment"].browse(payment_ids).exists()
+        payments = self.env["spp.payment"]
         # A held payment is never sent, whatever put it in a chunk.
-        queued = payments.filtered(
-            lambda p: p.state in sendable and not p.is_quarantined
+        queued = candidates = payments._spp_where(
+            payment_ids,
+            SQL("state IN %s AND NOT COALESCE(is_quarantined, FALSE)", sendable),
         )
-        skipped = payments.browse()
-        if queued:
-            candidates = queued
+        if candidates:
             try:
                 with self.env.cr.savepoint():
                     # File FSPs write a run's file while queueing: they need the run.
@@ -199,9 +246,9 @@ class SppPayrollRun(models.Model):
                 # reported in the run and counted done; its payments stay where
                 # they were, to be sent again once the cause is fixed.
                 self._spp_report_skipped(len(candidates), str(error)[:500])
-                self._spp_chunk_done()
+                self._spp_chunk_done(chunk)
                 return f"chunk refused: {error}"
-            skipped = candidates - queued
+        skipped = candidates - queued
         if skipped:
             self._spp_report_skipped(
                 len(skipped),
@@ -210,10 +257,10 @@ class SppPayrollRun(models.Model):
                     self.env["spp.payment"]._spp_refs(skipped),
                 ),
             )
-        # Payments queued by an earlier run of this job are delivered as well.
-        to_deliver = payments.filtered(lambda p: p.state == "queued")
+        # Payments queued earlier (a run released mid-way) are delivered too.
+        to_deliver = payments._spp_where(payment_ids, SQL("state = 'queued'"))
         if not to_deliver:
-            self._spp_chunk_done()
+            self._spp_chunk_done(chunk)
             return f"nothing to send, {len(skipped)} skipped"
         self.with_delay(
             description=self.env._(
@@ -221,21 +268,27 @@ class SppPayrollRun(models.Model):
                 payroll=self.payroll_id.name,
                 n=len(to_deliver),
             ),
-            identity_key=f"spp.payroll.run:{self.id}:deliver:{min(to_deliver.ids)}",
-        )._job_deliver_chunk(to_deliver.ids)
+            identity_key=f"spp.payroll.run:{self.id}:deliver:{number}",
+        )._job_deliver_chunk(to_deliver.ids, number)
         return f"{len(queued)} payments queued, {len(skipped)} skipped"
 
-    def _job_deliver_chunk(self, payment_ids):
+    def _job_deliver_chunk(self, payment_ids, number):
         """Queue job, phase 2 of a chunk: hand its queued payments to their
-        FSPs. This transaction locks a payment only to record the FSP's answer;
-        a worker dying before it commits leaves the payments queued, and the
-        job run again sends the same attempts (same idempotency keys), which
-        the FSP recognises. Delivered even when the run was released in
-        between: queued payments have attempts that must reach the FSP, and
-        nothing else would send them."""
+        FSPs. This transaction locks a payment only to record the FSP's answer
+        (the chunk's own row stays locked: no other worker delivers it
+        meanwhile); a worker dying before it commits leaves the payments
+        queued, and the job run again sends the same attempts (same
+        idempotency keys), which the FSP recognises. Delivered even when the
+        run was released in between: queued payments have attempts that must
+        reach the FSP, and nothing else would send them."""
         self.ensure_one()
-        payments = self.env["spp.payment"].browse(payment_ids).exists()
-        payments = payments.filtered(lambda p: p.state == "queued")
+        chunk = self._spp_take_chunk(number, "queued")
+        if chunk is None:
+            return f"chunk {number} is taken or already delivered: skipped"
+        chunk._spp_record_step("delivering")
+        payments = self.env["spp.payment"]._spp_where(
+            payment_ids, SQL("state = 'queued'")
+        )
         if payments:
             try:
                 with self.env.cr.savepoint():
@@ -246,11 +299,9 @@ class SppPayrollRun(models.Model):
                 # would reject): reported, and the run is not left locked; the
                 # payments stay queued under their keys for a later delivery.
                 self._spp_report_skipped(len(payments), str(error)[:500])
-                if self.state == "running":
-                    self._spp_chunk_done()
+                self._spp_chunk_done(chunk)
                 return f"delivery refused: {error}"
-        if self.state == "running":
-            self._spp_chunk_done()
+        self._spp_chunk_done(chunk)
         return f"{len(payments)} payments sent"
 
     def _spp_report_skipped(self, count, text):
@@ -267,42 +318,70 @@ class SppPayrollRun(models.Model):
         )
         self.invalidate_recordset(["skipped_count", "note"])
 
-    def _spp_chunk_done(self):
-        # Atomic increment: chunks of one run may finish in parallel workers.
-        self.flush_recordset()
-        # The browsers are told at the last chunk, and otherwise at most every
-        # NOTIFY_EVERY (a million payments make hundreds of chunks).
+    def _spp_chunk_done(self, chunk):
+        """``chunk`` (locked by this transaction) is done. The run's row is
+        not written per chunk (chunks of one run finish in parallel workers:
+        each would have to wait for, or conflict with, the others): its
+        progress is counted from its chunks, and the chunk that finds none
+        left open finishes the run. Two last chunks finishing together each
+        see the other open; the check runs again once committed (postcommit)."""
+        chunk._spp_record_step("done")
+        chunk.flush_recordset()
+        self.invalidate_recordset(["chunks_done"])
+        if self._spp_finish_if_complete():
+            return
+        # The browsers are told at most every NOTIFY_EVERY (a million payments
+        # make hundreds of chunks): when no other chunk of the run ended since.
         self.env.cr.execute(
             SQL(
-                """
-                UPDATE spp_payroll_run r
-                   SET chunks_done = r.chunks_done + 1,
-                       notified_date = CASE WHEN c.notify
-                           THEN now() AT TIME ZONE 'utc'
-                           ELSE r.notified_date END
-                  FROM (SELECT id,
-                               chunks_done + 1 >= chunk_count
-                               OR notified_date IS NULL
-                               OR notified_date
-                                  <= now() AT TIME ZONE 'utc' - %s::interval
-                                   AS notify
-                          FROM spp_payroll_run WHERE id = %s) c
-                 WHERE r.id = c.id
-             RETURNING r.chunks_done, r.chunk_count, c.notify
-                """,
+                "SELECT 1 FROM spp_payroll_run_chunk WHERE run_id = %s AND id <> %s "
+                "AND date_done > now() AT TIME ZONE 'utc' - %s::interval LIMIT 1",
+                self.id,
+                chunk.id,
                 NOTIFY_EVERY,
+            )
+        )
+        if not self.env.cr.rowcount:
+            notify_progress(self.payroll_id)
+        run_id, dbname = self.id, self.env.cr.dbname
+        self.env.cr.postcommit.add(lambda: self._spp_finish_committed(dbname, run_id))
+
+    def _spp_finish_if_complete(self):
+        """Finish the run (done, payroll status, browsers told) when none of
+        its chunks is open in this transaction's view; True if it did."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM spp_payroll_run_chunk WHERE run_id = %s "
+                "AND state <> 'done' LIMIT 1",
                 self.id,
             )
         )
-        done, total, notify = self.env.cr.fetchone()
-        self.invalidate_recordset(["chunks_done", "notified_date"])
-        if done >= total:
-            self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
-            # Now: the next run's INSERT checks the one-running-run index.
-            self.flush_recordset(["state"])
-            self.payroll_id._spp_refresh_status()
-        if notify or done >= total:
-            notify_progress(self.payroll_id)
+        if self.env.cr.rowcount or self.state != "running":
+            return False
+        self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+        # Now: the next run's INSERT checks the one-running-run index.
+        self.flush_recordset(["state"])
+        self.payroll_id._spp_refresh_status()
+        notify_progress(self.payroll_id)
+        return True
+
+    @classmethod
+    def _spp_finish_committed(cls, dbname, run_id):
+        """After a chunk committed: finish its run if every chunk is done now
+        (in a transaction of its own, retried when a concurrent one wins)."""
+        registry = Registry(dbname)
+        for attempt in range(5):
+            try:
+                with registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    run = env[cls._name].browse(run_id).exists()
+                    if run:
+                        run._spp_finish_if_complete()
+                return
+            except OperationalError as error:
+                if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY or attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def _spp_abort(self):
         self.sudo().write(
@@ -314,3 +393,50 @@ class SppPayrollRun(models.Model):
         )
         self.payroll_id._spp_refresh_status()
         notify_progress(self.payroll_id)
+
+
+class SppPayrollRunChunk(models.Model):
+    """One chunk of a run: one FSP's payments, queued by one job and delivered
+    by another. Its row is the chunk's lock (see spp.payroll.run.
+    _spp_take_chunk) and records which Odoo process did each step."""
+
+    _name = "spp.payroll.run.chunk"
+    _description = "Payroll Execution Chunk"
+    _order = "run_id, number"
+
+    run_id = fields.Many2one(
+        "spp.payroll.run", required=True, ondelete="cascade", readonly=True
+    )
+    number = fields.Integer(required=True, readonly=True)
+    fsp_id = fields.Many2one("spp.fsp", string="FSP", readonly=True)
+    payment_count = fields.Integer(readonly=True)
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("queued", "Queued"),
+            ("done", "Done"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+    )
+    queued_by = fields.Char(readonly=True, help="The process that queued it.")
+    delivered_by = fields.Char(readonly=True, help="The process that delivered it.")
+    date_queued = fields.Datetime(readonly=True)
+    date_done = fields.Datetime(readonly=True)
+
+    _one_chunk_per_number = models.UniqueIndex("(run_id, number)")
+
+    def _spp_record_step(self, step):
+        """Move this (locked) chunk to ``step``, naming the process."""
+        worker = f"{socket.gethostname()}:{config['http_port']}/{os.getpid()}"
+        values = {
+            "queued": {
+                "state": "queued",
+                "queued_by": worker,
+                "date_queued": fields.Datetime.now(),
+            },
+            "delivering": {"delivered_by": worker},
+            "done": {"state": "done", "date_done": fields.Datetime.now()},
+        }[step]
+        self.sudo().write(values)

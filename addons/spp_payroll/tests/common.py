@@ -153,6 +153,150 @@ class SppPayrollCommon(SppCycleCommon):
         return receivable
 
 
+    # A committed world, for what one transaction cannot show ----------------
+
+    @contextmanager
+    def _worker_env(self):
+        """A cursor of its own, committed on leaving, as a job worker has: what
+        the test transaction holds is invisible to it, and the other way."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def _committed_payroll_run(self, suffixes, destinations=None):
+        """A running execution of a payroll of approved payments through a
+        committed copy of ``self.fsp``, removed again after the test; paid to
+        MSISDNs ending with ``suffixes``, or to ``destinations``."""
+        destinations = destinations or [
+            f"+2547{n:04d}{suffix}" for n, suffix in enumerate(suffixes)
+        ]
+        fsp = self.fsp.sudo()
+        names = [
+            name
+            for name, field in fsp._fields.items()
+            if field.store
+            and field.type not in ("one2many", "many2many")
+            and not field.compute
+            and name
+            not in (
+                "id",
+                "api_token",
+                "api_token_expiry",
+                "callback_secret",
+                # unique: a copy gets its own (the test's uncommitted FSP holds it)
+                "callback_public_id",
+            )
+            and not name.startswith(("message_", "create_", "write_"))
+        ]
+        config = fsp.read(names, load=None)[0]
+        config.pop("id", None)
+        tag = secrets.token_hex(4)
+        with self._worker_env() as env:
+            new_fsp = env["spp.fsp"].create(config)
+            program = env["spp.program"].create(
+                {
+                    "name": "Lock probe",
+                    "code": f"LOCK-{tag}",
+                    "target_type": "household",
+                }
+            )
+            self._mark_approved(program)
+            cycle = env["spp.payment.cycle"].create(
+                {
+                    "name": f"lock-{tag}",
+                    "program_id": program.id,
+                    "date_start": "2026-12-01",
+                    "date_end": "2026-12-31",
+                    "fixed_amount": 50.0,
+                }
+            )
+            self._mark_approved(cycle)
+            payroll = env["spp.payroll"].create(
+                {"name": f"Lock probe {tag}", "cycle_id": cycle.id}
+            )
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Lock probe {n}",
+                        "is_registrant": True,
+                        "registrant_type": "household",
+                        "registrant_number": f"LOCK-{tag}-{n}",
+                    }
+                    for n in range(len(destinations))
+                ]
+            )
+            members = env["spp.program.membership"].create(
+                [
+                    {"program_id": program.id, "partner_id": p.id, "fsp_id": new_fsp.id}
+                    for p in partners
+                ]
+            )
+            # As generation does: payments enter a payroll only through it.
+            with guarded_write("payroll_payments"):
+                payments = env["spp.payment"].create(
+                    [
+                        {
+                            "program_id": program.id,
+                            "membership_id": member.id,
+                            "partner_id": member.partner_id.id,
+                            "fsp_id": new_fsp.id,
+                            "amount": 50.0,
+                            "destination_type": "msisdn",
+                            "destination": destination,
+                            "payroll_id": payroll.id,
+                            "cycle_id": cycle.id,
+                        }
+                        for member, destination in zip(
+                            members, destinations, strict=True
+                        )
+                    ]
+                )
+            payments._set_approved()
+            run = env["spp.payroll.run"].create(
+                {
+                    "payroll_id": payroll.id,
+                    "kind": "execute",
+                    "chunk_count": 1,
+                    "payment_count": len(payments),
+                    "chunk_ids": [(0, 0, {"number": 0, "fsp_id": new_fsp.id})],
+                }
+            )
+            world = {
+                "fsp": new_fsp.id,
+                "program": program.id,
+                "cycle": cycle.id,
+                "payroll": payroll.id,
+                "partners": partners.ids,
+                "payments": payments.ids,
+                "run": run.id,
+            }
+        self.addCleanup(self._remove_committed, world)
+        return world
+
+    _mark_approved = staticmethod(mark_approved)
+
+    def _remove_committed(self, world):
+        statements = [
+            ("DELETE FROM spp_payment_event WHERE payment_id = ANY(%s)", "payments"),
+            ("DELETE FROM spp_payment_callback WHERE fsp_id = %s", "fsp"),
+            (
+                "UPDATE spp_payment SET current_attempt_id = NULL WHERE id = ANY(%s)",
+                "payments",
+            ),
+            ("DELETE FROM spp_payment_attempt WHERE payment_id = ANY(%s)", "payments"),
+            ("DELETE FROM spp_payment WHERE id = ANY(%s)", "payments"),
+            ("DELETE FROM spp_payroll_run WHERE id = %s", "run"),
+            ("DELETE FROM spp_payroll WHERE id = %s", "payroll"),
+            ("DELETE FROM spp_payment_cycle WHERE id = %s", "cycle"),
+            ("DELETE FROM spp_program_membership WHERE program_id = %s", "program"),
+            ("DELETE FROM spp_program WHERE id = %s", "program"),
+            ("DELETE FROM res_partner WHERE id = ANY(%s)", "partners"),
+            ("DELETE FROM spp_fsp WHERE id = %s", "fsp"),
+        ]
+        with self._worker_env() as env:
+            for query, key in statements:
+                env.cr.execute(SQL(query, world[key]))
+
+
 SETTLED = {"paid", "failed", "rejected", "reversed", "unknown"}
 
 
@@ -267,148 +411,6 @@ class SppConnectorCommon(SppPayrollCommon):
         )
         return keys
 
-    # A committed world, for what one transaction cannot show ----------------
-
-    @contextmanager
-    def _worker_env(self):
-        """A cursor of its own, committed on leaving, as a job worker has: what
-        the test transaction holds is invisible to it, and the other way."""
-        with self.registry.cursor() as cr:
-            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-
-    def _committed_payroll_run(self, suffixes, destinations=None):
-        """A running execution of a payroll of approved payments through a
-        committed copy of ``self.fsp``, removed again after the test; paid to
-        MSISDNs ending with ``suffixes``, or to ``destinations``."""
-        destinations = destinations or [
-            f"+2547{n:04d}{suffix}" for n, suffix in enumerate(suffixes)
-        ]
-        fsp = self.fsp.sudo()
-        names = [
-            name
-            for name, field in fsp._fields.items()
-            if field.store
-            and field.type not in ("one2many", "many2many")
-            and not field.compute
-            and name
-            not in (
-                "id",
-                "api_token",
-                "api_token_expiry",
-                "callback_secret",
-                # unique: a copy gets its own (the test's uncommitted FSP holds it)
-                "callback_public_id",
-            )
-            and not name.startswith(("message_", "create_", "write_"))
-        ]
-        config = fsp.read(names, load=None)[0]
-        config.pop("id", None)
-        tag = secrets.token_hex(4)
-        with self._worker_env() as env:
-            new_fsp = env["spp.fsp"].create(config)
-            program = env["spp.program"].create(
-                {
-                    "name": "Lock probe",
-                    "code": f"LOCK-{tag}",
-                    "target_type": "household",
-                }
-            )
-            self._mark_approved(program)
-            cycle = env["spp.payment.cycle"].create(
-                {
-                    "name": f"lock-{tag}",
-                    "program_id": program.id,
-                    "date_start": "2026-12-01",
-                    "date_end": "2026-12-31",
-                    "fixed_amount": 50.0,
-                }
-            )
-            self._mark_approved(cycle)
-            payroll = env["spp.payroll"].create(
-                {"name": f"Lock probe {tag}", "cycle_id": cycle.id}
-            )
-            partners = env["res.partner"].create(
-                [
-                    {
-                        "name": f"Lock probe {n}",
-                        "is_registrant": True,
-                        "registrant_type": "household",
-                        "registrant_number": f"LOCK-{tag}-{n}",
-                    }
-                    for n in range(len(destinations))
-                ]
-            )
-            members = env["spp.program.membership"].create(
-                [
-                    {"program_id": program.id, "partner_id": p.id, "fsp_id": new_fsp.id}
-                    for p in partners
-                ]
-            )
-            # As generation does: payments enter a payroll only through it.
-            with guarded_write("payroll_payments"):
-                payments = env["spp.payment"].create(
-                    [
-                        {
-                            "program_id": program.id,
-                            "membership_id": member.id,
-                            "partner_id": member.partner_id.id,
-                            "fsp_id": new_fsp.id,
-                            "amount": 50.0,
-                            "destination_type": "msisdn",
-                            "destination": destination,
-                            "payroll_id": payroll.id,
-                            "cycle_id": cycle.id,
-                        }
-                        for member, destination in zip(
-                            members, destinations, strict=True
-                        )
-                    ]
-                )
-            payments._set_approved()
-            run = env["spp.payroll.run"].create(
-                {
-                    "payroll_id": payroll.id,
-                    "kind": "execute",
-                    "chunk_count": 1,
-                    "payment_count": len(payments),
-                }
-            )
-            world = {
-                "fsp": new_fsp.id,
-                "program": program.id,
-                "cycle": cycle.id,
-                "payroll": payroll.id,
-                "partners": partners.ids,
-                "payments": payments.ids,
-                "run": run.id,
-            }
-        self.addCleanup(self._remove_committed, world)
-        return world
-
-    _mark_approved = staticmethod(mark_approved)
-
-    def _remove_committed(self, world):
-        statements = [
-            ("DELETE FROM spp_payment_event WHERE payment_id = ANY(%s)", "payments"),
-            ("DELETE FROM spp_payment_callback WHERE fsp_id = %s", "fsp"),
-            (
-                "UPDATE spp_payment SET current_attempt_id = NULL WHERE id = ANY(%s)",
-                "payments",
-            ),
-            ("DELETE FROM spp_payment_attempt WHERE payment_id = ANY(%s)", "payments"),
-            ("DELETE FROM spp_payment WHERE id = ANY(%s)", "payments"),
-            ("DELETE FROM spp_payroll_run WHERE id = %s", "run"),
-            ("DELETE FROM spp_payroll WHERE id = %s", "payroll"),
-            ("DELETE FROM spp_payment_cycle WHERE id = %s", "cycle"),
-            ("DELETE FROM spp_program_membership WHERE program_id = %s", "program"),
-            ("DELETE FROM spp_program WHERE id = %s", "program"),
-            ("DELETE FROM res_partner WHERE id = ANY(%s)", "partners"),
-            ("DELETE FROM spp_fsp WHERE id = %s", "fsp"),
-        ]
-        with self._worker_env() as env:
-            for query, key in statements:
-                env.cr.execute(SQL(query, world[key]))
-
     def _lock_probe(self, payment_ids):
         """From a connection of its own: are the payments committed (visible)
         with their attempts queued, and can they be locked right now?"""
@@ -455,7 +457,7 @@ class SppConnectorCommon(SppPayrollCommon):
         self.sim.on_request = probe
         followers = []
         with self._worker_env() as env, trap_jobs() as trap:
-            env["spp.payroll.run"].browse(world["run"])._job_send_chunk(ids)
+            env["spp.payroll.run"].browse(world["run"])._job_send_chunk(ids, 0)
             followers = [job.args for job in trap.enqueued_jobs]
         with self._worker_env() as env:
             run = env["spp.payroll.run"].browse(world["run"])
