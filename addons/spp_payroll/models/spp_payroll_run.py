@@ -226,7 +226,14 @@ class SppPayrollRun(models.Model):
         chunk = self._spp_take_chunk(number, "pending")
         if chunk is None:
             return f"chunk {number} is taken or already queued: skipped"
+        started = time.perf_counter()
         chunk._spp_record_step("queued")
+        result = self._spp_queue_chunk(chunk, payment_ids)
+        chunk.sudo().queue_seconds = time.perf_counter() - started
+        return result
+
+    def _spp_queue_chunk(self, chunk, payment_ids):
+        number = chunk.number
         sendable = ("approved",) if self.kind == "execute" else ("failed", "rejected")
         payments = self.env["spp.payment"]
         # A held payment is never sent, whatever put it in a chunk.
@@ -285,7 +292,13 @@ class SppPayrollRun(models.Model):
         chunk = self._spp_take_chunk(number, "queued")
         if chunk is None:
             return f"chunk {number} is taken or already delivered: skipped"
+        started = time.perf_counter()
         chunk._spp_record_step("delivering")
+        result = self._spp_deliver_chunk(chunk, payment_ids)
+        chunk.sudo().deliver_seconds = time.perf_counter() - started
+        return result
+
+    def _spp_deliver_chunk(self, chunk, payment_ids):
         payments = self.env["spp.payment"]._spp_where(
             payment_ids, SQL("state = 'queued'")
         )
@@ -424,6 +437,12 @@ class SppPayrollRunChunk(models.Model):
     delivered_by = fields.Char(readonly=True, help="The process that delivered it.")
     date_queued = fields.Datetime(readonly=True)
     date_done = fields.Datetime(readonly=True)
+    queue_seconds = fields.Float(
+        readonly=True, help="Wall time of its queueing job (attempts, files)."
+    )
+    deliver_seconds = fields.Float(
+        readonly=True, help="Wall time of its delivery job (the FSP's calls)."
+    )
 
     _one_chunk_per_number = models.UniqueIndex("(run_id, number)")
 
