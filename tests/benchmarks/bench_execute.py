@@ -25,6 +25,7 @@ per payment, no attempt sent twice, and the jobs done by each server.
 import argparse
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,11 @@ from spp_setup import pg  # noqa: E402
 from spp_setup.common import suite_addons  # noqa: E402
 
 ADDONS = "spp_payment_demo,spp_payment_file"
+# The DEBUG lines of spp.payment's transitions and attempt creation.
+STEP = re.compile(
+    r"(?P<step>transition to \w+|attempts created): (?P<n>\d+) payments "
+    r"in (?P<s>[\d.]+) s"
+)
 
 SETUP = """
 import os
@@ -138,16 +144,20 @@ while True:
     env.cr.execute(SQL("SELECT state, COUNT(*) FROM queue_job WHERE state "
                        "IN ('failed') GROUP BY state"))
     failed = dict(env.cr.fetchall()).get("failed", 0)
-    line = (f"  {{time.perf_counter() - start:7.1f}} s  run {{state}}: chunks "
-            + ", ".join(f"{{s}} {{n}} ({{p:,}} payments)" for s, (n, p) in
-                        sorted(chunks.items()))
+    # What the payroll form shows (its progress, read with the user's rights).
+    info = payroll.with_user(officer).progress_info
+    outcomes = ", ".join(f"{{o['key']}} {{o['count']:,}}" for o in info["outcomes"]
+                         if o["count"])
+    line = (f"  {{time.perf_counter() - start:7.1f}} s  run {{state}} "
+            f"{{info['run']['percent']}}%, payments {{outcomes}}; chunks "
+            + ", ".join(f"{{s}} {{n}}" for s, (n, p) in sorted(chunks.items()))
             + f"; failed jobs {{failed}}; load {{os.getloadavg()[0]:.2f}}")
     if line.split("s  ", 1)[1] != last:
         print(line, flush=True)
         last = line.split("s  ", 1)[1]
     if state != "running" or failed:
         break
-    time.sleep(2)
+    time.sleep(3)
 total = time.perf_counter() - start
 # Until the duplicates ran too.
 for _ in range(120):
@@ -166,8 +176,8 @@ env.cr.execute(SQL(
     "SELECT method_name, COUNT(*), SUM(exec_time), "
     "EXTRACT(EPOCH FROM MAX(date_done) - MIN(date_started)), "
     "COUNT(*) FILTER (WHERE result LIKE %s) "
-    "FROM queue_job WHERE identity_key LIKE %s OR description LIKE %s "
-    "GROUP BY method_name", "%skipped%", f"spp.payroll.run:{{run.id}}:%", dup))
+    "FROM queue_job WHERE identity_key LIKE %s OR name LIKE %s "
+    "GROUP BY method_name", "%: skipped", f"spp.payroll.run:{{run.id}}:%", dup))
 for method, n, busy, span, skipped in env.cr.fetchall():
     label = {{"_job_send_chunk": "chunk jobs (queueing, attempts, file)",
               "_job_deliver_chunk": "delivery jobs"}}.get(method, method)
@@ -175,7 +185,7 @@ for method, n, busy, span, skipped in env.cr.fetchall():
           f"span {{span or 0:8.1f}} s  skipped {{skipped}}")
 env.cr.execute(SQL(
     "SELECT f.provider, COUNT(*), SUM(c.payment_count), SUM(c.queue_seconds), "
-    "SUM(c.deliver_seconds) FROM spp_payroll_run_chunk c "
+    "COALESCE(SUM(c.deliver_seconds), 0) FROM spp_payroll_run_chunk c "
     "JOIN spp_fsp f ON f.id = c.fsp_id WHERE c.run_id = %s GROUP BY f.provider",
     run.id))
 for provider, n, payments, queue, deliver in env.cr.fetchall():
@@ -194,8 +204,8 @@ env.cr.execute(SQL(
     "WHERE run_id = %s", run.id))
 chunks, done, unqueued = env.cr.fetchone()
 env.cr.execute(SQL(
-    "SELECT COUNT(*) FROM queue_job WHERE description LIKE %s "
-    "AND state = 'done' AND result LIKE %s", dup, "%skipped%"))
+    "SELECT COUNT(*) FROM queue_job WHERE name LIKE %s "
+    "AND state = 'done' AND result LIKE %s", dup, "%: skipped"))
 skipped = env.cr.fetchone()[0]
 env.cr.execute(SQL(
     "SELECT COUNT(*), COUNT(a.id), COUNT(DISTINCT a.idempotency_key), "
@@ -217,7 +227,7 @@ print(f"  payments {{payments:,}}, attempts {{attempts:,}}, distinct keys "
       f"{{keys:,}}, payments without exactly one attempt {{not_once}}")
 print(f"  attempts sent twice {{sent_twice}}; payments now "
       f"{{dict(env.cr.fetchall())}}")
-env.cr.execute(SQL("SELECT name, payment_count, file_size FROM spp_payment_file "
+env.cr.execute(SQL("SELECT f.name, f.payment_count, a.file_size FROM spp_payment_file "
                    "f JOIN ir_attachment a ON a.id = f.attachment_id "
                    "WHERE f.run_id = %s", run.id))
 for name, n, size in env.cr.fetchall():
@@ -234,7 +244,7 @@ for column in ("queued_by", "delivered_by"):
         print(f"  {{column:<13}} {{server}}: {{n:,}} chunks by {{pids}} processes")
 env.cr.execute(SQL(
     "SELECT worker_pid, COUNT(*) FROM queue_job WHERE identity_key LIKE %s "
-    "OR description LIKE %s GROUP BY 1 ORDER BY 1",
+    "OR name LIKE %s GROUP BY 1 ORDER BY 1",
     f"spp.payroll.run:{{run.id}}:%", dup))
 print("  jobs by worker pid:", dict(env.cr.fetchall()))
 ok = (done == chunks and skipped == len(duplicates) and attempts == payments
@@ -261,12 +271,23 @@ def main():
     parser.add_argument("--capacity", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--file-format", default="csv")
+    parser.add_argument(
+        "--slow-sql", type=int, default=0,
+        help="log statements slower than this many ms (PostgreSQL's log)",
+    )
     args = parser.parse_args()
 
     server = pg.configured_server(None)
     try:
         if server is None:
             server = pg.start_private(fast=True, sized=True)
+        if args.slow_sql:
+            pg_settings = f"SET log_min_duration_statement = {args.slow_sql}"
+            subprocess.run(
+                ["psql", "-d", "postgres", "-c",
+                 f"ALTER DATABASE {args.database} {pg_settings}"],
+                env=server.env(), check=False,
+            )
         if not args.reuse or not pg.database_exists(server, args.database):
             pg.drop_database(server, args.database)
             print(f"creating database {args.database}...", flush=True)
@@ -300,6 +321,9 @@ def main():
             balancer=balancer,
             workers=args.workers,
             server_wide_modules="base,rpc,web,queue_job",
+            args=[
+                "--log-handler=odoo.addons.spp_payment_base.models.spp_payment:DEBUG"
+            ],
             options={
                 # A file chunk holds a payroll: no request-sized limits.
                 "limit_time_real": "7200",
@@ -322,14 +346,29 @@ def main():
                 flush=True,
             )
             shell(server, args.database, EXECUTE.format(payroll=payroll))
+            steps = {}
             for odoo in servers:
-                built = odoo.log_lines("built in")
-                for line in built:
-                    print(f"  {odoo.name}: {line.split(' ', 4)[-1]}")
-                masters = odoo.log_lines("queue job runner ready")
+                for line in odoo.log_lines(" payments in "):
+                    found = STEP.search(line)
+                    if found:
+                        step = steps.setdefault(found["step"], [0, 0, 0.0])
+                        step[0] += 1
+                        step[1] += int(found["n"])
+                        step[2] += float(found["s"])
+            print("state transitions and attempts (summed over workers):")
+            for name, (calls, rows, seconds) in sorted(steps.items()):
+                rate = rows / seconds if seconds else 0
                 print(
-                    f"  {odoo.name}: job runner {'master' if masters else 'standby'}; "
-                    f"jobs asked of it through the balancer: "
+                    f"  {name:<28} {calls:6,} calls {rows:10,} payments "
+                    f"{seconds:8.1f} s {rate:10,.0f}/s"
+                )
+            for odoo in servers:
+                for line in odoo.log_lines("built in"):
+                    print(f"file build, {odoo.name}: {line.split(': ', 1)[-1]}")
+                master = odoo.log_lines("queue job runner ready")
+                print(
+                    f"{odoo.name}: job runner {'master' if master else 'standby'}; "
+                    f"jobs handed to it by the balancer: "
                     f"{balancer.counts.get(odoo.port, 0)}"
                 )
         balancer.stop()

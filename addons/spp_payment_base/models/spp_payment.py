@@ -1,5 +1,8 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+import time
+
 from spp_payment_core import states
 from spp_payment_core.idempotency import idempotency_key
 
@@ -20,6 +23,8 @@ from ..tools import (
     set_fillfactor,
     to_program_sql,
 )
+
+_logger = logging.getLogger(__name__)
 
 CHANNELS = [
     ("digital", "Digital"),
@@ -528,6 +533,7 @@ class SppPayment(models.Model):
         """
         if not self:
             return self
+        started = time.perf_counter()
         self.env.flush_all()
         values = values or {}
         bulk_work_mem(self.env.cr, len(self))
@@ -539,6 +545,12 @@ class SppPayment(models.Model):
             if illegal:
                 self._spp_refuse_transition(target, illegal)
         self._spp_invalidate_transition()
+        _logger.debug(
+            "transition to %s: %s payments in %.3f s",
+            target,
+            len(moved_ids),
+            time.perf_counter() - started,
+        )
         return self.browse(moved_ids)
 
     def _spp_transition_sql(self, target, reason, values, skip_same, details):
@@ -691,6 +703,7 @@ class SppPayment(models.Model):
         deterministic idempotency key of (database, payment, attempt)."""
         if not self:
             return
+        started = time.perf_counter()
         db_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
         self.env.cr.execute(
             SQL(
@@ -719,6 +732,10 @@ class SppPayment(models.Model):
                 UPDATE spp_payment p SET current_attempt_id = new.id,
                        attempt_count = COALESCE(p.attempt_count, 0) + 1
                   FROM new WHERE p.id = new.payment_id
+                   -- The ids again, for the planner: joined to the INSERT's
+                   -- rows alone, it hashed the whole payment table (a
+                   -- sequential scan per chunk of a million-payment payroll).
+                   AND p.id = ANY(%(pids)s)
                 """,
                 uid=self.env.uid,
                 pids=[r[0] for r in rows],
@@ -731,6 +748,11 @@ class SppPayment(models.Model):
             ["current_attempt_id", "attempt_ids", "attempt_count"]
         )
         refresh_statistics(self.env.cr, "spp_payment_attempt", len(rows))
+        _logger.debug(
+            "attempts created: %s payments in %.3f s",
+            len(rows),
+            time.perf_counter() - started,
+        )
 
     def _spp_exhausted(self):
         """The payments that used all the attempts their FSP allows."""

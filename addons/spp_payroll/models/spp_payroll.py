@@ -776,23 +776,32 @@ class SppPayroll(models.Model):
         which refreshes it; no chunk writes the payroll's row meanwhile). The
         move tells whether failures appear (``set``), may disappear
         (``clear``: checked only on payrolls that had some) or neither."""
+        # Most often a chunk of a running run: its payrolls are found first
+        # (by the payments' ids), and nothing else runs when all are running.
+        # Deriving the status costs a pass over each payroll's attempts,
+        # wasted on a payroll that stays executing.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT pr.id FROM spp_payroll pr
+                    WHERE pr.id IN (SELECT payroll_id FROM spp_payment
+                                     WHERE id = ANY(%s) AND payroll_id IS NOT NULL)
+                      AND NOT EXISTS (SELECT 1 FROM spp_payroll_run r
+                                       WHERE r.payroll_id = pr.id
+                                         AND r.state = 'running')""",
+                list(payment_ids),
+            )
+        )
+        payroll_ids = [row[0] for row in self.env.cr.fetchall()]
+        if not payroll_ids:
+            return
         if target in FAILED_STATES:
             failures = "set"
         elif set(states.sources_of(target)) & set(FAILED_STATES):
             failures = "clear"
         else:
             failures = "keep"
-        self._spp_update_status(
-            SQL(
-                """pr.id IN (SELECT payroll_id FROM spp_payment
-                             WHERE id = ANY(%s) AND payroll_id IS NOT NULL)
-                   AND NOT EXISTS (SELECT 1 FROM spp_payroll_run r
-                                    WHERE r.payroll_id = pr.id
-                                      AND r.state = 'running')""",
-                list(payment_ids),
-            ),
-            failures,
-        )
+        self._spp_update_status(SQL("pr.id = ANY(%s)", payroll_ids), failures)
 
     @api.model
     def _spp_update_status(self, where, failures):

@@ -166,7 +166,11 @@ class SppPayrollRun(models.Model):
                     self.env["spp.payment"]._spp_refs(skipped),
                 ),
             )
-        for number, (_fsp, ids) in enumerate(chunks):
+        # The largest chunks first (a file FSP's is its whole share): they
+        # run beside the small ones instead of after them.
+        order = sorted(range(len(chunks)), key=lambda n: -len(chunks[n][1]))
+        for number in order:
+            ids = chunks[number][1]
             run.with_delay(
                 description=self.env._(
                     "%(payroll)s: chunk %(n)s of %(total)s",
