@@ -27,14 +27,12 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from odoo_runner import HELPERS, MEMBERS, _odoo  # noqa: E402
 from odoo_servers import Balancer, running_servers  # noqa: E402
-
 from spp_setup import pg  # noqa: E402
 from spp_setup.common import suite_addons  # noqa: E402
 
@@ -258,7 +256,9 @@ print(f"load average after: {{os.getloadavg()}}")
 
 
 def shell(server, database, code, **kwargs):
-    return _odoo(server, database, subcommand=["shell"], input=code, text=True, **kwargs)
+    return _odoo(
+        server, database, subcommand=["shell"], input=code, text=True, **kwargs
+    )
 
 
 def main():
@@ -272,7 +272,9 @@ def main():
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--file-format", default="csv")
     parser.add_argument(
-        "--slow-sql", type=int, default=0,
+        "--slow-sql",
+        type=int,
+        default=0,
         help="log statements slower than this many ms (PostgreSQL's log)",
     )
     args = parser.parse_args()
@@ -284,9 +286,15 @@ def main():
         if args.slow_sql:
             pg_settings = f"SET log_min_duration_statement = {args.slow_sql}"
             subprocess.run(
-                ["psql", "-d", "postgres", "-c",
-                 f"ALTER DATABASE {args.database} {pg_settings}"],
-                env=server.env(), check=False,
+                [
+                    "psql",
+                    "-d",
+                    "postgres",
+                    "-c",
+                    f"ALTER DATABASE {args.database} {pg_settings}",
+                ],
+                env=server.env(),
+                check=False,
             )
         if not args.reuse or not pg.database_exists(server, args.database):
             pg.drop_database(server, args.database)

@@ -122,9 +122,8 @@ class OdooServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited ({self.process.returncode}); see {self.log_path}"
-                )
+                code = self.process.returncode
+                raise RuntimeError(f"{self.name} exited ({code}); see {self.log_path}")
             if self.answers():
                 return self
             time.sleep(0.5)
@@ -156,7 +155,9 @@ class OdooServer:
             self.process.wait()
 
     def log_lines(self, needle):
-        return [line for line in self.log_path.read_text().splitlines() if needle in line]
+        return [
+            line for line in self.log_path.read_text().splitlines() if needle in line
+        ]
 
 
 class Balancer:
@@ -239,9 +240,7 @@ def _pipe(source, target):
 
 
 @contextlib.contextmanager
-def running_servers(
-    pg_server, database, count=2, name="odoo", balancer=None, **kwargs
-):
+def running_servers(pg_server, database, count=2, name="odoo", balancer=None, **kwargs):
     """``count`` OdooServers (see OdooServer for ``kwargs``) started, answering,
     then stopped on leaving, whatever happened. A ``balancer`` given is pointed
     at them before they start."""

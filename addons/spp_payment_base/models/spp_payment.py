@@ -412,8 +412,7 @@ class SppPayment(models.Model):
             )
         fsps = self.env["spp.fsp"].browse([fsp for fsp, _ids in groups])
         return {
-            fsp: self.browse(ids)
-            for fsp, (_fsp, ids) in zip(fsps, groups, strict=True)
+            fsp: self.browse(ids) for fsp, (_fsp, ids) in zip(fsps, groups, strict=True)
         }
 
     @api.model

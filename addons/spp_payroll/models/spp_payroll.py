@@ -1377,7 +1377,7 @@ class SppPayroll(models.Model):
             raise UserError(
                 self.env._("Build undelivered payrolls from executed payrolls only.")
             )
-        unpaid = self.payment_ids.filtered(lambda p: p.state in ("failed", "rejected"))
+        unpaid = self._spp_payments_where(SQL("state IN ('failed', 'rejected')"))
         if not unpaid:
             raise UserError(
                 self.env._("Every payment of %s is paid or pending.", self.name)

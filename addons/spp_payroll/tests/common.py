@@ -152,7 +152,6 @@ class SppPayrollCommon(SppCycleCommon):
         self.assertEqual(activities.user_id, managers)
         return receivable
 
-
     # A committed world, for what one transaction cannot show ----------------
 
     @contextmanager

@@ -55,7 +55,9 @@ class TestChunkLock(SppPayrollCommon):
         with self._worker_env() as env:
             run = env["spp.payroll.run"].browse(world["run"])
             self.assertIn("already delivered", run._job_deliver_chunk(*delivery.args))
-            self.assertEqual(set(env["spp.payment"].browse(ids).mapped("state")), {"sent"})
+            self.assertEqual(
+                set(env["spp.payment"].browse(ids).mapped("state")), {"sent"}
+            )
             self.assertEqual(self._attempts(env, ids), (3, 3))
             # Each payment was sent once: one event into sent.
             env.cr.execute(
