@@ -16,6 +16,8 @@ from odoo.tools import SQL, config
 VIEWER = "spp_payment_base.group_spp_viewer"
 # A run's progress is told to the browsers at most this often (and at its end).
 NOTIFY_EVERY = "2 seconds"
+# queue_job runs lower numbers first (its default is 10).
+DELIVERY_PRIORITY = 5
 
 
 def notify_progress(records):
@@ -280,6 +282,9 @@ class SppPayrollRun(models.Model):
                 n=len(to_deliver),
             ),
             identity_key=f"spp.payroll.run:{self.id}:deliver:{number}",
+            # Before the chunks still to queue: what is queued reaches the FSP
+            # first, and the run's progress moves from its first chunks on.
+            priority=DELIVERY_PRIORITY,
         )._job_deliver_chunk(to_deliver.ids, number)
         return f"{len(queued)} payments queued, {len(skipped)} skipped"
 
