@@ -108,7 +108,11 @@ class SppPayrollRun(models.Model):
             )
         )
         for run in self:
-            run.chunks_done = done.get(run, 0)
+            # A run is done once all its chunks are (runs of earlier versions
+            # have no chunk rows).
+            run.chunks_done = (
+                run.chunk_count if run.state == "done" else done.get(run, 0)
+            )
 
     def _compute_progress(self):
         for run in self:
