@@ -1,0 +1,194 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
+import threading
+import time
+from urllib.parse import urlsplit
+
+from spp_payment_core.simulators.mpesa import MpesaSimulator
+
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.tools import mute_logger
+
+from odoo.addons.spp_payroll.tests.common import SppConnectorCommon
+
+from .test_mpesa import CALLBACK_LOGGER, KEY, mpesa_fsp_values
+
+
+class TestMpesaInbox(SppConnectorCommon):
+    """Daraja's Results as the HTTP entry point takes them (``defer``): the
+    request authenticates, validates and inserts; the apply job applies the
+    inbox in batches, once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._start_simulator(
+            MpesaSimulator(KEY, max_seconds=600, deliver=cls._deliver_deferred)
+        )
+        cls.fsp.sudo().write(mpesa_fsp_values(cls.sim, retry_backoff_seconds=0))
+        cls.whole_cycle = cls._approve(
+            cls._create_cycle(
+                name="whole", date_start="2026-12-01", date_end="2026-12-31"
+            )
+        )
+
+    @classmethod
+    def _deliver_deferred(cls, url, body, headers=None):
+        return cls._receive(url, json.dumps(body).encode())
+
+    @classmethod
+    def _receive(cls, url, raw):
+        parts = urlsplit(url).path.split("/")
+        status, _answer = cls.env["spp.payment.callback"]._spp_receive(
+            parts[3], raw, {}, "127.0.0.1", kind=parts[5], defer=True
+        )
+        return status
+
+    def _payroll(self, suffixes, cycle=None):
+        return super()._payroll(suffixes, cycle=cycle or self.whole_cycle)
+
+    def _inbox(self, state=None):
+        domain = [("fsp_id", "=", self.fsp.id)]
+        if state:
+            domain.append(("state", "=", state))
+        return self.env["spp.payment.callback"].search(domain)
+
+    def _paid_events(self, payroll):
+        return self.env["spp.payment.event"].search_count(
+            [("payment_id", "in", payroll.payment_ids.ids), ("new_state", "=", "paid")]
+        )
+
+    def test_request_stores_and_the_job_applies_once(self):
+        payroll = self._payroll(["0000"] * 3)
+        self._execute(payroll)
+        delivered = list(self.sim.callbacks)
+        self.assertEqual(self.sim.flush(), [200] * 3)
+        # Answered, recorded, not applied yet: the apply job does it.
+        self.assertEqual(set(payroll.payment_ids.mapped("state")), {"accepted"})
+        self.assertEqual(len(self._inbox("pending")), 3)
+        jobs = self.env["queue.job"].search(
+            [("identity_key", "=", f"spp.payment.callback:pending:{self.fsp.id}")]
+        )
+        self.assertEqual(len(jobs), 1)  # one job for the three
+        # Daraja delivers a Result again, spelled otherwise: a duplicate.
+        url, body = delivered[0][:2]
+        again = json.dumps(body, indent=2, sort_keys=True).encode()
+        self.assertEqual(self._receive(url, again), 200)
+        self.assertEqual(len(self._inbox("duplicate")), 1)
+        callbacks = self.env["spp.payment.callback"]
+        self.assertEqual(callbacks._spp_apply_pending(self.fsp), 3)
+        self.assertEqual(self._state_list(payroll), ["paid"] * 3)
+        # The apply job run again (a second runner, a retry) applies nothing.
+        self.assertEqual(callbacks._spp_apply_pending(self.fsp), 0)
+        self.assertEqual(self._paid_events(payroll), 3)
+        self.assertEqual(len(self._inbox("applied")), 3)
+        # A re-delivery after it was applied changes nothing either.
+        self.assertEqual(self._receive(url, json.dumps(body).encode()), 200)
+        self.assertEqual(callbacks._spp_apply_pending(self.fsp), 0)
+        self.assertEqual(self._paid_events(payroll), 3)
+        self.assertEqual(len(self._inbox("duplicate")), 2)
+
+    def test_late_success_after_failure_in_one_batch_is_a_suspected_double(self):
+        """A failure and then a success for one payment, applied in the same
+        batch: in the order received, so the success is a suspected double
+        payment, not a silent "paid"."""
+        payroll = self._payroll(["0001"])  # Daraja fails it
+        self._execute(payroll)
+        key = payroll.payment_ids.current_attempt_id.idempotency_key
+        self.sim.flush()
+        self.sim.late_success(key)
+        self.sim.flush()
+        self.assertEqual(len(self._inbox("pending")), 2)
+        self.env["spp.payment.callback"]._spp_apply_pending(self.fsp)
+        payment = payroll.payment_ids
+        payment.invalidate_recordset()
+        self.assertEqual(payment.state, "failed")
+        receivable = self.env["spp.payment.overpayment"].search(
+            [("payment_id", "=", payment.id)]
+        )
+        self.assertEqual(len(receivable), 1)
+        self.assertEqual(receivable.kind, "double")
+        # Its evidence is the callback that reported the success.
+        success = self._inbox().filtered(
+            lambda c: str(json.loads(c.payload)["Result"]["ResultCode"]) == "0"
+        )
+        self.assertEqual(receivable.evidence_id, success.id)
+
+    def test_malformed_result_is_refused_logged_and_not_queued(self):
+        payroll = self._payroll(["0000"])
+        self._execute(payroll)
+        url, body = self.sim.callbacks[0][:2]
+        self.sim.callbacks.clear()
+        del body["Result"]["ResultCode"]  # authenticated, but unreadable
+        with self.assertLogs(CALLBACK_LOGGER, "INFO") as logs:
+            status = self._receive(url, json.dumps(body).encode())
+        self.assertEqual(status, 400)
+        self.assertIn("Refused callback", "\n".join(logs.output))
+        self.assertEqual(self._inbox().mapped("state"), ["refused"])
+        self.assertFalse(self._inbox().message_key)
+        self.assertEqual(self.env["spp.payment.callback"]._spp_apply_pending(), 0)
+        self.assertEqual(payroll.payment_ids.state, "accepted")
+        with mute_logger(CALLBACK_LOGGER):
+            self.assertEqual(self._receive(url, b"{not json"), 400)
+        self.assertEqual(self._inbox().mapped("state"), ["refused"] * 2)
+
+    def test_concurrent_deliveries_of_one_result_record_one(self):
+        """Two requests with the same Result at once, each in its own
+        transaction (two HTTP workers): the unique key lets one in, the other
+        waits for it and is recorded as a duplicate."""
+        dbname = self.env.cr.dbname
+        with sql_db.db_connect(dbname).cursor() as setup:
+            env = api.Environment(setup, SUPERUSER_ID, {})
+            fsp_id = (
+                env["spp.fsp"]
+                .create(
+                    {"name": "concurrent M-Pesa", "provider": "mpesa", "state": "test"}
+                )
+                .id
+            )
+            setup.commit()
+        key = "result:ws_CO_1:AG_1:0"
+        raw = b'{"Result": {}}'
+        answers = {}
+        first = sql_db.db_connect(dbname).cursor()
+        second = sql_db.db_connect(dbname).cursor()
+        try:
+            def store(cr):
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                fsp = env["spp.fsp"].browse(fsp_id)
+                return env["spp.payment.callback"]._spp_store(
+                    fsp, "result", raw, None, key
+                )[1]
+
+            answers["first"] = store(first)
+
+            def other():
+                answers["second"] = store(second)
+                second.commit()
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            time.sleep(0.5)
+            self.assertNotIn("second", answers)  # waits on the first's key
+            first.commit()
+            thread.join(30)
+            self.assertEqual(answers, {"first": "pending", "second": "duplicate"})
+            first.execute(
+                "SELECT state, message_key FROM spp_payment_callback "
+                "WHERE fsp_id = %s ORDER BY id",
+                [fsp_id],
+            )
+            self.assertEqual(
+                first.fetchall(), [("pending", key), ("duplicate", None)]
+            )
+        finally:
+            for cr in (first, second):
+                cr.rollback()
+            first.execute(
+                "DELETE FROM spp_payment_callback WHERE fsp_id = %s", [fsp_id]
+            )
+            first.execute("DELETE FROM spp_fsp WHERE id = %s", [fsp_id])
+            first.commit()
+            first.close()
+            second.close()
