@@ -282,6 +282,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", default="spp_bench_callbacks")
     parser.add_argument("--payments", type=int, default=100_000)
+    parser.add_argument(
+        "--members", type=int, default=0, help="of a new database (--payments)"
+    )
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--duplicates", type=int, default=5, help="percent")
     parser.add_argument("--clients", type=int, default=16)
@@ -300,8 +303,8 @@ def main():
                 [
                     sys.executable,
                     str(HERE / "bench_payroll.py"),
-                    f"--members={args.payments}",
-                    f"--sample={min(1000, args.payments)}",
+                    f"--members={args.members or args.payments}",
+                    "--sample=1000",
                     f"--database={args.database}",
                 ],
                 check=True,

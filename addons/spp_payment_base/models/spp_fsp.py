@@ -452,7 +452,9 @@ class SppFsp(models.Model):
         (Odoo's registry signalling). The secret itself stays out of it."""
         if not callbacks.is_public_id(public_id):
             return None
-        self.flush_model(["provider", "state", "active", "callback_allowed_ips"])
+        self.flush_model(
+            ["callback_public_id", "provider", "state", "active", "callback_allowed_ips"]
+        )
         self.env.cr.execute(
             "SELECT id, provider, state, active, callback_allowed_ips "
             "FROM spp_fsp WHERE callback_public_id = %s",
