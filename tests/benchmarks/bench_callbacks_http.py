@@ -221,7 +221,11 @@ def with_duplicates(results, percent, rng):
 def shell(server, database, code):
     """Odoo shell on the benchmark database: its output."""
     done = _odoo(
-        server, database, subcommand=["shell"], input=code, text=True,
+        server,
+        database,
+        subcommand=["shell"],
+        input=code,
+        text=True,
         capture_output=True,
     )
     return done.stdout
@@ -322,7 +326,9 @@ def main():
             flush=True,
         )
         for index, workers in enumerate(counts):
-            measure(args, server, workers, results[index * size : (index + 1) * size], rng)
+            measure(
+                args, server, workers, results[index * size : (index + 1) * size], rng
+            )
         if args.profile:
             sample = [
                 (path, json.dumps(body)) for path, body in results[-args.profile :]

@@ -177,7 +177,9 @@ def dispatch_mpesa():
     print(f"M-Pesa result callbacks queued: {{len(received):,}}", flush=True)
 """
 
-CODE = DISPATCH + """
+CODE = (
+    DISPATCH
+    + """
 ONLY = {only!r}
 if "g2p" in ONLY:
     with G2pConnectSimulator(max_seconds=3600) as sim:
@@ -239,6 +241,7 @@ env.cr.execute("SELECT state, COUNT(*) FROM spp_payment_callback "
 print(f"  callbacks recorded: {{dict(env.cr.fetchall())}}")
 env.cr.commit()
 """
+)
 
 
 def main():

@@ -38,7 +38,9 @@ class OdooHttp:
     def worker_pids(self):
         """The prefork server's worker processes (children of the master)."""
         try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            children = Path(
+                f"/proc/{self.process.pid}/task/{self.process.pid}/children"
+            )
             return [int(pid) for pid in children.read_text().split()]
         except OSError:
             return []

@@ -453,7 +453,13 @@ class SppFsp(models.Model):
         if not callbacks.is_public_id(public_id):
             return None
         self.flush_model(
-            ["callback_public_id", "provider", "state", "active", "callback_allowed_ips"]
+            [
+                "callback_public_id",
+                "provider",
+                "state",
+                "active",
+                "callback_allowed_ips",
+            ]
         )
         self.env.cr.execute(
             "SELECT id, provider, state, active, callback_allowed_ips "

@@ -132,7 +132,9 @@ class SppFsp(models.Model):
         (the full amount may have gone out twice); a paid amount above the
         amount issued (the excess)."""
         ids = evidence_ids or [None] * len(outcomes)
-        paid = [(o, i) for o, i in zip(outcomes, ids, strict=True) if o.state == states.PAID]
+        paid = [
+            (o, i) for o, i in zip(outcomes, ids, strict=True) if o.state == states.PAID
+        ]
         if not paid:
             return self.env["spp.payment.overpayment"]
         reported = SQL(

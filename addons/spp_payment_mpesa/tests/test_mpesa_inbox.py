@@ -4,7 +4,6 @@ import json
 from urllib.parse import urlsplit
 
 from psycopg2.errors import LockNotAvailable
-
 from spp_payment_core.simulators.mpesa import MpesaSimulator
 
 from odoo import SUPERUSER_ID, api, sql_db
@@ -112,8 +111,10 @@ class TestMpesaInbox(SppConnectorCommon):
         # Its evidence is the callback that reported the success.
         key = payment.current_attempt_id.idempotency_key
         success = self._inbox().filtered(
-            lambda c: key in c.payload
-            and str(json.loads(c.payload)["Result"]["ResultCode"]) == "0"
+            lambda c: (
+                key in c.payload
+                and str(json.loads(c.payload)["Result"]["ResultCode"]) == "0"
+            )
         )
         self.assertEqual(receivable.evidence_id, success.id)
 
