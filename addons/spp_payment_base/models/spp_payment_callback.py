@@ -6,9 +6,16 @@ The record is written before anything is applied, so no callback is lost: one
 that arrives before the acknowledgement of its request (the payment is still
 being sent, its row locked by the sending job) waits as *pending* and is applied
 by the sender right after, or by the scheduled retry. A replayed callback is
-recorded as a *duplicate* and changes nothing; one that cannot be authenticated
-or parsed is *refused* with a 4xx answer, logged at INFO without secrets, and
-changes nothing.
+recorded as a *duplicate* and changes nothing (a unique key on the FSP's
+message, ``message_key``, decides, also between concurrent requests); one that
+cannot be authenticated or parsed is *refused* with a 4xx answer, logged at INFO
+without secrets, and changes nothing.
+
+Through HTTP, callbacks the FSP sends one per payment (M-Pesa's Results) take
+the short path: the FSP's lookup comes from a per-process cache, the callback
+is authenticated, checked and inserted (one INSERT ... ON CONFLICT), and the
+FSP's apply job applies the pending ones in set-based batches, taken with
+``FOR UPDATE SKIP LOCKED`` so that several job runners never apply one twice.
 
 The callback URL names the FSP by its public callback ID, never by a secret
 (request logs print URLs). Authentication is the FSP's business
