@@ -129,18 +129,24 @@ def dispatch(label, fsp, whole=False):
     env.cr.commit()
     enqueue = time.perf_counter() - start
     prefix = f"spp.payroll.run({{run_record.id}},)%"
-    jobs = env["queue.job"].search([("state", "=", "pending"),
-                                    ("func_string", "like", prefix)])
     performing = time.perf_counter()
     profile = cProfile.Profile() if PROFILE else None
     if profile:
         profile.enable()
-    for record in jobs:
-        job = Job.load(env, record.uuid)
-        job.set_started(); job.store()
-        job.perform()
-        job.set_done(); job.store()
-        env.cr.commit()
+    # A chunk's queueing job enqueues its delivery job: run until none is left.
+    jobs = env["queue.job"]
+    while True:
+        pending = env["queue.job"].search([("state", "=", "pending"),
+                                           ("func_string", "like", prefix)])
+        if not pending:
+            break
+        jobs |= pending
+        for record in pending:
+            job = Job.load(env, record.uuid)
+            job.set_started(); job.store()
+            job.perform()
+            job.set_done(); job.store()
+            env.cr.commit()
     perform = time.perf_counter() - performing
     if profile:
         profile.disable()

@@ -14,7 +14,7 @@ them).
 
 import contextlib
 import os
-import signal
+import shutil
 import subprocess
 import sys
 import time
@@ -58,11 +58,22 @@ class OdooHttp:
         return total
 
 
+def _odoo_bin():
+    """Odoo's launcher script: the prefork master starts its gevent process
+    as ``sys.executable sys.argv[0] gevent``, which ``python -m odoo`` breaks."""
+    found = subprocess.run(
+        [PYTHON, "-c", "import odoo, os; print(os.path.dirname(odoo.__path__[0]))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    script = Path(found) / "odoo-bin"
+    return [PYTHON, str(script)] if script.exists() else [shutil.which("odoo")]
+
+
 def _command(server, database, workers, port, gevent_port, extra):
     return [
-        PYTHON,
-        "-m",
-        "odoo",
+        *_odoo_bin(),
         "server",
         *server.odoo_args(),
         "-d",
@@ -123,10 +134,20 @@ def odoo_http(server, database, workers=2, extra=(), timeout=120):
                 urllib.request.urlopen(odoo.url + "/web/health", timeout=30).close()
         yield odoo
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop(process)
+
+
+def _stop(process):
+    """SIGTERM (Odoo waits for its workers' requests), a second one (Odoo
+    stops at once), then SIGKILL."""
+    for stop, wait in ((process.terminate, 20), (process.terminate, 10)):
+        if process.poll() is not None:
+            return
+        stop()
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+    if process.poll() is None:
+        process.kill()
+        process.wait()

@@ -182,10 +182,10 @@ class SppPaymentCallback(models.Model):
             SQL(
                 """
                 WITH vals AS (
-                    SELECT %(fsp)s AS fsp_id, %(provider)s AS provider,
-                           %(kind)s AS kind, %(payload)s AS payload,
-                           %(sha)s AS payload_sha256, %(addr)s AS remote_addr,
-                           %(uid)s AS uid,
+                    SELECT %(fsp)s::int AS fsp_id, %(provider)s::varchar AS provider,
+                           %(kind)s::varchar AS kind, %(payload)s::text AS payload,
+                           %(sha)s::varchar AS payload_sha256,
+                           %(addr)s::varchar AS remote_addr, %(uid)s::int AS uid,
                            now() at time zone 'utc' AS at
                 ), new AS (
                     INSERT INTO spp_payment_callback
@@ -194,8 +194,8 @@ class SppPaymentCallback(models.Model):
                             result, received_date, create_uid, create_date,
                             write_uid, write_date)
                     SELECT fsp_id, provider, kind, payload, payload_sha256,
-                           remote_addr, %(key)s, 'pending', %(authenticated)s,
-                           %(result)s, at, uid, at, uid, at
+                           remote_addr, %(key)s::varchar, 'pending',
+                           %(authenticated)s, %(result)s::varchar, at, uid, at, uid, at
                       FROM vals
                     ON CONFLICT (fsp_id, message_key) DO NOTHING
                     RETURNING id
