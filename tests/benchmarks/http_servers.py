@@ -14,7 +14,6 @@ them).
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -58,22 +57,10 @@ class OdooHttp:
         return total
 
 
-def _odoo_bin():
-    """Odoo's launcher script: the prefork master starts its gevent process
-    as ``sys.executable sys.argv[0] gevent``, which ``python -m odoo`` breaks."""
-    found = subprocess.run(
-        [PYTHON, "-c", "import odoo, os; print(os.path.dirname(odoo.__path__[0]))"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    script = Path(found) / "odoo-bin"
-    return [PYTHON, str(script)] if script.exists() else [shutil.which("odoo")]
-
-
 def _command(server, database, workers, port, gevent_port, extra):
     return [
-        *_odoo_bin(),
+        PYTHON,
+        str(Path(__file__).with_name("odoo_launcher.py")),
         "server",
         *server.odoo_args(),
         "-d",
