@@ -139,6 +139,9 @@ class SppPaymentCallback(models.Model):
             _logger.info("Refused callback from %s: unknown callback URL", remote_addr)
             return 404, {"error": "unknown callback URL"}
         fsp = self.env["spp.fsp"].sudo().browse(found["id"])
+        # The provider decides every step: from the cache, not by reading the
+        # whole FSP record (its ~90 columns cost more than the INSERT).
+        fsp._fields["provider"]._insert_cache(fsp, [found["provider"]])
         try:
             payload = self._spp_check(found, fsp, raw, headers, remote_addr, method)
             deferred = defer and fsp._spp_callback_deferrable(kind)
@@ -269,11 +272,23 @@ class SppPaymentCallback(models.Model):
 
     @api.model
     def _spp_enqueue_apply(self, fsp):
-        """The FSP's apply job, unless one is waiting already (queue_job's
-        identity key: one lookup)."""
+        """The FSP's apply job, unless one is waiting already (its identity
+        key, looked up on queue_job's partial index: one query). A job already
+        running does not count: it may have taken its batch before this
+        callback was committed."""
+        identity = f"spp.payment.callback:pending:{fsp.id}"
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM queue_job WHERE identity_key = %s AND state IN "
+                "('pending', 'enqueued', 'wait_dependencies') LIMIT 1",
+                identity,
+            )
+        )
+        if self.env.cr.fetchone():
+            return
         self.with_delay(
             description=self.env._("%s: apply pending callbacks", fsp.name),
-            identity_key=f"spp.payment.callback:pending:{fsp.id}",
+            identity_key=identity,
         )._job_apply_pending(fsp.id)
 
     # Applying --------------------------------------------------------------
