@@ -143,7 +143,8 @@ class TestMpesaInbox(SppConnectorCommon):
         """Two requests with the same Result at once, each in its own
         transaction (two HTTP workers): while the first is not committed the
         second waits on the unique key (it cannot slip in a second pending
-        row); once the first commits, the second is a duplicate."""
+        row); once the first commits, the second is a duplicate. Two appliers
+        at once: the second skips the row the first holds."""
         dbname = self.env.cr.dbname
         with sql_db.db_connect(dbname).cursor() as setup:
             env = api.Environment(setup, SUPERUSER_ID, {})
@@ -181,6 +182,23 @@ class TestMpesaInbox(SppConnectorCommon):
                 [fsp_id],
             )
             self.assertEqual(first.fetchall(), [("pending", key), ("duplicate", None)])
+            first.commit()
+            # An applier holding the pending row (a running apply job): a
+            # second one skips it instead of applying it again, or waiting.
+            first.execute(
+                "SELECT id FROM spp_payment_callback WHERE fsp_id = %s "
+                "AND state = 'pending' FOR UPDATE",
+                [fsp_id],
+            )
+            env = api.Environment(second, SUPERUSER_ID, {})
+            applier = env["spp.payment.callback"]
+            fsp = env["spp.fsp"].browse(fsp_id)
+            self.assertEqual(applier._spp_apply_pending(fsp), 0)
+            second.rollback()
+            first.rollback()
+            with mute_logger(CALLBACK_LOGGER):  # {"Result": {}} is refused
+                self.assertEqual(applier._spp_apply_pending(fsp), 1)
+            second.commit()
         finally:
             for cr in (first, second):
                 cr.rollback()
