@@ -23,7 +23,9 @@ import argparse
 
 from odoo_runner import run
 
-CODE = """
+# Shared with bench_callbacks_http.py: the connectors' FSPs, their payments
+# (``slices`` slices of ``payments``) and dispatch through the payroll run's jobs.
+DISPATCH = """
 import cProfile, json, pstats, time
 from collections import Counter, defaultdict
 from urllib.parse import urlsplit
@@ -86,9 +88,9 @@ env.cr.execute("SELECT payroll_id FROM spp_payment WHERE payroll_id IS NOT NULL 
 payroll = env["spp.payroll"].browse(env.cr.fetchone()[0])
 env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s "
                "AND NOT entitlement_rejected ORDER BY id LIMIT %s",
-               [payroll.id, 3 * LIMIT])
+               [payroll.id, {slices} * LIMIT])
 all_ids = [r[0] for r in env.cr.fetchall()]
-slices = iter([all_ids[n * LIMIT:(n + 1) * LIMIT] for n in range(3)])
+slices = iter([all_ids[n * LIMIT:(n + 1) * LIMIT] for n in range({slices})])
 print(f"payroll {{payroll.name}}: {{LIMIT:,}} payments per connector", flush=True)
 
 def prepare(fsp, whole=False):
@@ -127,18 +129,24 @@ def dispatch(label, fsp, whole=False):
     env.cr.commit()
     enqueue = time.perf_counter() - start
     prefix = f"spp.payroll.run({{run_record.id}},)%"
-    jobs = env["queue.job"].search([("state", "=", "pending"),
-                                    ("func_string", "like", prefix)])
     performing = time.perf_counter()
     profile = cProfile.Profile() if PROFILE else None
     if profile:
         profile.enable()
-    for record in jobs:
-        job = Job.load(env, record.uuid)
-        job.set_started(); job.store()
-        job.perform()
-        job.set_done(); job.store()
-        env.cr.commit()
+    # A chunk's queueing job enqueues its delivery job: run until none is left.
+    jobs = env["queue.job"]
+    while True:
+        pending = env["queue.job"].search([("state", "=", "pending"),
+                                           ("func_string", "like", prefix)])
+        if not pending:
+            break
+        jobs |= pending
+        for record in pending:
+            job = Job.load(env, record.uuid)
+            job.set_started(); job.store()
+            job.perform()
+            job.set_done(); job.store()
+            env.cr.commit()
     perform = time.perf_counter() - performing
     if profile:
         profile.disable()
@@ -159,6 +167,25 @@ def dispatch(label, fsp, whole=False):
     print(f"  payments now: {{states}}", flush=True)
     return total
 
+received = []
+
+def keep(url, body, headers=None):
+    received.append((url, body))
+    return 200
+
+def dispatch_mpesa():
+    # Sent to the Daraja simulator; its Result callbacks kept in ``received``.
+    with MpesaSimulator(key, max_seconds=3600, deliver=keep) as sim:
+        mpesa_fsp.sudo().api_url = sim.base_url
+        dispatch("M-Pesa dispatch (one request per payment)", mpesa_fsp, whole=True)
+        sim.flush()
+        assert not sim.violations, sim.violations[:3]
+    print(f"M-Pesa result callbacks queued: {{len(received):,}}", flush=True)
+"""
+
+CODE = (
+    DISPATCH
+    + """
 ONLY = {only!r}
 if "g2p" in ONLY:
     with G2pConnectSimulator(max_seconds=3600) as sim:
@@ -175,19 +202,7 @@ if "phee" in ONLY:
         dispatch("Payment Hub EE dispatch", fsp)
         assert not sim.violations, sim.violations[:3]
 
-received = []
-
-def keep(url, body, headers=None):
-    received.append((url, body))
-    return 200
-
-with MpesaSimulator(key, max_seconds=3600, deliver=keep) as sim:
-    fsp = mpesa_fsp
-    fsp.sudo().api_url = sim.base_url
-    dispatch("M-Pesa dispatch (one request per payment)", fsp, whole=True)
-    sim.flush()
-    assert not sim.violations, sim.violations[:3]
-print(f"M-Pesa result callbacks queued: {{len(received):,}}", flush=True)
+dispatch_mpesa()
 receive = env["spp.payment.callback"].sudo()._spp_receive
 results = Counter()
 start = time.perf_counter()
@@ -232,6 +247,7 @@ env.cr.execute("SELECT state, COUNT(*) FROM spp_payment_callback "
 print(f"  callbacks recorded: {{dict(env.cr.fetchall())}}")
 env.cr.commit()
 """
+)
 
 
 def main():
@@ -253,6 +269,7 @@ def main():
             payments=args.payments,
             profile=args.profile,
             only=set(args.only.split(",")),
+            slices=3,
         ),
         addons="spp_payment_g2p_connect,spp_payment_mpesa,spp_payment_phee",
         update=True,

@@ -43,6 +43,7 @@ class SppCallbackController(http.Controller):
                 http_request.remote_addr,
                 kind=kind,
                 method=http_request.method,
+                defer=True,
             )
         )
         return request.make_response(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from markupsafe import Markup
 from spp_payment_core import callbacks
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.models import MAGIC_COLUMNS
 
@@ -23,6 +23,18 @@ SECRET_FIELDS = frozenset(
         "callback_secret",
         "mpesa_initiator_password",
         "g2p_signing_key",
+    }
+)
+# What the callback entry point keeps of an FSP in each worker process's cache
+# (see _spp_callback_fsp): a change of any of these clears it, in every worker.
+CALLBACK_CACHE_FIELDS = frozenset(
+    {
+        "active",
+        "state",
+        "provider",
+        "callback_public_id",
+        "callback_secret",
+        "callback_allowed_ips",
     }
 )
 SECRET_NAME = re.compile(r"password|secret|private|signing_key|(^|_)key$")
@@ -236,13 +248,18 @@ class SppFsp(models.Model):
         for vals in vals_list:
             if any(self._spp_is_secret(name) and vals[name] for name in vals):
                 vals["secrets_rotated_date"] = fields.Datetime.now()
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        # An id looked up before its FSP existed is cached as unknown.
+        self.env.registry.clear_cache()
+        return records
 
     def write(self, vals):
         rotated = sorted(name for name in vals if self._spp_is_secret(name))
         if rotated:
             vals = dict(vals, secrets_rotated_date=fields.Datetime.now())
         result = super().write(vals)
+        if CALLBACK_CACHE_FIELDS.intersection(vals):
+            self.env.registry.clear_cache()
         if rotated:
             labels = ", ".join(self._fields[n].string for n in rotated)
             for fsp in self:
@@ -415,16 +432,48 @@ class SppFsp(models.Model):
             body=self.env._("Balance request without a figure: %s", reason)
         )
 
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
     @api.model
     def _spp_get_by_callback_public_id(self, public_id):
         """The FSP a callback URL names (archived ones too: they refuse), or an
         empty recordset for an id that is no FSP's."""
+        found = self._spp_callback_fsp(public_id)
+        return self.sudo().browse(found["id"] if found else ())
+
+    @api.model
+    @tools.ormcache("public_id")
+    def _spp_callback_fsp(self, public_id):
+        """What the callback entry point needs of the FSP that ``public_id``
+        names, or None: kept per worker process (no query per callback), and
+        cleared in every worker when one of CALLBACK_CACHE_FIELDS changes
+        (Odoo's registry signalling). The secret itself stays out of it."""
         if not callbacks.is_public_id(public_id):
-            return self.browse()
-        return (
-            self.sudo()
-            .with_context(active_test=False)
-            .search([("callback_public_id", "=", public_id)], limit=1)
+            return None
+        self.flush_model(
+            [
+                "callback_public_id",
+                "provider",
+                "state",
+                "active",
+                "callback_allowed_ips",
+            ]
+        )
+        self.env.cr.execute(
+            "SELECT id, provider, state, active, callback_allowed_ips "
+            "FROM spp_fsp WHERE callback_public_id = %s",
+            [public_id],
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return None
+        return tools.frozendict(
+            id=row[0],
+            provider=row[1],
+            usable=row[2] != "disabled" and bool(row[3]),
+            allowed_ips=row[4] or "",
         )
 
 

@@ -49,6 +49,27 @@ class SppFsp(models.Model):
         ask (PHEE's batch progress): the same one again still asks again."""
         return False
 
+    def _spp_callback_message_key(self, raw, payload, kind=None):
+        """What identifies an authenticated callback's message: the inbox
+        records one callback per key (its repetitions are duplicates, applied
+        never). By default the URL kind and the hash of the body; connectors
+        whose FSP names its messages key them by that name. None (no key) for
+        hints, which ask again each time."""
+        if self._spp_callback_is_hint():
+            return None
+        return f"{kind or ''}:{hashlib.sha256(raw).hexdigest()}"
+
+    def _spp_callback_deferrable(self, kind=None):
+        """True when a callback of URL ``kind`` can be answered once it is
+        authenticated, validated (_spp_callback_validate) and recorded, and
+        applied later by the apply job, in batches (high-volume result
+        notifications). False: it is applied within its request."""
+        return False
+
+    def _spp_callback_validate(self, payload, kind=None):
+        """Raise CallbackRefused for a deferrable callback whose payload cannot
+        be applied: what the request answers."""
+
     def _spp_query_outcomes(self, payments):
         """Outcomes of ``payments`` as the FSP reports them now (no change made)."""
         raise NotImplementedError(self.provider)
@@ -71,7 +92,13 @@ class SppFsp(models.Model):
     # Applying outcomes -------------------------------------------------------
 
     def _spp_apply_outcomes(
-        self, outcomes, nowait=False, source="status_query", evidence=None
+        self,
+        outcomes,
+        nowait=False,
+        source="status_query",
+        evidence=None,
+        evidence_ids=None,
+        verdicts=None,
     ):
         """Move the payments the ``outcomes`` name, in bulk, through the guarded
         transitions. Returns counts: moved, same, stale (an older attempt),
@@ -80,36 +107,44 @@ class SppFsp(models.Model):
         we had failed, rejected or reversed, or for an attempt that is no longer
         its current one: recorded as an overpayment, see
         _spp_record_overpayments). ``source`` and ``evidence`` (the callback,
-        say) go with any overpayment found."""
+        say) go with any overpayment found; ``evidence_ids``, beside
+        ``outcomes``, name the evidence record of each outcome (a batch of
+        callbacks). ``verdicts``, when given, gets each key's verdict."""
         self.ensure_one()
         counts = Counter()
         rows = self._spp_attempt_rows([o.key for o in outcomes], nowait)
         # Before any move: the states the FSP's report is judged against.
-        self._spp_record_overpayments(outcomes, source, evidence)
-        best = self._spp_moves(outcomes, rows, counts)
+        self._spp_record_overpayments(outcomes, source, evidence, evidence_ids)
+        best = self._spp_moves(outcomes, rows, counts, verdicts)
         self._spp_log_receipt_conflicts(outcomes)
         self._spp_store_fsp_details(outcomes, rows)
         for target, items in _by_target(best).items():
             counts["moved"] += len(self._spp_move(target, items))
         return counts
 
-    def _spp_record_overpayments(self, outcomes, source, evidence=None):
+    def _spp_record_overpayments(
+        self, outcomes, source, evidence=None, evidence_ids=None
+    ):
         """Successes the FSP reports that we did not mean to pay, found in one
         SQL statement over the whole report and recorded as overpayment
         receivables: a success for an attempt that is not its payment's current
         one, or for a payment that is failed, rejected, reversed or cancelled
         (the full amount may have gone out twice); a paid amount above the
         amount issued (the excess)."""
-        paid = [o for o in outcomes if o.state == states.PAID]
+        ids = evidence_ids or [None] * len(outcomes)
+        paid = [
+            (o, i) for o, i in zip(outcomes, ids, strict=True) if o.state == states.PAID
+        ]
         if not paid:
             return self.env["spp.payment.overpayment"]
         reported = SQL(
             "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::varchar[], "
-            "%s::varchar[]) AS v(key, amount, raw, receipt)",
-            [o.key for o in paid],
-            [o.amount for o in paid],
-            [o.raw_status or o.state for o in paid],
-            [o.receipt for o in paid],
+            "%s::varchar[], %s::int[]) AS v(key, amount, raw, receipt, res_id)",
+            [o.key for o, _i in paid],
+            [o.amount for o, _i in paid],
+            [o.raw_status or o.state for o, _i in paid],
+            [o.receipt for o, _i in paid],
+            [i for _o, i in paid],
         )
         rows = SQL(
             """
@@ -122,7 +157,8 @@ class SppFsp(models.Model):
                           OR p.state = ANY(%(not_paying)s)
                         THEN COALESCE(%(paid)s, p.amount)
                         ELSE %(paid)s - p.amount END,
-                   p.state, v.raw, v.receipt, %(model)s, %(res_id)s,
+                   p.state, v.raw, v.receipt, %(model)s,
+                   COALESCE(v.res_id, %(res_id)s),
                    CASE WHEN p.current_attempt_id IS DISTINCT FROM a.id
                         THEN 'success reported for attempt ' || a.attempt_no
                              || ', not the current one'
@@ -144,8 +180,8 @@ class SppFsp(models.Model):
             issued=fsp_issued_sql(),
             not_paying=list(NOT_PAYING_STATES),
             source=source,
-            model=evidence._name if evidence else None,
-            res_id=evidence.id if evidence else None,
+            model=evidence._name if evidence is not None else None,
+            res_id=evidence.id if evidence is not None and len(evidence) == 1 else None,
             reported=reported,
             fsp=self.id,
         )
@@ -185,14 +221,17 @@ class SppFsp(models.Model):
             )
         )
 
-    def _spp_moves(self, outcomes, rows, counts):
+    def _spp_moves(self, outcomes, rows, counts, verdicts=None):
         """payment id -> the outcome that moves it; ``counts`` gets the verdict
-        of every other outcome (same, stale, ignored, pending, unknown)."""
+        of every other outcome (same, stale, ignored, pending, unknown), and
+        ``verdicts`` (when given) each key's ("moved" for a move)."""
         best = {}
+        verdicts = {} if verdicts is None else verdicts
         for outcome in outcomes:
             row = rows.get(outcome.key)
             outcome = _as_reported(outcome, row)
             verdict = _verdict(row, outcome)
+            verdicts[outcome.key] = "moved" if verdict == "move" else verdict
             if verdict != "move":
                 counts[verdict] += 1
                 continue

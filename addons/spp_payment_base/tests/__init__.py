@@ -11,3 +11,4 @@ from . import test_config_audit
 from . import test_double_payment
 from . import test_approval_activities
 from . import test_fsp_balance
+from . import test_callback_cache

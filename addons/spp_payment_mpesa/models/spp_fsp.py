@@ -210,6 +210,39 @@ class SppFsp(models.Model):
         if not callbacks.same_bytes(recorded, conversation):
             raise CallbackRefused("ConversationID does not match Daraja's answer", 401)
 
+    def _spp_callback_deferrable(self, kind=None):
+        # B2C and status Results (and their timeouts) come one per payment:
+        # answered once recorded, applied in batches. Balance Results are few.
+        if self.provider != "mpesa":
+            return super()._spp_callback_deferrable(kind)
+        return kind not in BALANCE_KINDS
+
+    def _spp_callback_validate(self, payload, kind=None):
+        if self.provider != "mpesa":
+            return super()._spp_callback_validate(payload, kind)
+        try:
+            mpesa.parse_result(payload, "timeout" if kind == "timeout" else "result")
+        except mpesa.MpesaError as error:
+            raise CallbackRefused(str(error)) from error
+
+    def _spp_callback_message_key(self, raw, payload, kind=None):
+        """Daraja names each answer by its conversation: a Result delivered
+        again is the same (kind, conversation, ResultCode), however its JSON
+        is spelled; another ResultCode for the conversation is another
+        message (a success after a failure is evidence)."""
+        if self.provider != "mpesa":
+            return super()._spp_callback_message_key(raw, payload, kind)
+        result = payload["Result"]
+        return ":".join(
+            str(part)[:80]
+            for part in (
+                kind or "",
+                result.get("OriginatorConversationID"),
+                result.get("ConversationID"),
+                result.get("ResultCode"),
+            )
+        )
+
     def _spp_callback_answer(self, ok):
         if self.provider != "mpesa":
             return super()._spp_callback_answer(ok)
