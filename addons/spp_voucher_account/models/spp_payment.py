@@ -1,0 +1,53 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import models
+from odoo.tools import SQL
+
+
+class SppPayment(models.Model):
+    _inherit = "spp.payment"
+
+    def _spp_transition_effects(self, target, reason):
+        # A settlement's payment moved (however: reply, callback, decision):
+        # its entry follows once the statement is done (see _spp_transition).
+        effects = super()._spp_transition_effects(target, reason)
+        effects.append(
+            SQL(
+                "UPDATE spp_merchant_settlement s SET spp_books_due = TRUE "
+                "FROM moved WHERE s.payment_id = moved.id"
+            )
+        )
+        return effects
+
+    def _spp_transition(
+        self, target, reason=None, values=None, skip_same=True, details=None
+    ):
+        moved = super()._spp_transition(
+            target, reason=reason, values=values, skip_same=skip_same, details=details
+        )
+        if moved:
+            self.env["spp.merchant.settlement"]._spp_books_post_due()
+        return moved
+
+    def _spp_account_moves_where(self):
+        """A settlement's payment: its settlement's entries; a voucher's
+        payment: the entries of its payroll's vouchers issued and of its own
+        vouchers' releases."""
+        where = super()._spp_account_moves_where()
+        own = SQL(
+            """
+            (m.spp_merchant_settlement_id IS NOT NULL
+             AND m.spp_merchant_settlement_id = %(settlement)s)
+            OR (m.spp_payroll_id = %(payroll)s AND m.spp_event = 'voucher_issue'
+                AND EXISTS (SELECT 1 FROM spp_voucher v
+                             WHERE v.payment_id = %(payment)s))
+            OR EXISTS (SELECT 1 FROM spp_voucher_release r
+                         JOIN spp_voucher v ON v.id = r.voucher_id
+                        WHERE v.payment_id = %(payment)s
+                          AND r.account_move_id = m.id)
+            """,
+            settlement=self.merchant_settlement_id.id or None,
+            payroll=self.payroll_id.id or None,
+            payment=self.id,
+        )
+        return own if where is None else SQL("(%s) OR %s", where, own)
