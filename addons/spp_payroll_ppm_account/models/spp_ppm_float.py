@@ -41,12 +41,13 @@ class SppPpmFloat(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT f.id, p.currency_id, COALESCE(f.amount_issued, 0),
+                SELECT f.id, pr.currency_id, COALESCE(f.amount_issued, 0),
                        -COALESCE(f.amount_handed_out, 0),
                        CASE WHEN f.state = 'closed'
                             THEN -COALESCE(f.amount_returned, 0) ELSE 0 END
                   FROM spp_ppm_float f
                   JOIN spp_payroll p ON p.id = f.payroll_id
+                  JOIN spp_program pr ON pr.id = p.program_id
                  WHERE f.id = ANY(%s)
                 """,
                 list(self.ids),
