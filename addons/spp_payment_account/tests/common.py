@@ -3,7 +3,13 @@
 
 
 class SppAccountCommon:
-    """Books for the fixture's program (mixed into a payroll test class)."""
+    """Books for the fixture's program (mixed into a payroll test class,
+    before it)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._spp_setup_books()
 
     @classmethod
     def _spp_setup_books(cls):

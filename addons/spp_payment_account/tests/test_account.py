@@ -21,11 +21,6 @@ class TestPaymentAccount(SppAccountCommon, SppCompanyIsolationMixin, SppPayrollC
     """Payrolls posted as a handful of summarised entries that tie, to the
     cent, to what their payments say."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._spp_setup_books()
-
     # Helpers ------------------------------------------------------------------
 
     def _execute(self, payroll, method="action_execute"):

@@ -21,7 +21,6 @@ class SppPpmAccountCommon(SppAccountCommon, SppPpmPayrollCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._spp_setup_books()
         account = cls.env["account.account"]
         cls.cash_clearing = account.create(
             {"name": "Cash Points Clearing", "code": "SPP121", "account_type": "asset_current"}

@@ -34,10 +34,6 @@ class SppMerchantSettlement(models.Model):
     count_account_moves = fields.Integer(
         string="Journal Entries Count", compute="_compute_count_account_moves"
     )
-    # Set by the payment's transitions (in their statement), cleared once the
-    # settlement's entry is posted.
-    spp_books_due = fields.Boolean(readonly=True, copy=False, index="btree_not_null")
-
     def _compute_count_account_moves(self):
         self._spp_compute_books_count()
 
@@ -112,17 +108,3 @@ class SppMerchantSettlement(models.Model):
         # The checker's approval hands the amount to the FSP.
         self._spp_books_post("merchant_settlement")
         return result
-
-    def _spp_books_post_due(self):
-        """Post the settlements whose payment moved (flagged by the
-        transition's statement)."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE spp_merchant_settlement SET spp_books_due = NULL "
-                "WHERE spp_books_due RETURNING id"
-            )
-        )
-        due = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
-        self.invalidate_model(["spp_books_due"])
-        return due._spp_books_post("merchant_settlement")

@@ -7,18 +7,6 @@ from odoo.tools import SQL
 class SppPayment(models.Model):
     _inherit = "spp.payment"
 
-    def _spp_transition_effects(self, target, reason):
-        # A settlement's payment moved (however: reply, callback, decision):
-        # its entry follows once the statement is done (see _spp_transition).
-        effects = super()._spp_transition_effects(target, reason)
-        effects.append(
-            SQL(
-                "UPDATE spp_merchant_settlement s SET spp_books_due = TRUE "
-                "FROM moved WHERE s.payment_id = moved.id"
-            )
-        )
-        return effects
-
     def _spp_transition(
         self, target, reason=None, values=None, skip_same=True, details=None
     ):
@@ -26,7 +14,20 @@ class SppPayment(models.Model):
             target, reason=reason, values=values, skip_same=skip_same, details=details
         )
         if moved:
-            self.env["spp.merchant.settlement"]._spp_books_post_due()
+            # A settlement's payment moved (however: reply, callback,
+            # decision): its entry follows. Settlement payments are few: read
+            # through their partial index, the moved ids a hashed array.
+            self.env.cr.execute(
+                SQL(
+                    "SELECT DISTINCT merchant_settlement_id FROM spp_payment "
+                    "WHERE merchant_settlement_id IS NOT NULL AND id = ANY(%s)",
+                    list(moved.ids),
+                )
+            )
+            settlements = self.env["spp.merchant.settlement"].browse(
+                sorted(row[0] for row in self.env.cr.fetchall())
+            )
+            settlements._spp_books_post("merchant_settlement")
         return moved
 
     def _spp_account_moves_where(self):
