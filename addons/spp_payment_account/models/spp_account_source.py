@@ -111,9 +111,7 @@ class SppAccountSource(models.AbstractModel):
         )
         posted = {}
         for record_id, currency_id, bucket, amount in self.env.cr.fetchall():
-            posted.setdefault((record_id, currency_id), {})[bucket] = to_decimal(
-                amount
-            )
+            posted.setdefault((record_id, currency_id), {})[bucket] = to_decimal(amount)
         return posted
 
     def _spp_books_post(self, event):

@@ -187,6 +187,7 @@ class SppPayroll(models.Model):
         a later entry). Refused, with what is missing, rather than posted to a
         wrong account. Returns the entries."""
         moves = self.env["account.move"].sudo()
+        currencies = self.env["res.currency"]
         for payroll in self.filtered("program_id.account_posting"):
             # Two reconciliations of one payroll accepted at once would both
             # post the same difference: one waits for the other.
@@ -196,7 +197,6 @@ class SppPayroll(models.Model):
             targets = payroll._spp_account_amounts(sending)
             posted = payroll._spp_account_posted()
             vals_list = []
-            currencies = self.env["res.currency"]
             for key, delta in position_deltas(
                 targets, posted, positions, lambda key: currencies.browse(key[1])
             ):

@@ -21,9 +21,7 @@ class TestBooksTieOut(SppVoucherCommon, SppVoucherBooksCommon, SppPpmAccountComm
         north = self._ppm_part(self.point_north)
         south = self._ppm_part(self.point_south)
         first, second = north.payment_ids.sorted("id")
-        self._accept_ppm(
-            {first: "paid", second: "failed", south.payment_ids: "paid"}
-        )
+        self._accept_ppm({first: "paid", second: "failed", south.payment_ids: "paid"})
         # North's PPM brings back 40 of the 50 left; South's had nothing left.
         self._close_float(north.float_id, 40.0, "10 short: counted twice.")
         self._close_float(south.float_id, 0.0)

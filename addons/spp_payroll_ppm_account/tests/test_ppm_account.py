@@ -23,7 +23,11 @@ class SppPpmAccountCommon(SppAccountCommon, SppPpmPayrollCommon):
         super().setUpClass()
         account = cls.env["account.account"]
         cls.cash_clearing = account.create(
-            {"name": "Cash Points Clearing", "code": "SPP121", "account_type": "asset_current"}
+            {
+                "name": "Cash Points Clearing",
+                "code": "SPP121",
+                "account_type": "asset_current",
+            }
         )
         cls.ppm_cash = account.create(
             {"name": "PPM Cash in Hand", "code": "SPP125", "account_type": "asset_cash"}

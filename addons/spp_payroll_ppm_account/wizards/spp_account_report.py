@@ -73,9 +73,10 @@ class SppAccountReport(models.TransientModel):
         ]
 
     def _spp_expect_balances(self, put, payrolls):
-        super()._spp_expect_balances(put, payrolls)
+        result = super()._spp_expect_balances(put, payrolls)
         # The cash a PPM holds left its FSP's clearing for the cash-in-hand.
         for fsp, issued, handed_out, returned in self._spp_ppm_figures(payrolls):
             held = issued - handed_out - returned
             put(self.program_id.account_ppm_cash_id, held)
             put(fsp.account_clearing_id, -held)
+        return result

@@ -34,6 +34,7 @@ class SppMerchantSettlement(models.Model):
     count_account_moves = fields.Integer(
         string="Journal Entries Count", compute="_compute_count_account_moves"
     )
+
     def _compute_count_account_moves(self):
         self._spp_compute_books_count()
 

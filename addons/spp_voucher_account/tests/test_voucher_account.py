@@ -20,9 +20,7 @@ class TestVoucherAccount(SppVoucherCommon, SppVoucherBooksCommon):
         total = round(sum(self.vouchers.mapped("amount")), 2)
         issue = self._voucher_moves("voucher_issue")
         self.assertEqual(len(issue), 1)
-        self.assertEqual(
-            (issue.spp_payroll_id, issue.state), (self.payroll, "posted")
-        )
+        self.assertEqual((issue.spp_payroll_id, issue.state), (self.payroll, "posted"))
         self.assertEqual(
             self._balances(issue),
             {
@@ -117,9 +115,7 @@ class TestVoucherAccount(SppVoucherCommon, SppVoucherBooksCommon):
         )
         settlement.invalidate_recordset()
         with trap_jobs() as trap:
-            settlement.with_user(
-                self.users["finance_officer"]
-            ).action_retry_payment()
+            settlement.with_user(self.users["finance_officer"]).action_retry_payment()
             perform_jobs(trap)
         self.assertEqual(settlement.payment_id.state, "sent")
         self.assertEqual(len(settlement.account_move_ids), 3)

@@ -117,7 +117,7 @@ class SppAccountReport(models.TransientModel):
         ]
 
     def _spp_expect_balances(self, put, payrolls):
-        super()._spp_expect_balances(put, payrolls)
+        result = super()._spp_expect_balances(put, payrolls)
         issued, released, settled = self._spp_voucher_figures(payrolls)
         program = self.program_id
         put(program.account_fund_id, -(issued - released))
@@ -127,3 +127,4 @@ class SppAccountReport(models.TransientModel):
             put(program.account_expense_id, paid)
             outstanding -= held + paid
         put(program.account_voucher_id, outstanding)
+        return result
