@@ -15,13 +15,17 @@ class SppPayment(models.Model):
         )
         if moved:
             # A settlement's payment moved (however: reply, callback,
-            # decision): its entry follows. Settlement payments are few: read
-            # through their partial index, the moved ids a hashed array.
+            # decision): its entry follows. Every move that changes its
+            # positions (queued, paid, failed, rejected, reversed) wrote the
+            # settlement's state in the transition's own statement
+            # (spp_voucher_settlement), with this transaction's time: the
+            # settlements to post, found without the moved ids (a million-id
+            # array costs seconds) in a table of one row per merchant period.
             self.env.cr.execute(
                 SQL(
-                    "SELECT DISTINCT merchant_settlement_id FROM spp_payment "
-                    "WHERE merchant_settlement_id IS NOT NULL AND id = ANY(%s)",
-                    list(moved.ids),
+                    "SELECT id FROM spp_merchant_settlement "
+                    "WHERE payment_id IS NOT NULL "
+                    "AND write_date >= now() at time zone 'utc'"
                 )
             )
             settlements = self.env["spp.merchant.settlement"].browse(
