@@ -16,6 +16,8 @@
         "spp_program_fund",
         "spp_payment_file",
         "spp_payment_account",
+        "spp_payroll_ppm_account",
+        "spp_voucher_account",
     ],
     "data": [
         "security/ir.model.access.csv",

@@ -2,6 +2,7 @@ from . import res_company
 from . import spp_program
 from . import spp_fsp
 from . import account_move
+from . import spp_account_source
 from . import spp_payroll
 from . import spp_payroll_run
 from . import spp_reconciliation

@@ -13,6 +13,8 @@ from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .spp_account_source import balance_lines, line_amounts, position_deltas, to_decimal
+
 FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
 # Handed to the FSP, its outcome not known yet (an unknown payment may be paid).
 IN_FLIGHT_STATES = ("queued", "sent", "accepted", "processing", "unknown")
@@ -25,12 +27,6 @@ FUND_POSITIONS = ("clearing", "expense", "returned")
 # beneficiary until recovered, written off or found not to be a duplicate.
 OVERPAYMENT_POSITIONS = ("overpaid", "receivable", "recovered", "written_off")
 POSITIONS = FUND_POSITIONS + OVERPAYMENT_POSITIONS
-
-
-def to_decimal(value):
-    """An amount read from SQL (numeric columns come back as floats) as an
-    exact Decimal: its shortest repr, never the float's binary expansion."""
-    return Decimal(str(value or 0))
 
 
 class SppPayroll(models.Model):
@@ -191,6 +187,7 @@ class SppPayroll(models.Model):
         a later entry). Refused, with what is missing, rather than posted to a
         wrong account. Returns the entries."""
         moves = self.env["account.move"].sudo()
+        currencies = self.env["res.currency"]
         for payroll in self.filtered("program_id.account_posting"):
             # Two reconciliations of one payroll accepted at once would both
             # post the same difference: one waits for the other.
@@ -200,19 +197,12 @@ class SppPayroll(models.Model):
             targets = payroll._spp_account_amounts(sending)
             posted = payroll._spp_account_posted()
             vals_list = []
-            for key in sorted(targets.keys() | posted.keys()):
+            for key, delta in position_deltas(
+                targets, posted, positions, lambda key: currencies.browse(key[1])
+            ):
                 fsp = self.env["spp.fsp"].browse(key[0])
-                currency = self.env["res.currency"].browse(key[1])
-                target, done = targets.get(key, {}), posted.get(key, {})
-                delta = {
-                    position: target.get(position, Decimal(0))
-                    - done.get(position, Decimal(0))
-                    if position in positions
-                    else Decimal(0)
-                    for position in POSITIONS
-                }
-                if all(currency.is_zero(float(amount)) for amount in delta.values()):
-                    continue
+                currency = currencies.browse(key[1])
+                delta = {p: delta.get(p, Decimal(0)) for p in POSITIONS}
                 payroll._spp_account_check_config(fsp, delta)
                 vals_list.append(
                     payroll._spp_account_move_vals(
@@ -342,8 +332,6 @@ class SppPayroll(models.Model):
     def _spp_account_line(self, account, amount, currency, bucket, fsp, label, date):
         """One line of ``amount`` (Decimal, in ``currency``; debit if positive),
         converted into the company's currency at ``date`` when it differs."""
-        company = self.company_id
-        amount = currency.round(float(amount))
         vals = {
             "account_id": account.id,
             "name": f"{self.name}: {label}",
@@ -351,19 +339,9 @@ class SppPayroll(models.Model):
             "spp_fsp_id": fsp.id,
             "spp_bucket": bucket,
         }
-        if currency == company.currency_id:
-            balance = amount
-        else:
-            balance = currency._convert(amount, company.currency_id, company, date)
-            vals.update(currency_id=currency.id, amount_currency=amount)
-        vals.update(debit=max(balance, 0.0), credit=max(-balance, 0.0))
+        vals.update(line_amounts(self.company_id, amount, currency, date))
         return vals
 
     def _spp_account_balance_lines(self, lines):
         """Conversion rounding lands on the fund line (the last one)."""
-        currency = self.company_id.currency_id
-        total = currency.round(sum(line["debit"] - line["credit"] for line in lines))
-        if lines and not currency.is_zero(total):
-            last = lines[-1]
-            balance = currency.round(last["debit"] - last["credit"] - total)
-            last.update(debit=max(balance, 0.0), credit=max(-balance, 0.0))
+        balance_lines(self.company_id.currency_id, lines)

@@ -97,18 +97,25 @@ class SppProgram(models.Model):
     def _spp_check_approval_write(self, vals):
         # Accounts are configured on an approved program too (by the roles
         # checked in write).
-        rest = {k: v for k, v in vals.items() if k not in PROGRAM_ACCOUNT_FIELDS}
+        names = self._spp_account_fields()
+        rest = {k: v for k, v in vals.items() if k not in names}
         return super()._spp_check_approval_write(rest)
 
     def write(self, vals):
-        vals = write_accounts(self, vals, PROGRAM_ACCOUNT_FIELDS)
+        vals = write_accounts(self, vals, self._spp_account_fields())
         return super().write(vals) if vals else True
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(PROGRAM_ACCOUNT_FIELDS & vals.keys() for vals in vals_list):
+        names = self._spp_account_fields()
+        if any(names & vals.keys() for vals in vals_list):
             check_account_configurer(self.env)
         return super().create(vals_list)
+
+    def _spp_account_fields(self):
+        """The program's account fields, set by configurers only (extended by
+        the addons posting PPM floats and vouchers)."""
+        return PROGRAM_ACCOUNT_FIELDS
 
     def _spp_overpayment_account(self):
         self.ensure_one()

@@ -121,11 +121,12 @@ class SppAccountReport(models.TransientModel):
                 """
                 SELECT l.spp_bucket, l.account_id, SUM(l.amount_currency)
                   FROM account_move_line l
-                 WHERE l.spp_payroll_id = ANY(%s) AND l.parent_state = 'posted'
+                  JOIN account_move m ON m.id = l.move_id
+                 WHERE (%s) AND l.parent_state = 'posted'
                    AND l.currency_id = %s AND %s
                  GROUP BY l.spp_bucket, l.account_id
                 """,
-                list(payrolls.ids),
+                self._spp_ledger_where(payrolls),
                 self.currency_id.id,
                 date,
             )
@@ -136,6 +137,21 @@ class SppAccountReport(models.TransientModel):
             by_bucket[bucket] = by_bucket.get(bucket, Decimal(0)) + amount
             by_account[account_id] = by_account.get(account_id, Decimal(0)) + amount
         return by_bucket, by_account
+
+    def _spp_ledger_where(self, payrolls):
+        """The condition on the lines (``l``) and their entries (``m``) that
+        the report reads: those of its payrolls; extended by documents posted
+        outside a payroll (merchant settlements)."""
+        return SQL("l.spp_payroll_id = ANY(%s)", list(payrolls.ids))
+
+    def _spp_flow_rows(self, by_bucket, payrolls):
+        """Rows (name, figure, ledger, account) of the flows other addons post
+        (PPM floats, vouchers), after the payments' rows."""
+        return []
+
+    def _spp_expect_balances(self, put, payrolls):
+        """Add, by ``put(account, amount)``, what those flows put on each
+        account."""
 
     def action_compute(self):
         self.ensure_one()
@@ -197,6 +213,7 @@ class SppAccountReport(models.TransientModel):
                 program.account_expense_id,
             ),
         ]
+        rows += self._spp_flow_rows(by_bucket, payrolls)
         rows += self._spp_account_rows(suite, by_account, payrolls)
         currency = self.currency_id
         lines = []
@@ -249,6 +266,7 @@ class SppAccountReport(models.TransientModel):
         # Clearing accounts: per FSP, held less overpaid.
         for fsp, held, overpaid in self._spp_clearing_by_fsp(payrolls):
             put(fsp.account_clearing_id, held - overpaid)
+        self._spp_expect_balances(put, payrolls)
         accounts = self.env["account.account"].browse(
             sorted(expected.keys() | by_account.keys())
         )

@@ -1,0 +1,72 @@
+# Copyright 2026 SPP Payments contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+
+
+class SppAccountCommon:
+    """Books for the fixture's program (mixed into a payroll test class,
+    before it)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._spp_setup_books()
+
+    @classmethod
+    def _spp_setup_books(cls):
+        """A fund, expense, clearing and receivable account, a journal, the
+        program posting to them and the FSP clearing to its account."""
+        account = cls.env["account.account"]
+        cls.fund_account = account.create(
+            {"name": "Child Grant Fund", "code": "SPP100", "account_type": "equity"}
+        )
+        cls.expense_account = account.create(
+            {"name": "Child Grant Paid", "code": "SPP600", "account_type": "expense"}
+        )
+        cls.clearing_account = account.create(
+            {
+                "name": "Manual Bank Clearing",
+                "code": "SPP120",
+                "account_type": "asset_current",
+            }
+        )
+        cls.receivable_account = account.create(
+            {
+                "name": "Overpayments Receivable",
+                "code": "SPP130",
+                "account_type": "asset_current",
+            }
+        )
+        cls.journal = cls.env["account.journal"].create(
+            {"name": "Social Protection", "code": "SPP", "type": "general"}
+        )
+        manager = cls.users["finance_manager"]
+        cls.program.with_user(manager).write(
+            {
+                "account_posting": True,
+                "account_journal_id": cls.journal.id,
+                "account_expense_id": cls.expense_account.id,
+                "account_fund_id": cls.fund_account.id,
+            }
+        )
+        cls.fsp.with_user(manager).account_clearing_id = cls.clearing_account
+        cls.env.company.with_user(
+            cls.users["admin"]
+        ).spp_overpayment_account_id = cls.receivable_account
+        cls.finance = cls.users["finance_officer"]
+
+    def _balances(self, move):
+        """{(account, bucket): balance} of an entry."""
+        result = {}
+        for line in move.line_ids:
+            key = (line.account_id, line.spp_bucket)
+            result[key] = round(result.get(key, 0.0) + line.balance, 2)
+        return result
+
+    def _report(self):
+        report = (
+            self.env["spp.account.report"]
+            .with_user(self.finance)
+            .create({"program_id": self.program.id})
+        )
+        report.action_compute()
+        return report, {line.name: line for line in report.line_ids}

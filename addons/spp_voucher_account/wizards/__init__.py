@@ -1,0 +1,1 @@
+from . import spp_account_report
