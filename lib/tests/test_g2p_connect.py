@@ -80,9 +80,9 @@ def test_compiled_schema_refuses_what_jsonschema_refuses():
     assert compiled(_body())
     for name, body in _broken_bodies():
         message_errors = list(
-            g2p_connect._validator(
-                "#/components/schemas/DisburseRequest"
-            ).iter_errors(body["message"])
+            g2p_connect._validator("#/components/schemas/DisburseRequest").iter_errors(
+                body["message"]
+            )
         )
         body_errors = list(g2p_connect._validator(pointer).iter_errors(body))
         assert body_errors or message_errors, name

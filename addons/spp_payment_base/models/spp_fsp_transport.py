@@ -17,9 +17,10 @@ from .spp_payment_callback import CallbackRefused
 CALLBACK_PATH = "/spp_payment/fsp"
 
 # One limiter (a token bucket) per FSP and worker process: the FSP's rate is
-# shared by the jobs of the process's threads and the threads they send with (run one worker process per FSP channel, or lower
-# the rate, to bound it across processes). Sessions reuse connections, one per
-# thread (see spp_payment_core.http).
+# shared by the jobs of the process's threads and by the threads they send
+# with (run one worker process per FSP channel, or lower the rate, to bound it
+# across processes). Sessions reuse connections, one per thread (see
+# spp_payment_core.http).
 
 
 class SppFsp(models.Model):
