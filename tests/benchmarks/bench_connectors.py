@@ -43,6 +43,9 @@ LIMIT = {payments}
 PROFILE = {profile}
 MPESA_TPS = {mpesa_tps}
 MPESA_IN_FLIGHT = {mpesa_in_flight}
+MPESA_LATENCY = {mpesa_latency}
+# M-Pesa one request at a time, on a sample, for comparison.
+SEQUENTIAL = min(LIMIT, 1000)
 spent = defaultdict(float)
 calls = Counter()
 MAIN = threading.main_thread()
@@ -86,7 +89,8 @@ counting = threading.Lock()
 spp_http.call = counted_call
 Payment = type(env["spp.payment"])
 Fsp = type(env["spp.fsp"])
-timing(Payment, "_spp_send", "send")
+timing(Payment, "_spp_deliver", "send")
+timing(Payment, "_spp_queue_for_sending", "queue")
 # The phases of a send (each measured where the job runs it).
 timing(g2p_connect, "envelope", "sign")  # canonical JSON + signature
 timing(g2p_connect, "validate", "validate")
@@ -123,9 +127,10 @@ env.cr.execute("SELECT payroll_id FROM spp_payment WHERE payroll_id IS NOT NULL 
 payroll = env["spp.payroll"].browse(env.cr.fetchone()[0])
 env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s "
                "AND NOT entitlement_rejected ORDER BY id LIMIT %s",
-               [payroll.id, 3 * LIMIT])
+               [payroll.id, 3 * LIMIT + SEQUENTIAL])
 all_ids = [r[0] for r in env.cr.fetchall()]
-slices = iter([all_ids[n * LIMIT:(n + 1) * LIMIT] for n in range(3)])
+slices = iter([all_ids[n * LIMIT:(n + 1) * LIMIT] for n in range(3)]
+              + [all_ids[3 * LIMIT:3 * LIMIT + SEQUENTIAL]])
 print(f"payroll {{payroll.name}}: {{LIMIT:,}} payments per connector", flush=True)
 
 def prepare(fsp, whole=False):
@@ -164,18 +169,21 @@ def dispatch(label, fsp, whole=False, bar=1000):
     env.cr.commit()
     enqueue = time.perf_counter() - start
     prefix = f"spp.payroll.run({{run_record.id}},)%"
-    jobs = env["queue.job"].search([("state", "=", "pending"),
-                                    ("func_string", "like", prefix)])
     performing = time.perf_counter()
     profile = cProfile.Profile() if PROFILE else None
     if profile:
         profile.enable()
-    for record in jobs:
-        job = Job.load(env, record.uuid)
-        job.set_started(); job.store()
-        job.perform()
-        job.set_done(); job.store()
-        env.cr.commit()
+    jobs = []
+    # The chunks' queueing jobs, then the delivery jobs they queue.
+    while pending := env["queue.job"].search([("state", "=", "pending"),
+                                               ("func_string", "like", prefix)]):
+        for record in pending:
+            job = Job.load(env, record.uuid)
+            job.set_started(); job.store()
+            job.perform()
+            job.set_done(); job.store()
+            env.cr.commit()
+            jobs.append(record)
     perform = time.perf_counter() - performing
     if profile:
         profile.disable()
@@ -190,7 +198,9 @@ def dispatch(label, fsp, whole=False, bar=1000):
           f"{{n / total:,.0f}} payments/s "
           f"({{len(jobs)}} jobs, {{calls['http']:,}} HTTP requests)")
     print(f"  enqueue (run + jobs)         {{enqueue:7.1f}} s")
-    print(f"  job wrapper (load, queue)    {{perform - spent['send']:7.1f}} s")
+    wrapper = perform - spent["send"] - spent["queue"]
+    print(f"  queue (attempts, keys)       {{spent['queue']:7.1f}} s")
+    print(f"  job wrapper (load, commit)   {{wrapper:7.1f}} s")
     print(f"  build (rows, message)        {{spent['send'] - inside:7.1f}} s")
     print(f"  sign (canonical JSON, key)   {{spent['sign']:7.1f}} s")
     print(f"  validate (OpenAPI schema)    {{spent['validate']:7.1f}} s")
@@ -228,60 +238,76 @@ def keep(url, body, headers=None):
     received.append((url, body))
     return 200
 
-with MpesaSimulator(key, max_seconds=3600, deliver=keep) as sim:
-    fsp = mpesa_fsp
+def mpesa_dispatch(in_flight, bar):
     fsp.sudo().write({{"api_url": sim.base_url, "rate_limit_tps": MPESA_TPS,
-                      "requests_in_flight": MPESA_IN_FLIGHT}})
-    label = (f"M-Pesa dispatch (one request per payment, {{MPESA_IN_FLIGHT}} in "
-             f"flight, rate limit {{MPESA_TPS or 'none'}}/s)")
-    # The bar: the FSP's rate when it has one (a job cannot go faster).
-    dispatch(label, fsp, whole=True, bar=min(MPESA_TPS or 1000, 1000))
-    sim.flush()
-    assert not sim.violations, sim.violations[:3]
-print(f"M-Pesa result callbacks queued: {{len(received):,}}", flush=True)
-receive = env["spp.payment.callback"].sudo()._spp_receive
-results = Counter()
-start = time.perf_counter()
-for url, body in received:
-    # /spp_payment/fsp/<callback ID>/callback/<kind>: no secret in the URL;
-    # Daraja's Results are authenticated by their ConversationID pair.
-    parts = urlsplit(url).path.split("/")
-    status, _answer = receive(parts[3], json.dumps(body).encode(), {{}},
-                              "127.0.0.1", kind=parts[5])
-    env.cr.commit()
-    results[status] += 1
-ingest = time.perf_counter() - start
-env.cr.execute("SELECT state, COUNT(*) FROM spp_payment WHERE id = ANY(%s) "
-               "GROUP BY state ORDER BY state", [ids])
-print(f"M-Pesa callbacks ingested: {{len(received):,}} in {{ingest:.1f}} s = "
-      f"{{len(received) / ingest:,.0f}} callbacks/s (HTTP answers {{dict(results)}})")
-print(f"  payments now: {{dict(env.cr.fetchall())}}", flush=True)
+                      "requests_in_flight": in_flight}})
+    label = (f"M-Pesa dispatch (one request per payment, {{in_flight}} in flight, "
+             f"{{MPESA_LATENCY * 1000:.0f}} ms a round trip, rate limit "
+             f"{{MPESA_TPS or 'none'}}/s)")
+    return dispatch(label, fsp, whole=True, bar=bar)
 
-# Odoo's own HTTP dispatch of a callback (routing, request, cursor, commit),
-# on a sample through the WSGI application: replays of callbacks already
-# applied, so each is recorded as a duplicate.
-from werkzeug.test import Client
-from odoo.http import root
-from odoo.tools import config
-config["dbfilter"] = f"^{{env.cr.dbname}}$"
-sample = received[: min(2000, len(received))]
-client = Client(root)
-answers = Counter()
-start = time.perf_counter()
-for url, body in sample:
-    response = client.post(urlsplit(url).path,
-                           data=json.dumps(body), content_type="application/json")
-    answers[response.status_code] += 1
-through_http = (time.perf_counter() - start) / len(sample)
-print(f"  per replayed callback through Odoo's WSGI dispatch: "
-      f"{{through_http * 1000:.2f}} ms, answers {{dict(answers)}} "
-      f"(first delivery through the inbox alone: "
-      f"{{ingest / len(received) * 1000:.2f}} ms)")
-env.cr.commit()  # a fresh snapshot: the WSGI requests committed their own
-env.cr.execute("SELECT state, COUNT(*) FROM spp_payment_callback "
-               "WHERE fsp_id = %s GROUP BY state", [mpesa_fsp.id])
-print(f"  callbacks recorded: {{dict(env.cr.fetchall())}}")
-env.cr.commit()
+if "mpesa" in ONLY:
+    with MpesaSimulator(key, max_seconds=3600, deliver=keep,
+                        latency=MPESA_LATENCY) as sim:
+        fsp = mpesa_fsp
+        # The bar: the FSP's rate when it has one (a job cannot go faster), at
+        # most what requests in flight allow over that round trip.
+        bar = min(MPESA_TPS or 1000, 1000,
+                  MPESA_IN_FLIGHT / MPESA_LATENCY if MPESA_LATENCY else 1000)
+        mpesa_dispatch(MPESA_IN_FLIGHT, round(bar * 0.8))
+        sim.flush()
+        assert not sim.violations, sim.violations[:3]
+        mpesa_ids = ids
+        if SEQUENTIAL:
+            mpesa_dispatch(1, 0)
+            sim.flush()
+            assert not sim.violations, sim.violations[:3]
+        ids = mpesa_ids
+    print(f"M-Pesa result callbacks queued: {{len(received):,}}", flush=True)
+    receive = env["spp.payment.callback"].sudo()._spp_receive
+    results = Counter()
+    start = time.perf_counter()
+    for url, body in received:
+        # /spp_payment/fsp/<callback ID>/callback/<kind>: no secret in the URL;
+        # Daraja's Results are authenticated by their ConversationID pair.
+        parts = urlsplit(url).path.split("/")
+        status, _answer = receive(parts[3], json.dumps(body).encode(), {{}},
+                                  "127.0.0.1", kind=parts[5])
+        env.cr.commit()
+        results[status] += 1
+    ingest = time.perf_counter() - start
+    env.cr.execute("SELECT state, COUNT(*) FROM spp_payment WHERE id = ANY(%s) "
+                   "GROUP BY state ORDER BY state", [ids])
+    print(f"M-Pesa callbacks ingested: {{len(received):,}} in {{ingest:.1f}} s = "
+          f"{{len(received) / ingest:,.0f}} callbacks/s "
+          f"(HTTP answers {{dict(results)}})")
+    print(f"  payments now: {{dict(env.cr.fetchall())}}", flush=True)
+
+    # Odoo's own HTTP dispatch of a callback (routing, request, cursor, commit),
+    # on a sample through the WSGI application: replays of callbacks already
+    # applied, so each is recorded as a duplicate.
+    from werkzeug.test import Client
+    from odoo.http import root
+    from odoo.tools import config
+    config["dbfilter"] = f"^{{env.cr.dbname}}$"
+    sample = received[: min(2000, len(received))]
+    client = Client(root)
+    answers = Counter()
+    start = time.perf_counter()
+    for url, body in sample:
+        response = client.post(urlsplit(url).path,
+                               data=json.dumps(body), content_type="application/json")
+        answers[response.status_code] += 1
+    through_http = (time.perf_counter() - start) / len(sample)
+    print(f"  per replayed callback through Odoo's WSGI dispatch: "
+          f"{{through_http * 1000:.2f}} ms, answers {{dict(answers)}} "
+          f"(first delivery through the inbox alone: "
+          f"{{ingest / len(received) * 1000:.2f}} ms)")
+    env.cr.commit()  # a fresh snapshot: the WSGI requests committed their own
+    env.cr.execute("SELECT state, COUNT(*) FROM spp_payment_callback "
+                   "WHERE fsp_id = %s GROUP BY state", [mpesa_fsp.id])
+    print(f"  callbacks recorded: {{dict(env.cr.fetchall())}}")
+    env.cr.commit()
 """
 
 
@@ -299,6 +325,12 @@ def main():
         help="the M-Pesa FSP's rate limit (requests/s; 0: none)",
     )
     parser.add_argument(
+        "--mpesa-latency",
+        type=float,
+        default=0.05,
+        help="seconds the M-Pesa simulator takes to answer (a network round trip)",
+    )
+    parser.add_argument(
         "--mpesa-in-flight",
         type=int,
         default=8,
@@ -306,8 +338,8 @@ def main():
     )
     parser.add_argument(
         "--only",
-        default="g2p,phee",
-        help="dispatch benchmarks to run besides M-Pesa's (g2p, phee)",
+        default="g2p,phee,mpesa",
+        help="the connectors to run (g2p, phee, mpesa: dispatch and callbacks)",
     )
     args = parser.parse_args()
     run(
@@ -317,6 +349,7 @@ def main():
             profile=args.profile,
             mpesa_tps=args.mpesa_tps,
             mpesa_in_flight=args.mpesa_in_flight,
+            mpesa_latency=args.mpesa_latency,
             only=set(args.only.split(",")),
         ),
         addons="spp_payment_g2p_connect,spp_payment_mpesa,spp_payment_phee",
