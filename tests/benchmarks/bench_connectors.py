@@ -27,7 +27,7 @@ import argparse
 from odoo_runner import run
 
 CODE = """
-import base64, cProfile, json, pstats, threading, time
+import base64, cProfile, json, os, pstats, threading, time
 from collections import Counter, defaultdict
 from urllib.parse import urlsplit
 
@@ -131,7 +131,8 @@ env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s "
 all_ids = [r[0] for r in env.cr.fetchall()]
 slices = iter([all_ids[n * LIMIT:(n + 1) * LIMIT] for n in range(3)]
               + [all_ids[3 * LIMIT:3 * LIMIT + SEQUENTIAL]])
-print(f"payroll {{payroll.name}}: {{LIMIT:,}} payments per connector", flush=True)
+print(f"payroll {{payroll.name}}: {{LIMIT:,}} payments per connector, "
+      f"load average {{os.getloadavg()}}", flush=True)
 
 def prepare(fsp, whole=False):
     # Its own payments per connector, approved, paid to numbers that end in 9
@@ -207,7 +208,7 @@ def dispatch(label, fsp, whole=False, bar=1000):
     print(f"  HTTP (client + simulator)    {{spent['http']:7.1f}} s  "
           f"({{spent['request_seconds']:.1f}} request-seconds)")
     print(f"  record (states, events)      {{spent['record']:7.1f}} s")
-    print(f"  payments now: {{states}}")
+    print(f"  payments now: {{states}}; load average {{os.getloadavg()}}")
     print(f"  bar: {{bar:,}} payments/s: "
           f"{{'met' if n / total >= bar else 'NOT met'}}", flush=True)
     return total
