@@ -164,13 +164,13 @@ class SppFsp(models.Model):
 
             return post
 
-        token = self._spp_token(self._spp_mpesa_token)
-        answers = self._spp_concurrently(sender(token), bodies)
+        answers = self._spp_mpesa_send_with_token(sender, bodies)
         refused = [n for n, a in enumerate(answers) if _verdict(a)[0] == "token"]
         if refused:
             self._spp_forget_token()
-            token = self._spp_token(self._spp_mpesa_token)
-            again = self._spp_concurrently(sender(token), [bodies[n] for n in refused])
+            again = self._spp_mpesa_send_with_token(
+                sender, [bodies[n] for n in refused]
+            )
             for n, answer in zip(refused, again, strict=True):
                 answers[n] = answer
         # What will authenticate the Result callbacks of these requests.
@@ -178,6 +178,15 @@ class SppFsp(models.Model):
             self, list(filter(None, map(_conversation, answers)))
         )
         return answers
+
+    def _spp_mpesa_send_with_token(self, sender, bodies):
+        """``sender(token)`` over ``bodies`` with the FSP's token; each body
+        meets the error when no token can be had (then nothing was sent)."""
+        try:
+            token = self._spp_token(self._spp_mpesa_token)
+        except (http.NotSent, http.NoAnswer) as error:
+            return [error] * len(bodies)
+        return self._spp_concurrently(sender(token), bodies)
 
     def _spp_mpesa_token(self):
         """A new Daraja OAuth token: (token, lifetime)."""
