@@ -71,6 +71,7 @@ with G2pConnectSimulator(max_seconds=7200) as sim:
     vals = dict(name="bench G2P pull", provider="g2p_connect", state="enabled",
                 api_url=sim.base_url, api_username="spp", api_secret="secret",
                 g2p_payer_fa="account:1@central-bank", retry_backoff_seconds=0,
+                max_retries=1000,  # each run is one more attempt per payment
                 rate_limit_tps={tps}, batch_size={chunk},
                 status_query_after_minutes=0,
                 callback_base_url="http://127.0.0.1:1")
