@@ -6,6 +6,7 @@ may have moved: the payment becomes unknown and is resolved by a status query)."
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -86,13 +87,13 @@ _SESSIONS = threading.local()
 
 
 def shared_limiter(key, per_second):
-    """The process-wide RateLimiter of ``key`` (e.g. (database, FSP id)): the
+    """The process-wide TokenBucket of ``key`` (e.g. (database, FSP id)): the
     threads of a worker process share one rate per remote party; a changed
     rate replaces it."""
     with _LIMITERS_LOCK:
         limiter = _LIMITERS.get(key)
         if limiter is None or limiter.per_second != per_second:
-            limiter = _LIMITERS[key] = RateLimiter(per_second)
+            limiter = _LIMITERS[key] = TokenBucket(per_second)
     return limiter
 
 
@@ -105,28 +106,53 @@ def thread_session(key):
     return sessions[key]
 
 
-class RateLimiter:
-    """Paces calls to at most ``per_second`` a second, across the threads that
-    share it (0 or less: no limit). ``wait()`` blocks until the next call may
-    go; callers wait outside any database transaction that holds locks."""
+class TokenBucket:
+    """A token bucket shared by the threads (and jobs) of a worker process
+    that call one FSP: tokens drip in at ``per_second`` up to ``burst``, and
+    each call takes one, waiting for it when the bucket is empty (0 or less:
+    no limit). With the default burst of one, calls are spaced by
+    1/``per_second``, whichever thread makes them. ``wait()`` blocks outside
+    the bucket's lock, and callers wait outside any database transaction that
+    holds payment locks."""
 
-    def __init__(self, per_second, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, per_second, burst=1, clock=time.monotonic, sleep=time.sleep):
         self.per_second = per_second
+        self.burst = max(burst, 1)
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next = 0.0
+        # The bucket kept as one time (GCRA): when it is full again, counting
+        # the calls made so far; a call may go once that is no more than
+        # burst - 1 tokens away.
+        self._full_at = None
 
     def wait(self):
-        """Block until the next call may be made; returns the seconds waited."""
+        """Take a token, blocking until one is there; returns the seconds waited."""
         if not self.per_second or self.per_second <= 0:
             return 0.0
         interval = 1.0 / self.per_second
         with self._lock:
             now = self._clock()
-            start = max(now, self._next)
-            self._next = start + interval
+            full_at = now if self._full_at is None else self._full_at
+            start = max(now, full_at - (self.burst - 1) * interval)
+            self._full_at = max(full_at, start) + interval
         delay = start - now
         if delay > 0:
             self._sleep(delay)
         return delay
+
+
+# The pacing every caller has used so far: one call each 1/per_second.
+RateLimiter = TokenBucket
+
+
+def run_concurrently(function, items, concurrency):
+    """``[function(item) for item in items]``, by up to ``concurrency``
+    threads at once (the order of the results is the items'). ``function``
+    must touch no database cursor: it runs outside the caller's thread."""
+    items = list(items)
+    workers = max(1, min(concurrency or 1, len(items)))
+    if workers == 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spp-fsp") as pool:
+        return list(pool.map(function, items))

@@ -47,6 +47,49 @@ def test_spec_defects_are_corrected_and_errors_caught():
     assert any("action" in e for e in g2p_connect.validate("/disburse", wrong_action))
 
 
+def _broken_bodies():
+    """Bodies the spec refuses, one defect each."""
+    edits = {
+        "amount without cents": lambda b: b["message"]["disbursements"][0].update(
+            amount="10"
+        ),
+        "address without provider": lambda b: b["message"]["disbursements"][1].update(
+            payee_fa="no-provider"
+        ),
+        "no disbursements": lambda b: b["message"].pop("disbursements"),
+        "no reference": lambda b: b["message"]["disbursements"][0].pop("reference_id"),
+        "timestamp not a date-time": lambda b: b["header"].update(
+            message_ts="yesterday"
+        ),
+        "no message id": lambda b: b["header"].pop("message_id"),
+        "count not a number": lambda b: b["header"].update(total_count="two"),
+    }
+    for name, edit in edits.items():
+        body = _body()
+        edit(body)
+        yield name, body
+
+
+def test_compiled_schema_refuses_what_jsonschema_refuses():
+    # The compiled check (what a valid message costs) and jsonschema (what
+    # lists the errors) are the same schema: the compiled one never lets
+    # through a message jsonschema refuses.
+    pointer = "#/paths/~1disburse/post/requestBody/content/application~1json/schema"
+    compiled = g2p_connect._compiled(pointer)
+    assert compiled is not None, "fastjsonschema is in requirements.txt"
+    assert compiled(_body())
+    for name, body in _broken_bodies():
+        message_errors = list(
+            g2p_connect._validator("#/components/schemas/DisburseRequest").iter_errors(
+                body["message"]
+            )
+        )
+        body_errors = list(g2p_connect._validator(pointer).iter_errors(body))
+        assert body_errors or message_errors, name
+        assert not compiled(body), name
+        assert g2p_connect.validate("/disburse", body), name
+
+
 def test_ed25519_signature_round_trip():
     key = bytes(range(32))
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

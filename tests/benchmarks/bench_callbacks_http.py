@@ -62,23 +62,23 @@ dispatch_mpesa()
 # acknowledgement made here, and the Result the simulator would send.
 ACKNOWLEDGE = """
 import hashlib, uuid
-from decimal import Decimal
 from spp_payment_core.simulators.mpesa import _result
 Fsp = type(env["spp.fsp"])
 
-def acknowledged(self, config, key, amount, phone, reference):
+def acknowledged(method, url, json=None, **kwargs):
+    # Daraja's synchronous answer to a B2C request, and the Result it sends.
+    key = json["OriginatorConversationID"]
     conversation = "AG_" + hashlib.sha256(key.encode()).hexdigest()[:20]
-    self._spp_mpesa_remember_conversation(
-        {{"OriginatorConversationID": key, "ConversationID": conversation}})
-    request = {{"QueueTimeOutURL": config.timeout_url, "Amount": int(Decimal(amount)),
-                "PartyB": phone.lstrip("+")}}
     receipt = "S" + uuid.uuid4().hex[:9].upper()
-    received.append((config.result_url, _result(
+    received.append((json["ResultURL"], _result(
         "0", "The service request is processed successfully.", key,
-        conversation, receipt, request)))
-    return "accepted", "Accept the service request successfully"
+        conversation, receipt, json)))
+    return 200, {{"OriginatorConversationID": key, "ConversationID": conversation,
+                 "ResponseCode": "0",
+                 "ResponseDescription": "Accept the service request successfully"}}
 
-Fsp._spp_mpesa_send_one = acknowledged
+Fsp._spp_http_client = lambda self: acknowledged
+Fsp._spp_mpesa_token = lambda self: ("benchmark-token", 3600)
 dispatch("M-Pesa dispatch (acknowledged here)", mpesa_fsp, whole=True)
 """
 
@@ -359,7 +359,14 @@ def main():
                 check=True,
             )
         if not (args.reuse and collected.exists()):
-            code = DISPATCH.format(payments=args.payments, profile=False, slices=1)
+            code = DISPATCH.format(
+                payments=args.payments,
+                profile=False,
+                slices=1,
+                mpesa_tps=0,
+                mpesa_in_flight=8,
+                mpesa_latency=0.0,
+            )
             code += COLLECT if args.simulator else ACKNOWLEDGE.format()
             code += WRITE.format(path=str(collected))
             run(args.database, code, addons=ADDONS, update=True)

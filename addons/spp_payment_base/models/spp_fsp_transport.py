@@ -16,10 +16,11 @@ from .spp_payment_callback import CallbackRefused
 # Callback URLs: <base>/spp_payment/fsp/<callback_public_id>/callback[/<kind>].
 CALLBACK_PATH = "/spp_payment/fsp"
 
-# One limiter per FSP and worker process: the FSP's rate is shared by the jobs
-# of the process's threads (run one worker process per FSP channel, or lower
-# the rate, to bound it across processes). Sessions reuse connections, one per
-# thread (see spp_payment_core.http).
+# One limiter (a token bucket) per FSP and worker process: the FSP's rate is
+# shared by the jobs of the process's threads and by the threads they send
+# with (run one worker process per FSP channel, or lower the rate, to bound it
+# across processes). Sessions reuse connections, one per thread (see
+# spp_payment_core.http).
 
 
 class SppFsp(models.Model):
@@ -38,6 +39,13 @@ class SppFsp(models.Model):
         groups="spp_payment_base.group_spp_admin",
         copy=False,
         readonly=True,
+    )
+
+    requests_in_flight = fields.Integer(
+        default=8,
+        help="Requests sent to the FSP at once by a delivery job or status "
+        "query of a protocol with one request per payment (M-Pesa), on kept-alive "
+        "connections; all of them within the rate limit.",
     )
 
     # Callbacks: who may call -------------------------------------------------
@@ -69,24 +77,41 @@ class SppFsp(models.Model):
         """One FSP request with this FSP's retry policy (5xx and 429 retried
         with the same bytes, never a timeout), paced by its rate limit, on a
         reused connection. Callers hold no payment lock (see _spp_send_payments)."""
-        self._spp_rate_limiter().wait()
-        return http.call(
-            method,
-            url,
-            timeout=30,
-            attempts=max(self.max_retries, 1),
-            backoff=max(self.retry_backoff_seconds, 0) / 10 or 0.1,
-            session=self._spp_session(),
-            **kwargs,
-        )
+        return self._spp_http_client()(method, url, **kwargs)
+
+    def _spp_http_client(self):
+        """A function making requests like _spp_http, which reads nothing from
+        the database: threads sending in parallel (see requests_in_flight) all
+        call through it, each on its own kept-alive connection, all paced by
+        the FSP's one token bucket."""
+        limiter = self._spp_rate_limiter()
+        key = (self.env.cr.dbname, self.id)
+        attempts = max(self.max_retries, 1)
+        backoff = max(self.retry_backoff_seconds, 0) / 10 or 0.1
+
+        def request(method, url, **kwargs):
+            limiter.wait()
+            return http.call(
+                method,
+                url,
+                timeout=30,
+                attempts=attempts,
+                backoff=backoff,
+                session=http.thread_session(key),
+                **kwargs,
+            )
+
+        return request
+
+    def _spp_concurrently(self, function, items):
+        """``function`` over ``items`` by up to requests_in_flight threads
+        (``function`` must not use the environment: it runs in other threads)."""
+        return http.run_concurrently(function, items, self.requests_in_flight)
 
     def _spp_rate_limiter(self):
         """This FSP's limiter (rate_limit_tps requests a second, 0: none)."""
         self.ensure_one()
         return http.shared_limiter((self.env.cr.dbname, self.id), self.rate_limit_tps)
-
-    def _spp_session(self):
-        return http.thread_session((self.env.cr.dbname, self.id))
 
     def _spp_token(self, fetch):
         """The FSP's access token, cached until a minute before it expires.

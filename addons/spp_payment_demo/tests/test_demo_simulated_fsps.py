@@ -86,10 +86,11 @@ class TestDemoSimulatedFsps(HttpCase):
         self.assertEqual(set(api.mapped("state")), {"accepted"})
         # PHEE works through its batch; no callback has arrived yet.
         self.demo._simulator("phee").settle()
-        with self.allow_requests(all_requests=True):
+        with self.allow_requests(all_requests=True), trap_jobs() as trap:
             pull_action = payroll.with_user(
                 self.users["finance"]
             ).action_pull_reconciliation()
+            perform_jobs(trap)
         pull = self.env["spp.reconciliation"].browse(pull_action["res_id"])
         mpesa = api.filtered(lambda p: p.fsp_id.provider == "mpesa")
         self.assertEqual(

@@ -272,8 +272,90 @@ class TestG2pConnect(SppConnectorCommon):
         self.assertEqual(payment.current_attempt_id.fsp_status_raw, "absent")
 
     def _pull(self, payroll, user=None):
-        action = payroll.with_user(user or self.finance).action_pull_reconciliation()
+        """Press Pull, then run the jobs it queued, as the job runner would."""
+        with trap_jobs() as trap:
+            action = payroll.with_user(
+                user or self.finance
+            ).action_pull_reconciliation()
+            perform_jobs(trap)
         return self.env["spp.reconciliation"].browse(action["res_id"])
+
+    def _status_requests(self):
+        return [r for r in self.sim.requests if r[1].endswith("/txn/status")]
+
+    def test_pull_queues_chunks_and_asks_nobody_in_the_request(self):
+        payroll = self._payroll(["0000", "0001", "0000", "0000", "0000"])
+        self._execute(payroll)
+        self.sim.callbacks.clear()  # every callback lost
+        self.fsp.batch_size = 2
+        before = self._state_list(payroll)
+        self.sim.requests.clear()
+        with trap_jobs() as trap:
+            action = payroll.with_user(self.finance).action_pull_reconciliation()
+            batch = self.env["spp.reconciliation"].browse(action["res_id"])
+            # The request asked no FSP, changed no payment, recorded no line.
+            self.assertEqual(self._status_requests(), [])
+            self.assertEqual(self._state_list(payroll), before)
+            self.assertFalse(batch.line_ids)
+            self.assertEqual(
+                (batch.pull_state, batch.pull_chunk_count, batch.pull_progress),
+                ("running", 3, 0.0),
+            )
+            self.assertEqual(
+                [len(job.args[1]) for job in trap.enqueued_jobs], [2, 2, 1]
+            )
+            self.assertEqual(len({job.identity_key for job in trap.enqueued_jobs}), 3)
+            with self.assertRaisesRegex(UserError, "waiting for acceptance"):
+                payroll.with_user(self.finance).action_pull_reconciliation()
+            with self.assertRaisesRegex(UserError, "still pulling"):
+                batch.with_user(self.finance).action_submit()
+            perform_jobs(trap)
+        # The jobs asked the FSP (a chunk a request), and the batch holds what
+        # it reported, submitted for acceptance.
+        batch.invalidate_recordset()
+        self.assertEqual(len(self._status_requests()), 3)
+        self.assertEqual(
+            (batch.pull_state, batch.pull_chunks_done, batch.pull_progress),
+            ("done", 3, 100.0),
+        )
+        self.assertEqual(batch.approval_state, "submitted")
+        self.assertEqual(
+            sorted(batch.line_ids.mapped("outcome")),
+            ["paid", "paid", "paid", "paid", "rejected"],
+        )
+        self.assertEqual(sorted(batch.line_ids.mapped("row_no")), [1, 2, 3, 4, 5])
+        self.assertEqual(batch.summary["pull"]["G2P Receiver"]["asked"], 5)
+        self.assertEqual(self._state_list(payroll), before)
+        batch.with_user(self.users["finance_manager"]).action_approve()
+        self.assertEqual(
+            sorted(self._state_list(payroll)),
+            ["paid", "paid", "paid", "paid", "rejected"],
+        )
+        self._check_invariants(payroll)
+
+    def test_pull_chunk_run_again_applies_nothing_twice(self):
+        payroll = self._payroll(["0000"] * 5)
+        self._execute(payroll)
+        self.sim.callbacks.clear()
+        self.fsp.batch_size = 3
+        with trap_jobs() as trap:
+            action = payroll.with_user(self.finance).action_pull_reconciliation()
+            batch = self.env["spp.reconciliation"].browse(action["res_id"])
+            first, second = trap.enqueued_jobs
+            first.perform()
+            self.assertEqual((len(batch.line_ids), batch.pull_chunks_done), (3, 1))
+            # The job runner runs it again (a worker died after its commit).
+            first.perform()
+            self.assertEqual((len(batch.line_ids), batch.pull_chunks_done), (3, 1))
+            self.assertEqual(batch.pull_state, "running")
+            second.perform()
+            second.perform()
+        self.assertEqual((len(batch.line_ids), batch.pull_chunks_done), (5, 2))
+        self.assertEqual(
+            len(set(batch.line_ids.mapped("payment_id"))), len(batch.line_ids)
+        )
+        self.assertEqual(batch.summary["pull"]["G2P Receiver"]["asked"], 5)
+        self.assertEqual(batch.approval_state, "submitted")
 
     def test_pulled_success_for_a_payment_failed_since_is_a_suspected_double(self):
         payroll = self._payroll(["0000"] * 5)
@@ -323,8 +405,15 @@ class TestG2pConnect(SppConnectorCommon):
         paid = payroll.payment_ids.filtered(lambda p: p.state == "paid")
         self.assertEqual(paid.mapped("paid_amount"), paid.mapped("amount"))
         self.assertTrue(all(paid.mapped("paid_date")))
-        with self.assertRaisesRegex(UserError, "report nothing new"):
-            self._pull(payroll)
+        # Nothing new: the pull closes its batch, with what the FSP said about
+        # the three paid (the rejected ones are not asked about).
+        nothing = self._pull(payroll)
+        self.assertEqual((nothing.pull_state, nothing.cleared), ("done", True))
+        self.assertFalse(nothing.line_ids)
+        self.assertEqual(
+            nothing.summary["pull"]["G2P Receiver"],
+            {"asked": 3, "reported": 3, "same": 3},
+        )
         self._check_invariants(payroll)
 
     def test_rejected_pull_is_cleared_and_pulled_again(self):

@@ -49,19 +49,29 @@ class SppFsp(models.Model):
     # Sending ------------------------------------------------------------------
 
     def _spp_send_payments(self, payments):
-        """Read the requests, send them one by one (paced by _spp_http's rate
-        limiter), then record every answer at once: the payments are locked
-        only by that last step."""
+        """Read the requests, send them requests_in_flight at a time on
+        kept-alive connections (paced by the FSP's token bucket), then record
+        every answer at once: the payments are locked only by that last step."""
         if self.provider != "mpesa":
             return super()._spp_send_payments(payments)
         self._spp_check_usable()
         config = self._spp_mpesa_config()
         results = {"accepted": [], "unknown": [], "rejected": []}
+        sending, bodies = [], []
         for payment_id, key, amount, phone, reference in self._spp_mpesa_rows(payments):
-            verdict, detail = self._spp_mpesa_send_one(
-                config, key, amount, phone, reference
+            try:
+                bodies.append(mpesa.b2c_request(config, key, amount, phone, reference))
+            except mpesa.MpesaError as error:
+                results["rejected"].append((payment_id, str(error)))
+                continue
+            sending.append(payment_id)
+        answers = self._spp_mpesa_post_all(bodies)
+        for payment_id, answer in zip(sending, answers, strict=True):
+            verdict, detail = _verdict(answer)
+            # A token refused twice: the request was not taken.
+            results["rejected" if verdict == "token" else verdict].append(
+                (payment_id, detail)
             )
-            results[verdict].append((payment_id, detail))
         payments._set_sent()
         self._spp_mpesa_record(payments, results)
         # Results that overtook the acknowledgement wait for this moment.
@@ -83,26 +93,6 @@ class SppFsp(models.Model):
             )
         )
         return self.env.cr.fetchall()
-
-    def _spp_mpesa_send_one(self, config, key, amount, phone, reference):
-        """("accepted" | "unknown" | "rejected", detail) of one B2C request."""
-        try:
-            body = mpesa.b2c_request(config, key, amount, phone, reference)
-        except mpesa.MpesaError as error:
-            return "rejected", str(error)
-        try:
-            verdict, detail = mpesa.parse_response(*self._spp_mpesa_call(body))
-        except http.NotSent as error:
-            return "unknown", f"not delivered: {error}"
-        except http.NoAnswer as error:
-            return "unknown", f"no answer: {error}"
-        if verdict in ("accepted", "duplicate"):
-            # A duplicate key means M-Pesa already has this very attempt.
-            return "accepted", detail
-        if verdict in ("throttled", "unknown"):
-            # Not a refusal (see mpesa.SYNC_ERRORS): a status query decides.
-            return "unknown", detail
-        return "rejected", detail
 
     def _spp_mpesa_record(self, payments, results):
         by_id = payments.browse
@@ -144,31 +134,59 @@ class SppFsp(models.Model):
 
     # HTTP -----------------------------------------------------------------------
 
-    def _spp_mpesa_call(self, body, path=mpesa.B2C_PATH, retried=False):
-        token = self._spp_token(self._spp_mpesa_token)
-        status, answer = self._spp_http(
-            "POST",
-            self.sudo().api_url.rstrip("/") + path,
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        verdict = mpesa.parse_response(status, answer)[0]
-        if verdict == "token" and not retried:
-            self._spp_forget_token()
-            return self._spp_mpesa_call(body, path, retried=True)
-        if verdict == "accepted":
-            # What will authenticate the Result callback of this request.
-            self._spp_mpesa_remember_conversation(answer)
-        return status, answer
+    def _spp_mpesa_call(self, body, path=mpesa.B2C_PATH):
+        """(status, answer) of one Daraja request; raises http.NotSent or
+        http.NoAnswer."""
+        answer = self._spp_mpesa_post_all([body], path)[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
-    def _spp_mpesa_remember_conversation(self, answer):
-        originator = answer.get("OriginatorConversationID")
-        conversation = answer.get("ConversationID")
-        if isinstance(originator, str) and isinstance(conversation, str):
-            if originator and conversation:
-                self.env["spp.mpesa.conversation"].sudo()._spp_record(
-                    self, originator, conversation
-                )
+    def _spp_mpesa_post_all(self, bodies, path=mpesa.B2C_PATH):
+        """POST each of ``bodies`` to ``path``, requests_in_flight at a time,
+        each under its own idempotency key (its OriginatorConversationID or
+        Occasion, from the attempt): per body, (status, answer) or the
+        http.NotSent / http.NoAnswer it met. Requests refused for their token
+        are sent again once with a new one. The ConversationID pairs of the
+        accepted ones are recorded in one statement. The threads touch no
+        database: this transaction must hold no payment lock meanwhile."""
+        url = self.sudo().api_url.rstrip("/") + path
+        client = self._spp_http_client()
+
+        def sender(token):
+            headers = {"Authorization": f"Bearer {token}"}
+
+            def post(body):
+                try:
+                    return client("POST", url, json=body, headers=headers)
+                except (http.NotSent, http.NoAnswer) as error:
+                    return error
+
+            return post
+
+        answers = self._spp_mpesa_send_with_token(sender, bodies)
+        refused = [n for n, a in enumerate(answers) if _verdict(a)[0] == "token"]
+        if refused:
+            self._spp_forget_token()
+            again = self._spp_mpesa_send_with_token(
+                sender, [bodies[n] for n in refused]
+            )
+            for n, answer in zip(refused, again, strict=True):
+                answers[n] = answer
+        # What will authenticate the Result callbacks of these requests.
+        self.env["spp.mpesa.conversation"].sudo()._spp_record_all(
+            self, list(filter(None, map(_conversation, answers)))
+        )
+        return answers
+
+    def _spp_mpesa_send_with_token(self, sender, bodies):
+        """``sender(token)`` over ``bodies`` with the FSP's token; each body
+        meets the error when no token can be had (then nothing was sent)."""
+        try:
+            token = self._spp_token(self._spp_mpesa_token)
+        except (http.NotSent, http.NoAnswer) as error:
+            return [error] * len(bodies)
+        return self._spp_concurrently(sender(token), bodies)
 
     def _spp_mpesa_token(self):
         """A new Daraja OAuth token: (token, lifetime)."""
@@ -319,18 +337,17 @@ class SppFsp(models.Model):
         if self.provider != "mpesa":
             return super()._spp_fetch_status(payments)
         config = self._spp_mpesa_config()
-        asked = 0
-        # Keys read first: the loop of requests then reads nothing.
+        # Keys read first: the requests then read nothing.
         keys = payments.current_attempt_id.mapped("idempotency_key")
-        for key in keys:
-            try:
-                status, answer = self._spp_mpesa_call(
-                    mpesa.status_request(config, key), path=mpesa.STATUS_PATH
-                )
-            except (http.NotSent, http.NoAnswer) as error:
-                _logger.info("M-Pesa status query for %s failed: %s", key, error)
+        answers = self._spp_mpesa_post_all(
+            [mpesa.status_request(config, key) for key in keys], mpesa.STATUS_PATH
+        )
+        asked = 0
+        for key, answer in zip(keys, answers, strict=True):
+            if isinstance(answer, Exception):
+                _logger.info("M-Pesa status query for %s failed: %s", key, answer)
                 continue
-            asked += mpesa.parse_response(status, answer)[0] == "accepted"
+            asked += mpesa.parse_response(*answer)[0] == "accepted"
         return asked
 
     def _spp_reports_synchronously(self):
@@ -342,3 +359,35 @@ class SppFsp(models.Model):
         # Asynchronous: the answers arrive as callbacks, not here.
         self._spp_fetch_status(payments)
         return []
+
+
+def _verdict(answer):
+    """("accepted" | "unknown" | "rejected" | "token", detail) of one
+    request's (status, answer), or of the http.NotSent / http.NoAnswer it met
+    ("token": Daraja refused the access token)."""
+    if isinstance(answer, http.NotSent):
+        return "unknown", f"not delivered: {answer}"
+    if isinstance(answer, http.NoAnswer):
+        return "unknown", f"no answer: {answer}"
+    verdict, detail = mpesa.parse_response(*answer)
+    if verdict in ("accepted", "duplicate"):
+        # A duplicate key means M-Pesa already has this very attempt.
+        return "accepted", detail
+    if verdict in ("throttled", "unknown"):
+        # Not a refusal (see mpesa.SYNC_ERRORS): a status query decides.
+        return "unknown", detail
+    return ("token" if verdict == "token" else "rejected"), detail
+
+
+def _conversation(answer):
+    """The (OriginatorConversationID, ConversationID) pair an accepted
+    request was answered with, or None."""
+    if isinstance(answer, Exception) or mpesa.parse_response(*answer)[0] != "accepted":
+        return None
+    body = answer[1]
+    originator = body.get("OriginatorConversationID")
+    conversation = body.get("ConversationID")
+    if isinstance(originator, str) and isinstance(conversation, str):
+        if originator and conversation:
+            return originator, conversation
+    return None

@@ -43,18 +43,27 @@ class SppMpesaConversation(models.Model):
     def _spp_record(self, fsp, originator, conversation):
         """Remember a pair from a synchronous answer (the first one stays: a
         re-sent request is answered as a duplicate, never with a new pair)."""
+        self._spp_record_all(fsp, [(originator, conversation)])
+
+    @api.model
+    def _spp_record_all(self, fsp, pairs):
+        """Remember the (originator, conversation) ``pairs`` of a delivery's
+        answers in one statement, like _spp_record."""
+        if not pairs:
+            return
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO spp_mpesa_conversation
                        (fsp_id, originator_conversation_id, conversation_id,
                         answered_date)
-                VALUES (%s, %s, %s, now() at time zone 'utc')
+                SELECT %s, o, c, now() at time zone 'utc'
+                  FROM unnest(%s::varchar[], %s::varchar[]) AS v(o, c)
                 ON CONFLICT (fsp_id, originator_conversation_id) DO NOTHING
                 """,
                 fsp.id,
-                originator,
-                conversation,
+                [originator for originator, _conversation in pairs],
+                [conversation for _originator, conversation in pairs],
             )
         )
 

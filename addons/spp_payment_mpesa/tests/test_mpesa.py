@@ -1,11 +1,12 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import json
+import threading
 from collections import Counter
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from spp_payment_core import mpesa
+from spp_payment_core import http, mpesa
 from spp_payment_core.simulators.mpesa import MpesaSimulator
 
 from odoo.exceptions import ValidationError
@@ -264,21 +265,55 @@ class TestMpesa(SppConnectorCommon):
         self.assertEqual(states, {"accepted"})
 
     def test_rate_limit_paces_requests_outside_the_transaction(self):
-        waits = []
+        # The FSP's one token bucket, on a clock that stands still: each
+        # request's slot is when its wait would end, whichever thread sent it.
+        slots = []
         fsp_class = type(self.env["spp.fsp"])
-        original = fsp_class._spp_rate_limiter
 
         def recording(fsp):
-            limiter = original(fsp)
-            waits.append(limiter.per_second)
-            return limiter
+            bucket = http.TokenBucket(
+                fsp.rate_limit_tps, clock=lambda: 0.0, sleep=lambda seconds: None
+            )
+            wait = bucket.wait
+
+            def taking():
+                slot = wait()
+                slots.append(round(slot, 6))
+                return slot
+
+            bucket.wait = taking
+            return bucket
 
         self.patch(fsp_class, "_spp_rate_limiter", recording)
-        self.fsp.rate_limit_tps = 200
+        self.fsp.write({"rate_limit_tps": 200, "requests_in_flight": 4})
         payroll = self._payroll(["0000"] * 5)
         self._execute(payroll)
-        # One pacing per B2C request, at the FSP's rate.
-        self.assertEqual(waits, [200.0] * 5)
+        # One token per B2C request, no two in one slot of the FSP's rate,
+        # though four threads sent them.
+        self.assertEqual(sorted(slots), [0.0, 0.005, 0.01, 0.015, 0.02])
+        self.assertEqual(set(self._state_list(payroll)), {"accepted"})
+
+    def test_several_requests_are_in_flight_at_once(self):
+        payroll = self._payroll(["0000"] * 5)
+        count = len(payroll.payment_ids)
+        # All the requests must be at Daraja together, or none is answered.
+        together = threading.Barrier(count, timeout=20)
+
+        def meet(method, path, headers, body):
+            if path == mpesa.B2C_PATH:
+                together.wait()
+
+        self.fsp.requests_in_flight = count
+        self.sim.on_request = meet
+        try:
+            self._execute(payroll)
+        finally:
+            self.sim.on_request = None
+        self.assertFalse(together.broken)
+        self.assertEqual(set(self._state_list(payroll)), {"accepted"})
+        self.sim.flush()
+        self.assertEqual(set(self._state_list(payroll)), {"paid"})
+        self._check_invariants(payroll)
 
     def test_status_cron_enqueues_chunks_and_calls_no_fsp(self):
         payroll = self._payroll(["0005"] * 5)  # results lost: accepted

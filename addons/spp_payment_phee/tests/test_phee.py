@@ -7,7 +7,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.spp_payroll.tests.common import SppConnectorCommon
+from odoo.addons.spp_payroll.tests.common import SppConnectorCommon, perform_jobs
 
 CALLBACK_LOGGER = "odoo.addons.spp_payment_base.models.spp_payment_callback"
 
@@ -303,9 +303,11 @@ class TestPhee(SppConnectorCommon):
         self._execute(payroll)
         self.sim.settle()
         self.sim.callbacks.clear()
-        action = payroll.with_user(
-            self.users["finance_officer"]
-        ).action_pull_reconciliation()
+        with trap_jobs() as trap:
+            action = payroll.with_user(
+                self.users["finance_officer"]
+            ).action_pull_reconciliation()
+            perform_jobs(trap)
         batch = self.env["spp.reconciliation"].browse(action["res_id"])
         self.assertEqual(
             sorted(batch.line_ids.mapped("outcome")),

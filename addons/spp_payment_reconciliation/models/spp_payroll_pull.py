@@ -8,13 +8,14 @@ from collections import Counter
 from spp_payment_core import money, states
 from spp_payment_core.reconcile import Line
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.spp_payroll.models.spp_payroll_run import notify_progress
+
 # Payments whose FSP outcome may still change (paid: it may come back reversed).
 PULLED_STATES = ("sent", "accepted", "processing", "unknown", "paid")
-PULL_CHUNK = 1000
 # Payment state an FSP reports -> reconciliation line outcome.
 LINE_OUTCOME = {
     states.PAID: "paid",
@@ -50,8 +51,11 @@ class SppPayroll(models.Model):
         )
 
     def action_pull_reconciliation(self):
-        """Ask every API FSP of the payroll about its open and paid payments and
-        put what moves into one reconciliation batch, submitted for acceptance."""
+        """Queue the questions to every API FSP of the payroll about its open
+        and paid payments, one job per chunk (paced by the FSP's rate limit):
+        this request calls no FSP and changes no payment. The jobs put what
+        moves into one reconciliation batch, shown pulling with its progress,
+        and submit it for acceptance when the last chunk has answered."""
         self.ensure_one()
         self._spp_check_finance_user()
         self._spp_expect_status(
@@ -66,24 +70,31 @@ class SppPayroll(models.Model):
                     self.name,
                 )
             )
-        lines, report = [], {}
-        for fsp, payment_ids in by_fsp.items():
-            fsp_lines, report[fsp.name] = self._spp_pull_from(fsp, payment_ids)
-            lines += fsp_lines
-        if not lines:
-            raise UserError(
-                self.env._(
-                    "The FSPs report nothing new for %(payroll)s: %(report)s",
-                    payroll=self.name,
-                    report=_report_text(report),
-                )
-            )
-        for row_no, line in enumerate(lines, 1):
-            line.row = row_no
+        chunks = [
+            (fsp, ids[start : start + fsp._spp_dispatch_chunk_size()])
+            for fsp, ids in by_fsp.items()
+            for start in range(0, len(ids), fsp._spp_dispatch_chunk_size())
+        ]
         batch = self.env["spp.reconciliation"]._spp_create_batch(
-            self._spp_pull_vals(by_fsp), lines, pull=report
+            dict(
+                self._spp_pull_vals(by_fsp),
+                pull_state="running",
+                pull_chunk_count=len(chunks),
+            ),
+            [],
         )
-        batch.action_submit()
+        for number, (fsp, ids) in enumerate(chunks):
+            batch.with_delay(
+                description=self.env._(
+                    "%(payroll)s: pull %(n)s of %(total)s from %(fsp)s",
+                    payroll=self.name,
+                    n=number + 1,
+                    total=len(chunks),
+                    fsp=fsp.name,
+                ),
+                # Two clicks, or two workers, never queue the same chunk twice.
+                identity_key=f"spp.reconciliation.pull:{batch.id}:{number}",
+            )._job_pull_chunk(fsp.id, ids, number)
         return batch._spp_action_open()
 
     def _spp_check_no_open_pull(self):
@@ -128,13 +139,10 @@ class SppPayroll(models.Model):
             if (fsp := fsp_model.browse(fsp_id))._spp_supports_status_query()
         }
 
-    def _spp_pull_from(self, fsp, payment_ids):
-        """Lines for the payments ``fsp`` reports as moved, and a count of what
-        it said. An FSP answering by callback is asked, and reports later."""
-        payments = self.env["spp.payment"].sudo().browse(payment_ids)
-        outcomes = []
-        for start in range(0, len(payments), PULL_CHUNK):
-            outcomes += fsp._spp_query_outcomes(payments[start : start + PULL_CHUNK])
+    def _spp_pull_lines(self, fsp, payments, outcomes):
+        """Lines for the ``payments`` whose ``outcomes`` (what ``fsp`` reported
+        about them) move them, and a count of what it said. An FSP answering
+        by callback was asked, and reports later."""
         counts = Counter(asked=len(payments), reported=len(outcomes))
         if not fsp._spp_reports_synchronously():
             counts["answers_by_callback"] = len(payments)
@@ -175,6 +183,121 @@ class SppPayroll(models.Model):
         }
 
 
+class SppReconciliation(models.Model):
+    _inherit = "spp.reconciliation"
+
+    pull_state = fields.Selection(
+        [("running", "Pulling"), ("done", "Pulled")],
+        readonly=True,
+        help="An API pull asks the FSPs in queued jobs, one per chunk; the batch "
+        "is submitted when the last one has answered.",
+    )
+    pull_chunk_count = fields.Integer(string="Chunks to Pull", readonly=True)
+    pull_chunks_done = fields.Integer(string="Chunks Pulled", readonly=True)
+    pull_progress = fields.Float(compute="_compute_pull_progress")
+    # Numbers of the chunks applied (a re-run job applies nothing twice), and
+    # what each FSP said so far.
+    pull_chunks_applied = fields.Json(readonly=True, copy=False)
+    pull_report = fields.Json(readonly=True, copy=False)
+
+    @api.depends("pull_chunks_done", "pull_chunk_count")
+    def _compute_pull_progress(self):
+        for batch in self:
+            count = batch.pull_chunk_count
+            batch.pull_progress = 100.0 * batch.pull_chunks_done / count if count else 0
+
+    def _spp_check_can_submit(self):
+        if self.pull_state == "running":
+            raise UserError(
+                self.env._("%s is still pulling: it is submitted when done.", self.name)
+            )
+        return super()._spp_check_can_submit()
+
+    def _job_pull_chunk(self, fsp_id, payment_ids, number):
+        """Queue job: ask ``fsp_id`` about one chunk of the payroll's payments
+        (nothing locked while it answers), then add the lines of what moved to
+        this batch, with the chunk marked applied in the same transaction."""
+        self.ensure_one()
+        if self._spp_pull_applied(number):
+            return f"chunk {number} already applied"
+        fsp = self.env["spp.fsp"].sudo().browse(fsp_id)
+        payments = self.env["spp.payment"].sudo().browse(payment_ids).exists()
+        payments = payments.filtered(
+            lambda p: p.state in PULLED_STATES and p.current_attempt_id
+        )
+        outcomes = fsp._spp_query_outcomes(payments) if payments else []
+        # From here on the batch's row is locked until this job commits: the
+        # chunks of a pull record their answers one after the other.
+        claimed = self._spp_claim_pull_chunk(number)
+        if claimed is None:
+            return f"chunk {number} already applied"
+        lines, counts = self.payroll_id._spp_pull_lines(fsp, payments, outcomes)
+        self._spp_add_pull_lines(lines)
+        report = dict(self.pull_report or {})
+        report[fsp.name] = dict(Counter(report.get(fsp.name, {})) + Counter(counts))
+        self._spp_write_approval({"pull_report": report})
+        done, total = claimed
+        if done >= total:
+            self._spp_finish_pull()
+        notify_progress(self.payroll_id)
+        return f"{len(lines)} lines from {len(payments)} payments"
+
+    def _spp_pull_applied(self, number):
+        return number in (self.pull_chunks_applied or [])
+
+    def _spp_claim_pull_chunk(self, number):
+        """Mark chunk ``number`` applied: (chunks done, chunk count), or None
+        when another run of its job already applied it."""
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE spp_reconciliation
+                   SET pull_chunks_applied =
+                           COALESCE(pull_chunks_applied, '[]'::jsonb)
+                           || to_jsonb(%(n)s::int),
+                       pull_chunks_done = COALESCE(pull_chunks_done, 0) + 1
+                 WHERE id = %(id)s
+                   AND NOT COALESCE(pull_chunks_applied, '[]'::jsonb)
+                           @> to_jsonb(%(n)s::int)
+             RETURNING pull_chunks_done, pull_chunk_count
+                """,
+                n=number,
+                id=self.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        self.invalidate_recordset(
+            ["pull_chunks_applied", "pull_chunks_done", "pull_progress"]
+        )
+        return row
+
+    def _spp_add_pull_lines(self, lines):
+        self.env.cr.execute(
+            SQL(
+                "SELECT COALESCE(MAX(row_no), 0) FROM spp_reconciliation_line "
+                "WHERE reconciliation_id = %s",
+                self.id,
+            )
+        )
+        first = self.env.cr.fetchone()[0] + 1
+        for row_no, line in enumerate(lines, first):
+            line.row = row_no
+        if lines:
+            self._spp_insert_lines(lines)
+
+    def _spp_finish_pull(self):
+        """The last chunk has answered: the batch is submitted for acceptance,
+        or, when the FSPs reported nothing new, closed (cleared) as it is."""
+        summary = dict(self._spp_summarize(), pull=self.pull_report or {})
+        empty = not self.line_ids[:1]
+        self._spp_write_approval(
+            {"summary": summary, "pull_state": "done", "cleared": empty}
+        )
+        if not empty:
+            self.action_submit()
+
+
 def _line(payment_id, outcome, amount):
     """The reconciliation line of one reported outcome (None for an FSP that
     does not know either: that stays for the status query)."""
@@ -193,11 +316,4 @@ def _line(payment_id, outcome, amount):
         reason=(outcome.reason or outcome.raw_status or "")[:250],
         reason_code=outcome.reason_code,
         note=outcome.raw_status or "",
-    )
-
-
-def _report_text(report):
-    return "; ".join(
-        f"{fsp}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        for fsp, counts in report.items()
     )

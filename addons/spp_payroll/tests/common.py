@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import json
 import secrets
+import threading
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -449,9 +450,14 @@ class SppConnectorCommon(SppPayrollCommon):
         ids = world["payments"]
         probes = []
 
+        probing = threading.Lock()
+
         def probe(method, path, headers, body):
+            # Requests in flight together are probed one after the other (two
+            # probes would find each other's locks).
             if path.split("?", 1)[0].endswith(send_path):
-                probes.append(self._lock_probe(ids))
+                with probing:
+                    probes.append(self._lock_probe(ids))
 
         self.sim.on_request = probe
         followers = []

@@ -51,13 +51,21 @@ class Simulator:
     routes = {}
 
     def __init__(
-        self, max_seconds=600, deliver=None, listen=True, callback_secret=None
+        self,
+        max_seconds=600,
+        deliver=None,
+        listen=True,
+        callback_secret=None,
+        latency=0.0,
     ):
         """``listen=False`` makes a simulator without a socket, for a host that
         serves it itself (see :meth:`answer`). ``callback_secret``: the key of
         our X-SPP-Signature header, for an FSP that lets the integrator
-        configure one (see :meth:`callback_headers`)."""
+        configure one (see :meth:`callback_headers`). ``latency``: seconds
+        each answer takes over the network (the round trip to a real FSP),
+        spent sleeping in the request's own thread."""
         self.callback_secret = callback_secret
+        self.latency = latency
         self.requests = deque(maxlen=MAX_LOG)
         self.violations = []
         self.callbacks = deque(maxlen=MAX_LOG)
@@ -171,6 +179,8 @@ class Simulator:
                 body = self.rfile.read(min(length, 50_000_000)) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 fault = simulator.faults.popleft() if simulator.faults else None
+                if simulator.latency:
+                    time.sleep(simulator.latency)
                 if isinstance(fault, tuple) and fault[0] == "slow":
                     time.sleep(min(fault[1], 30))
                     fault = None
