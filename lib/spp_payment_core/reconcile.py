@@ -8,6 +8,8 @@ writes anything; the caller applies the lines only when there is no error.
 """
 
 import functools
+import operator
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -137,18 +139,13 @@ class _Cells:
             *template.extra_columns,
         ]
         blank = [""] * len(table.rows)
+        cells = [cells for _n, cells in table.rows]
+        width = min(map(len, cells), default=0)
         self.columns = [
-            _column(table.rows, table.index(name)) if name else blank
+            _column(cells, table.index(name), width) if name else blank
             for name in self.names
         ]
-        self.formulas = [
-            frozenset(
-                i
-                for i, v in enumerate(values)
-                if v[:1] in _FORMULA_FIRST and is_formula_like(v)
-            )
-            for values in self.columns
-        ]
+        self.formulas = [_formulas(values) for values in self.columns]
         self.risky = frozenset().union(*self.formulas)
 
     def rows(self):
@@ -167,10 +164,33 @@ class _Cells:
             )
 
 
-def _column(rows, position):
-    return [
-        cells[position].strip() if position < len(cells) else "" for _n, cells in rows
-    ]
+def _column(cells, position, width):
+    """The stripped cells at ``position`` of each row (``cells``: the rows'
+    cell lists, the shortest ``width`` long), in C-speed passes when every
+    row has the column."""
+    if position < width:
+        return list(map(str.strip, map(operator.itemgetter(position), cells)))
+    return [row[position].strip() if position < len(row) else "" for row in cells]
+
+
+# A stripped cell a spreadsheet may run starts with one of these (the other
+# FORMULA_START characters are white space, stripped).
+_FORMULA_LINE = re.compile(
+    "^[" + re.escape("".join(_FORMULA_FIRST - {"\t", "\r"})) + "]", re.MULTILINE
+)
+
+
+def _formulas(values):
+    """Positions of the formula-like cells among ``values``: one regular
+    expression scan of the column finds that (nearly always) none starts
+    like a formula; only then are its cells tested one by one."""
+    if _FORMULA_LINE.search("\n".join(values)) is None:
+        return frozenset()
+    return frozenset(
+        i
+        for i, v in enumerate(values)
+        if v[:1] in _FORMULA_FIRST and is_formula_like(v)
+    )
 
 
 def _error(table, row, column, message):

@@ -17,6 +17,7 @@ from odoo.tools import SQL
 from odoo.addons.spp_payment_base.tools import (
     COPY_NULL,
     DerivedMany2one,
+    bulk_work_mem,
     copy_into,
     copy_text,
     exchange_difference_sql,
@@ -116,6 +117,8 @@ class SppReconciliation(models.Model):
         bulk; ``summary`` adds the source's own figures (file, pull) to the
         line counts."""
         self.check_access("create")
+        # The summary's join and sort over a million lines: in memory, no JIT.
+        bulk_work_mem(self.env.cr, len(lines))
         batch = self.create(vals)
         batch._spp_insert_lines(lines)
         batch._spp_write_approval({"summary": dict(batch._spp_summarize(), **summary)})
@@ -310,6 +313,10 @@ class SppReconciliation(models.Model):
         if self.applied_date:
             raise UserError(self.env._("%s is already applied.", self.name))
         payment = self.env["spp.payment"].sudo()
+        # Every step below joins the batch's lines to their payments: with
+        # PostgreSQL's defaults their hashes spill to disk and JIT compiles
+        # each statement (3.6 s measured for one at 200,000 lines).
+        bulk_work_mem(self.env.cr, (self.summary or {}).get("lines", 0))
         self._spp_refuse_foreign_lines()
         self._spp_record_overpayments()
         moving, stale = self._spp_sort_lines()
