@@ -245,3 +245,37 @@ def test_paid_row_for_an_unpaid_payment_is_a_suspected_double_never_skipped():
     assert result.lines[0].note == "suspected double payment (payment failed)"
     assert result.summary["suspected_double"] == 2
     assert result.summary["already_final"] == 1
+
+
+def test_short_rows_read_their_missing_cells_as_empty():
+    # The columns of a file whose rows all have every column are read in
+    # C-speed passes; a short row (no trailing cells) takes the row-by-row
+    # path and must give the same lines.
+    full = _validate(
+        "ref,status,amount,date,receipt,agent\nA,ok,10,2030-01-05,R1,north\nF,ko,,,,\n"
+    )
+    short = _validate(
+        "ref,status,amount,date,receipt,agent\nA,ok,10,2030-01-05,R1,north\nF,ko\n"
+    )
+    assert short.errors == full.errors == []
+    assert [(line.payment_id, line.outcome, line.extra) for line in short.lines] == [
+        (1, "paid", {"agent": "north"}),
+        (6, "failed", {"agent": ""}),
+    ]
+    assert short.summary == full.summary
+
+
+def test_formula_cells_are_found_by_the_column_scan():
+    # The scan of a column for cells starting like a formula may also stop at
+    # a line inside a quoted multi-line cell: that cell is then tested alone
+    # and is no formula; a real formula cell is refused at its own row.
+    result = _validate(
+        "ref,status,amount,date,receipt,agent\n"
+        'A,ok,10,2030-01-05,R1,"north\n=east"\n'
+        "B,ok,10,2030-01-05,+254700000001,south\n"
+        "F,ok,10,2030-01-05,R3,@SUM(A1)\n"
+    )
+    assert [(e.row, e.column) for e in result.errors] == [(4, "agent")]
+    assert "formula" in result.errors[0].message
+    assert result.lines[0].extra == {"agent": "north\n=east"}
+    assert result.lines[1].receipt == "+254700000001"

@@ -6,7 +6,9 @@
 Needs the database of ``bench_payroll.py`` (run it first). Takes its latest payroll,
 marks its payments sent to a file FSP (committed: the reply comes days later),
 and prints wall time and rows per second of the CSV, XLSX and pain.001 exports,
-and of the validation and acceptance of a 1,000,000-row reply CSV.
+and of the validation, storing and acceptance of a 1,000,000-row reply CSV
+(bar: 30 s in all), with the CPU time Odoo and PostgreSQL spent on each and
+the load average (the machine is shared).
 """
 
 import argparse
@@ -14,7 +16,7 @@ import argparse
 from odoo_runner import run
 
 CODE = """
-import io, time
+import io, os, time
 import odoo.sql_db
 from odoo.addons.spp_payment_base.tools import guarded_write
 
@@ -73,14 +75,30 @@ env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s AND state = 'se
 ids = [r[0] for r in env.cr.fetchall()]
 count = len(ids)
 print(f"payroll {{payroll.name}}: {{count:,}} payments")
+print(f"load average before: {{os.getloadavg()}}")
 payment_files = env["spp.payment.file"]
 
+env.cr.execute("SELECT pg_backend_pid()")
+backend_stat = f"/proc/{{env.cr.fetchone()[0]}}/stat"
+
+
+# CPU time of this process and of its PostgreSQL backend (same machine):
+# what a phase costs, whatever the other load on the machine.
+def cpu_seconds():
+    with open(backend_stat) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return time.process_time(), backend
+
+
 def timed(label, function, rows):
-    start = time.perf_counter()
+    start, (python, database) = time.perf_counter(), cpu_seconds()
     result = function()
     seconds = time.perf_counter() - start
-    print(f"{{label:<34}} {{seconds:8.1f}} s  {{rows / seconds:12,.0f}} rows/s",
-          flush=True)
+    python_after, database_after = cpu_seconds()
+    print(f"{{label:<34}} {{seconds:8.1f}} s  {{rows / seconds:12,.0f}} rows/s  "
+          f"(CPU: Odoo {{python_after - python:.1f}} s, "
+          f"PostgreSQL {{database_after - database:.1f}} s)", flush=True)
     return result, seconds
 
 rows, fetching = timed("fetch payment rows (SQL)",
@@ -123,9 +141,12 @@ def clock(model, name):
     original = getattr(cls, name)
 
     def clocked(self, *args, **kwargs):
-        start = time.perf_counter()
+        start, (python, database) = time.perf_counter(), cpu_seconds()
         result = original(self, *args, **kwargs)
-        print(f"    {{name:<30}} {{time.perf_counter() - start:6.1f}} s", flush=True)
+        python_after, database_after = cpu_seconds()
+        print(f"    {{name:<30}} {{time.perf_counter() - start:6.1f}} s  "
+              f"(CPU: Odoo {{python_after - python:.1f}} s, "
+              f"PostgreSQL {{database_after - database:.1f}} s)", flush=True)
         return result
 
     setattr(cls, name, clocked)
@@ -145,8 +166,10 @@ if "csv" in results:
     export = fetching + results["csv"]
     print(f"CSV export, rows fetched and written: {{export:.1f}} s")
     print(f"bar: CSV export < 60 s: {{'met' if export < 60 else 'NOT met'}}")
-verdict = "met" if reconciliation < 60 else "NOT met"
-print(f"bar: CSV reconciliation < 60 s: {{verdict}}")
+print(f"load average after: {{os.getloadavg()}}")
+# Issue 15: validated, stored and accepted in at most 30 s.
+verdict = "met" if reconciliation <= 30 else "NOT met"
+print(f"bar: CSV reconciliation <= 30 s: {{verdict}}")
 env.cr.rollback()
 """
 

@@ -17,6 +17,7 @@ from ..tools import (
     drop_stale_indexes,
     exchange_difference_sql,
     fsp_issued_sql,
+    id_array,
     is_guarded_write,
     refresh_statistics,
     refuse_fields,
@@ -567,7 +568,7 @@ class SppPayment(models.Model):
             WITH old AS MATERIALIZED (
                 SELECT s.id, s.state, c.rounding AS program_rounding
                   FROM spp_payment s LEFT JOIN res_currency c ON c.id = s.currency_id
-                 WHERE s.id = ANY(%(ids)s)
+                 WHERE s.id = ANY(%(ids)s::int[])
             ),
             moved AS (
                 UPDATE spp_payment p SET %(assignments)s
@@ -581,7 +582,7 @@ class SppPayment(models.Model):
             SELECT state, COUNT(*), (array_agg(id ORDER BY id))[1:10] FROM old
              WHERE NOT state = ANY(%(allowed)s) GROUP BY state
             """,
-            ids=list(self.ids),
+            ids=id_array(self.ids),
             assignments=SQL(", ").join(
                 self._spp_state_assignments(target, values, bool(details))
             ),

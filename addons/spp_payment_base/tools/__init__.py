@@ -10,6 +10,7 @@ from .fields import DerivedMany2one
 from .schema import (
     bulk_work_mem,
     drop_stale_indexes,
+    id_array,
     refresh_statistics,
     required_column_defaults,
     set_fillfactor,

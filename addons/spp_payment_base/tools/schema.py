@@ -56,6 +56,14 @@ def bulk_work_mem(cr, rows):
         cr.execute(SQL("SET LOCAL jit = off"))
 
 
+def id_array(ids):
+    """``ids`` as one ``int[]`` literal, for ``= ANY(%s::int[])``: a list
+    parameter becomes ARRAY[...] of one constant per id, which PostgreSQL
+    parses and folds a million times (measured 2.4-2.9 s against 1.5-1.7 s
+    for the literal, at 1,000,000 ids on a loaded machine)."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 def refresh_statistics(cr, table, inserted):
     """Analyse ``table`` after a load of ``inserted`` rows that can change its
     plans, inside the loading transaction (ANALYZE counts its own new rows).

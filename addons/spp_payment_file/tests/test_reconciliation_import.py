@@ -7,6 +7,7 @@ from decimal import Decimal
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -179,6 +180,44 @@ class TestReconciliationImport(SppFileCommon):
     def test_viewer_cannot_import(self):
         with self.assertRaises(AccessError):
             self._wizard(self.payroll, self._clean_reply(), user=self.users["viewer"])
+
+    def test_lookup_gives_each_payment_as_the_database_knows_it(self):
+        # The lookup is built in column passes: every payment of the payroll
+        # by its key, and a key naming several payments gives all of them.
+        wizard = self._wizard(self.payroll, self._clean_reply())
+        payments = self.payroll.payment_ids
+        lookup = wizard._spp_fetch_lookup(
+            SQL("p.reference"),
+            SQL("p.payroll_id = %s", self.payroll.id),
+            SQL(""),
+            "reference",
+            {},
+        )
+        self.assertEqual(
+            lookup,
+            {
+                p.reference: (
+                    p.id,
+                    self.payroll.id,
+                    p.program_id.id,
+                    Decimal(str(p.amount)).quantize(Decimal("0.01")),
+                    p.state,
+                )
+                for p in payments
+            },
+        )
+        self.assertIsInstance(lookup[payments[0].reference].amount, Decimal)
+        shared = wizard._spp_fetch_lookup(
+            SQL("'same'"),
+            SQL("p.payroll_id = %s", self.payroll.id),
+            SQL(""),
+            "registrant",
+            {},
+        )
+        self.assertEqual(list(shared), ["same"])
+        self.assertEqual(
+            sorted(target.id for target in shared["same"]), sorted(payments.ids)
+        )
 
     def test_match_on_registrant_id(self):
         self.fsp.write(

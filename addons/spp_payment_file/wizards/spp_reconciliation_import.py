@@ -283,20 +283,31 @@ class SppReconciliationImport(models.TransientModel):
                 where,
             )
         )
-        lookup, amounts = {}, {}
-        for key, *values in self.env.cr.fetchall():
-            if match_on == "phone":
-                key = normalized.get(key, key)
-            pid, payroll, program, amount, state = values
-            # A payroll has a few distinct amounts: one Decimal each.
-            if amount not in amounts:
-                amounts[amount] = Decimal(amount)
-            target = reconcile.Target(pid, payroll, program, amounts[amount], state)
-            if key in lookup:
-                known = lookup[key]
-                lookup[key] = (known if isinstance(known, list) else [known]) + [target]
-            else:
-                lookup[key] = target
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return {}
+        keys, ids, payrolls, programs, amounts, payment_states = zip(*rows, strict=True)
+        if match_on == "phone":
+            keys = [normalized.get(key, key) for key in keys]
+        # A payroll has a few distinct amounts: one Decimal each; the targets
+        # are built in C-speed passes, not a Python loop per payment.
+        decimals = {amount: Decimal(amount) for amount in set(amounts)}
+        targets = list(
+            map(
+                reconcile.Target._make,
+                zip(
+                    ids,
+                    payrolls,
+                    programs,
+                    map(decimals.__getitem__, amounts),
+                    payment_states,
+                    strict=True,
+                ),
+            )
+        )
+        lookup = dict(zip(keys, targets, strict=True))
+        if len(lookup) < len(targets):
+            lookup = _grouped(keys, targets)
         return lookup
 
     def _spp_validate_iso(self, raw, name, kind):
@@ -680,6 +691,19 @@ class SppReconciliationImport(models.TransientModel):
             latest.closing_balance, latest.balance_date, origin
         ):
             latest.balance_applied = True
+
+
+def _grouped(keys, targets):
+    """Match value -> Target, or the list of Targets of a value naming
+    several payments (a phone, a registrant)."""
+    lookup = {}
+    for key, target in zip(keys, targets, strict=True):
+        known = lookup.get(key)
+        if known is None:
+            lookup[key] = target
+        else:
+            lookup[key] = (known if isinstance(known, list) else [known]) + [target]
+    return lookup
 
 
 def _sniff(raw):

@@ -17,6 +17,7 @@ from odoo.tools import SQL
 from odoo.addons.spp_payment_base.tools import (
     COPY_NULL,
     DerivedMany2one,
+    bulk_work_mem,
     copy_into,
     copy_text,
     exchange_difference_sql,
@@ -116,6 +117,8 @@ class SppReconciliation(models.Model):
         bulk; ``summary`` adds the source's own figures (file, pull) to the
         line counts."""
         self.check_access("create")
+        # The summary's join and sort over a million lines: in memory, no JIT.
+        bulk_work_mem(self.env.cr, len(lines))
         batch = self.create(vals)
         batch._spp_insert_lines(lines)
         batch._spp_write_approval({"summary": dict(batch._spp_summarize(), **summary)})
@@ -310,10 +313,17 @@ class SppReconciliation(models.Model):
         if self.applied_date:
             raise UserError(self.env._("%s is already applied.", self.name))
         payment = self.env["spp.payment"].sudo()
+        # Every step below joins the batch's lines to their payments: with
+        # PostgreSQL's defaults their hashes spill to disk and JIT compiles
+        # each statement (3.6 s measured for one at 200,000 lines).
+        bulk_work_mem(self.env.cr, (self.summary or {}).get("lines", 0))
         self._spp_refuse_foreign_lines()
         self._spp_record_overpayments()
-        moving, stale = self._spp_sort_lines()
+        moving, stale, payroll_ids = self._spp_sort_lines()
         reason = self.env._("Reconciliation %s", self.name)
+        # The payrolls' status is derived once, at the end, not after each
+        # transition (each would find the payrolls of its payments again).
+        payment = payment.with_context(spp_payroll_status_later=True)
         for target in dict.fromkeys(OUTCOME_STATE.values()):
             if target not in moving:
                 continue
@@ -323,27 +333,22 @@ class SppReconciliation(models.Model):
             )
         self._spp_mark_stale_lines(stale)
         self._spp_write_approval({"applied_date": fields.Datetime.now()})
-        self._spp_mark_payrolls_reconciled()
+        self._spp_mark_payrolls_reconciled(payroll_ids)
 
-    def _spp_mark_payrolls_reconciled(self):
-        """The payrolls whose payments this accepted batch settled, and its
-        own: reconciled now, their status derived again (one pass each)."""
+    def _spp_mark_payrolls_reconciled(self, payroll_ids):
+        """The payrolls ``payroll_ids`` whose payments this accepted batch
+        settled, and its own: reconciled now, their status derived again (one
+        pass each)."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE spp_payroll pr SET reconciled_date = now() at time zone 'utc'
-                 WHERE pr.id = %(payroll)s OR pr.id IN (
-                       SELECT DISTINCT p.payroll_id
-                         FROM spp_reconciliation_line l
-                         JOIN spp_payment p ON p.id = l.payment_id
-                        WHERE l.reconciliation_id = %(batch)s
-                          AND l.outcome <> 'skipped'
-                          AND p.payroll_id IS NOT NULL)
+                 WHERE pr.id = %(payroll)s OR pr.id = ANY(%(payrolls)s)
              RETURNING pr.id
                 """,
                 payroll=self.payroll_id.id or None,
-                batch=self.id,
+                payrolls=list(payroll_ids),
             )
         )
         payrolls = self.env["spp.payroll"].browse(
@@ -439,26 +444,30 @@ class SppReconciliation(models.Model):
 
     def _spp_sort_lines(self):
         """({target state: payment ids to move}, [(payment ids, state found)]
-        of lines that can no longer apply), grouped in SQL by outcome and the
-        payment's current state: a million lines fall in a handful of groups."""
+        of lines that can no longer apply, {payroll ids of the other lines}),
+        grouped in SQL by outcome, the payment's current state and payroll: a
+        million lines fall in a handful of groups."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT l.outcome, p.state, array_agg(l.payment_id) "
+                "SELECT l.outcome, p.state, p.payroll_id, array_agg(l.payment_id) "
                 "FROM spp_reconciliation_line l JOIN spp_payment p "
                 "ON p.id = l.payment_id WHERE l.reconciliation_id = %s "
-                "AND l.outcome <> 'skipped' GROUP BY l.outcome, p.state",
+                "AND l.outcome <> 'skipped' GROUP BY l.outcome, p.state, p.payroll_id",
                 self.id,
             )
         )
-        moving, stale = {}, []
-        for outcome, state, ids in self.env.cr.fetchall():
+        moving, stale, payroll_ids = {}, [], set()
+        for outcome, state, payroll_id, ids in self.env.cr.fetchall():
             target = OUTCOME_STATE[outcome]
             if states.is_allowed(state, target):
                 moving.setdefault(target, []).extend(ids)
             elif state != target:
                 stale.append((ids, state))
-        return moving, stale
+                continue
+            if payroll_id:
+                payroll_ids.add(payroll_id)
+        return moving, stale, payroll_ids
 
     def _spp_details(self):
         """The reply's data per payment, in the shape _spp_write_state reads."""

@@ -92,6 +92,59 @@ class TestReconciliationBatch(SppPayrollCommon):
         payroll.with_user(self.users["finance_officer"]).action_close()
         self.assertEqual(payroll.status, "closed")
 
+    def test_a_batch_over_several_payrolls_reconciles_each_of_them_once(self):
+        # A pull spans payrolls: each payroll whose payments the batch moved
+        # is reconciled and its status derived once, at the end of the
+        # acceptance; a payroll whose only line no longer applies is not.
+        cycle = self._approve(
+            self._create_cycle(
+                name="December", date_start="2026-12-01", date_end="2026-12-31"
+            )
+        )
+        other = self._approved_payroll(cycle=cycle)
+        others = other.payment_ids.filtered(lambda p: p.fsp_id == self.fsp)
+        others.sudo()._spp_send()
+        third = self._approved_payroll(
+            cycle=self._approve(
+                self._create_cycle(
+                    name="January", date_start="2027-01-01", date_end="2027-01-31"
+                )
+            )
+        )
+        stale = third.payment_ids.filtered(lambda p: p.fsp_id == self.fsp)[:1]
+        stale.sudo()._spp_send()
+        lines = [
+            Line(2, self.payments[0].id, "paid", Decimal(str(self.payments[0].amount))),
+            Line(3, others[0].id, "failed", reason="account closed"),
+            Line(4, stale.id, "failed", reason="account closed"),
+        ]
+        batch = (
+            self.env["spp.reconciliation"]
+            .with_user(self.users["finance_officer"])
+            ._spp_create_batch(
+                {
+                    "name": "Pull",
+                    "source": "api",
+                    "program_id": self.program.id,
+                    "fsp_id": self.fsp.id,
+                },
+                lines,
+            )
+        )
+        batch.with_user(self.users["finance_officer"]).action_submit()
+        # The third payroll's payment is paid before acceptance.
+        stale.sudo()._set_paid(reason="bank said so")
+        batch.with_user(self.users["finance_manager"]).action_approve()
+        (self.payroll | other | third).invalidate_recordset()
+        self.assertTrue(self.payroll.reconciled_date)
+        self.assertTrue(other.reconciled_date)
+        self.assertFalse(third.reconciled_date)
+        self.assertEqual((self.payroll.has_failures, other.has_failures), (False, True))
+        self.assertEqual(
+            batch.line_ids.sorted("row_no").mapped("note")[2],
+            "not applied: payment was paid",
+        )
+
     def test_the_maker_cannot_accept_and_a_refusal_changes_nothing(self):
         maker = self.users["finance_manager"]
         batch = self._batch(["paid"], user="finance_manager")

@@ -296,8 +296,13 @@ class SppPayment(models.Model):
         )
         # Queued payments have no attempt yet: _set_queued refreshes once it
         # has created them. Payments are approved by their payroll's approval,
-        # which refreshes it once for all of them.
-        if moved and target not in (states.QUEUED, states.APPROVED):
+        # which refreshes it once for all of them; a caller moving payments in
+        # several transitions may refresh their payrolls once at its end.
+        if (
+            moved
+            and target not in (states.QUEUED, states.APPROVED)
+            and not self.env.context.get("spp_payroll_status_later")
+        ):
             self.env["spp.payroll"]._spp_refresh_status_of_payments(moved.ids, target)
         return moved
 

@@ -8,6 +8,7 @@ from odoo.tools import SQL, format_amount, formatLang
 
 from odoo.addons.spp_payment_base.tools import (
     guarded_write,
+    id_array,
     refuse_fields,
     refuse_records,
 )
@@ -785,11 +786,12 @@ class SppPayroll(models.Model):
             SQL(
                 """SELECT pr.id FROM spp_payroll pr
                     WHERE pr.id IN (SELECT payroll_id FROM spp_payment
-                                     WHERE id = ANY(%s) AND payroll_id IS NOT NULL)
+                                     WHERE id = ANY(%s::int[])
+                                       AND payroll_id IS NOT NULL)
                       AND NOT EXISTS (SELECT 1 FROM spp_payroll_run r
                                        WHERE r.payroll_id = pr.id
                                          AND r.state = 'running')""",
-                list(payment_ids),
+                id_array(payment_ids),
             )
         )
         payroll_ids = [row[0] for row in self.env.cr.fetchall()]
