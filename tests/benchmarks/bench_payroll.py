@@ -41,11 +41,26 @@ cycle = approved_cycle({{
 payroll = env["spp.payroll"].create({{"name": "bench", "cycle_id": cycle.id}})
 env.cr.commit()
 
-print(f"memberships: {{members:,}}")
+import os
+print(f"memberships: {{members:,}}  loadavg {{os.getloadavg()}}")
+steps = {{}}
+PAYROLL_STEPS = ("_spp_serialize_balance", "_spp_compute_entitlements",
+                 "_spp_fetch_rows", "_spp_rule_matches", "_spp_missed_counts",
+                 "_spp_insert_payments", "_spp_record_contributor",
+                 "_spp_flag_duplicates", "_spp_flag_quarantine",
+                 "_spp_move_out_flagged", "_spp_live_totals")
+time_steps(type(payroll), [n for n in PAYROLL_STEPS if hasattr(payroll, n)], steps)
 preview, _ = timed("dry run", payroll.action_preview, members)
 print(f"  dry run: {{preview['payments']:,}} payments, total {{preview['amount']}}, "
       f"capped {{preview['capped']:,}}, over balance {{preview['over_balance']:,}}")
-_, generation = timed("generation (all steps)", payroll.action_generate, members)
+steps.clear()
+def generate():
+    payroll.action_generate()
+    env.flush_all()  # the stored totals are counted here
+_, generation = timed("generation (all steps)", generate, members)
+for name in PAYROLL_STEPS:
+    if name in steps:
+        print(f"  step {{name:<30}} {{sum(steps[name]):8.2f}} s  x{{len(steps[name])}}")
 payroll.invalidate_recordset()
 count = payroll.payment_count
 _, flagging = timed("  of which: duplicate flags", payroll._spp_flag_duplicates, count)
