@@ -22,7 +22,6 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.spp_payment_base.tools import (
-    COPY_NULL,
     bulk_work_mem,
     copy_bool,
     copy_into,
@@ -48,16 +47,6 @@ BANK_JOIN = SQL(
 )
 # Channel a payroll kind pays through; ad-hoc payrolls are imported, not generated.
 KIND_CHANNEL = {"digital": "digital", "payment_point": "payment_point"}
-# The columns of a profile's entitlement (see _copy_tail), after its keys.
-PROFILE_RESULTS = (
-    "amount",
-    "breakdown",
-    "capped",
-    "over_balance",
-    "back",
-    "rejected",
-    "reason",
-)
 
 
 # One file per concern of the payroll (here its generation and dry run), not one
@@ -351,12 +340,9 @@ class SppPayroll(models.Model):
         keys = self._spp_write_members()
         if not cr.rowcount:
             return 0
-        cr.execute(SQL("ANALYZE spp_gen_member"))
         self._spp_write_profiles(keys)
-        join = SQL(" AND ").join(
-            [SQL("v.%s = g.%s", SQL.identifier(k), SQL.identifier(k)) for k, _e in keys]
-            or [SQL("TRUE")]
-        )
+        cr.execute(SQL("ANALYZE spp_gen_member"))
+        cr.execute(SQL("ANALYZE spp_gen_profile"))
         cr.execute(
             SQL(
                 """
@@ -377,7 +363,7 @@ class SppPayroll(models.Model):
                        %(uid)s, now() at time zone 'utc',
                        %(uid)s, now() at time zone 'utc'
                   FROM spp_gen_member g
-                  JOIN spp_gen_profile v ON %(join)s
+                  JOIN spp_gen_profile v ON v.profile = g.profile
                   JOIN spp_program_membership m ON m.id = g.member
                   JOIN res_partner r ON r.id = m.partner_id
                   %(banks)s
@@ -386,7 +372,6 @@ class SppPayroll(models.Model):
                 reference=self.env["spp.payment"]._spp_reference_sql(),
                 destination=DESTINATION_COLUMNS,
                 banks=BANK_JOIN,
-                join=join,
                 cycle=self.cycle_id.id,
                 payroll=self.id,
                 uid=self.env.uid,
@@ -451,13 +436,18 @@ class SppPayroll(models.Model):
             SQL(
                 """
                 CREATE TEMP TABLE spp_gen_member ON COMMIT DROP AS
-                SELECT %(columns)s
-                  FROM spp_program_membership m %(reserved)s %(missed_join)s
-                 WHERE m.id IN (%(selection)s) %(missed_where)s
+                SELECT *, dense_rank() OVER (ORDER BY %(order)s) AS profile
+                  FROM (SELECT %(columns)s
+                          FROM spp_program_membership m %(reserved)s %(missed_join)s
+                         WHERE m.id IN (%(selection)s) %(missed_where)s) s
                 """,
                 columns=SQL(", ").join(
                     [SQL("m.id AS member")]
                     + [SQL("%s AS %s", expr, SQL.identifier(k)) for k, expr in keys]
+                ),
+                # One number per profile: the payments join it on one column.
+                order=SQL(", ").join(
+                    [SQL.identifier(k) for k, _e in keys] or [SQL("1")]
                 ),
                 reserved=self._spp_reserved_join(),
                 missed_join=missed_join,
@@ -468,41 +458,32 @@ class SppPayroll(models.Model):
         return keys
 
     def _spp_write_profiles(self, keys):
-        """One entitlement per distinct profile of ``spp_gen_member``, computed
-        by the core library, into temporary table ``spp_gen_profile``."""
+        """One entitlement per profile of ``spp_gen_member``, computed by the
+        core library, into temporary table ``spp_gen_profile``."""
         cr = self.env.cr
-        names = [k for k, _e in keys]
-        columns = SQL(", ").join([SQL.identifier(k) for k in names])
         cr.execute(
             SQL(
-                "CREATE TEMP TABLE spp_gen_profile ON COMMIT DROP AS "
-                "SELECT %s FROM spp_gen_member LIMIT 0",
-                columns if names else SQL("1 AS one"),
-            )
-        )
-        cr.execute(
-            SQL(
-                "ALTER TABLE spp_gen_profile ADD amount numeric, ADD breakdown jsonb, "
-                "ADD capped bool, ADD over_balance bool, ADD back int, "
-                "ADD rejected bool, ADD reason text"
+                "CREATE TEMP TABLE spp_gen_profile (profile bigint, amount numeric, "
+                "breakdown jsonb, capped bool, over_balance bool, back int, "
+                "rejected bool, reason text) ON COMMIT DROP"
             )
         )
         # A member of each profile names the row in the core library's errors.
+        columns = [SQL.identifier(k) for k, _e in keys]
         cr.execute(
             SQL(
-                "SELECT MIN(member)%s FROM spp_gen_member %s",
-                SQL(", %s", columns) if names else SQL(),
-                SQL("GROUP BY %s", columns) if names else SQL(),
+                "SELECT profile, MIN(member)%s FROM spp_gen_member GROUP BY %s",
+                SQL("").join(SQL(", %s", c) for c in columns),
+                SQL(", ").join([SQL("profile"), *columns]),
             )
         )
-        profiles = cr.fetchall()
         compute = entitlement.compile_rules(self._spp_entitlement_rules())
         codes = [rule.code for rule in self.cycle_id.rule_ids]
         fields_ = self._spp_multiplier_fields()
         balance_based = self.program_id.is_balance_based
         wants_missed = self._spp_wants_missed()
         buffer = io.StringIO()
-        for member, *values in profiles:
+        for profile, member, *values in cr.fetchall():
             matched = frozenset(
                 code for code, hit in zip(codes, values, strict=False) if hit
             )
@@ -520,11 +501,8 @@ class SppPayroll(models.Model):
                     balance=balance,
                 )
             )
-            head = "".join(f"{_copy_key(value)}\t" for value in values)
-            buffer.write(head if names else "\\N\t")
-            buffer.write(_copy_tail(ent))
-        targets = [*(names or ["one"]), *PROFILE_RESULTS]
-        copy_into(cr, f"spp_gen_profile ({', '.join(targets)})", buffer)
+            buffer.write(f"{profile}\t{_copy_tail(ent)}")
+        copy_into(cr, "spp_gen_profile", buffer)
 
     def _spp_flag_duplicates(self):
         """Same beneficiary twice in the cycle, one destination for several
@@ -852,13 +830,6 @@ class SppPayroll(models.Model):
             )
             for name, ids in zip(names, groups, strict=True)
         }
-
-
-def _copy_key(value):
-    """A profile key in COPY's text format (booleans, numbers)."""
-    if value is True or value is False:
-        return copy_bool(value)
-    return COPY_NULL if value is None else str(value)
 
 
 def _copy_tail(ent):
