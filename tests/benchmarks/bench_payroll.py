@@ -48,7 +48,8 @@ print(f"memberships: {{members:,}}  loadavg {{os.getloadavg()}}")
 steps = {{}}
 PAYROLL_STEPS = ("_spp_serialize_balance", "_spp_compute_entitlements",
                  "_spp_fetch_rows", "_spp_rule_matches", "_spp_missed_counts",
-                 "_spp_insert_payments", "_spp_record_contributor",
+                 "_spp_insert_payments", "_spp_write_members",
+                 "_spp_write_profiles", "_spp_record_contributor",
                  "_spp_flag_duplicates", "_spp_flag_quarantine",
                  "_spp_move_out_flagged", "_spp_live_totals")
 time_steps(type(payroll), [n for n in PAYROLL_STEPS if hasattr(payroll, n)], steps)
