@@ -195,9 +195,7 @@ class SppPayroll(models.Model):
     def _spp_fetch_rows(self):
         """(membership, available balance, *amount inputs) per selected member."""
         self.env.flush_all()
-        fields_ = sorted(
-            {r.multiplier_field_id.name for r in self.cycle_id.rule_ids} - {False}
-        )
+        fields_ = self._spp_multiplier_fields()
         columns = SQL(", ").join(
             [SQL("m.id"), self._spp_available_sql()]
             + [SQL("m.%s", SQL.identifier(f)) for f in fields_]
@@ -342,16 +340,18 @@ class SppPayroll(models.Model):
         cr = self.env.cr
         # Sorts and hashes over every member of the program: see bulk_work_mem.
         bulk_work_mem(cr, BULK_ROWS)
+        # Left by an earlier generation of this transaction that failed.
+        cr.execute(SQL("DROP TABLE IF EXISTS spp_gen_member, spp_gen_profile"))
         keys = self._spp_write_members()
-        members = cr.rowcount
+        members = self._spp_write_profiles(keys)
         if not members:
+            cr.execute(SQL("DROP TABLE spp_gen_member, spp_gen_profile"))
             return 0
         # The INSERT sorts the payments it builds by member (references in
         # member order): in memory, not merged on disk past 256 MB (1M members).
         sort_mb = members * SORT_BYTES_PER_MEMBER // 2**20
         if sort_mb > 256:
             cr.execute(SQL("SET LOCAL work_mem = %s", f"{sort_mb}MB"))
-        self._spp_write_profiles(keys)
         cr.execute(SQL("ANALYZE spp_gen_member"))
         cr.execute(SQL("ANALYZE spp_gen_profile"))
         cr.execute(
@@ -388,13 +388,12 @@ class SppPayroll(models.Model):
                 uid=self.env.uid,
             )
         )
-        inserted = cr.rowcount
         cr.execute(SQL("DROP TABLE spp_gen_member, spp_gen_profile"))
-        refresh_statistics(cr, "spp_payment", inserted)
+        refresh_statistics(cr, "spp_payment", members)
         self.env["spp.payment"].invalidate_model()
         self.invalidate_recordset(["payment_ids"])
         # The stored totals are counted once, after the flags (_spp_run_checks).
-        return inserted
+        return members
 
     def _spp_profile_keys(self):
         """(column, SQL over member ``m``) of what an entitlement depends on:
@@ -421,9 +420,10 @@ class SppPayroll(models.Model):
         return keys
 
     def _spp_multiplier_fields(self):
-        return sorted(
-            {r.multiplier_field_id.name for r in self.cycle_id.rule_ids} - {False}
-        )
+        """Names of the membership fields the cycle pays per unit of (read as
+        configuration: officers have no access to ``ir.model.fields``)."""
+        rules = self.cycle_id.rule_ids.sudo()
+        return sorted({r.multiplier_field_id.name for r in rules} - {False})
 
     def _spp_wants_missed(self):
         return (
@@ -470,7 +470,8 @@ class SppPayroll(models.Model):
 
     def _spp_write_profiles(self, keys):
         """One entitlement per profile of ``spp_gen_member``, computed by the
-        core library, into temporary table ``spp_gen_profile``."""
+        core library, into temporary table ``spp_gen_profile``; returns the
+        number of members."""
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -483,18 +484,22 @@ class SppPayroll(models.Model):
         columns = [SQL.identifier(k) for k, _e in keys]
         cr.execute(
             SQL(
-                "SELECT profile, MIN(member)%s FROM spp_gen_member GROUP BY %s",
+                "SELECT profile, MIN(member), COUNT(*)%s FROM spp_gen_member "
+                "GROUP BY %s",
                 SQL("").join(SQL(", %s", c) for c in columns),
                 SQL(", ").join([SQL("profile"), *columns]),
             )
         )
+        profiles = cr.fetchall()  # before the ORM reads the cycle below
         compute = entitlement.compile_rules(self._spp_entitlement_rules())
         codes = [rule.code for rule in self.cycle_id.rule_ids]
         fields_ = self._spp_multiplier_fields()
         balance_based = self.program_id.is_balance_based
         wants_missed = self._spp_wants_missed()
         buffer = io.StringIO()
-        for profile, member, *values in cr.fetchall():
+        members = 0
+        for profile, member, count, *values in profiles:
+            members += count
             matched = frozenset(
                 code for code, hit in zip(codes, values, strict=False) if hit
             )
@@ -514,6 +519,7 @@ class SppPayroll(models.Model):
             )
             buffer.write(f"{profile}\t{_copy_tail(ent)}")
         copy_into(cr, "spp_gen_profile", buffer)
+        return members
 
     def _spp_flag_duplicates(self):
         """Same beneficiary twice in the cycle, one destination for several
