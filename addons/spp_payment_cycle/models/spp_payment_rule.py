@@ -80,7 +80,8 @@ class SppPaymentRule(models.Model):
         return entitlement.Component(
             code=self.code,
             amount=_decimal(self.amount),
-            multiplier=self.multiplier_field_id.name or None,
+            # Configuration: officers have no access to ir.model.fields.
+            multiplier=self.sudo().multiplier_field_id.name or None,
             counts_toward_cap=self.counts_toward_cap,
         )
 

@@ -1,4 +1,5 @@
 from . import test_generation
+from . import test_generation_figures
 from . import test_execution
 from . import test_missed_payments
 from . import test_live_payments
