@@ -255,7 +255,8 @@ class SppPayroll(models.Model):
                 if all(
                     currency.is_zero(float(amount)) for amount in delta.values()
                 ) and (
-                    not fsp_clearing[0] or fsp_clearing[0].is_zero(float(fsp_clearing[1]))
+                    not fsp_clearing[0]
+                    or fsp_clearing[0].is_zero(float(fsp_clearing[1]))
                 ):
                     continue
                 payroll._spp_account_check_config(fsp, delta)
