@@ -42,30 +42,11 @@ def to_decimal(value):
 
 
 class SppPayroll(models.Model):
-    _inherit = "spp.payroll"
+    _name = "spp.payroll"
+    _inherit = ["spp.payroll", "spp.account.move.mixin"]
+    _spp_move_field = "spp_payroll_id"
 
     account_posting = fields.Boolean(related="program_id.account_posting")
-    count_account_moves = fields.Integer(
-        string="Journal Entries Count", compute="_compute_count_account_moves"
-    )
-
-    def _compute_count_account_moves(self):
-        counts = dict(
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                [("spp_payroll_id", "in", self.ids)], ["spp_payroll_id"], ["__count"]
-            )
-        )
-        for payroll in self:
-            payroll.count_account_moves = counts.get(payroll, 0)
-
-    def action_view_account_moves(self):
-        self.ensure_one()
-        return self.env["account.move"]._spp_open_entries(
-            [("spp_payroll_id", "=", self.id)],
-            self.env._("Journal Entries of %s", self.name),
-        )
 
     def action_account_post(self):
         """Post what changed since the last entry (payments settled by
