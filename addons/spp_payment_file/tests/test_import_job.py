@@ -5,8 +5,6 @@ small ones still run in the request."""
 
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
-
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models import spp_reconciliation_import_job as import_job
@@ -102,14 +100,14 @@ class TestImportJob(SppStatementCommon):
         job, trap = self._as_job(self._content())
 
         def broken(batches, *args, **kwargs):
-            raise UserError("disk full")
+            raise OSError("disk full")
 
         with (
             patch.object(
                 type(self.env["spp.reconciliation"]), "_spp_create_batch", broken
             ),
             self.enter_registry_test_mode(),
-            self.assertRaisesRegex(UserError, "disk full"),
+            self.assertRaisesRegex(OSError, "disk full"),
         ):
             trap.perform_enqueued_jobs()
         job.invalidate_recordset()
