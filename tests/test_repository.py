@@ -67,21 +67,37 @@ def test_no_odoo_source_committed():
     assert not (REPO / "odoo-bin").exists()
 
 
+def _class_attribute(node, attribute):
+    """The constant (or list of constants) a model class assigns to
+    ``attribute``, or None."""
+    for statement in node.body:
+        if isinstance(statement, ast.Assign) and [
+            ast.unparse(t) for t in statement.targets
+        ] == [attribute]:
+            try:
+                return ast.literal_eval(statement.value)
+            except ValueError:
+                return None
+    return None
+
+
 def _model_definitions():
-    """(addon, class base, _name) of every model class that names a model."""
+    """(addon, class base, _name) of every model class that defines a model:
+    one naming a model it also inherits (``_name = x``, ``_inherit = [x,
+    mixin]``) only extends it."""
     for path in sorted(ADDONS.glob("*/**/*.py")):
         addon = path.relative_to(ADDONS).parts[0]
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.ClassDef):
                 continue
             bases = {ast.unparse(base) for base in node.bases}
-            for statement in node.body:
-                if (
-                    isinstance(statement, ast.Assign)
-                    and [ast.unparse(t) for t in statement.targets] == ["_name"]
-                    and isinstance(statement.value, ast.Constant)
-                ):
-                    yield addon, bases, statement.value.value
+            name = _class_attribute(node, "_name")
+            if not isinstance(name, str):
+                continue
+            inherit = _class_attribute(node, "_inherit") or ()
+            if name in ((inherit,) if isinstance(inherit, str) else inherit):
+                continue
+            yield addon, bases, name
 
 
 def test_approval_and_reconciliation_models_live_in_their_addons():

@@ -1,3 +1,4 @@
+from . import spp_account_move_mixin
 from . import res_company
 from . import spp_program
 from . import spp_fsp

@@ -22,6 +22,8 @@ BUCKETS = [
     ("receivable", "Overpayment Receivable"),
     ("recovered", "Overpayment Recovered"),
     ("written_off", "Overpayment Written Off"),
+    ("exchange", "Exchange Difference on the Expense"),
+    ("exchange_result", "Exchange Gain or Loss"),
 ]
 
 
@@ -72,3 +74,14 @@ class AccountMoveLine(models.Model):
     )
     spp_fsp_id = fields.Many2one("spp.fsp", string="FSP", readonly=True)
     spp_bucket = fields.Selection(BUCKETS, string="SPP Position", readonly=True)
+    # The line in the program's currency, whatever the line's own (an FSP's
+    # clearing line is in the FSP's currency): the positions are summed in it.
+    # Empty on lines posted before it was kept: those are in that currency.
+    spp_currency_id = fields.Many2one(
+        "res.currency", string="Program Currency", readonly=True
+    )
+    spp_amount = fields.Monetary(
+        string="Amount in Program Currency",
+        currency_field="spp_currency_id",
+        readonly=True,
+    )

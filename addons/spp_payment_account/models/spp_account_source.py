@@ -18,10 +18,12 @@ def to_decimal(value):
     return Decimal(str(value or 0))
 
 
-def position_deltas(targets, posted, positions, currency_of):
-    """[(key, {position: Decimal})] of the keys whose ``positions`` moved:
-    target less posted (positions outside ``positions`` wait, at 0). Keys
-    sorted; ``currency_of(key)`` rounds the zero test."""
+def position_deltas(targets, posted, positions, currency_of, in_currency=None):
+    """[(key, {position: Decimal}, (currency, Decimal))] of the keys that
+    moved: their ``positions`` target less posted (positions outside
+    ``positions`` wait, at 0), and what ``in_currency(target, done)`` gives:
+    an amount to post in another currency (an FSP's clearing), (None, 0)
+    without. Keys sorted; ``currency_of(key)`` rounds the zero test."""
     result = []
     for key in sorted(targets.keys() | posted.keys()):
         target, done = targets.get(key, {}), posted.get(key, {})
@@ -29,23 +31,37 @@ def position_deltas(targets, posted, positions, currency_of):
             position: target.get(position, Decimal(0)) - done.get(position, Decimal(0))
             for position in positions
         }
+        other_currency, other = (
+            in_currency(target, done) if in_currency else (None, Decimal(0))
+        )
         currency = currency_of(key)
-        if not all(currency.is_zero(float(amount)) for amount in delta.values()):
-            result.append((key, delta))
+        if not all(currency.is_zero(float(amount)) for amount in delta.values()) or (
+            other_currency and not other_currency.is_zero(float(other))
+        ):
+            result.append((key, delta, (other_currency, other)))
     return result
 
 
-def line_amounts(company, amount, currency, date):
-    """Debit/credit of ``amount`` (Decimal, in ``currency``; debit if
-    positive), converted into the company's currency at ``date`` when it
-    differs."""
+def line_amounts(company, amount, currency, date, in_currency=None):
+    """Line values of ``amount`` (Decimal, in ``currency``, the program's;
+    debit if positive): debit/credit converted into the company's currency at
+    ``date`` when it differs, the program's amount in spp_currency_id /
+    spp_amount (the report and the postings sum those). ``in_currency``
+    (currency, Decimal): the line's amount in another currency (the FSP's, on
+    its clearing account), its amount_currency (and its balance when that
+    currency is the company's)."""
     amount = currency.round(float(amount))
-    vals = {}
-    if currency == company.currency_id:
+    vals = {"spp_currency_id": currency.id, "spp_amount": amount}
+    line_currency, line_amount = in_currency or (currency, amount)
+    line_amount = line_currency.round(float(line_amount))
+    if line_currency == company.currency_id:
+        balance = line_amount
+    elif currency == company.currency_id:
         balance = amount
     else:
         balance = currency._convert(amount, company.currency_id, company, date)
-        vals.update(currency_id=currency.id, amount_currency=amount)
+    if line_currency != company.currency_id:
+        vals.update(currency_id=line_currency.id, amount_currency=line_amount)
     vals.update(debit=max(balance, 0.0), credit=max(-balance, 0.0))
     return vals
 
@@ -62,13 +78,14 @@ def balance_lines(currency, lines):
 class SppAccountSource(models.AbstractModel):
     """A document whose money is posted as positions, one entry per document
     and currency each time they move. Implement ``_spp_books_targets``,
-    ``_spp_books_enabled`` and ``_spp_books_move_vals``; name the
-    ``account.move`` field linking an entry to it in ``_spp_books_field``."""
+    ``_spp_books_enabled`` and ``_spp_books_move_vals``. Inherited with
+    ``spp.account.move.mixin`` (a payroll has it already): its
+    ``_spp_move_field`` names the ``account.move`` field linking an entry to
+    the document, and gives the smart button."""
 
     _name = "spp.account.source"
     _description = "SPP Document Posted to Accounting"
 
-    _spp_books_field = None
     # The positions this document posts (line buckets).
     _spp_books_positions = ()
 
@@ -90,21 +107,24 @@ class SppAccountSource(models.AbstractModel):
     # Shared ----------------------------------------------------------------
 
     def _spp_books_posted(self):
-        """The same positions as posted so far, in one GROUP BY."""
+        """The same positions as posted so far, in one GROUP BY, in the
+        program's currency (spp_amount; lines posted before it was kept are in
+        that currency)."""
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.%(field)s, COALESCE(l.currency_id, m.currency_id),
-                       l.spp_bucket, SUM(l.amount_currency)
+                SELECT m.%(field)s,
+                       COALESCE(l.spp_currency_id, l.currency_id, m.currency_id),
+                       l.spp_bucket, SUM(COALESCE(l.spp_amount, l.amount_currency))
                   FROM account_move_line l
                   JOIN account_move m ON m.id = l.move_id
                  WHERE m.%(field)s = ANY(%(ids)s) AND m.state = 'posted'
                    AND l.spp_bucket IN %(buckets)s
                  GROUP BY 1, 2, 3
                 """,
-                field=SQL.identifier(self._spp_books_field),
+                field=SQL.identifier(self._spp_move_field),
                 ids=list(self.ids),
                 buckets=tuple(self._spp_books_positions),
             )
@@ -141,7 +161,7 @@ class SppAccountSource(models.AbstractModel):
             records.browse(record_id)._spp_books_move_vals(
                 currencies.browse(currency_id), delta, event
             )
-            for (record_id, currency_id), delta in deltas
+            for (record_id, currency_id), delta, _other in deltas
         ]
         if vals_list:
             moves = moves.create(vals_list)
@@ -184,32 +204,10 @@ class SppAccountSource(models.AbstractModel):
             "ref": f"{self.display_name}: {event_label}",
             "spp_event": event,
             "spp_program_id": program.id,
-            self._spp_books_field: self.id,
+            self._spp_move_field: self.id,
             **links,
             "line_ids": [Command.create(line) for line in vals_lines],
         }
 
     def _spp_books_program(self):
         return self.program_id
-
-    # Smart button ------------------------------------------------------------
-
-    def _spp_compute_books_count(self, field_name="count_account_moves"):
-        counts = dict(
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                [(self._spp_books_field, "in", self.ids)],
-                [self._spp_books_field],
-                ["__count"],
-            )
-        )
-        for record in self:
-            record[field_name] = counts.get(record, 0)
-
-    def action_view_account_moves(self):
-        self.ensure_one()
-        return self.env["account.move"]._spp_open_entries(
-            [(self._spp_books_field, "=", self.id)],
-            self.env._("Journal Entries of %s", self.display_name),
-        )

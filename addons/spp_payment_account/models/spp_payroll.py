@@ -22,38 +22,27 @@ IN_FLIGHT_STATES = ("queued", "sent", "accepted", "processing", "unknown")
 RETURNED_STATES = ("failed", "rejected", "reversed")
 # Positions of the payments' money; the fund gives what they add up to.
 FUND_POSITIONS = ("clearing", "expense", "returned")
+# Paid through an FSP in another currency, what the beneficiaries got is worth,
+# at the frozen rate, the paid amount plus the payments' exchange difference
+# (rounding in two currencies): the expense carries it, against the company's
+# exchange gain or loss account (its own line, "exchange_result").
+EXCHANGE_POSITIONS = ("exchange",)
 # Positions of overpayments (spp.payment.overpayment): what the FSP paid out
 # above what it was given (a credit on its clearing account), owed back by the
 # beneficiary until recovered, written off or found not to be a duplicate.
 OVERPAYMENT_POSITIONS = ("overpaid", "receivable", "recovered", "written_off")
-POSITIONS = FUND_POSITIONS + OVERPAYMENT_POSITIONS
+POSITIONS = FUND_POSITIONS + OVERPAYMENT_POSITIONS + EXCHANGE_POSITIONS
+# The clearing position in the FSP's currency (amount_currency of the clearing
+# lines): {currency id: Decimal}.
+FSP_CLEARING = "clearing_fsp"
 
 
 class SppPayroll(models.Model):
-    _inherit = "spp.payroll"
+    _name = "spp.payroll"
+    _inherit = ["spp.payroll", "spp.account.move.mixin"]
+    _spp_move_field = "spp_payroll_id"
 
     account_posting = fields.Boolean(related="program_id.account_posting")
-    count_account_moves = fields.Integer(
-        string="Journal Entries Count", compute="_compute_count_account_moves"
-    )
-
-    def _compute_count_account_moves(self):
-        counts = dict(
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                [("spp_payroll_id", "in", self.ids)], ["spp_payroll_id"], ["__count"]
-            )
-        )
-        for payroll in self:
-            payroll.count_account_moves = counts.get(payroll, 0)
-
-    def action_view_account_moves(self):
-        self.ensure_one()
-        return self.env["account.move"]._spp_open_entries(
-            [("spp_payroll_id", "=", self.id)],
-            self.env._("Journal Entries of %s", self.name),
-        )
 
     def action_account_post(self):
         """Post what changed since the last entry (payments settled by
@@ -84,44 +73,53 @@ class SppPayroll(models.Model):
         """{(fsp id, currency id): {position: Decimal}} the payments of this
         payroll stand for now, in one GROUP BY. ``sending`` (an SQL condition on
         ``p``) names payments about to be handed to their FSP, counted as held
-        by it. The amounts are in the program's currency (spp.payment.amount):
-        the one place to read an FSP-currency amount from once payments carry
-        it (group by its currency instead)."""
+        by it. The amounts are in the program's currency (spp.payment.amount);
+        the clearing position is also given in the FSP's currency (FSP_CLEARING:
+        {currency id: the FSP amounts it holds})."""
         self.ensure_one()
         self.env["spp.payment"].flush_model()
         sending = sending or SQL("FALSE")
         # What the FSP paid out of what we sent; the rest came back.
         paid = SQL("LEAST(COALESCE(p.paid_amount, p.amount), p.amount)")
+        held = SQL("p.state IN %s OR (%s)", IN_FLIGHT_STATES, sending)
         self.env.cr.execute(
             SQL(
                 """
                 SELECT p.fsp_id, p.currency_id,
-                       COALESCE(SUM(p.amount) FILTER (
-                           WHERE p.state IN %(in_flight)s OR (%(sending)s)), 0),
+                       COALESCE(p.fsp_currency_id, p.currency_id),
+                       COALESCE(SUM(p.amount) FILTER (WHERE %(held)s), 0),
                        COALESCE(SUM(%(paid)s) FILTER (
                            WHERE p.state = 'paid' AND NOT (%(sending)s)), 0),
                        COALESCE(SUM(p.amount) FILTER (
                            WHERE p.state IN %(returned)s AND p.attempt_count > 0
                              AND NOT (%(sending)s)), 0)
                        + COALESCE(SUM(p.amount - %(paid)s) FILTER (
-                           WHERE p.state = 'paid' AND NOT (%(sending)s)), 0)
+                           WHERE p.state = 'paid' AND NOT (%(sending)s)), 0),
+                       COALESCE(SUM(p.exchange_difference) FILTER (
+                           WHERE p.state = 'paid' AND NOT (%(sending)s)), 0),
+                       COALESCE(SUM(COALESCE(p.fsp_amount, p.amount)) FILTER (
+                           WHERE %(held)s), 0)
                   FROM spp_payment p
                  WHERE p.payroll_id = %(payroll)s AND p.fsp_id IS NOT NULL
-                 GROUP BY p.fsp_id, p.currency_id
+                 GROUP BY p.fsp_id, p.currency_id,
+                          COALESCE(p.fsp_currency_id, p.currency_id)
                 """,
-                in_flight=IN_FLIGHT_STATES,
+                held=held,
                 returned=RETURNED_STATES,
                 sending=sending,
                 paid=paid,
                 payroll=self.id,
             )
         )
-        amounts = {
-            (fsp_id, currency_id): dict(
-                zip(FUND_POSITIONS, map(to_decimal, figures), strict=True)
-            )
-            for fsp_id, currency_id, *figures in self.env.cr.fetchall()
-        }
+        amounts = {}
+        for fsp_id, currency_id, fsp_currency_id, *figures in self.env.cr.fetchall():
+            *figures, fsp_clearing = map(to_decimal, figures)
+            target = amounts.setdefault((fsp_id, currency_id), {FSP_CLEARING: {}})
+            for position, amount in zip(
+                FUND_POSITIONS + EXCHANGE_POSITIONS, figures, strict=True
+            ):
+                target[position] = target.get(position, Decimal(0)) + amount
+            target[FSP_CLEARING][fsp_currency_id] = fsp_clearing
         self.env["spp.payment.overpayment"].flush_model()
         self.env.cr.execute(
             SQL(
@@ -149,27 +147,48 @@ class SppPayroll(models.Model):
         return amounts
 
     def _spp_account_posted(self):
-        """The same positions, as posted so far (in the lines' currency)."""
+        """The same positions, as posted so far: in the program's currency
+        (spp_amount; lines posted before it was recorded are in that currency),
+        the clearing also in the FSP's (the clearing lines' amount_currency)."""
         self.ensure_one()
         self.env["account.move.line"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT l.spp_fsp_id, l.currency_id, l.spp_bucket,
+                SELECT l.spp_fsp_id, COALESCE(l.spp_currency_id, l.currency_id),
+                       l.spp_bucket, l.currency_id,
+                       SUM(COALESCE(l.spp_amount, l.amount_currency)),
                        SUM(l.amount_currency)
                   FROM account_move_line l
                  WHERE l.spp_payroll_id = %s AND l.parent_state = 'posted'
                    AND l.spp_bucket IN %s
-                 GROUP BY l.spp_fsp_id, l.currency_id, l.spp_bucket
+                 GROUP BY l.spp_fsp_id, COALESCE(l.spp_currency_id, l.currency_id),
+                          l.spp_bucket, l.currency_id
                 """,
                 self.id,
                 POSITIONS,
             )
         )
         posted = {}
-        for fsp_id, currency_id, bucket, amount in self.env.cr.fetchall():
-            posted.setdefault((fsp_id, currency_id), {})[bucket] = to_decimal(amount)
+        for row in self.env.cr.fetchall():
+            fsp_id, currency_id, bucket, line_currency_id, amount, in_line = row
+            done = posted.setdefault((fsp_id, currency_id), {FSP_CLEARING: {}})
+            done[bucket] = done.get(bucket, Decimal(0)) + to_decimal(amount)
+            if bucket == "clearing":
+                done[FSP_CLEARING][line_currency_id] = to_decimal(in_line)
         return posted
+
+    def _spp_account_fsp_clearing(self, target, done):
+        """(currency, Decimal): the FSP-currency clearing to post, in the
+        currency the payments are paid in now (or were, if none is held)."""
+        target, done = target.get(FSP_CLEARING, {}), done.get(FSP_CLEARING, {})
+        currency_id = max(target, key=lambda key: target[key], default=None)
+        if currency_id is None:
+            currency_id = max(done, key=lambda key: abs(done[key]), default=None)
+        if currency_id is None:
+            return None, Decimal(0)
+        delta = target.get(currency_id, Decimal(0)) - done.get(currency_id, Decimal(0))
+        return self.env["res.currency"].browse(currency_id), delta
 
     # Posting ------------------------------------------------------------------
 
@@ -197,8 +216,16 @@ class SppPayroll(models.Model):
             targets = payroll._spp_account_amounts(sending)
             posted = payroll._spp_account_posted()
             vals_list = []
-            for key, delta in position_deltas(
-                targets, posted, positions, lambda key: currencies.browse(key[1])
+            # The FSP-currency clearing moves with the clearing position.
+            in_currency = (
+                payroll._spp_account_fsp_clearing if "clearing" in positions else None
+            )
+            for key, delta, fsp_clearing in position_deltas(
+                targets,
+                posted,
+                positions,
+                lambda key: currencies.browse(key[1]),
+                in_currency,
             ):
                 fsp = self.env["spp.fsp"].browse(key[0])
                 currency = currencies.browse(key[1])
@@ -206,7 +233,14 @@ class SppPayroll(models.Model):
                 payroll._spp_account_check_config(fsp, delta)
                 vals_list.append(
                     payroll._spp_account_move_vals(
-                        fsp, currency, delta, event, run, reconciliation, date
+                        fsp,
+                        currency,
+                        delta,
+                        event,
+                        run,
+                        reconciliation,
+                        date,
+                        fsp_clearing=fsp_clearing,
                     )
                 )
             if vals_list:
@@ -241,6 +275,12 @@ class SppPayroll(models.Model):
             and not currency.is_zero(float(delta["receivable"]))
         ):
             missing.append(self.env._("overpayment receivable account"))
+        if (
+            delta
+            and not currency.is_zero(float(delta["exchange"]))
+            and not self._spp_exchange_account(delta["exchange"])
+        ):
+            missing.append(self.env._("company's exchange gain or loss account"))
         if missing:
             raise UserError(
                 self.env._(
@@ -252,8 +292,25 @@ class SppPayroll(models.Model):
                 )
             )
 
+    def _spp_exchange_account(self, exchange):
+        """The company's exchange gain account for a positive exchange
+        difference (what was paid is worth more than counted), its loss
+        account for a negative one."""
+        company = self.company_id
+        if exchange > 0:
+            return company.income_currency_exchange_account_id
+        return company.expense_currency_exchange_account_id
+
     def _spp_account_move_vals(
-        self, fsp, currency, delta, event, run, reconciliation, date
+        self,
+        fsp,
+        currency,
+        delta,
+        event,
+        run,
+        reconciliation,
+        date,
+        fsp_clearing=(None, Decimal(0)),
     ):
         program = self.program_id
         date = date or fields.Date.context_today(self)
@@ -281,6 +338,14 @@ class SppPayroll(models.Model):
                 self.env._("Overpayment written off"),
                 self.env._("Overpayment write-off undone"),
             ),
+            "exchange": (
+                self.env._("Exchange difference: paid worth more at the rate"),
+                self.env._("Exchange difference: paid worth less at the rate"),
+            ),
+            "exchange_result": (
+                self.env._("Exchange loss"),
+                self.env._("Exchange gain"),
+            ),
         }
         accounts = {
             "clearing": fsp.account_clearing_id,
@@ -291,12 +356,23 @@ class SppPayroll(models.Model):
             "receivable": program._spp_overpayment_account(),
             "recovered": program.account_fund_id,
             "written_off": program.account_expense_id,
+            "exchange": program.account_expense_id,
+            "exchange_result": self._spp_exchange_account(delta["exchange"]),
         }
         lines = []
-        # The overpayment positions add up to nothing on their own.
+        # The overpayment and exchange positions add up to nothing on their own.
         fund = -sum(delta[position] for position in FUND_POSITIONS)
-        for bucket, amount in (*delta.items(), ("fund", fund)):
-            if currency.is_zero(float(amount)):
+        result = -delta["exchange"]
+        fsp_currency, fsp_amount = fsp_clearing
+        for bucket, amount in (
+            *delta.items(),
+            ("exchange_result", result),
+            ("fund", fund),
+        ):
+            in_fsp_currency = bucket == "clearing" and fsp_currency
+            if currency.is_zero(float(amount)) and not (
+                in_fsp_currency and not fsp_currency.is_zero(float(fsp_amount))
+            ):
                 continue
             lines.append(
                 self._spp_account_line(
@@ -307,6 +383,7 @@ class SppPayroll(models.Model):
                     fsp,
                     labels[bucket][0 if amount > 0 else 1],
                     date,
+                    fsp_clearing if in_fsp_currency else None,
                 )
             )
         self._spp_account_balance_lines(lines)
@@ -329,9 +406,13 @@ class SppPayroll(models.Model):
             "line_ids": [Command.create(line) for line in lines],
         }
 
-    def _spp_account_line(self, account, amount, currency, bucket, fsp, label, date):
-        """One line of ``amount`` (Decimal, in ``currency``; debit if positive),
-        converted into the company's currency at ``date`` when it differs."""
+    def _spp_account_line(
+        self, account, amount, currency, bucket, fsp, label, date, in_currency=None
+    ):
+        """One line of ``amount`` (Decimal, in ``currency``, the program's;
+        debit if positive), converted into the company's currency at ``date``
+        when it differs; ``in_currency``: its amount in the FSP's currency
+        (line_amounts)."""
         vals = {
             "account_id": account.id,
             "name": f"{self.name}: {label}",
@@ -339,7 +420,7 @@ class SppPayroll(models.Model):
             "spp_fsp_id": fsp.id,
             "spp_bucket": bucket,
         }
-        vals.update(line_amounts(self.company_id, amount, currency, date))
+        vals.update(line_amounts(self.company_id, amount, currency, date, in_currency))
         return vals
 
     def _spp_account_balance_lines(self, lines):

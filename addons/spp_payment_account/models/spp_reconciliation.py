@@ -5,34 +5,13 @@ from odoo.tools import SQL
 
 
 class SppReconciliation(models.Model):
-    _inherit = "spp.reconciliation"
+    _name = "spp.reconciliation"
+    _inherit = ["spp.reconciliation", "spp.account.move.mixin"]
+    _spp_move_field = "spp_reconciliation_id"
 
     account_move_ids = fields.One2many(
         "account.move", "spp_reconciliation_id", string="Journal Entries", readonly=True
     )
-    count_account_moves = fields.Integer(
-        string="Journal Entries Count", compute="_compute_count_account_moves"
-    )
-
-    def _compute_count_account_moves(self):
-        counts = dict(
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                [("spp_reconciliation_id", "in", self.ids)],
-                ["spp_reconciliation_id"],
-                ["__count"],
-            )
-        )
-        for batch in self:
-            batch.count_account_moves = counts.get(batch, 0)
-
-    def action_view_account_moves(self):
-        self.ensure_one()
-        return self.env["account.move"]._spp_open_entries(
-            [("spp_reconciliation_id", "=", self.id)],
-            self.env._("Journal Entries of %s", self.name),
-        )
 
     def _spp_apply(self):
         # Overpayments the batch reveals go in its own entry, not one of theirs.

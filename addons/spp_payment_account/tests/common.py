@@ -1,10 +1,16 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from decimal import Decimal
+
+from spp_payment_core.reconcile import Line
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.spp_payroll.tests.common import perform_jobs
 
 
 class SppAccountCommon:
     """Books for the fixture's program (mixed into a payroll test class,
-    before it)."""
+    before it), and the helpers of the books' tests."""
 
     @classmethod
     def setUpClass(cls):
@@ -54,6 +60,57 @@ class SppAccountCommon:
         ).spp_overpayment_account_id = cls.receivable_account
         cls.finance = cls.users["finance_officer"]
 
+    # Helpers ------------------------------------------------------------------
+
+    def _execute(self, payroll, method="action_execute"):
+        with trap_jobs() as trap:
+            run = getattr(payroll.with_user(self.finance), method)()
+            perform_jobs(trap)
+        return run
+
+    def _reconcile(self, payroll, outcomes, fsp=None):
+        """A bank reply of ``fsp`` (the manual bank): {payment: outcome or
+        (outcome, paid amount in the FSP's currency)}, accepted by a checker."""
+        lines = []
+        for row, (payment, outcome) in enumerate(outcomes.items(), start=2):
+            outcome, paid = outcome if isinstance(outcome, tuple) else (outcome, None)
+            paying = outcome == "paid"
+            lines.append(
+                Line(
+                    row,
+                    payment.id,
+                    outcome,
+                    Decimal(str(paid or payment.fsp_amount or payment.amount))
+                    if paying
+                    else None,
+                    None,
+                    f"RCPT-{payment.id}-{row}" if paying else "",
+                    "" if paying else "account closed",
+                )
+            )
+        batch = (
+            self.env["spp.reconciliation"]
+            .with_user(self.finance)
+            ._spp_create_batch(
+                {
+                    "name": "Bank reply",
+                    "source": "file",
+                    "program_id": self.program.id,
+                    "payroll_id": payroll.id,
+                    "fsp_id": (fsp or self.fsp).id,
+                },
+                lines,
+            )
+        )
+        batch.with_user(self.finance).action_submit()
+        batch.with_user(self.users["finance_manager"]).action_approve()
+        return batch
+
+    def _moves(self, payroll):
+        return self.env["account.move"].search(
+            [("spp_payroll_id", "=", payroll.id)], order="id"
+        )
+
     def _balances(self, move):
         """{(account, bucket): balance} of an entry."""
         result = {}
@@ -61,6 +118,9 @@ class SppAccountCommon:
             key = (line.account_id, line.spp_bucket)
             result[key] = round(result.get(key, 0.0) + line.balance, 2)
         return result
+
+    def _total(self, payments):
+        return round(sum(payments.mapped("amount")), 2)
 
     def _report(self):
         report = (

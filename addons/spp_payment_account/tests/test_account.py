@@ -1,17 +1,12 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from decimal import Decimal
-
-from spp_payment_core.reconcile import Line
-
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.spp_payment_base.tests.common import ROLES, SppCompanyIsolationMixin
-from odoo.addons.spp_payroll.tests.common import SppPayrollCommon, perform_jobs
+from odoo.addons.spp_payroll.tests.common import SppPayrollCommon
 
 from .common import SppAccountCommon
 
@@ -20,58 +15,6 @@ from .common import SppAccountCommon
 class TestPaymentAccount(SppAccountCommon, SppCompanyIsolationMixin, SppPayrollCommon):
     """Payrolls posted as a handful of summarised entries that tie, to the
     cent, to what their payments say."""
-
-    # Helpers ------------------------------------------------------------------
-
-    def _execute(self, payroll, method="action_execute"):
-        with trap_jobs() as trap:
-            run = getattr(payroll.with_user(self.finance), method)()
-            perform_jobs(trap)
-        return run
-
-    def _reconcile(self, payroll, outcomes):
-        """A bank reply: {payment: outcome or (outcome, paid amount)}, accepted
-        by a checker."""
-        lines = []
-        for row, (payment, outcome) in enumerate(outcomes.items(), start=2):
-            outcome, paid = outcome if isinstance(outcome, tuple) else (outcome, None)
-            paying = outcome == "paid"
-            lines.append(
-                Line(
-                    row,
-                    payment.id,
-                    outcome,
-                    Decimal(str(paid or payment.amount)) if paying else None,
-                    None,
-                    f"RCPT-{payment.id}-{row}" if paying else "",
-                    "" if paying else "account closed",
-                )
-            )
-        batch = (
-            self.env["spp.reconciliation"]
-            .with_user(self.finance)
-            ._spp_create_batch(
-                {
-                    "name": "Bank reply",
-                    "source": "file",
-                    "program_id": self.program.id,
-                    "payroll_id": payroll.id,
-                    "fsp_id": self.fsp.id,
-                },
-                lines,
-            )
-        )
-        batch.with_user(self.finance).action_submit()
-        batch.with_user(self.users["finance_manager"]).action_approve()
-        return batch
-
-    def _moves(self, payroll):
-        return self.env["account.move"].search(
-            [("spp_payroll_id", "=", payroll.id)], order="id"
-        )
-
-    def _total(self, payments):
-        return round(sum(payments.mapped("amount")), 2)
 
     # Tests --------------------------------------------------------------------
 

@@ -66,6 +66,8 @@ class SppAccountReport(models.TransientModel):
                   COALESCE(SUM(p.amount) FILTER (
                       WHERE p.state IN %(returned)s AND p.attempt_count > 0), 0)
                   + COALESCE(SUM(p.amount - %(paid)s) FILTER (
+                      WHERE p.state = 'paid'), 0),
+                  COALESCE(SUM(p.exchange_difference) FILTER (
                       WHERE p.state = 'paid'), 0)
                   FROM spp_payment p
                  WHERE p.payroll_id = ANY(%(payrolls)s) AND p.fsp_id IS NOT NULL
@@ -76,7 +78,7 @@ class SppAccountReport(models.TransientModel):
                 payrolls=list(payrolls.ids),
             )
         )
-        issued, unsent, clearing, expense, returned = map(
+        issued, unsent, clearing, expense, returned, exchange = map(
             to_decimal, self.env.cr.fetchone()
         )
         self.env.cr.execute(
@@ -109,6 +111,7 @@ class SppAccountReport(models.TransientModel):
             "receivable": receivable,
             "recovered": recovered,
             "written_off": written_off,
+            "exchange": exchange,
         }
 
     def _spp_ledger(self, payrolls):
@@ -119,11 +122,12 @@ class SppAccountReport(models.TransientModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT l.spp_bucket, l.account_id, SUM(l.amount_currency)
+                SELECT l.spp_bucket, l.account_id,
+                       SUM(COALESCE(l.spp_amount, l.amount_currency))
                   FROM account_move_line l
                   JOIN account_move m ON m.id = l.move_id
                  WHERE (%s) AND l.parent_state = 'posted'
-                   AND l.currency_id = %s AND %s
+                   AND COALESCE(l.spp_currency_id, l.currency_id) = %s AND %s
                  GROUP BY l.spp_bucket, l.account_id
                 """,
                 self._spp_ledger_where(payrolls),
@@ -212,6 +216,12 @@ class SppAccountReport(models.TransientModel):
                 bucket("written_off"),
                 program.account_expense_id,
             ),
+            (
+                self.env._("Exchange differences (paid, at the frozen rates)"),
+                suite["exchange"],
+                bucket("exchange"),
+                program.account_expense_id,
+            ),
         ]
         rows += self._spp_flow_rows(by_bucket, payrolls)
         rows += self._spp_account_rows(suite, by_account, payrolls)
@@ -261,16 +271,30 @@ class SppAccountReport(models.TransientModel):
         # Fund: what was taken less what came back (returned, recovered).
         put(program.account_fund_id, -(suite["clearing"] + suite["expense"]))
         put(program.account_fund_id, suite["recovered"])
-        put(program.account_expense_id, suite["expense"] + suite["written_off"])
+        put(
+            program.account_expense_id,
+            suite["expense"] + suite["written_off"] + suite["exchange"],
+        )
         put(program._spp_overpayment_account(), suite["receivable"])
         # Clearing accounts: per FSP, held less overpaid.
         for fsp, held, overpaid in self._spp_clearing_by_fsp(payrolls):
             put(fsp.account_clearing_id, held - overpaid)
         self._spp_expect_balances(put, payrolls)
+        # The exchange gain and loss accounts, together: which one an entry
+        # used depends on the sign of its own difference.
+        company = self.company_id
+        exchange = (
+            company.income_currency_exchange_account_id
+            | company.expense_currency_exchange_account_id
+        ) - self.env["account.account"].browse(list(expected))
+        ledger_exchange = sum(
+            (by_account.pop(account.id, Decimal(0)) for account in exchange),
+            Decimal(0),
+        )
         accounts = self.env["account.account"].browse(
             sorted(expected.keys() | by_account.keys())
         )
-        return [
+        rows = [
             (
                 self.env._("Balance of %s", account.display_name),
                 expected.get(account.id, Decimal(0)),
@@ -279,6 +303,16 @@ class SppAccountReport(models.TransientModel):
             )
             for account in accounts.sudo()
         ]
+        if suite["exchange"] or ledger_exchange:
+            rows.append(
+                (
+                    self.env._("Balance of the exchange gain and loss accounts"),
+                    -suite["exchange"],
+                    ledger_exchange,
+                    False,
+                )
+            )
+        return rows
 
     def _spp_clearing_by_fsp(self, payrolls):
         self.env.cr.execute(

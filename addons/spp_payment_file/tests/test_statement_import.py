@@ -49,7 +49,10 @@ def _camt053(entries, *, msg_id="STMT-1", closing="900.00", day="2026-11-20"):
     )
 
 
-class TestStatementImport(SppFileCommon):
+class SppStatementCommon(SppFileCommon):
+    """An executed payroll of the file FSP, whose account's statements are
+    imported."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -112,6 +115,8 @@ class TestStatementImport(SppFileCommon):
         currency.active = True
         self.fsp.currency_id = currency
 
+
+class TestStatementImport(SppStatementCommon):
     # Bank samples ---------------------------------------------------------
 
     def test_oca_camt053_sets_balance_and_confirms_booked_payment(self):

@@ -97,7 +97,9 @@ class SppReconciliationImport(models.TransientModel):
         return self._spp_reopen()
 
     def action_import(self):
-        """Create the batch from a clean file, and submit it for acceptance."""
+        """Create the batch from a clean file, and submit it for acceptance.
+        An ISO 20022 file from the job threshold on is imported in a queue job
+        (spp.payment.file.import.job), whose form follows it."""
         self.ensure_one()
         self.env["spp.reconciliation"].check_access("create")
         raw, sha = self._spp_raw()
@@ -106,9 +108,19 @@ class SppReconciliationImport(models.TransientModel):
             kind = _sniff(raw)
         except iso20022.Iso20022Error:
             kind = None  # explained by _spp_validate
+        jobs = self.env["spp.payment.file.import.job"]
+        if (
+            kind in ISO_KINDS.values()
+            and not self.env.context.get("spp_import_job")
+            and len(raw) >= jobs._spp_threshold()
+        ):
+            if kind not in STATEMENT_KINDS.values():
+                self._spp_scope()  # a reply is for a payroll: said now
+            return jobs._spp_enqueue(self, raw, kind)
         if kind in STATEMENT_KINDS.values():
             return self._spp_import_statement(raw, kind)
         kind, lines, errors, summary = self._spp_validate(raw)
+        self._spp_progress(50.0, self.env._("Checked"))
         if errors:
             raise UserError(
                 self.env._(
@@ -141,6 +153,14 @@ class SppReconciliationImport(models.TransientModel):
 
     def _spp_reopen(self):
         return reopen_wizard(self)
+
+    def _spp_progress(self, progress, message):
+        """In an import job: how far it is (else nothing to tell)."""
+        job_id = self.env.context.get("spp_import_job")
+        if job_id:
+            self.env["spp.payment.file.import.job"].browse(job_id)._spp_write_progress(
+                {"progress": progress, "progress_message": message}
+            )
 
     # Validation ----------------------------------------------------------
 
@@ -586,6 +606,7 @@ class SppReconciliationImport(models.TransientModel):
                     first=str(plan["errors"][0]),
                 )
             )
+        self._spp_progress(40.0, self.env._("Checked and matched"))
         fsp = self.fsp_id
         unmatched = _unmatched_html(self.env, plan["unmatched"])
         records = self.env["spp.fsp.statement"].sudo()
@@ -644,7 +665,11 @@ class SppReconciliationImport(models.TransientModel):
             records.filtered(lambda r: r.balance_code and not r.reconciliation_ids)
         )
         batches = self.env["spp.reconciliation"]
-        for payroll_id, lines in plan["lines"].items():
+        for done, (payroll_id, lines) in enumerate(plan["lines"].items()):
+            self._spp_progress(
+                50.0 + 45.0 * done / len(plan["lines"]),
+                self.env._("Reconciliation batches"),
+            )
             if all(line.outcome == "skipped" for line in lines):
                 continue  # nothing the batch would change
             payroll = self.env["spp.payroll"].browse(payroll_id)

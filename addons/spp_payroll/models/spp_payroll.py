@@ -1103,39 +1103,54 @@ class SppPayroll(models.Model):
         if not self.env.user.has_group(FINANCE_OFFICER):
             raise AccessError(self.env._("Only finance users execute payrolls."))
 
-    def _spp_amounts_to_pay(self):
-        """{fsp id: total} of what executing the payroll would send, per FSP:
-        approved payments that no quarantine holds. ONE aggregate in SQL (a
-        payroll may hold a million payments); the only place that says which
-        amount is summed: the FSP amount, in the FSP's currency (frozen at
-        approval; the amount itself before, when both currencies are one)."""
+    def _spp_amounts_to_pay(self, kind="execute"):
+        """{fsp id: total} of what a run of ``kind`` would send, per FSP: for
+        an execution the approved payments that no quarantine holds, for a
+        retry the failed and rejected ones with retries left. ONE aggregate in
+        SQL (a payroll may hold a million payments); the only place that says
+        which amount is summed: the FSP amount, in the FSP's currency (frozen
+        at approval; the amount itself before, when both currencies are one)."""
         self.ensure_one()
         self.env["spp.payment"].flush_model(
             ["payroll_id", "fsp_id", "state", "amount", "fsp_amount", "is_quarantined"]
         )
+        if kind == "retry":
+            self.env["spp.payment.attempt"].flush_model(["payment_id"])
+            # Retries left: what _spp_exhausted tells, for these payments.
+            sent = SQL(
+                "p.state IN ('failed', 'rejected') AND (SELECT COUNT(*) "
+                "FROM spp_payment_attempt a WHERE a.payment_id = p.id) <= "
+                "COALESCE((SELECT f.max_retries FROM spp_fsp f "
+                "WHERE f.id = p.fsp_id), 0)"
+            )
+        else:
+            sent = SQL("p.state = 'approved' AND NOT COALESCE(p.is_quarantined, FALSE)")
         self.env.cr.execute(
             SQL(
                 """
-                SELECT fsp_id, SUM(COALESCE(fsp_amount, amount))
-                  FROM spp_payment
-                 WHERE payroll_id = %s AND state = 'approved'
-                   AND fsp_id IS NOT NULL AND NOT COALESCE(is_quarantined, FALSE)
-                 GROUP BY fsp_id
+                SELECT p.fsp_id, SUM(COALESCE(p.fsp_amount, p.amount))
+                  FROM spp_payment p
+                 WHERE p.payroll_id = %s AND p.fsp_id IS NOT NULL AND %s
+                 GROUP BY p.fsp_id
                 """,
                 self.id,
+                sent,
             )
         )
         return dict(self.env.cr.fetchall())
 
-    def action_check_balances(self):
-        """Total to pay per FSP against the FSP account's balance, as the FSP
-        reported it. A line is ``sufficient`` only with a known, fresh figure
-        that covers the total; ``short`` when that figure does not; otherwise
-        the balance is pending or unknown and only a Finance Manager's
-        confirmation (``confirmation_id``) lets the payroll be executed."""
+    def action_check_balances(self, kind="execute", totals=None):
+        """Total to pay per FSP by a run of ``kind`` (execute, retry) against
+        the FSP account's balance, as the FSP reported it. A line is
+        ``sufficient`` only with a known, fresh figure that covers the total;
+        ``short`` when that figure does not; otherwise the balance is pending
+        or unknown and only a Finance Manager's confirmation
+        (``confirmation_id``) lets the run start. ``totals``: what
+        _spp_amounts_to_pay gave already (one scan of the payments, not two)."""
         self.ensure_one()
         lines = []
-        totals = self._spp_amounts_to_pay()
+        if totals is None:
+            totals = self._spp_amounts_to_pay(kind)
         fsps = self.env["spp.fsp"].sudo().browse(sorted(totals))
         now = fields.Datetime.now()
         for fsp in fsps:
@@ -1187,9 +1202,10 @@ class SppPayroll(models.Model):
             lambda c: not fsp.currency_id.compare_amounts(c.amount_to_pay, amount)
         )[:1]
 
-    def action_confirm_funding(self, fsp_ids, note):
+    def action_confirm_funding(self, fsp_ids, note, kind="execute"):
         """A Finance Manager confirms that the accounts of ``fsp_ids``, whose
-        balance is not known, hold what this payroll pays through them."""
+        balance is not known, hold what a run of ``kind`` (execute, retry) of
+        this payroll pays through them."""
         self.ensure_one()
         if not self.env.user.has_group(FINANCE_MANAGER):
             raise AccessError(
@@ -1197,9 +1213,9 @@ class SppPayroll(models.Model):
             )
         if not (note or "").strip():
             raise UserError(self.env._("Say how the funding was confirmed."))
-        self._spp_check_executable()
+        self._spp_check_runnable(kind)
         created = self.env["spp.payroll.funding.confirmation"]
-        for line in self.action_check_balances():
+        for line in self.action_check_balances(kind):
             if line["fsp_id"] not in fsp_ids or line["confirmation_id"]:
                 continue
             if line["balance_state"] == "known":
@@ -1228,29 +1244,47 @@ class SppPayroll(models.Model):
             )
         return created
 
-    def action_open_execute_wizard(self):
+    def action_open_execute_wizard(self, kind="execute"):
         self.ensure_one()
         self._spp_check_finance_user()
-        self._spp_check_executable()
-        wizard = self.env["spp.payroll.execute.wizard"].create({"payroll_id": self.id})
+        self._spp_check_runnable(kind)
+        wizard = self.env["spp.payroll.execute.wizard"].create(
+            {"payroll_id": self.id, "kind": kind}
+        )
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Execute %s", self.name),
+            "name": wizard._spp_title(),
             "res_model": wizard._name,
             "res_id": wizard.id,
             "view_mode": "form",
             "target": "new",
         }
 
+    def action_open_retry_wizard(self):
+        """The failed payments' retry, after the same balance check."""
+        return self.action_open_execute_wizard("retry")
+
     def action_execute(self):
         """Send the approved payments, once every FSP's balance covers what
-        is sent through it: refused when a known balance is short, and, for a
-        balance that is pending or unknown, until a Finance Manager confirmed
-        the funding (recorded on the run)."""
+        is sent through it (_spp_check_funding)."""
         self.ensure_one()
         self._spp_check_finance_user()
         self._spp_check_executable()
-        lines = self.action_check_balances()
+        confirmations = self._spp_check_funding("execute")
+        payments, held = self._spp_payable()
+        run = self.env["spp.payroll.run"]._spp_start(
+            self, payments, "execute", held=held
+        )
+        confirmations.sudo().write({"run_id": run.id})
+        return run
+
+    def _spp_check_funding(self, kind):
+        """The balance rule of every run that sends money (execute, retry):
+        refused when a known balance is short of what the run sends through
+        its FSP, and, for a balance that is pending or unknown, until a
+        Finance Manager confirmed the funding. Returns the confirmations the
+        run uses (to record on it)."""
+        lines = self.action_check_balances(kind)
         short = [line for line in lines if line["short"]]
         if short:
             raise UserError(
@@ -1289,15 +1323,18 @@ class SppPayroll(models.Model):
                     ),
                 )
             )
-        payments, held = self._spp_payable()
-        run = self.env["spp.payroll.run"]._spp_start(
-            self, payments, "execute", held=held
-        )
-        confirmations = self.env["spp.payroll.funding.confirmation"].browse(
+        return self.env["spp.payroll.funding.confirmation"].browse(
             [line["confirmation_id"] for line in lines if line["confirmation_id"]]
         )
-        confirmations.sudo().write({"run_id": run.id})
-        return run
+
+    def _spp_check_runnable(self, kind):
+        if kind == "retry":
+            self._spp_check_retriable()
+        else:
+            self._spp_check_executable()
+
+    def _spp_check_retriable(self):
+        self._spp_expect_status(("executed", "reconciled"), self.env._("retried"))
 
     def _spp_check_executable(self):
         """Approved and not running; executed again (payments held, then
@@ -1323,10 +1360,11 @@ class SppPayroll(models.Model):
         )
 
     def action_retry_failed(self):
-        """Re-send failed and rejected payments as new attempts."""
+        """Re-send failed and rejected payments as new attempts, within the
+        balance rule of an execution (_spp_check_funding)."""
         self.ensure_one()
         self._spp_check_finance_user()
-        self._spp_expect_status(("executed", "reconciled"), self.env._("retried"))
+        self._spp_check_retriable()
         payments = self._spp_payments_where(SQL("state IN ('failed', 'rejected')"))
         if not payments:
             raise UserError(self.env._("No failed or rejected payment to retry."))
@@ -1335,9 +1373,13 @@ class SppPayroll(models.Model):
         exhausted = payments._spp_exhausted()
         if exhausted == payments:
             exhausted._spp_refuse_exhausted(exhausted)
-        return self.env["spp.payroll.run"]._spp_start(
+        # What the retry sends needs the money, as an execution does.
+        confirmations = self._spp_check_funding("retry")
+        run = self.env["spp.payroll.run"]._spp_start(
             self, payments - exhausted, "retry", skipped=exhausted
         )
+        confirmations.sudo().write({"run_id": run.id})
+        return run
 
     def action_resolve_unknown(self):
         """Ask the FSPs about unknown payments (never re-sent blind), in queue

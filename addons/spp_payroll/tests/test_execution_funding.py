@@ -1,5 +1,6 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
 from datetime import timedelta
 
 from odoo import fields
@@ -7,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import SppPayrollCommon
+from .common import SppPayrollCommon, perform_jobs
 
 
 class TestExecutionFunding(SppPayrollCommon):
@@ -176,3 +177,93 @@ class TestExecutionFunding(SppPayrollCommon):
         self.assertEqual(wizard.line_ids.balance_state, "known")
         self.assertTrue(wizard.line_ids.sufficient)
         self.assertTrue(wizard.can_execute)
+
+    def _run(self, payroll, method):
+        with trap_jobs() as trap:
+            getattr(payroll.with_user(self.finance), method)()
+            perform_jobs(trap)
+
+    def _executed_with_failures(self):
+        """An executed payroll two of whose payments failed; one of them has
+        no retry left. Returns (payroll, the failed payment to retry, the
+        exhausted one)."""
+        self.fsp.max_retries = 1
+        payroll = self._approved_payroll()
+        exhausted, retried = payroll.payment_ids.filtered("fsp_id").sorted("id")[:2]
+        self._run(payroll, "action_execute")
+        exhausted.sudo()._set_failed(reason="account closed")
+        self._run(payroll, "action_retry_failed")  # its one retry, funded
+        (retried | exhausted).sudo()._set_failed(reason="account closed")
+        return payroll, retried, exhausted
+
+    def test_retry_applies_the_balance_rule(self):
+        payroll, retried, exhausted = self._executed_with_failures()
+        # What the retry sends: the payment with a retry left, not the other.
+        (line,) = payroll.action_check_balances("retry")
+        self.assertEqual(line["to_pay"], retried.amount)
+        # A known balance short of it: refused, whoever asks.
+        self.fsp._spp_record_balance(
+            retried.amount - 0.01, fields.Datetime.now(), "bank letter"
+        )
+        for user in (self.finance, self.manager):
+            with self.assertRaisesRegex(
+                UserError, rf"Insufficient FSP balance.*needs {retried.amount}"
+            ):
+                payroll.with_user(user).action_retry_failed()
+        self.assertEqual(retried.state, "failed")
+        self.assertEqual(len(payroll.run_ids), 2)
+        # Not known: a Finance Manager's confirmation of that amount.
+        self._forget_balance()
+        with self.assertRaisesRegex(UserError, "Finance Manager must confirm"):
+            payroll.with_user(self.finance).action_retry_failed()
+        action = payroll.with_user(self.finance).action_open_retry_wizard()
+        wizard = self.env[action["res_model"]].with_user(self.finance)
+        wizard = wizard.browse(action["res_id"])
+        self.assertEqual(wizard.kind, "retry")
+        self.assertEqual(wizard.line_ids.to_pay, retried.amount)
+        self.assertTrue(wizard.needs_confirmation)
+        with self.assertRaises(AccessError):
+            payroll.with_user(self.finance).action_confirm_funding(
+                self.fsp.ids, "fine", "retry"
+            )
+        manager_wizard = wizard.with_user(self.manager).browse(wizard.id)
+        manager_wizard.funding_note = "Bank confirmed the top-up by phone"
+        manager_wizard.action_confirm_funding()
+        self.assertTrue(manager_wizard.line_ids.confirmed)
+        # The officer retries from the wizard; the run records the confirmation.
+        with trap_jobs() as trap:
+            wizard.action_confirm()
+            perform_jobs(trap)
+        (retried | exhausted).invalidate_recordset()
+        run = payroll.run_ids.sorted("id")[-1]
+        self.assertEqual(run.kind, "retry")
+        self.assertEqual(run.funding_confirmation_ids.amount_to_pay, retried.amount)
+        self.assertEqual(run.funding_confirmation_ids.user_id, self.manager)
+        self.assertEqual(retried.state, "sent")
+        self.assertEqual(len(retried.attempt_ids), 2)
+        self.assertEqual(exhausted.state, "failed")
+
+    def test_opening_the_wizard_sums_the_payments_once(self):
+        self._forget_balance()
+        self.patch(
+            type(self.env["spp.fsp"]),
+            "_spp_request_balance",
+            lambda fsp: fsp._spp_mark_balance_pending() or True,
+        )
+        payroll = self._approved_payroll()
+        statements = []
+        execute = type(self.env.cr).execute
+
+        def counting(cr, query, *args, **kwargs):
+            code = str(getattr(query, "code", query))
+            if re.search(
+                r"SUM\(COALESCE\((p\.)?fsp_amount, (p\.)?amount\)\)\s+FROM", code
+            ):
+                statements.append(code)
+            return execute(cr, query, *args, **kwargs)
+
+        self.patch(type(self.env.cr), "execute", counting)
+        wizard = self._wizard(payroll, self.finance)
+        self.assertEqual(wizard.line_ids.balance_state, "pending")
+        self.assertEqual(wizard.line_ids.to_pay, payroll.total_amount)
+        self.assertEqual(len(statements), 1)

@@ -22,6 +22,14 @@ class SppPayrollExecuteWizard(models.TransientModel):
     _description = "Execute Payroll"
 
     payroll_id = fields.Many2one("spp.payroll", required=True, ondelete="cascade")
+    kind = fields.Selection(
+        [("execute", "Execute"), ("retry", "Retry Failed")],
+        required=True,
+        default="execute",
+        readonly=True,
+        help="What confirming sends: the approved payments, or the failed and "
+        "rejected ones with retries left.",
+    )
     line_ids = fields.One2many("spp.payroll.execute.wizard.line", "wizard_id")
     can_execute = fields.Boolean(compute="_compute_can_execute")
     has_short = fields.Boolean(compute="_compute_can_execute")
@@ -52,16 +60,26 @@ class SppPayrollExecuteWizard(models.TransientModel):
     def create(self, vals_list):
         wizards = super().create(vals_list)
         for wizard in wizards:
-            wizard._spp_request_balances()
-            wizard._spp_fill_lines()
+            # One scan of the payments: asking for balances changes no amount.
+            totals = wizard.payroll_id._spp_amounts_to_pay(wizard.kind)
+            wizard._spp_request_balances(totals=totals)
+            wizard._spp_fill_lines(totals=totals)
         return wizards
 
-    def _spp_request_balances(self, force=False):
+    def _spp_title(self):
+        if self.kind == "retry":
+            return self.env._("Retry failed payments of %s", self.payroll_id.name)
+        return self.env._("Execute %s", self.payroll_id.name)
+
+    def _spp_check_balances(self, totals=None):
+        return self.payroll_id.action_check_balances(self.kind, totals=totals)
+
+    def _spp_request_balances(self, force=False, totals=None):
         """Ask the FSPs with a balance API for a figure: those with none
         fresh, or (``force``, the Refresh button) all without a known one. No
         payment is locked here."""
         self.ensure_one()
-        for line in self.payroll_id.action_check_balances():
+        for line in self._spp_check_balances(totals):
             state = line["balance_state"]
             if state == "known" or (state == "pending" and not force):
                 continue
@@ -72,7 +90,7 @@ class SppPayrollExecuteWizard(models.TransientModel):
                 _logger.info("Balance request to FSP %s failed: %s", fsp.id, error)
                 fsp._spp_forget_balance(str(error)[:200])
 
-    def _spp_fill_lines(self):
+    def _spp_fill_lines(self, totals=None):
         self.line_ids = [(5, 0, 0)] + [
             (
                 0,
@@ -91,13 +109,13 @@ class SppPayrollExecuteWizard(models.TransientModel):
                     "confirmed": bool(line["confirmation_id"]),
                 },
             )
-            for line in self.payroll_id.action_check_balances()
+            for line in self._spp_check_balances(totals)
         ]
 
     def _spp_reopen(self):
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Execute %s", self.payroll_id.name),
+            "name": self._spp_title(),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -118,14 +136,17 @@ class SppPayrollExecuteWizard(models.TransientModel):
         fsp_ids = self.line_ids.filtered(
             lambda line: not line.sufficient and not line.short
         ).fsp_id.ids
-        self.payroll_id.action_confirm_funding(fsp_ids, self.funding_note)
+        self.payroll_id.action_confirm_funding(fsp_ids, self.funding_note, self.kind)
         self._spp_fill_lines()
         return self._spp_reopen()
 
     def action_confirm(self):
         self.ensure_one()
-        # action_execute checks the balances again: they may have moved.
-        self.payroll_id.action_execute()
+        # The payroll checks the balances again: they may have moved.
+        if self.kind == "retry":
+            self.payroll_id.action_retry_failed()
+        else:
+            self.payroll_id.action_execute()
         return {"type": "ir.actions.act_window_close"}
 
 

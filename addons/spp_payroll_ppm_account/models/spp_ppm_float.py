@@ -16,20 +16,14 @@ POSITIONS = ("ppm_issued", "ppm_handed_out", "ppm_returned")
 
 class SppPpmFloat(models.Model):
     _name = "spp.ppm.float"
-    _inherit = ["spp.ppm.float", "spp.account.source"]
+    _inherit = ["spp.ppm.float", "spp.account.move.mixin", "spp.account.source"]
 
-    _spp_books_field = "spp_ppm_float_id"
+    _spp_move_field = "spp_ppm_float_id"
     _spp_books_positions = POSITIONS
 
     account_move_ids = fields.One2many(
         "account.move", "spp_ppm_float_id", string="Journal Entries", readonly=True
     )
-    count_account_moves = fields.Integer(
-        string="Journal Entries Count", compute="_compute_count_account_moves"
-    )
-
-    def _compute_count_account_moves(self):
-        self._spp_compute_books_count()
 
     # Positions ----------------------------------------------------------------
 

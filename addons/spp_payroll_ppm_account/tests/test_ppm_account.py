@@ -118,6 +118,12 @@ class TestPpmAccount(SppPpmAccountCommon):
                 (self.cash_clearing, "ppm_clearing"): -100.0,
             },
         )
+        # Each line keeps its program-currency amount (the shared line helper).
+        currency = self.ppm_payroll.currency_id
+        self.assertEqual(
+            {(line.spp_currency_id, line.spp_amount) for line in issue.line_ids},
+            {(currency, 100.0), (currency, -100.0)},
+        )
         # One entry per float: three floats, three issue entries.
         self.assertEqual(len(self.ppm_payroll.ppm_float_ids.account_move_ids), 3)
         self.assertEqual(float_.count_account_moves, 1)

@@ -20,9 +20,13 @@ HELD_STATES = ("approved", *IN_FLIGHT_STATES)
 
 class SppMerchantSettlement(models.Model):
     _name = "spp.merchant.settlement"
-    _inherit = ["spp.merchant.settlement", "spp.account.source"]
+    _inherit = [
+        "spp.merchant.settlement",
+        "spp.account.move.mixin",
+        "spp.account.source",
+    ]
 
-    _spp_books_field = "spp_merchant_settlement_id"
+    _spp_move_field = "spp_merchant_settlement_id"
     _spp_books_positions = POSITIONS
 
     account_move_ids = fields.One2many(
@@ -31,12 +35,6 @@ class SppMerchantSettlement(models.Model):
         string="Journal Entries",
         readonly=True,
     )
-    count_account_moves = fields.Integer(
-        string="Journal Entries Count", compute="_compute_count_account_moves"
-    )
-
-    def _compute_count_account_moves(self):
-        self._spp_compute_books_count()
 
     def _spp_books_enabled(self):
         return self.filtered("program_id.account_posting")

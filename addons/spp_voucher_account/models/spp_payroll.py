@@ -18,7 +18,7 @@ class SppPayroll(models.Model):
     _name = "spp.payroll"
     _inherit = ["spp.payroll", "spp.account.source"]
 
-    _spp_books_field = "spp_payroll_id"
+    _spp_move_field = "spp_payroll_id"
     _spp_books_positions = POSITIONS
 
     def _spp_books_enabled(self):
