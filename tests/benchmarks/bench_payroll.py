@@ -92,7 +92,8 @@ env.cr.execute("SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) "
 others = env.cr.fetchone()[0]
 env.cr.execute("SAVEPOINT limit_probe")
 start = time.perf_counter()
-env.cr.execute(f"INSERT INTO spp_payment (reference, cycle_id, live_cycle_id, {{others}}) "
+env.cr.execute(f"INSERT INTO spp_payment "
+               f"(reference, cycle_id, live_cycle_id, {{others}}) "
                f"SELECT reference || '-L', %s, %s, {{others}} FROM spp_payment "
                f"WHERE payroll_id = %s", (cycle3.id, cycle3.id, payroll.id))
 limit_insert = time.perf_counter() - start

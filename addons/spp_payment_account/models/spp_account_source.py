@@ -66,6 +66,25 @@ def line_amounts(company, amount, currency, date, in_currency=None):
     return vals
 
 
+def entry_vals(env, program, date, ref, event, lines, **links):
+    """The values of one summarised journal entry of ``program``: ``ref``
+    followed by the event's label, its ``lines`` (line values) and the links
+    to the documents it carries (``links``: field name to id)."""
+    event_label = dict(
+        env["account.move"]._fields["spp_event"]._description_selection(env)
+    )[event]
+    return {
+        "move_type": "entry",
+        "journal_id": program.account_journal_id.id,
+        "date": date,
+        "ref": f"{ref}: {event_label}",
+        "spp_event": event,
+        "spp_program_id": program.id,
+        **links,
+        "line_ids": [Command.create(line) for line in lines],
+    }
+
+
 def balance_lines(currency, lines):
     """Conversion rounding lands on the last line (the balancing one)."""
     total = currency.round(sum(line["debit"] - line["credit"] for line in lines))
@@ -192,22 +211,15 @@ class SppAccountSource(models.AbstractModel):
                 }
             )
         balance_lines(company.currency_id, vals_lines)
-        event_label = dict(
-            self.env["account.move"]
-            ._fields["spp_event"]
-            ._description_selection(self.env)
-        )[event]
-        return {
-            "move_type": "entry",
-            "journal_id": program.account_journal_id.id,
-            "date": date,
-            "ref": f"{self.display_name}: {event_label}",
-            "spp_event": event,
-            "spp_program_id": program.id,
-            self._spp_move_field: self.id,
-            **links,
-            "line_ids": [Command.create(line) for line in vals_lines],
-        }
+        return entry_vals(
+            self.env,
+            program,
+            date,
+            self.display_name,
+            event,
+            vals_lines,
+            **{self._spp_move_field: self.id, **links},
+        )
 
     def _spp_books_program(self):
         return self.program_id

@@ -9,11 +9,17 @@ handful of entries whatever the number of payments, and nothing posted twice
 
 from decimal import Decimal
 
-from odoo import Command, fields, models
+from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from .spp_account_source import balance_lines, line_amounts, position_deltas, to_decimal
+from .spp_account_source import (
+    balance_lines,
+    entry_vals,
+    line_amounts,
+    position_deltas,
+    to_decimal,
+)
 
 FINANCE_OFFICER = "spp_payment_base.group_spp_finance_officer"
 # Handed to the FSP, its outcome not known yet (an unknown payment may be paid).
@@ -387,24 +393,18 @@ class SppPayroll(models.Model):
                 )
             )
         self._spp_account_balance_lines(lines)
-        event_label = dict(
-            self.env["account.move"]
-            ._fields["spp_event"]
-            ._description_selection(self.env)
-        )[event]
-        return {
-            "move_type": "entry",
-            "journal_id": program.account_journal_id.id,
-            "date": date,
-            "ref": f"{self.name} / {fsp.name}: {event_label}",
-            "spp_event": event,
-            "spp_program_id": program.id,
-            "spp_payroll_id": self.id,
-            "spp_fsp_id": fsp.id,
-            "spp_run_id": run.id if run else False,
-            "spp_reconciliation_id": reconciliation.id if reconciliation else False,
-            "line_ids": [Command.create(line) for line in lines],
-        }
+        return entry_vals(
+            self.env,
+            program,
+            date,
+            f"{self.name} / {fsp.name}",
+            event,
+            lines,
+            spp_payroll_id=self.id,
+            spp_fsp_id=fsp.id,
+            spp_run_id=run.id if run else False,
+            spp_reconciliation_id=reconciliation.id if reconciliation else False,
+        )
 
     def _spp_account_line(
         self, account, amount, currency, bucket, fsp, label, date, in_currency=None
