@@ -61,6 +61,10 @@ def _read_body(http_request):
     # A chunked body has no length: werkzeug stops reading it at the limit.
     http_request.max_content_length = MAX_BODY
     try:
-        return http_request.get_data(cache=False)
+        # Cached: Odoo runs a request again after a serialization failure
+        # (two deliveries of one callback at once), and the stream can be
+        # read once; uncached, the second try read an empty body and refused
+        # a good callback as malformed.
+        return http_request.get_data(cache=True)
     except RequestEntityTooLarge:
         return None

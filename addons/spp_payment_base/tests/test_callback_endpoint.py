@@ -1,8 +1,10 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from unittest.mock import patch
+
 from spp_payment_core import callbacks
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import server_log
@@ -88,6 +90,28 @@ class TestCallbackEndpoint(HttpCase):
         response = self._post(b'{"status": "paid"}')
         # Authenticated; a manual FSP then has nothing to apply.
         self.assertEqual(response.status_code, 400)
+        self.assertTrue(self._last().authenticated)
+        self.assertIn("sends no callbacks", self._last().result)
+
+    def test_callback_retried_after_a_concurrency_failure_keeps_its_body(self):
+        """Odoo runs a request again when its transaction meets a concurrent
+        one (two deliveries of one callback at once): the second try reads
+        the same body, so the callback is authenticated, not refused as
+        malformed, and recorded once."""
+        Callback = type(self.env["spp.payment.callback"])
+        store = Callback._spp_store
+        tries = []
+
+        def conflict_once(callback, *args, **kwargs):
+            tries.append(1)
+            if len(tries) == 1:
+                raise ConcurrencyError("could not serialize access")
+            return store(callback, *args, **kwargs)
+
+        with patch.object(Callback, "_spp_store", conflict_once):
+            self._post(b'{"status": "paid"}')
+        self.assertEqual(len(tries), 2)
+        self.assertEqual(len(self._callbacks()), 1)
         self.assertTrue(self._last().authenticated)
         self.assertIn("sends no callbacks", self._last().result)
 

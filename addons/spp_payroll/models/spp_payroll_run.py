@@ -233,13 +233,23 @@ class SppPayrollRun(models.Model):
         self.ensure_one()
         if self.state != "running":
             return f"run {self.id} is {self.state}: chunk skipped"
-        chunk = self._spp_take_chunk(number, "pending")
+        return self._spp_chunk_step(
+            number, "pending", "queued", self._spp_queue_chunk, payment_ids, "queued"
+        )
+
+    def _spp_chunk_step(self, number, from_state, step, work, payment_ids, done):
+        """Take chunk ``number`` in ``from_state`` (its row locked), record
+        ``step`` on it, run ``work(chunk, payment_ids)`` and keep its time on
+        the chunk. A chunk another worker holds or has moved on (``done``) is
+        skipped."""
+        chunk = self._spp_take_chunk(number, from_state)
         if chunk is None:
-            return f"chunk {number} is taken or already queued: skipped"
+            return f"chunk {number} is taken or already {done}: skipped"
         started = time.perf_counter()
-        chunk._spp_record_step("queued")
-        result = self._spp_queue_chunk(chunk, payment_ids)
-        chunk.sudo().queue_seconds = time.perf_counter() - started
+        chunk._spp_record_step(step)
+        result = work(chunk, payment_ids)
+        seconds = "queue_seconds" if step == "queued" else "deliver_seconds"
+        chunk.sudo()[seconds] = time.perf_counter() - started
         return result
 
     def _spp_queue_chunk(self, chunk, payment_ids):
@@ -302,14 +312,14 @@ class SppPayrollRun(models.Model):
         run was released in between: queued payments have attempts that must
         reach the FSP, and nothing else would send them."""
         self.ensure_one()
-        chunk = self._spp_take_chunk(number, "queued")
-        if chunk is None:
-            return f"chunk {number} is taken or already delivered: skipped"
-        started = time.perf_counter()
-        chunk._spp_record_step("delivering")
-        result = self._spp_deliver_chunk(chunk, payment_ids)
-        chunk.sudo().deliver_seconds = time.perf_counter() - started
-        return result
+        return self._spp_chunk_step(
+            number,
+            "queued",
+            "delivering",
+            self._spp_deliver_chunk,
+            payment_ids,
+            "delivered",
+        )
 
     def _spp_deliver_chunk(self, chunk, payment_ids):
         payments = self.env["spp.payment"]._spp_where(
