@@ -4,7 +4,7 @@ stack, with Odoo running 1, 2 and 4 worker processes (prefork, real sockets).
 
     python3 tests/benchmarks/bench_callbacks_http.py [--payments 100000]
         [--workers 1,2,4] [--duplicates 5] [--clients 16] [--appliers 2]
-        [--reuse] [--profile 2000]
+        [--client raw|threads] [--stack 2000] [--reuse] [--profile 2000]
 
 Needs a payroll of at least ``--payments`` payments: the database
 (``--database``, default spp_bench_callbacks) is made by bench_payroll.py when
@@ -12,12 +12,21 @@ missing. Its payments are sent to the Daraja simulator (bench_connectors'
 dispatch, one request per payment; ``--reuse`` keeps an earlier dispatch),
 which keeps its Result callbacks. They are split between the worker counts;
 for each count a prefork Odoo server (no cron, no job runner) is started, a
-load generator in this process (``--clients`` threads) posts the slice's
-Results plus ``--duplicates`` % of them again, then ``--appliers`` concurrent
-appliers run the inbox's apply job until nothing is pending. Printed per
-worker count: callbacks/s accepted at HTTP, callbacks/s applied, lost, applied
-twice, duplicates applied once (all checked in the database), the CPU of the
-client and of the server, the load average, and the bar (1,000/s).
+load generator in this process posts the slice's Results plus
+``--duplicates`` % of them again over ``--clients`` connections, then
+``--appliers`` concurrent appliers run the inbox's apply job until nothing is
+pending. Printed per worker count: callbacks/s accepted at HTTP, callbacks/s
+applied, lost, applied twice, duplicates applied once (all checked in the
+database), the load average, the bar (1,000/s), and where the CPU of one
+callback goes: the client, Odoo, PostgreSQL (its processes, when it is the
+private one) and the rest of the machine (the kernel, other work).
+
+The load generator stands in for the FSP, another machine: ``--client raw``
+(default, http_load.py) costs little CPU; ``--client threads`` is the
+http.client-in-threads one of earlier runs, for comparison. ``--stack N``
+also posts N requests to an unknown callback URL (404): the same route, our
+code stopping at its cached FSP lookup, so what Odoo's HTTP stack costs
+without it (session, routing, registry check, environment, commit).
 
 PostgreSQL is the configured one, or the private one of the benchmarks, sized
 like a server, without fsync (``--durable``: with fsync and synchronous
@@ -40,6 +49,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench_connectors import DISPATCH
+from http_load import post_all
 from http_servers import odoo_http
 from odoo_runner import _odoo, run
 
@@ -50,6 +60,9 @@ from spp_setup import pg  # noqa: E402
 from spp_setup.common import LOCAL  # noqa: E402
 
 BAR = 1000
+# A callback URL no FSP has (a public id is 16 hex digits): Odoo routes it to
+# the callback controller, which answers 404 from its per-process cache.
+UNKNOWN = ("/spp_payment/fsp/00000000000000ff/callback/result", b"{}")
 ADDONS = "spp_payment_g2p_connect,spp_payment_mpesa,spp_payment_phee"
 
 # Send the payments to the simulator and keep its Results (path, body) in a file.
@@ -182,7 +195,9 @@ env.cr.commit()
 def load(url, requests, clients):
     """Post ``requests`` [(path, body bytes)] with ``clients`` threads, a
     connection each, kept while the server keeps it (Odoo's prefork workers
-    answer HTTP/1.0 and close). Returns (statuses, seconds, client CPU s)."""
+    answer HTTP/1.0 and close). Returns (statuses, seconds, client CPU s).
+    ``--client threads``: each request costs this process about twice the
+    CPU of http_load's."""
     host = urlsplit(url)
     work = queue.SimpleQueue()
     for item in requests:
@@ -235,6 +250,76 @@ def load(url, requests, clients):
     return statuses, time.perf_counter() - start, time.process_time() - cpu
 
 
+def post(args, url, requests):
+    """Post with the client of ``--client``: (statuses, seconds, client CPU s)."""
+    if args.client == "threads":
+        return load(url, requests, args.clients)
+    host = urlsplit(url)
+    cpu = time.process_time()
+    statuses, seconds = post_all(host.hostname, host.port, requests, args.clients)
+    return statuses, seconds, time.process_time() - cpu
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid, reaped=False):
+    """User + system CPU seconds of ``pid`` (and of its waited-for children)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(stat[11]) + int(stat[12])
+    if reaped:
+        ticks += int(stat[13]) + int(stat[14])
+    return ticks / TICK
+
+
+def postgresql_cpu(server):
+    """CPU seconds of the private PostgreSQL (postmaster, its live backends
+    and those that ended), or None for a configured server elsewhere."""
+    try:
+        master = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{master}/task/{master}/children").read_text()
+    except (AttributeError, TypeError, OSError, ValueError, IndexError):
+        return None
+    return _process_cpu(master, reaped=True) + sum(
+        _process_cpu(int(pid)) for pid in children.split()
+    )
+
+
+def machine_cpu():
+    """Busy CPU seconds of the whole machine (all but idle and iowait)."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / TICK
+
+
+def measured(args, server, odoo, requests):
+    """Post ``requests``; their statuses, seconds and CPU seconds (client,
+    odoo, postgresql (None when unknown), machine)."""
+    before = (odoo.cpu_seconds(), postgresql_cpu(server), machine_cpu())
+    statuses, seconds, client = post(args, odoo.url, requests)
+    after = (odoo.cpu_seconds(), postgresql_cpu(server), machine_cpu())
+    cpu = {
+        "client": client,
+        "odoo": after[0] - before[0],
+        "machine": after[2] - before[2],
+    }
+    cpu["postgresql"] = None if before[1] is None else after[1] - before[1]
+    return statuses, seconds, cpu
+
+
+def split(cpu, count):
+    """The CPU of one request, in ms: client / Odoo / PostgreSQL / the rest."""
+    ms = {k: (v or 0) / count * 1000 for k, v in cpu.items()}
+    rest = ms["machine"] - ms["client"] - ms["odoo"] - ms["postgresql"]
+    pg = "?" if cpu["postgresql"] is None else f"{ms['postgresql']:.2f}"
+    return (
+        f"client {ms['client']:.2f} + Odoo {ms['odoo']:.2f} + PostgreSQL {pg} "
+        f"+ rest {rest:.2f} = {ms['machine']:.2f} ms of the machine's CPU"
+    )
+
+
 def with_duplicates(results, percent, rng):
     """The slice's Results in random order, and ``percent`` % of them posted
     again (the same bytes), each somewhere after its first delivery, as
@@ -267,11 +352,12 @@ def measure(args, server, workers, results, rng):
     with odoo_http(server, args.database, workers=workers) as odoo:
         # Each worker has its registry loaded before the clock starts.
         load(odoo.url, [("/spp_payment/fsp/0/callback", b"{}")] * 8 * workers, 8)
-        server_cpu = odoo.cpu_seconds()
         before = os.getloadavg()
-        statuses, seconds, client_cpu = load(odoo.url, requests, args.clients)
+        statuses, seconds, cpu = measured(args, server, odoo, requests)
         after = os.getloadavg()
-        server_cpu = odoo.cpu_seconds() - server_cpu
+        stack = None
+        if args.stack:
+            stack = measured(args, server, odoo, [UNKNOWN] * args.stack)
     output = shell(
         server, args.database, APPLY.format(keys=keys, appliers=args.appliers)
     )
@@ -281,9 +367,9 @@ def measure(args, server, workers, results, rng):
     lost = len(keys) - applied["settled"]
     print(
         f"--workers {workers}: {len(requests):,} callbacks posted "
-        f"({len(keys):,} Results + {repeated:,} re-delivered) by {args.clients} "
-        f"clients in {seconds:.1f} s = {rate:,.0f} callbacks/s accepted at HTTP "
-        f"(answers {dict(statuses)})"
+        f"({len(keys):,} Results + {repeated:,} re-delivered) by the {args.client} "
+        f"client over {args.clients} connections in {seconds:.1f} s = "
+        f"{rate:,.0f} callbacks/s accepted at HTTP (answers {dict(statuses)})"
     )
     print(
         f"  applied by {args.appliers} appliers ({applied['jobs']} batches): "
@@ -299,11 +385,17 @@ def measure(args, server, workers, results, rng):
         f"recorded as duplicates, applied once"
     )
     print(
-        f"  CPU: client {client_cpu:.1f} s ({client_cpu / seconds:.0%} of a core), "
-        f"Odoo {server_cpu:.1f} s ({server_cpu / seconds:.0%}), "
-        f"{server_cpu / len(requests) * 1000:.2f} ms per callback; loadavg "
-        f"{before[0]:.2f} -> {after[0]:.2f} ({', '.join(f'{x:.2f}' for x in after)})"
+        f"  CPU per callback: {split(cpu, len(requests))}; Odoo "
+        f"{cpu['odoo'] / seconds:.0%} of a core; loadavg {before[0]:.2f} -> "
+        f"{after[0]:.2f} ({', '.join(f'{x:.2f}' for x in after)})"
     )
+    if stack:
+        statuses, seconds, cpu = stack
+        print(
+            f"  Odoo's HTTP stack alone ({args.stack:,} posts to an unknown "
+            f"callback URL, answers {dict(statuses)}: {args.stack / seconds:,.0f}/s): "
+            f"{split(cpu, args.stack)}"
+        )
     ok = rate >= BAR and accepted == len(requests) and lost == 0
     print(
         f"  bar {BAR:,} callbacks/s accepted at HTTP with --workers {workers}, none "
@@ -321,7 +413,20 @@ def main():
     )
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--duplicates", type=int, default=5, help="percent")
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=16, help="connections")
+    parser.add_argument(
+        "--client",
+        choices=("raw", "threads"),
+        default="raw",
+        help="load generator: http_load's one thread of non-blocking sockets, "
+        "or http.client in --clients threads (earlier runs)",
+    )
+    parser.add_argument(
+        "--stack",
+        type=int,
+        default=2000,
+        help="posts to an unknown callback URL: Odoo's HTTP stack alone",
+    )
     parser.add_argument("--appliers", type=int, default=2)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument(

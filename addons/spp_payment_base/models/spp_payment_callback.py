@@ -153,11 +153,12 @@ class SppPaymentCallback(models.Model):
             self._spp_store(fsp, kind, raw, remote_addr, None, error)
             return 202, fsp._spp_callback_answer(ok=True)
         key = fsp._spp_callback_message_key(raw, payload, kind)
-        callback_id, state = self._spp_store(fsp, kind, raw, remote_addr, key)
-        if state == "pending" and deferred:
-            self._spp_enqueue_apply(fsp)
-        elif state == "pending" and not self.browse(callback_id)._spp_apply_batch():
-            return 400, fsp._spp_callback_answer(ok=False)
+        callback_id, state = self._spp_store(
+            fsp, kind, raw, remote_addr, key, apply_later=deferred
+        )
+        if state == "pending" and not deferred:
+            if not self.browse(callback_id)._spp_apply_batch():
+                return 400, fsp._spp_callback_answer(ok=False)
         return 200, fsp._spp_callback_answer(ok=True)
 
     def _spp_check(self, found, fsp, raw, headers, remote_addr, method):
@@ -176,63 +177,89 @@ class SppPaymentCallback(models.Model):
         return payload
 
     @api.model
-    def _spp_store(self, fsp, kind, raw, remote_addr, key, held=None):
+    def _spp_store(
+        self, fsp, kind, raw, remote_addr, key, held=None, apply_later=False
+    ):
         """Insert the callback: (id, "pending"), or (id, "duplicate") when the
         FSP's message ``key`` is recorded already (the unique key decides,
         also between concurrent requests). ``held``: why an unauthenticated
-        callback waits (CallbackDeferred)."""
+        callback waits (CallbackDeferred). ``apply_later``: a new pending
+        callback is left to the FSP's apply job, queued unless one waits.
+
+        One statement for a new callback, its apply job looked up in it: on
+        the callback path of every M-Pesa Result, each statement costs
+        PostgreSQL more than its work (parse, plan, a round trip)."""
+        identity = self._spp_apply_identity(fsp) if apply_later else None
+        values = self._spp_row_values(fsp, kind, raw, remote_addr)
         self.env.cr.execute(
             SQL(
                 """
-                WITH vals AS (
-                    SELECT %(fsp)s::int AS fsp_id, %(provider)s::varchar AS provider,
-                           %(kind)s::varchar AS kind, %(payload)s::text AS payload,
-                           %(sha)s::varchar AS payload_sha256,
-                           %(addr)s::varchar AS remote_addr, %(uid)s::int AS uid,
-                           now() at time zone 'utc' AS at
-                ), new AS (
-                    INSERT INTO spp_payment_callback
-                           (fsp_id, provider, kind, payload, payload_sha256,
-                            remote_addr, message_key, state, authenticated,
-                            result, received_date, create_uid, create_date,
-                            write_uid, write_date)
-                    SELECT fsp_id, provider, kind, payload, payload_sha256,
-                           remote_addr, %(key)s::varchar, 'pending',
-                           %(authenticated)s, %(result)s::varchar, at, uid, at, uid, at
-                      FROM vals
-                    ON CONFLICT (fsp_id, message_key) DO NOTHING
-                    RETURNING id
-                ), repeated AS (
-                    INSERT INTO spp_payment_callback
-                           (fsp_id, provider, kind, payload, payload_sha256,
-                            remote_addr, state, authenticated, result,
-                            received_date, create_uid, create_date, write_uid,
-                            write_date)
-                    SELECT fsp_id, provider, kind, payload, payload_sha256,
-                           remote_addr, 'duplicate', TRUE,
-                           'same message already recorded', at, uid, at, uid, at
-                      FROM vals WHERE NOT EXISTS (SELECT FROM new)
-                    RETURNING id
-                )
-                SELECT id, 'pending' FROM new
-                 UNION ALL SELECT id, 'duplicate' FROM repeated
+                INSERT INTO spp_payment_callback
+                       (fsp_id, provider, kind, payload, payload_sha256,
+                        remote_addr, message_key, state, authenticated, result,
+                        received_date, create_uid, create_date, write_uid,
+                        write_date)
+                VALUES (%(fsp)s, %(provider)s, %(kind)s, %(payload)s, %(sha)s,
+                        %(addr)s, %(key)s, 'pending', %(authenticated)s,
+                        %(result)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+                ON CONFLICT (fsp_id, message_key) DO NOTHING
+                RETURNING id, %(waiting)s
                 """,
-                fsp=fsp.id,
-                provider=fsp.provider,
-                kind=kind,
-                payload=_text(raw),
-                sha=hashlib.sha256(raw).hexdigest(),
-                addr=remote_addr,
-                uid=self.env.uid,
+                **values,
                 key=key,
                 authenticated=held is None,
                 result=f"held until authenticated: {held}"[:250] if held else None,
+                waiting=SQL("EXISTS(%s)", self._spp_waiting_job(identity))
+                if identity
+                else SQL("TRUE"),
             )
         )
-        callback_id, state = self.env.cr.fetchone()
+        row = self.env.cr.fetchone()
+        if row is None:
+            return self._spp_store_duplicate(values), "duplicate"
+        callback_id, job_waiting = row
         if held:
             _logger.info("Callback %s for FSP %s held: %s", callback_id, fsp.id, held)
-        return callback_id, state
+        if not job_waiting:
+            self._spp_enqueue_apply(fsp, checked=True)
+        return callback_id, "pending"
+
+    @api.model
+    def _spp_store_duplicate(self, values):
+        """Record a delivery of a message recorded already (kept as evidence,
+        never applied): its id. ``values``: _spp_row_values."""
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO spp_payment_callback
+                       (fsp_id, provider, kind, payload, payload_sha256,
+                        remote_addr, state, authenticated, result,
+                        received_date, create_uid, create_date, write_uid,
+                        write_date)
+                VALUES (%(fsp)s, %(provider)s, %(kind)s, %(payload)s, %(sha)s,
+                        %(addr)s, 'duplicate', TRUE,
+                        'same message already recorded', %(now)s, %(uid)s,
+                        %(now)s, %(uid)s, %(now)s)
+                RETURNING id
+                """,
+                **values,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _spp_row_values(self, fsp, kind, raw, remote_addr):
+        """What every row of a received callback records (SQL parameters)."""
+        return {
+            "fsp": fsp.id,
+            "provider": fsp.provider,
+            "kind": kind,
+            "payload": _text(raw),
+            "sha": hashlib.sha256(raw).hexdigest(),
+            "addr": remote_addr,
+            "now": SQL("now() at time zone 'utc'"),
+            "uid": self.env.uid,
+        }
 
     @api.model
     def _spp_store_refused(self, fsp, kind, raw, remote_addr, error):
@@ -271,25 +298,34 @@ class SppPaymentCallback(models.Model):
         return error.status, self.fsp_id._spp_callback_answer(ok=False)
 
     @api.model
-    def _spp_enqueue_apply(self, fsp):
+    def _spp_enqueue_apply(self, fsp, checked=False):
         """The FSP's apply job, unless one is waiting already (its identity
-        key, looked up on queue_job's partial index: one query). A job already
-        running does not count: it may have taken its batch before this
-        callback was committed."""
-        identity = f"spp.payment.callback:pending:{fsp.id}"
-        self.env.cr.execute(
-            SQL(
-                "SELECT 1 FROM queue_job WHERE identity_key = %s AND state IN "
-                "('pending', 'enqueued', 'wait_dependencies') LIMIT 1",
-                identity,
-            )
-        )
-        if self.env.cr.fetchone():
-            return
+        key, looked up on queue_job's partial index: one query, or none when
+        the caller looked: ``checked``). A job already running does not
+        count: it may have taken its batch before this callback was
+        committed."""
+        identity = self._spp_apply_identity(fsp)
+        if not checked:
+            self.env.cr.execute(self._spp_waiting_job(identity))
+            if self.env.cr.fetchone():
+                return
         self.with_delay(
             description=self.env._("%s: apply pending callbacks", fsp.name),
             identity_key=identity,
         )._job_apply_pending(fsp.id)
+
+    @api.model
+    def _spp_apply_identity(self, fsp):
+        return f"spp.payment.callback:pending:{fsp.id}"
+
+    @api.model
+    def _spp_waiting_job(self, identity):
+        """The query of the apply job ``identity`` waiting to run."""
+        return SQL(
+            "SELECT 1 FROM queue_job WHERE identity_key = %s AND state IN "
+            "('pending', 'enqueued', 'wait_dependencies') LIMIT 1",
+            identity,
+        )
 
     # Applying --------------------------------------------------------------
 

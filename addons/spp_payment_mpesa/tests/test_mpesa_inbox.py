@@ -89,6 +89,39 @@ class TestMpesaInbox(SppConnectorCommon):
         self.assertEqual(self._paid_events(payroll), 5)
         self.assertEqual(len(self._inbox("duplicate")), 2)
 
+    def test_apply_job_queued_while_none_waits(self):
+        """The request looks up a waiting apply job in its INSERT: none
+        queued for a duplicate, one for the first Result, none more while it
+        waits, and a new one once it runs (it may have taken its batch before
+        this Result was committed)."""
+        payroll = self._payroll(["0000"] * 3)
+        self._execute(payroll)
+        delivered = [
+            (url, json.dumps(body).encode()) for url, body, *_ in self.sim.callbacks
+        ]
+        self.sim.callbacks.clear()
+        identity = f"spp.payment.callback:pending:{self.fsp.id}"
+
+        def jobs():
+            return self.env["queue.job"].search(
+                [("identity_key", "=", identity)], order="id"
+            )
+
+        self.assertFalse(jobs())
+        self.assertEqual(self._receive(*delivered[0]), 200)
+        self.assertEqual(len(jobs()), 1)
+        self.assertEqual(self._receive(*delivered[0]), 200)  # a duplicate
+        self.assertEqual(self._receive(*delivered[1]), 200)
+        self.assertEqual(len(jobs()), 1)
+        self.env.cr.execute(
+            "UPDATE queue_job SET state = 'started' WHERE id = %s", [jobs().id]
+        )
+        jobs().invalidate_recordset(["state"])
+        self.assertEqual(self._receive(*delivered[2]), 200)
+        self.assertEqual(jobs().mapped("state"), ["started", "pending"])
+        self.assertEqual(len(self._inbox("pending")), 3)
+        self.assertEqual(len(self._inbox("duplicate")), 1)
+
     def test_late_success_after_failure_in_one_batch_is_a_suspected_double(self):
         """A failure and then a success for one payment, applied in the same
         batch: in the order received, so the success is a suspected double
