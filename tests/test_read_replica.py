@@ -49,7 +49,11 @@ for number in range(3):
           "partner_id": household.id, "fsp_id": fsp.id, "amount": 100 + number}}
     )
 env.flush_all()
-# One payroll holds them (the reports read payrolls), of an approved cycle.
+# One payroll holds them (the reports read payrolls), of an approved cycle of
+# the approved program (approved here without their maker-checker: set-up).
+program.action_submit()
+with guarded_write("approval"):
+    program.write({{"approval_state": "approved"}})
 cycle = env["spp.payment.cycle"].create(
     {{"name": "Replica cycle", "program_id": program.id, "fixed_amount": 100,
       "date_start": "2030-01-01", "date_end": "2030-01-31"}}
