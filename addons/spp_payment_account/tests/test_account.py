@@ -247,6 +247,37 @@ class TestPaymentAccount(SppAccountCommon, SppCompanyIsolationMixin, SppPayrollC
             },
         )
 
+    def test_report_data_is_read_only_and_equals_the_wizard(self):
+        """get_report_data (what a client calls on the read replica) returns
+        the wizard's lines and writes nothing."""
+        payroll = self._approved_payroll()
+        self._execute(payroll)
+        report, _lines = self._report()
+        model = self.env["spp.account.report"]
+        self.assertTrue(type(model).get_report_data._readonly)
+        self.assertFalse(getattr(type(model).action_compute, "_readonly", False))
+        before = model.search_count([])
+        # In a read-only (sub)transaction, as on a standby: any write raises.
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT spp_read_only")
+        self.env.cr.execute("SET LOCAL transaction_read_only = on")
+        data = model.with_user(self.finance).get_report_data(self.program.id)
+        self.env.flush_all()
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT spp_read_only")
+        self.assertEqual(model.search_count([]), before)
+        fields = ["name", "suite_amount", "ledger_amount", "difference"]
+        self.assertEqual(
+            [[line[f] for f in fields] for line in data["lines"]],
+            [[line[f] for f in fields] for line in report.line_ids],
+        )
+        self.assertEqual(
+            (data["payroll_count"], data["ties"]), (report.payroll_count, report.ties)
+        )
+        with self.assertRaises(AccessError):
+            model.with_user(self.users["program_officer"]).get_report_data(
+                self.program.id
+            )
+
     def test_report_is_for_finance_users_of_the_program_company(self):
         with self.assertRaises(AccessError):
             self.env["spp.account.report"].with_user(

@@ -38,9 +38,27 @@ class SppAccountReport(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._spp_check_finance_user()
+        return super().create(vals_list)
+
+    @api.model
+    def _spp_check_finance_user(self):
         if not self.env.user.has_group(FINANCE_OFFICER):
             raise AccessError(self.env._("Only finance users read the books."))
-        return super().create(vals_list)
+
+    @api.model
+    @api.readonly
+    def get_report_data(self, program_id, date_from=False, date_to=False):
+        """The report's figures, computed and returned without storing
+        anything. Read-only: called through call_kw, it reads from the read
+        replica when Odoo's db_replica_host is set (the wizard's button stores
+        its lines, hence runs on the primary)."""
+        self._spp_check_finance_user()
+        report = self.new(
+            {"program_id": program_id, "date_from": date_from, "date_to": date_to}
+        )
+        lines, payroll_count, ties = report._spp_compute()
+        return {"lines": lines, "payroll_count": payroll_count, "ties": ties}
 
     def _spp_payrolls(self):
         domain = [("program_id", "=", self.program_id.id)]
@@ -159,6 +177,27 @@ class SppAccountReport(models.TransientModel):
 
     def action_compute(self):
         self.ensure_one()
+        lines, payroll_count, ties = self._spp_compute()
+        self.line_ids.unlink()
+        self.write(
+            {
+                "line_ids": [(0, 0, line) for line in lines],
+                "payroll_count": payroll_count,
+                "ties": ties,
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _spp_compute(self):
+        """(line values, payroll count, ties): every figure against its
+        ledger balance, read only (see get_report_data)."""
+        self.ensure_one()
         self.program_id.check_access("read")
         payrolls = self._spp_payrolls()
         suite = self._spp_suite_figures(payrolls)
@@ -243,21 +282,8 @@ class SppAccountReport(models.TransientModel):
                     "account_id": account.id if account else False,
                 }
             )
-        self.line_ids.unlink()
-        self.write(
-            {
-                "line_ids": [(0, 0, line) for line in lines],
-                "payroll_count": len(payrolls),
-                "ties": all(currency.is_zero(line["difference"]) for line in lines),
-            }
-        )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        ties = all(currency.is_zero(line["difference"]) for line in lines)
+        return lines, len(payrolls), ties
 
     def _spp_account_rows(self, suite, by_account, payrolls):
         """Each account's balance against what the figures put on it."""

@@ -82,6 +82,33 @@ class TestDonorReport(SppAuditCommon):
             set(self._as_dict(figures["area"])), {"North", "South", "(none)"}
         )
 
+    def test_figures_for_clients_are_read_only_and_exact(self):
+        """get_figures (what a client calls on the read replica) gives the
+        report's figures, amounts as exact text, and writes nothing."""
+        wizard = self._wizard()
+        self.assertTrue(type(wizard).get_figures._readonly)
+        expected = wizard._spp_figures()
+        # In a read-only (sub)transaction, as on a standby: any write raises.
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT spp_read_only")
+        self.env.cr.execute("SET LOCAL transaction_read_only = on")
+        figures = wizard.get_figures()
+        self.env.flush_all()
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT spp_read_only")
+        total = expected["total"]
+        self.assertEqual(
+            figures["total"],
+            dict(
+                total,
+                amount=str(total["amount"]),
+                paid_amount=str(total["paid_amount"]),
+            ),
+        )
+        self.assertEqual(
+            [(line["label"], Decimal(line["amount"])) for line in figures["state"]],
+            [(line["label"], line["amount"]) for line in expected["state"]],
+        )
+
     def test_program_period_scope(self):
         wizard = self._wizard(
             scope="period",

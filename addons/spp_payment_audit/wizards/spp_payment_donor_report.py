@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from spp_payment_core.tables import safe_text
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 # GROUPING(state, fsp, channel, area) of each grouping set: a bit is 1 for
@@ -68,6 +68,22 @@ class SppPaymentDonorReport(models.TransientModel):
         for dimension in ("state", "fsp", "channel", "area"):
             figures[dimension].sort(key=lambda line: (-line["amount"], line["label"]))
         return figures
+
+    @api.readonly
+    def get_figures(self):
+        """_spp_figures as JSON, amounts as text (exact). Read-only: called
+        through call_kw it reads from the read replica when Odoo's
+        db_replica_host is set."""
+
+        def plain(line):
+            return dict(
+                line, amount=str(line["amount"]), paid_amount=str(line["paid_amount"])
+            )
+
+        return {
+            key: plain(value) if key == "total" else [plain(line) for line in value]
+            for key, value in self._spp_figures().items()
+        }
 
     @staticmethod
     def _spp_line(label, count, amount, paid_count, paid_amount):

@@ -340,6 +340,63 @@ class TestMpesa(SppConnectorCommon):
         self.sim.flush()
         self.assertEqual(set(self._state_list(payroll)), {"paid"})
 
+    def _recording_rate_limiter(self):
+        """Patch the FSP's one token bucket (shared by its jobs, as
+        http.shared_limiter is) onto a clock that stands still: the list
+        returned gets each token's slot (when its wait would end)."""
+        slots = []
+        buckets = {}
+        fsp_class = type(self.env["spp.fsp"])
+
+        def recording(fsp):
+            if fsp.id not in buckets:
+                bucket = http.TokenBucket(
+                    fsp.rate_limit_tps, clock=lambda: 0.0, sleep=lambda seconds: None
+                )
+                wait = bucket.wait
+
+                def taking():
+                    slot = wait()
+                    slots.append(round(slot, 6))
+                    return slot
+
+                bucket.wait = taking
+                buckets[fsp.id] = bucket
+            return buckets[fsp.id]
+
+        self.patch(fsp_class, "_spp_rate_limiter", recording)
+        return slots
+
+    def test_status_and_pull_jobs_take_one_token_a_request(self):
+        payroll = self._payroll(["0005"] * 5)  # results lost: accepted
+        self._execute(payroll)
+        self.fsp.write(
+            {"status_query_after_minutes": 0, "batch_size": 2, "rate_limit_tps": 100}
+        )
+        slots = self._recording_rate_limiter()
+        self.sim.requests.clear()
+        with trap_jobs() as trap:
+            self.env["spp.fsp"]._cron_spp_query_statuses()
+            self.assertEqual((slots, list(self.sim.requests)), ([], []))
+            perform_jobs(trap)
+        # One token per status request (one per payment at Daraja), each in
+        # its own slot of the FSP's rate: the chunks' jobs share one bucket.
+        asked = [r for r in self.sim.requests if r[1] == mpesa.STATUS_PATH]
+        self.assertEqual(len(asked), 5)
+        self.assertEqual(sorted(slots), [0.0, 0.01, 0.02, 0.03, 0.04])
+        # The API pull: nothing asked, no token taken, in the user's request.
+        slots.clear()
+        self.sim.requests.clear()
+        with trap_jobs() as trap:
+            payroll.with_user(self.finance).action_pull_reconciliation()
+            self.assertEqual((slots, list(self.sim.requests)), ([], []))
+            self.assertEqual(len(trap.enqueued_jobs), 3)
+            perform_jobs(trap)
+        asked = [r for r in self.sim.requests if r[1] == mpesa.STATUS_PATH]
+        self.assertEqual(len(asked), 5)
+        # The same bucket: the pull's requests come after the status queries'.
+        self.assertEqual(sorted(slots), [0.05, 0.06, 0.07, 0.08, 0.09])
+
     def test_failed_payments_are_retried_as_new_attempts(self):
         payroll = self._payroll(["0001", "0000", "0000", "0000", "0000"])
         self._execute(payroll)

@@ -303,11 +303,16 @@ class TestPhee(SppConnectorCommon):
         self._execute(payroll)
         self.sim.settle()
         self.sim.callbacks.clear()
+        self.sim.requests.clear()
         with trap_jobs() as trap:
             action = payroll.with_user(
                 self.users["finance_officer"]
             ).action_pull_reconciliation()
+            # The user's request queued the chunks and asked PHEE nothing.
+            self.assertEqual(list(self.sim.requests), [])
+            self.assertTrue(trap.enqueued_jobs)
             perform_jobs(trap)
+        self.assertTrue(self.sim.requests)
         batch = self.env["spp.reconciliation"].browse(action["res_id"])
         self.assertEqual(
             sorted(batch.line_ids.mapped("outcome")),

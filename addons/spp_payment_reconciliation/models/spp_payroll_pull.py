@@ -198,6 +198,9 @@ class SppReconciliation(models.Model):
     # Numbers of the chunks applied (a re-run job applies nothing twice), and
     # what each FSP said so far.
     pull_chunks_applied = fields.Json(readonly=True, copy=False)
+    # Lines the chunks recorded so far: the next chunk's first row number,
+    # without reading the batch's lines again (see _spp_add_pull_lines).
+    pull_line_count = fields.Integer(readonly=True, copy=False)
     pull_report = fields.Json(readonly=True, copy=False)
 
     @api.depends("pull_chunks_done", "pull_chunk_count")
@@ -232,7 +235,7 @@ class SppReconciliation(models.Model):
         if claimed is None:
             return f"chunk {number} already applied"
         lines, counts = self.payroll_id._spp_pull_lines(fsp, payments, outcomes)
-        self._spp_add_pull_lines(lines)
+        self._spp_add_pull_lines(lines, fsp.id)
         report = dict(self.pull_report or {})
         report[fsp.name] = dict(Counter(report.get(fsp.name, {})) + Counter(counts))
         self._spp_write_approval({"pull_report": report})
@@ -272,25 +275,40 @@ class SppReconciliation(models.Model):
         )
         return row
 
-    def _spp_add_pull_lines(self, lines):
+    def _spp_add_pull_lines(self, lines, fsp_id):
+        """Number ``lines`` after those of the chunks before (the batch's row
+        is locked by _spp_claim_pull_chunk) and COPY them in. The count is
+        kept on the batch: a MAX(row_no) over its lines would read every line
+        recorded so far, once per chunk. A batch pulled before the count
+        existed starts from that MAX, once."""
         self.env.cr.execute(
             SQL(
-                "SELECT COALESCE(MAX(row_no), 0) FROM spp_reconciliation_line "
-                "WHERE reconciliation_id = %s",
-                self.id,
+                """
+                UPDATE spp_reconciliation
+                   SET pull_line_count = COALESCE(
+                           pull_line_count,
+                           (SELECT MAX(row_no) FROM spp_reconciliation_line
+                             WHERE reconciliation_id = %(id)s),
+                           0) + %(n)s
+                 WHERE id = %(id)s
+             RETURNING pull_line_count - %(n)s
+                """,
+                id=self.id,
+                n=len(lines),
             )
         )
         first = self.env.cr.fetchone()[0] + 1
+        self.invalidate_recordset(["pull_line_count"])
         for row_no, line in enumerate(lines, first):
             line.row = row_no
         if lines:
-            self._spp_insert_lines(lines)
+            self._spp_insert_lines(lines, fsp_id)
 
     def _spp_finish_pull(self):
         """The last chunk has answered: the batch is submitted for acceptance,
         or, when the FSPs reported nothing new, closed (cleared) as it is."""
         summary = dict(self._spp_summarize(), pull=self.pull_report or {})
-        empty = not self.line_ids[:1]
+        empty = not self.pull_line_count
         self._spp_write_approval(
             {"summary": summary, "pull_state": "done", "cleared": empty}
         )

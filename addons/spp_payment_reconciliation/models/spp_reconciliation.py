@@ -134,11 +134,13 @@ class SppReconciliation(models.Model):
             "target": "current",
         }
 
-    def _spp_insert_lines(self, lines):
-        """COPY ``lines`` (spp_payment_core.reconcile.Line) into the batch."""
+    def _spp_insert_lines(self, lines, fsp_id=None):
+        """COPY ``lines`` (spp_payment_core.reconcile.Line) into the batch.
+        ``fsp_id``: the FSP they all come from, when the batch has several."""
         self.ensure_one()
         buffer = io.StringIO()
-        batch = f"{self.id}\t{copy_text(self.fsp_id.id or None)}"
+        fsp_id = self.fsp_id.id or fsp_id
+        batch = f"{self.id}\t{copy_text(fsp_id or None)}"
         null = COPY_NULL
         for line in lines:
             # Numbers, dates and outcomes need no escaping, only their NULLs.
@@ -160,7 +162,7 @@ class SppReconciliation(models.Model):
             buffer,
         )
         refresh_statistics(self.env.cr, "spp_reconciliation_line", len(lines))
-        if not self.fsp_id:
+        if not fsp_id:
             self.env.cr.execute(
                 SQL(
                     "UPDATE spp_reconciliation_line l SET fsp_id = p.fsp_id "
