@@ -19,8 +19,8 @@ class SppPaymentAttempt(models.Model):
     # Few indexes on purpose: every state change of a million payments moves
     # their current attempts too, and each index is written for each row moved.
     # UNIQUE(payment_id, attempt_no) serves lookups by payment, UNIQUE(key) by
-    # key, the two partial unique indexes the in-flight and paid attempts; FSP
-    # references are indexed only where an FSP gave one.
+    # key, the partial unique index on holds_slot the in-flight and paid
+    # attempts; FSP references are indexed only where an FSP gave one.
     payment_id = fields.Many2one(
         "spp.payment", required=True, ondelete="restrict", readonly=True
     )
