@@ -8,7 +8,7 @@ tables): drop the old two."""
 def migrate(cr, version):
     cr.execute(
         """
-        DROP INDEX IF EXISTS spp_payment_attempt__one_paid_attempt;
-        DROP INDEX IF EXISTS spp_payment_attempt__one_attempt_in_flight;
+        DROP INDEX IF EXISTS spp_payment_attempt_one_paid_attempt;
+        DROP INDEX IF EXISTS spp_payment_attempt_one_attempt_in_flight;
         """
     )
