@@ -58,6 +58,11 @@ assert payroll.approval_review_ids.decision == "approve", payroll.approval_revie
 assert payroll.status == "approved", payroll.status
 menu = env.ref("spp_payment_base.menu_spp_approval_policy")
 assert menu.action == env.ref("spp_approval.action_spp_approval_policy"), menu.action
+# The attempts' two partial indexes on state gave way to the slot index.
+env.cr.execute("SELECT indexname FROM pg_indexes WHERE tablename = "
+               "'spp_payment_attempt' AND indexname LIKE '%%one%%'")
+indexes = sorted(name for name, in env.cr.fetchall())
+assert indexes == ["spp_payment_attempt_one_live_attempt"], indexes
 print("USE-OK")
 """
 
@@ -203,8 +208,8 @@ def test_demo_database_upgrades_in_place(server, tmp_path):
         allowed = odoo_log.allow_list(REPO / "checklog-odoo.cfg")
         assert odoo_log.unexpected_lines(text, allowed) == []
         # Deleted: only the two former single-use mixins, the approval rights
-        # per SPP role that spp_approval's neutral groups replace, and a field
-        # of a transient wizard.
+        # per SPP role that spp_approval's neutral groups replace, a field of a
+        # transient wizard, and the attempts' two former indexes.
         deleted = [
             line
             for line in text.splitlines()
@@ -214,6 +219,12 @@ def test_demo_database_upgrades_in_place(server, tmp_path):
             # A field of the execute wizard's transient lines, replaced by
             # balance_state (known, pending, unknown): no data is lost.
             and "field_spp_payroll_execute_wizard_line__balance_known" not in line
+            # The attempts' two indexes on state, replaced by the one on
+            # holds_slot (the same guarantees, see spp.payment.attempt).
+            and not re.search(
+                r"constraint_spp_payment_attempt_one_(paid_attempt|attempt_in_flight)",
+                line,
+            )
         ]
         assert deleted == []
 

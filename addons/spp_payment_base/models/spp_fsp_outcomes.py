@@ -443,7 +443,7 @@ class SppFsp(models.Model):
             minutes=self.status_query_after_minutes
         )
         # Through the attempts (state indexed there, not on the payments): an
-        # attempt in flight is its payment's current one (_one_attempt_in_flight)
+        # attempt in flight is its payment's current one (_one_live_attempt)
         # and moves with it.
         attempts = self.env["spp.payment.attempt"].search(
             [

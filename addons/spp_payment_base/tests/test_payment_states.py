@@ -171,6 +171,48 @@ class TestPaymentStates(SppBaseCommon):
                     [payment.id],
                 )
 
+    def _forge_attempt(self, payment, number, state):
+        """An attempt written behind the ORM's back, as a bug or a second
+        worker racing the first would."""
+        with self.env.cr.savepoint():
+            self.env.cr.execute(
+                "INSERT INTO spp_payment_attempt (payment_id, attempt_no, "
+                "idempotency_key, state) VALUES (%s, %s, %s, %s)",
+                [payment.id, number, f"forged-{payment.id}-{number}", state],
+            )
+
+    def test_database_refuses_second_attempt_in_flight_or_paid(self):
+        payment = self._create_payment()
+        payment._set_approved()
+        payment._spp_send()
+        self.assertEqual(payment.current_attempt_id.state, "sent")
+        # In flight: neither a second send nor a success on another attempt.
+        for state in ("queued", "sent", "unknown", "paid"):
+            with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+                self._forge_attempt(payment, 2, state)
+        payment._set_paid()
+        self.assertEqual(payment.current_attempt_id.state, "paid")
+        # Paid: no second success, and nothing sent again.
+        for state in ("paid", "queued", "processing"):
+            with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+                self._forge_attempt(payment, 2, state)
+        # A closed attempt (failed, rejected) holds nothing.
+        self._forge_attempt(payment, 2, "failed")
+
+    def test_failed_attempt_frees_the_payment_for_a_retry(self):
+        payment = self._create_payment()
+        payment._set_approved()
+        payment._spp_send()
+        payment._set_failed(reason="status query: not found")
+        payment._spp_send()
+        payment._set_paid()
+        self.assertEqual(
+            payment.attempt_ids.sorted("attempt_no").mapped("state"),
+            ["failed", "paid"],
+        )
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self._forge_attempt(payment, 3, "paid")
+
     def test_partial_payment_and_reversal_move_balance(self):
         self.program.is_balance_based = True
         self.membership.entitled_total = 300.0
