@@ -442,9 +442,10 @@ class SppFsp(models.Model):
         limit = fields.Datetime.now() - timedelta(
             minutes=self.status_query_after_minutes
         )
-        # Through the attempts (state indexed there, not on the payments): an
-        # attempt in flight is its payment's current one (_one_live_attempt)
-        # and moves with it.
+        # Through the attempts: an attempt in flight is its payment's current
+        # one (_one_live_attempt) and moves with it. Their state is in no
+        # index on purpose (a paid transition's update stays HOT), so this
+        # reads the attempt table: once per FSP and cron run, in no request.
         attempts = self.env["spp.payment.attempt"].search(
             [
                 ("fsp_id", "=", self.id),
