@@ -6,7 +6,7 @@ from odoo.addons.spp_approval.tools import (
 )
 
 from .actions import reopen_wizard
-from .fields import DerivedMany2one
+from .fields import DerivedMany2one, SparseMany2one
 from .schema import (
     bulk_work_mem,
     drop_stale_indexes,

@@ -8,6 +8,7 @@ from odoo.tools import SQL, sql
 
 from odoo.addons.spp_payment_base.tools import (
     DerivedMany2one,
+    SparseMany2one,
     drop_stale_indexes,
     guarded_write,
     is_guarded_write,
@@ -80,7 +81,8 @@ class SppPayment(models.Model):
     # Indexed by the (cycle_id, ...) indexes below; implied by the payroll, so
     # without a foreign key (see DerivedMany2one).
     cycle_id = DerivedMany2one("spp.payment.cycle", ondelete="restrict", readonly=True)
-    excluded_payroll_id = fields.Many2one(
+    # Empty at generation: keys without a per-row check (see SparseMany2one).
+    excluded_payroll_id = SparseMany2one(
         "spp.payroll",
         string="Moved Out Of",
         index="btree_not_null",
@@ -101,7 +103,7 @@ class SppPayment(models.Model):
         "Manager who did not make the change clears it.",
     )
     quarantine_reason = fields.Char(readonly=True)
-    quarantine_cleared_uid = fields.Many2one(
+    quarantine_cleared_uid = SparseMany2one(
         "res.users", string="Quarantine Cleared by", readonly=True
     )
     quarantine_cleared_date = fields.Datetime(readonly=True)

@@ -2,14 +2,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from spp_payment_core import states
 
-from odoo import fields, models
+from odoo import models
 from odoo.tools import SQL
+
+from odoo.addons.spp_payment_base.tools import SparseMany2one
 
 
 class SppPayment(models.Model):
     _inherit = "spp.payment"
 
-    merchant_settlement_id = fields.Many2one(
+    # Empty at generation: a key without a per-row check (see SparseMany2one).
+    merchant_settlement_id = SparseMany2one(
         "spp.merchant.settlement", readonly=True, index="btree_not_null"
     )
 
