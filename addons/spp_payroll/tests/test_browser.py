@@ -66,15 +66,18 @@ class TestBrowser(SppPayrollCommon, HttpCase):
         self.assertEqual(payroll.status, "executed")
         self.assertEqual(set(payroll.payment_ids.mapped("state")), {"sent"})
 
-    def _perform_jobs_once_opened(self, payroll, opened):
+    def _perform_jobs_once_opened(self, payroll, opened, stop):
         """As a job runner would, in the background: once the browser has
         read ``payroll``, perform the pending jobs one by one (a chunk's
-        queueing, then its delivery)."""
+        queueing, then its delivery), until ``stop`` is set: the thread
+        shares the test cursor and must not outlive its test."""
         if not opened.wait(60):
             return
         threading.current_thread().testing = True
         time.sleep(2)
         for _ in range(60):
+            if stop.is_set():
+                return
             try:
                 if not self._perform_one_pending_job():
                     return
@@ -124,8 +127,9 @@ class TestBrowser(SppPayrollCommon, HttpCase):
                 opened.set()
             return result
 
+        stop = threading.Event()
         worker = threading.Thread(
-            target=self._perform_jobs_once_opened, args=(payroll, opened)
+            target=self._perform_jobs_once_opened, args=(payroll, opened, stop)
         )
         with patch.object(payroll_class, "web_read", watched_web_read):
             worker.start()
@@ -139,7 +143,10 @@ class TestBrowser(SppPayrollCommon, HttpCase):
                 )
             finally:
                 opened.set()
+                stop.set()
+                # At most one job and one wait for the test cursor's lock.
                 worker.join(120)
+        self.assertFalse(worker.is_alive(), "the job thread outlived its test")
         payroll.invalidate_recordset()
         self.assertEqual(payroll.status, "executed")
         self.assertEqual(payroll.run_ids.chunks_done, 3)
