@@ -267,24 +267,7 @@ class TestMpesa(SppConnectorCommon):
     def test_rate_limit_paces_requests_outside_the_transaction(self):
         # The FSP's one token bucket, on a clock that stands still: each
         # request's slot is when its wait would end, whichever thread sent it.
-        slots = []
-        fsp_class = type(self.env["spp.fsp"])
-
-        def recording(fsp):
-            bucket = http.TokenBucket(
-                fsp.rate_limit_tps, clock=lambda: 0.0, sleep=lambda seconds: None
-            )
-            wait = bucket.wait
-
-            def taking():
-                slot = wait()
-                slots.append(round(slot, 6))
-                return slot
-
-            bucket.wait = taking
-            return bucket
-
-        self.patch(fsp_class, "_spp_rate_limiter", recording)
+        slots = self._recording_rate_limiter()
         self.fsp.write({"rate_limit_tps": 200, "requests_in_flight": 4})
         payroll = self._payroll(["0000"] * 5)
         self._execute(payroll)
