@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from odoo.addons.spp_payment_base.tools import reopen_wizard
+
 from ..models.spp_payroll import IN_FLIGHT_STATES as IN_FLIGHT
 from ..models.spp_payroll import RETURNED_STATES as RETURNED
 from ..models.spp_payroll import to_decimal
@@ -186,13 +188,7 @@ class SppAccountReport(models.TransientModel):
                 "ties": ties,
             }
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen_wizard(self)
 
     def _spp_compute(self):
         """(line values, payroll count, ties): every figure against its

@@ -14,6 +14,8 @@ from spp_payment_core.simulators.bank_statement import Entry, write_camt053
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.spp_payment_base.tools import reopen_wizard
+
 from ..models.spp_demo_books import BANK_OPENING
 
 RETURN_CODE = "AC04"
@@ -93,10 +95,4 @@ class SppDemoBooksStatement(models.TransientModel):
         self.ensure_one()
         raw, name = self._spp_statement(self.payroll_id, self.fsp_id, self.returned)
         self.write({"data": base64.b64encode(raw), "file_name": name})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen_wizard(self)

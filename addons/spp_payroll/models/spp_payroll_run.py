@@ -18,6 +18,8 @@ VIEWER = "spp_payment_base.group_spp_viewer"
 NOTIFY_EVERY = "2 seconds"
 # queue_job runs lower numbers first (its default is 10).
 DELIVERY_PRIORITY = 5
+# The chunk field keeping the seconds of each step (_spp_chunk_step).
+STEP_SECONDS = {"queued": "queue_seconds", "delivering": "deliver_seconds"}
 
 
 def notify_progress(records):
@@ -234,22 +236,21 @@ class SppPayrollRun(models.Model):
         if self.state != "running":
             return f"run {self.id} is {self.state}: chunk skipped"
         return self._spp_chunk_step(
-            number, "pending", "queued", self._spp_queue_chunk, payment_ids, "queued"
+            number, "pending", "queued", self._spp_queue_chunk, payment_ids
         )
 
-    def _spp_chunk_step(self, number, from_state, step, work, payment_ids, done):
+    def _spp_chunk_step(self, number, from_state, step, work, payment_ids):
         """Take chunk ``number`` in ``from_state`` (its row locked), record
         ``step`` on it, run ``work(chunk, payment_ids)`` and keep its time on
-        the chunk. A chunk another worker holds or has moved on (``done``) is
-        skipped."""
+        the chunk (STEP_SECONDS). A chunk another worker holds or has moved
+        past ``from_state`` is skipped."""
         chunk = self._spp_take_chunk(number, from_state)
         if chunk is None:
-            return f"chunk {number} is taken or already {done}: skipped"
+            return f"chunk {number} is taken or past {from_state}: skipped"
         started = time.perf_counter()
         chunk._spp_record_step(step)
         result = work(chunk, payment_ids)
-        seconds = "queue_seconds" if step == "queued" else "deliver_seconds"
-        chunk.sudo()[seconds] = time.perf_counter() - started
+        chunk.sudo()[STEP_SECONDS[step]] = time.perf_counter() - started
         return result
 
     def _spp_queue_chunk(self, chunk, payment_ids):
@@ -313,12 +314,7 @@ class SppPayrollRun(models.Model):
         reach the FSP, and nothing else would send them."""
         self.ensure_one()
         return self._spp_chunk_step(
-            number,
-            "queued",
-            "delivering",
-            self._spp_deliver_chunk,
-            payment_ids,
-            "delivered",
+            number, "queued", "delivering", self._spp_deliver_chunk, payment_ids
         )
 
     def _spp_deliver_chunk(self, chunk, payment_ids):
