@@ -18,8 +18,12 @@ VIEWER = "spp_payment_base.group_spp_viewer"
 NOTIFY_EVERY = "2 seconds"
 # queue_job runs lower numbers first (its default is 10).
 DELIVERY_PRIORITY = 5
-# The chunk field keeping the seconds of each step (_spp_chunk_step).
-STEP_SECONDS = {"queued": "queue_seconds", "delivering": "deliver_seconds"}
+# Per chunk step (_spp_chunk_step): the field keeping its seconds, and what a
+# chunk past it has been.
+CHUNK_STEPS = {
+    "queued": ("queue_seconds", "queued"),
+    "delivering": ("deliver_seconds", "delivered"),
+}
 
 
 def notify_progress(records):
@@ -242,15 +246,16 @@ class SppPayrollRun(models.Model):
     def _spp_chunk_step(self, number, from_state, step, work, payment_ids):
         """Take chunk ``number`` in ``from_state`` (its row locked), record
         ``step`` on it, run ``work(chunk, payment_ids)`` and keep its time on
-        the chunk (STEP_SECONDS). A chunk another worker holds or has moved
+        the chunk (CHUNK_STEPS). A chunk another worker holds or has moved
         past ``from_state`` is skipped."""
+        seconds, done = CHUNK_STEPS[step]
         chunk = self._spp_take_chunk(number, from_state)
         if chunk is None:
-            return f"chunk {number} is taken or past {from_state}: skipped"
+            return f"chunk {number} is taken or already {done}: skipped"
         started = time.perf_counter()
         chunk._spp_record_step(step)
         result = work(chunk, payment_ids)
-        chunk.sudo()[STEP_SECONDS[step]] = time.perf_counter() - started
+        chunk.sudo()[seconds] = time.perf_counter() - started
         return result
 
     def _spp_queue_chunk(self, chunk, payment_ids):
