@@ -13,6 +13,7 @@ from odoo.tools import SQL
 
 from ..tools import (
     DerivedMany2one,
+    GuardedMany2one,
     bulk_work_mem,
     drop_stale_indexes,
     exchange_difference_sql,
@@ -120,8 +121,10 @@ class SppPayment(models.Model):
     # Columns implied by the membership carry no foreign key (see DerivedMany2one):
     # generation inserts a million payments without ten key checks per row.
     program_id = DerivedMany2one("spp.program", required=True, ondelete="restrict")
-    membership_id = fields.Many2one(
-        "spp.program.membership", index=True, ondelete="restrict"
+    # Kept by triggers a set-based insert takes over (see GuardedMany2one):
+    # deleting a membership and paying it race on its program's row.
+    membership_id = GuardedMany2one(
+        "spp.program.membership", index=True, ondelete="restrict", guard="program_id"
     )
     partner_id = DerivedMany2one(
         "res.partner",

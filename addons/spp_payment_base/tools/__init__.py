@@ -6,7 +6,12 @@ from odoo.addons.spp_approval.tools import (
 )
 
 from .actions import reopen_wizard
-from .fields import DerivedMany2one, SparseMany2one
+from .fields import (
+    DerivedMany2one,
+    GuardedMany2one,
+    SparseMany2one,
+    keys_checked_by_statement,
+)
 from .schema import (
     bulk_work_mem,
     drop_stale_indexes,

@@ -8,6 +8,7 @@ from odoo.tools import SQL, sql
 
 from odoo.addons.spp_payment_base.tools import (
     DerivedMany2one,
+    GuardedMany2one,
     SparseMany2one,
     drop_stale_indexes,
     guarded_write,
@@ -77,7 +78,8 @@ class SppPayment(models.Model):
     _inherit = "spp.payment"
 
     # Indexed by (payroll_id, id) below.
-    payroll_id = fields.Many2one("spp.payroll", ondelete="restrict", readonly=True)
+    # Kept by triggers a set-based insert takes over (see GuardedMany2one).
+    payroll_id = GuardedMany2one("spp.payroll", ondelete="restrict", readonly=True)
     # Indexed by the (cycle_id, ...) indexes below; implied by the payroll, so
     # without a foreign key (see DerivedMany2one).
     cycle_id = DerivedMany2one("spp.payment.cycle", ondelete="restrict", readonly=True)

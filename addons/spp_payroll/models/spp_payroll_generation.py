@@ -28,6 +28,7 @@ from odoo.addons.spp_payment_base.tools import (
     copy_bool,
     copy_into,
     copy_text,
+    keys_checked_by_statement,
     refresh_statistics,
 )
 from odoo.addons.spp_payment_base.tools.schema import BULK_ROWS
@@ -354,7 +355,30 @@ class SppPayroll(models.Model):
             cr.execute(SQL("SET LOCAL work_mem = %s", f"{sort_mb}MB"))
         cr.execute(SQL("ANALYZE spp_gen_member"))
         cr.execute(SQL("ANALYZE spp_gen_profile"))
-        cr.execute(
+        with self._spp_payment_keys_checked():
+            self._spp_insert_generated()
+        cr.execute(SQL("DROP TABLE spp_gen_member, spp_gen_profile"))
+        refresh_statistics(cr, "spp_payment", members)
+        self.env["spp.payment"].invalidate_model()
+        self.invalidate_recordset(["payment_ids"])
+        # The stored totals are counted once, after the flags (_spp_run_checks).
+        return members
+
+    def _spp_payment_keys_checked(self):
+        """The payment inserts below join the memberships they pay and name
+        this payroll: they check the payments' membership and payroll keys
+        themselves, once for the lot (see GuardedMany2one), after writing the
+        program's and the payroll's rows."""
+        return keys_checked_by_statement(
+            self.env.cr,
+            "spp_payment",
+            {"spp_program": [self.program_id.id], "spp_payroll": [self.id]},
+        )
+
+    def _spp_insert_generated(self):
+        """One payment per member of spp_gen_member, at its profile's
+        entitlement (spp_gen_profile), in member order."""
+        self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO spp_payment (
@@ -388,12 +412,6 @@ class SppPayroll(models.Model):
                 uid=self.env.uid,
             )
         )
-        cr.execute(SQL("DROP TABLE spp_gen_member, spp_gen_profile"))
-        refresh_statistics(cr, "spp_payment", members)
-        self.env["spp.payment"].invalidate_model()
-        self.invalidate_recordset(["payment_ids"])
-        # The stored totals are counted once, after the flags (_spp_run_checks).
-        return members
 
     def _spp_profile_keys(self):
         """(column, SQL over member ``m``) of what an entitlement depends on:
@@ -665,6 +683,20 @@ class SppPayroll(models.Model):
         reissue._set_cancelled(
             reason=self.env._("Re-issued in undelivered payroll %s.", self.name)
         )
+        with self._spp_payment_keys_checked():
+            self._spp_insert_reissued(reissue)
+        self.env["spp.payment"].invalidate_model()
+        self.generated_date = fields.Datetime.now()
+        self._spp_record_contributor("generated")
+        self._spp_flag_duplicates()
+        self._spp_flag_quarantine()
+        self._spp_refresh_totals()
+        if skipped:
+            self.message_post(body=self.env._("Not re-issued: %s", skipped))
+
+    def _spp_insert_reissued(self, reissue):
+        """A new draft payment in this payroll per payment of ``reissue``, to
+        the member's current FSP and destination."""
         self.env.cr.execute(
             SQL(
                 """
@@ -698,14 +730,6 @@ class SppPayroll(models.Model):
                 ids=reissue.ids,
             )
         )
-        self.env["spp.payment"].invalidate_model()
-        self.generated_date = fields.Datetime.now()
-        self._spp_record_contributor("generated")
-        self._spp_flag_duplicates()
-        self._spp_flag_quarantine()
-        self._spp_refresh_totals()
-        if skipped:
-            self.message_post(body=self.env._("Not re-issued: %s", skipped))
 
     def _spp_undelivered_selection(self, unpaid):
         """(payments to re-issue, text of the others and why), in one query."""

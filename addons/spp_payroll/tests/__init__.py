@@ -15,3 +15,4 @@ from . import test_fx
 from . import test_progress
 from . import test_execution_funding
 from . import test_sparse_keys
+from . import test_guarded_keys
