@@ -13,7 +13,7 @@ the load average (the machine is shared).
 
 import argparse
 
-from odoo_runner import run
+from odoo_runner import EXPLAIN_CODE, explained_statements, run
 
 CODE = """
 import io, os, time
@@ -155,6 +155,8 @@ for step in ("_spp_refuse_foreign_lines", "_spp_record_overpayments",
              "_spp_sort_lines", "_spp_mark_stale_lines"):
     clock("spp.reconciliation", step)
 clock("spp.payment", "_spp_transition")
+if {explain}:
+    exec(EXPLAIN_CODE)
 _, acceptance = timed("accept (apply in bulk)", batch._spp_apply, count)
 env.cr.execute("SELECT state, COUNT(*) FROM spp_payment WHERE id = ANY(%s) "
                "GROUP BY state ORDER BY state", [ids])
@@ -183,14 +185,21 @@ def main():
         default="csv,xlsx,pain.001.001.03",
         help="export formats to time, comma-separated ('' for none)",
     )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print EXPLAIN ANALYZE of the acceptance's statements over 200 ms",
+    )
     args = parser.parse_args()
     formats = tuple(f for f in args.formats.split(",") if f)
-    run(
-        args.database,
-        CODE.format(limit=args.limit, formats=formats),
-        addons="spp_payment_file",
-        update=True,
-    )
+    code = CODE.format(limit=args.limit, formats=formats, explain=args.explain)
+    with explained_statements(args.explain):
+        run(
+            args.database,
+            f"EXPLAIN_CODE = {EXPLAIN_CODE!r}\n" + code,
+            addons="spp_payment_file",
+            update=True,
+        )
 
 
 if __name__ == "__main__":

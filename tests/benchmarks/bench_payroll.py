@@ -14,7 +14,12 @@ Bars: 1,000,000 payments in at most 20 s, at least 50x the ORM.
 
 import argparse
 
-from odoo_runner import LOCAL, member_arguments, run_on_members
+from odoo_runner import (
+    EXPLAIN_CODE,
+    explained_statements,
+    member_arguments,
+    run_on_members,
+)
 
 CODE = """
 from odoo.addons.spp_payment_base.tools import guarded_write
@@ -59,11 +64,7 @@ print(f"  dry run: {{preview['payments']:,}} payments, total {{preview['amount']
 steps.clear()
 if {explain}:
     # The plans of the big statements, with their triggers, in the server log.
-    env.cr.execute("LOAD 'auto_explain'")
-    for option, value in (("log_min_duration", "'200ms'"), ("log_analyze", "on"),
-                          ("log_triggers", "on"), ("log_buffers", "on"),
-                          ("log_nested_statements", "on")):
-        env.cr.execute(f"SET auto_explain.{{option}} = {{value}}")
+    exec(EXPLAIN_CODE)
 def generate():
     payroll.action_generate()
     env.flush_all()  # the stored totals are counted here
@@ -79,9 +80,10 @@ print(f"  generated: {{count:,}} payments, {{payroll.flagged_count:,}} flagged, 
       f"total {{payroll.total_amount:,.2f}}")
 
 # The physical limit: the same rows, as wide, written into spp_payment (its
-# indexes and foreign keys) by one INSERT ... SELECT, then by COPY, in another
-# cycle; rolled back.
+# indexes and key triggers, the keys checked by the statement as generation's
+# are) by one INSERT ... SELECT, then by COPY, in another cycle; rolled back.
 import io
+from odoo.addons.spp_payment_base.tools import keys_checked_by_statement
 cycle3 = cycle.copy({{"name": "physical limit", "date_start": "2032-01-01",
                      "date_end": "2032-01-31"}})
 env.flush_all()
@@ -91,11 +93,13 @@ env.cr.execute("SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) "
                "('id', 'reference', 'cycle_id', 'live_cycle_id')")
 others = env.cr.fetchone()[0]
 env.cr.execute("SAVEPOINT limit_probe")
+guards = {{"spp_program": [program.id], "spp_payroll": [payroll.id]}}
 start = time.perf_counter()
-env.cr.execute(f"INSERT INTO spp_payment "
-               f"(reference, cycle_id, live_cycle_id, {{others}}) "
-               f"SELECT reference || '-L', %s, %s, {{others}} FROM spp_payment "
-               f"WHERE payroll_id = %s", (cycle3.id, cycle3.id, payroll.id))
+with keys_checked_by_statement(env.cr, "spp_payment", guards):
+    env.cr.execute(f"INSERT INTO spp_payment "
+                   f"(reference, cycle_id, live_cycle_id, {{others}}) "
+                   f"SELECT reference || '-L', %s, %s, {{others}} FROM spp_payment "
+                   f"WHERE payroll_id = %s", (cycle3.id, cycle3.id, payroll.id))
 limit_insert = time.perf_counter() - start
 env.cr.execute("ROLLBACK TO SAVEPOINT limit_probe")
 buffer = io.StringIO()
@@ -104,9 +108,10 @@ env.cr._obj.copy_expert(
     f"spp_payment WHERE payroll_id = {{payroll.id}}) TO STDOUT", buffer)
 buffer.seek(0)
 start = time.perf_counter()
-env.cr._obj.copy_expert(
-    f"COPY spp_payment (reference, cycle_id, live_cycle_id, {{others}}) FROM STDIN",
-    buffer)
+with keys_checked_by_statement(env.cr, "spp_payment", guards):
+    env.cr._obj.copy_expert(
+        f"COPY spp_payment (reference, cycle_id, live_cycle_id, {{others}}) "
+        f"FROM STDIN", buffer)
 limit_copy = time.perf_counter() - start
 env.cr.execute("ROLLBACK TO SAVEPOINT limit_probe")
 limit = min(limit_insert, limit_copy)
@@ -154,13 +159,9 @@ def main():
         help="print EXPLAIN ANALYZE of generation's statements over 200 ms",
     )
     args = parser.parse_args()
-    log = LOCAL / "pg" / "postgresql.log"
-    start = log.stat().st_size if log.exists() else 0
-    run_on_members(args, CODE.format(sample=args.sample, explain=args.explain))
-    if args.explain and log.exists():
-        with log.open() as lines:
-            lines.seek(start)
-            print(lines.read())
+    code = CODE.format(sample=args.sample, explain=args.explain)
+    with explained_statements(args.explain):
+        run_on_members(args, f"EXPLAIN_CODE = {EXPLAIN_CODE!r}\n" + code)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ odoo.conf or PG* names, or a private one started and stopped here, sized as a
 production server would be (``pg.sized_options``).
 """
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,27 @@ def run_on_members(args, code, addons="spp_payment_demo"):
     if not args.reuse:
         run(args.database, MEMBERS.format(members=args.members), addons, fresh=True)
     run(args.database, HELPERS + code, addons, update=args.reuse)
+
+
+# Code that logs the plans of the statements over 200 ms that follow, with
+# their triggers' time, in the server log (see explained_statements).
+EXPLAIN_CODE = """
+env.cr.execute("LOAD 'auto_explain'")
+for _option, _value in (("log_min_duration", "'200ms'"), ("log_analyze", "on"),
+                        ("log_triggers", "on"), ("log_buffers", "on"),
+                        ("log_nested_statements", "on")):
+    env.cr.execute(f"SET auto_explain.{_option} = {_value}")
+"""
+
+
+@contextlib.contextmanager
+def explained_statements(enabled):
+    """Print what the private server logged inside the block (the plans of
+    EXPLAIN_CODE) when ``enabled``."""
+    log = LOCAL / "pg" / "postgresql.log"
+    start = log.stat().st_size if enabled and log.exists() else 0
+    yield
+    if enabled and log.exists():
+        with log.open() as lines:
+            lines.seek(start)
+            print(lines.read())

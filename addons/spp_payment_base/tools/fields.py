@@ -170,37 +170,39 @@ class GuardedMany2one(fields.Many2one):
         DerivedMany2one.update_db_foreign_key(self, model, column)
         comodel = model.env[self.comodel_name]
         table, name, target = model._table, self.name, comodel._table
+        create_touch_guard_function(model.env.cr)
         if self.guard:
             guard_table = model.env[comodel._fields[self.guard].comodel_name]._table
-            # The writer's touch: the guard row of the key's target.
-            touch = SQL(
-                "UPDATE %(guard)s g SET write_date = g.write_date FROM %(target)s t "
-                "WHERE t.id = NEW.%(name)s AND g.id = t.%(column)s "
-                "AND g.xmin::text::bigint <> txid_current() %% 4294967296;",
-                guard=SQL.identifier(guard_table),
+            # The key's target and, through it, its guard row.
+            check = SQL(
+                "SELECT t.%(column)s INTO guard_id FROM %(target)s t "
+                "WHERE t.id = NEW.%(name)s FOR KEY SHARE;",
+                column=SQL.identifier(self.guard),
                 target=SQL.identifier(target),
                 name=SQL.identifier(name),
-                column=SQL.identifier(self.guard),
             )
+            touch = SQL("PERFORM spp_touch_guard(%s, guard_id);", guard_table)
             on_delete_touch = SQL(
-                "UPDATE %s SET write_date = write_date WHERE id = OLD.%s;",
-                SQL.identifier(guard_table),
+                "PERFORM spp_touch_guard(%s, OLD.%s);",
+                guard_table,
                 SQL.identifier(self.guard),
             )
         else:
-            touch = SQL(
-                "UPDATE %(target)s SET write_date = write_date "
-                "WHERE id = NEW.%(name)s "
-                "AND xmin::text::bigint <> txid_current() %% 4294967296;",
-                target=SQL.identifier(target),
-                name=SQL.identifier(name),
+            check = SQL(
+                "SELECT t.id INTO guard_id FROM %s t WHERE t.id = NEW.%s "
+                "FOR KEY SHARE;",
+                SQL.identifier(target),
+                SQL.identifier(name),
             )
+            touch = SQL("PERFORM spp_touch_guard(%s, guard_id);", target)
             on_delete_touch = SQL()  # deleting the row is the write
         model.env.cr.execute(
             SQL(
                 """
                 CREATE OR REPLACE FUNCTION %(function)s()
                 RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    guard_id integer;
                 BEGIN
                     IF TG_OP = 'DELETE' THEN
                         %(on_delete_touch)s
@@ -213,14 +215,13 @@ class GuardedMany2one(fields.Many2one):
                         END IF;
                         RETURN OLD;
                     END IF;
-                    %(touch)s
-                    PERFORM 1 FROM %(target)s WHERE id = NEW.%(name)s
-                        FOR KEY SHARE;
+                    %(check)s
                     IF NOT FOUND THEN
                         RAISE EXCEPTION USING
                             ERRCODE = 'foreign_key_violation',
                             MESSAGE = %(missing)s || NEW.%(name)s;
                     END IF;
+                    %(touch)s
                     RETURN NULL;
                 END $$;
                 DROP TRIGGER IF EXISTS %(trigger)s ON %(table)s;
@@ -242,6 +243,7 @@ class GuardedMany2one(fields.Many2one):
                 table_name=table,
                 target=SQL.identifier(target),
                 name=SQL.identifier(name),
+                check=check,
                 touch=touch,
                 on_delete_touch=on_delete_touch,
                 setting=KEYS_CHECKED_SETTING,
@@ -249,6 +251,32 @@ class GuardedMany2one(fields.Many2one):
                 missing=f"{table}.{name}: no {target} row ",
             )
         )
+
+
+def create_touch_guard_function(cr):
+    """``spp_touch_guard(table, id)``: write the guard row ``id`` of ``table``
+    once per transaction. A transaction-local setting remembers it: it is
+    undone with a savepoint rolled back, as the write is (a row's xmin cannot
+    tell: in a savepoint it is the savepoint's id, and writing the row again
+    for each of a million keys makes one chain of a million versions)."""
+    cr.execute(
+        SQL(
+            """
+            CREATE OR REPLACE FUNCTION spp_touch_guard(guard text, guard_id integer)
+            RETURNS void LANGUAGE plpgsql AS $$
+            DECLARE
+                marker text := 'spp.guard_' || guard || '_' || guard_id;
+            BEGIN
+                IF COALESCE(current_setting(marker, TRUE), '') <> 'written' THEN
+                    EXECUTE format(
+                        'UPDATE %%I SET write_date = write_date WHERE id = $1',
+                        guard) USING guard_id;
+                    PERFORM set_config(marker, 'written', TRUE);
+                END IF;
+            END $$
+            """
+        )
+    )
 
 
 @contextlib.contextmanager
@@ -263,8 +291,8 @@ def keys_checked_by_statement(cr, table, guards):
         for guard_table, ids in guards.items():
             cr.execute(
                 SQL(
-                    "UPDATE %s SET write_date = write_date WHERE id = ANY(%s)",
-                    SQL.identifier(guard_table),
+                    "SELECT spp_touch_guard(%s, id) FROM unnest(%s::int[]) id",
+                    guard_table,
                     list(ids),
                 )
             )

@@ -116,6 +116,46 @@ class TestGuardedKeys(SppPayrollCommon):
         # ... and the setting that skips the rows' checks ended with it.
         self.assertFalse(setting)
 
+    def test_guard_rows_written_once_per_transaction(self):
+        """Payments created one by one, inside a savepoint as most code is,
+        write the program's row once, not once each (a million writes of one
+        row make a chain of a million versions). The payroll's row is written
+        by the ORM's totals too: not measured here."""
+        payroll = self._new_payroll()
+        vals = {
+            "program_id": payroll.program_id.id,
+            "payroll_id": payroll.id,
+            "cycle_id": payroll.cycle_id.id,
+        }
+        members = self.env["spp.program.membership"].search(
+            [("program_id", "=", payroll.program_id.id)], limit=3
+        )
+        self.assertEqual(len(members), 3)
+
+        def locations():
+            self.env.cr.execute(
+                SQL(
+                    "SELECT ctid::text FROM spp_program WHERE id = %s",
+                    vals["program_id"],
+                )
+            )
+            return self.env.cr.fetchone()[0]
+
+        with self.env.cr.savepoint(), guarded_write("payroll_payments"):
+            written = []
+            for member in members:
+                self.env["spp.payment"].create(
+                    dict(
+                        vals,
+                        membership_id=member.id,
+                        partner_id=member.partner_id.id,
+                        amount=1.0,
+                    )
+                )
+                self.env.flush_all()
+                written.append(locations())
+        self.assertEqual(len(set(written)), 1, written)
+
 
 class TestGuardedKeysRace(SppPayrollCommon):
     """Two committed transactions, as two users: one deletes a membership
