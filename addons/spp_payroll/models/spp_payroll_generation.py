@@ -555,28 +555,50 @@ class SppPayroll(models.Model):
                     SELECT q.live_cycle_id AS cycle_id, q.partner_id, q.destination
                       FROM spp_payment q
                      WHERE q.live_cycle_id IN (SELECT cycle_id FROM mine)
-                ), by_partner AS (
-                    SELECT cycle_id, partner_id, COUNT(*) AS n
-                      FROM live GROUP BY cycle_id, partner_id
-                ), by_destination AS (
-                    SELECT cycle_id, destination, MIN(partner_id) AS low,
-                           MAX(partner_id) AS high
+                ), twice AS (
+                    -- Only the groups that flag: a handful, not a million.
+                    SELECT cycle_id, partner_id
+                      FROM live GROUP BY cycle_id, partner_id HAVING COUNT(*) > 1
+                ), shared AS (
+                    SELECT cycle_id, destination
                       FROM live WHERE destination IS NOT NULL
                      GROUP BY cycle_id, destination
+                    HAVING MIN(partner_id) <> MAX(partner_id)
                 ), flags AS (
-                    -- Another live payment of the beneficiary in the cycle.
+                    -- Another live payment of the beneficiary in the cycle: a
+                    -- live one is in a group of two; one no longer live (an
+                    -- edited payroll checked again) needs any live one.
                     SELECT m.id, 'beneficiary twice in the cycle' AS reason
                       FROM mine m
-                      JOIN by_partner b ON b.cycle_id = m.cycle_id
-                                       AND b.partner_id = m.partner_id
-                     WHERE b.n - m.live::int > 0
+                      JOIN twice t ON t.cycle_id = m.cycle_id
+                                  AND t.partner_id = m.partner_id
+                     WHERE m.live
                     UNION ALL
-                    -- A live payment of someone else to the same destination.
+                    SELECT m.id, 'beneficiary twice in the cycle'
+                      FROM mine m
+                     WHERE NOT m.live AND EXISTS (
+                           SELECT 1 FROM spp_payment q
+                            WHERE q.partner_id = m.partner_id
+                              AND q.live_cycle_id = m.cycle_id)
+                    UNION ALL
+                    -- A live payment of someone else to the same destination:
+                    -- a group of two beneficiaries or more; or, for a payment
+                    -- no longer live, anyone else's.
                     SELECT m.id, 'destination shared with another beneficiary'
                       FROM mine m
-                      JOIN by_destination d ON d.cycle_id = m.cycle_id
-                                           AND d.destination = m.destination
-                     WHERE d.low <> m.partner_id OR d.high <> m.partner_id
+                      JOIN shared d ON d.cycle_id = m.cycle_id
+                                   AND d.destination = m.destination
+                    UNION ALL
+                    SELECT m.id, 'destination shared with another beneficiary'
+                      FROM mine m
+                     WHERE NOT m.live AND m.destination IS NOT NULL
+                       AND NOT EXISTS (SELECT 1 FROM shared d
+                                        WHERE d.cycle_id = m.cycle_id
+                                          AND d.destination = m.destination)
+                       AND EXISTS (SELECT 1 FROM live q
+                                    WHERE q.cycle_id = m.cycle_id
+                                      AND q.destination = m.destination
+                                      AND q.partner_id <> m.partner_id)
                     UNION ALL
                     SELECT m.id, 'national ID shared with another registrant'
                       FROM mine m JOIN res_partner r ON r.id = m.partner_id
