@@ -582,12 +582,14 @@ class SppPayroll(models.Model):
                               AND q.live_cycle_id = m.cycle_id)
                     UNION ALL
                     -- A live payment of someone else to the same destination:
-                    -- a group of two beneficiaries or more; or, for a payment
-                    -- no longer live, anyone else's.
+                    -- a group of two beneficiaries or more (a semi-join: the
+                    -- few groups hashed, not a million payments sorted); or,
+                    -- for a payment no longer live, anyone else's.
                     SELECT m.id, 'destination shared with another beneficiary'
                       FROM mine m
-                      JOIN shared d ON d.cycle_id = m.cycle_id
-                                   AND d.destination = m.destination
+                     WHERE EXISTS (SELECT 1 FROM shared d
+                                    WHERE d.cycle_id = m.cycle_id
+                                      AND d.destination = m.destination)
                     UNION ALL
                     SELECT m.id, 'destination shared with another beneficiary'
                       FROM mine m
