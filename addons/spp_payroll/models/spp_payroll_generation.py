@@ -377,7 +377,7 @@ class SppPayroll(models.Model):
 
     def _spp_insert_generated(self):
         """One payment per member of spp_gen_member, at its profile's
-        entitlement (spp_gen_profile), referenced in member order."""
+        entitlement (spp_gen_profile), in member order."""
         self.env.cr.execute(
             SQL(
                 """
@@ -388,7 +388,7 @@ class SppPayroll(models.Model):
                     is_over_balance, back_payment_count, entitlement_rejected,
                     status_reason, is_duplicate, company_id, currency_id,
                     create_uid, create_date, write_uid, write_date)
-                SELECT g.reference,
+                SELECT %(reference)s,
                        m.program_id, m.id, m.partner_id, %(cycle)s, %(cycle)s,
                        %(payroll)s,
                        m.fsp_id, m.channel, %(destination)s,
@@ -397,15 +397,12 @@ class SppPayroll(models.Model):
                        m.company_id, m.currency_id,
                        %(uid)s, now() at time zone 'utc',
                        %(uid)s, now() at time zone 'utc'
-                  -- References drawn in member order: PostgreSQL computes a
-                  -- volatile output column after the sort, so the narrow
-                  -- member rows are sorted, not the wide payments.
-                  FROM (SELECT member, profile, %(reference)s AS reference
-                          FROM spp_gen_member ORDER BY member) g
+                  FROM spp_gen_member g
                   JOIN spp_gen_profile v ON v.profile = g.profile
                   JOIN spp_program_membership m ON m.id = g.member
                   JOIN res_partner r ON r.id = m.partner_id
                   %(banks)s
+                 ORDER BY g.member
                 """,
                 reference=self.env["spp.payment"]._spp_reference_sql(),
                 destination=DESTINATION_COLUMNS,
