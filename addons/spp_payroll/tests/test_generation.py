@@ -13,6 +13,16 @@ from .common import SppPayrollCommon
 
 
 class TestGeneration(SppPayrollCommon):
+    def test_references_follow_member_order(self):
+        """One reference per payment, drawn from the payment sequence in the
+        order of the members."""
+        payroll = self._new_payroll()
+        payroll.action_generate()
+        payments = payroll.payment_ids.sorted(lambda p: p.membership_id.id)
+        numbers = [int(re.sub(r"\D", "", p.reference)) for p in payments]
+        self.assertEqual(len(set(numbers)), len(payments))
+        self.assertEqual(numbers, sorted(numbers))
+
     def test_generation_amounts_and_summary(self):
         payroll = self._new_payroll()
         payroll.action_generate()
