@@ -27,6 +27,7 @@ class TestSparseKeys(SppPayrollCommon):
         keys = {row[0] for row in self.env.cr.fetchall()}
         self.assertNotIn("excluded_payroll_id", keys)
         self.assertNotIn("quarantine_cleared_uid", keys)
+        self.assertNotIn("current_attempt_id", keys)
         self.env.cr.execute(
             SQL(
                 "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
