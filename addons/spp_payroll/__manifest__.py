@@ -4,7 +4,7 @@
     "name": "SPP Payments: Payroll",
     "summary": "Set-based payroll generation, duplicate flags, dry run, maker-checker, "
     "execution through FSP providers in queue jobs, retries, undelivered payrolls",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
