@@ -66,8 +66,6 @@ class SparseMany2one(fields.Many2one):
         comodel = model.env[self.comodel_name]
         cr = model.env.cr
         table, name, target = model._table, self.name, comodel._table
-        function = SQL.identifier(f"{table}_{name}_fk")
-        trigger = SQL.identifier(f"{table}_{name}_fk")
         ondelete = self.ondelete or "set null"
         if ondelete == "set null":
             on_delete = SQL(
@@ -77,54 +75,83 @@ class SparseMany2one(fields.Many2one):
                 SQL.identifier(name),
             )
         elif ondelete == "restrict":
-            on_delete = SQL(
-                "IF EXISTS (SELECT 1 FROM %s WHERE %s = OLD.id) THEN "
-                "RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', "
-                "MESSAGE = %s; END IF;",
-                SQL.identifier(table),
-                SQL.identifier(name),
-                f"{target} row still referenced by {table}.{name}",
-            )
+            on_delete = _refuse_if_referenced(table, name, target)
         else:
             raise ValueError(f"{self}: ondelete {ondelete!r} is not supported")
-        cr.execute(
-            SQL(
-                """
-                CREATE OR REPLACE FUNCTION %(function)s()
-                RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF TG_OP = 'DELETE' THEN
-                        %(on_delete)s
-                        RETURN OLD;
-                    END IF;
-                    PERFORM 1 FROM %(target)s WHERE id = NEW.%(name)s
-                        FOR KEY SHARE;
-                    IF NOT FOUND THEN
-                        RAISE EXCEPTION USING
-                            ERRCODE = 'foreign_key_violation',
-                            MESSAGE = %(message)s || NEW.%(name)s;
-                    END IF;
-                    RETURN NULL;
-                END $$;
-                DROP TRIGGER IF EXISTS %(trigger)s ON %(table)s;
-                CREATE TRIGGER %(trigger)s
-                    AFTER INSERT OR UPDATE OF %(name)s ON %(table)s
-                    FOR EACH ROW WHEN (NEW.%(name)s IS NOT NULL)
-                    EXECUTE FUNCTION %(function)s();
-                DROP TRIGGER IF EXISTS %(trigger)s ON %(target)s;
-                CREATE TRIGGER %(trigger)s
-                    AFTER DELETE ON %(target)s FOR EACH ROW
-                    EXECUTE FUNCTION %(function)s();
-                """,
-                function=function,
-                trigger=trigger,
-                table=SQL.identifier(table),
-                target=SQL.identifier(target),
-                name=SQL.identifier(name),
-                on_delete=on_delete,
-                message=f"{table}.{name}: no {target} row ",
-            )
+        _create_key_triggers(
+            cr,
+            table,
+            name,
+            target,
+            on_delete=on_delete,
+            on_write=SQL(
+                "PERFORM 1 FROM %s WHERE id = NEW.%s FOR KEY SHARE;",
+                SQL.identifier(target),
+                SQL.identifier(name),
+            ),
         )
+
+
+def _refuse_if_referenced(table, name, target):
+    """plpgsql: refuse the delete of ``OLD`` while ``table.name`` names it."""
+    return SQL(
+        "IF EXISTS (SELECT 1 FROM %s WHERE %s = OLD.id) THEN "
+        "RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', "
+        "MESSAGE = %s, TABLE = %s; END IF;",
+        SQL.identifier(table),
+        SQL.identifier(name),
+        f"{target} row still referenced by {table}.{name}",
+        table,
+    )
+
+
+def _create_key_triggers(cr, table, name, target, on_delete, on_write, when=None):
+    """The function and the two triggers that keep ``table.name``, a key to
+    ``target``, without a foreign key: ``on_delete`` (plpgsql) runs for each
+    deleted target row (``OLD``); ``on_write`` for each row of ``table``
+    written with a key (``NEW``, and ``when`` if given), and must leave FOUND
+    false when the key names no row (``guard_id`` is there to use)."""
+    cr.execute(
+        SQL(
+            """
+            CREATE OR REPLACE FUNCTION %(function)s()
+            RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                guard_id integer;
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    %(on_delete)s
+                    RETURN OLD;
+                END IF;
+                %(on_write)s
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION USING
+                        ERRCODE = 'foreign_key_violation',
+                        MESSAGE = %(missing)s || NEW.%(name)s;
+                END IF;
+                RETURN NULL;
+            END $$;
+            DROP TRIGGER IF EXISTS %(trigger)s ON %(table)s;
+            CREATE TRIGGER %(trigger)s
+                AFTER INSERT OR UPDATE OF %(name)s ON %(table)s
+                FOR EACH ROW WHEN (NEW.%(name)s IS NOT NULL %(when)s)
+                EXECUTE FUNCTION %(function)s();
+            DROP TRIGGER IF EXISTS %(trigger)s ON %(target)s;
+            CREATE TRIGGER %(trigger)s
+                AFTER DELETE ON %(target)s FOR EACH ROW
+                EXECUTE FUNCTION %(function)s();
+            """,
+            function=SQL.identifier(f"{table}_{name}_fk"),
+            trigger=SQL.identifier(f"{table}_{name}_fk"),
+            table=SQL.identifier(table),
+            target=SQL.identifier(target),
+            name=SQL.identifier(name),
+            on_delete=on_delete,
+            on_write=on_write,
+            when=SQL("AND %s", when) if when else SQL(),
+            missing=f"{table}.{name}: no {target} row ",
+        )
+    )
 
 
 # Name of the setting by which a statement tells GuardedMany2one's row
@@ -173,83 +200,36 @@ class GuardedMany2one(fields.Many2one):
         create_touch_guard_function(model.env.cr)
         if self.guard:
             guard_table = model.env[comodel._fields[self.guard].comodel_name]._table
-            # The key's target and, through it, its guard row.
-            check = SQL(
-                "SELECT t.%(column)s INTO guard_id FROM %(target)s t "
-                "WHERE t.id = NEW.%(name)s FOR KEY SHARE;",
-                column=SQL.identifier(self.guard),
-                target=SQL.identifier(target),
-                name=SQL.identifier(name),
-            )
-            touch = SQL("PERFORM spp_touch_guard(%s, guard_id);", guard_table)
+            guard_column = SQL.identifier(self.guard)
             on_delete_touch = SQL(
-                "PERFORM spp_touch_guard(%s, OLD.%s);",
-                guard_table,
-                SQL.identifier(self.guard),
+                "PERFORM spp_touch_guard(%s, OLD.%s);", guard_table, guard_column
             )
         else:
-            check = SQL(
-                "SELECT t.id INTO guard_id FROM %s t WHERE t.id = NEW.%s "
-                "FOR KEY SHARE;",
-                SQL.identifier(target),
-                SQL.identifier(name),
-            )
-            touch = SQL("PERFORM spp_touch_guard(%s, guard_id);", target)
+            guard_table, guard_column = target, SQL("id")
             on_delete_touch = SQL()  # deleting the row is the write
-        model.env.cr.execute(
-            SQL(
-                """
-                CREATE OR REPLACE FUNCTION %(function)s()
-                RETURNS trigger LANGUAGE plpgsql AS $$
-                DECLARE
-                    guard_id integer;
-                BEGIN
-                    IF TG_OP = 'DELETE' THEN
-                        %(on_delete_touch)s
-                        IF EXISTS (SELECT 1 FROM %(table)s
-                                    WHERE %(name)s = OLD.id) THEN
-                            RAISE EXCEPTION USING
-                                ERRCODE = 'foreign_key_violation',
-                                MESSAGE = %(restrict)s,
-                                TABLE = %(table_name)s;
-                        END IF;
-                        RETURN OLD;
-                    END IF;
-                    %(check)s
-                    IF NOT FOUND THEN
-                        RAISE EXCEPTION USING
-                            ERRCODE = 'foreign_key_violation',
-                            MESSAGE = %(missing)s || NEW.%(name)s;
-                    END IF;
-                    %(touch)s
-                    RETURN NULL;
-                END $$;
-                DROP TRIGGER IF EXISTS %(trigger)s ON %(table)s;
-                CREATE TRIGGER %(trigger)s
-                    AFTER INSERT OR UPDATE OF %(name)s ON %(table)s
-                    FOR EACH ROW WHEN (
-                        NEW.%(name)s IS NOT NULL
-                        AND current_setting(%(setting)s, TRUE)
-                            IS DISTINCT FROM %(table_name)s)
-                    EXECUTE FUNCTION %(function)s();
-                DROP TRIGGER IF EXISTS %(trigger)s ON %(target)s;
-                CREATE TRIGGER %(trigger)s
-                    AFTER DELETE ON %(target)s FOR EACH ROW
-                    EXECUTE FUNCTION %(function)s();
-                """,
-                function=SQL.identifier(f"{table}_{name}_fk"),
-                trigger=SQL.identifier(f"{table}_{name}_fk"),
-                table=SQL.identifier(table),
-                table_name=table,
-                target=SQL.identifier(target),
-                name=SQL.identifier(name),
-                check=check,
-                touch=touch,
-                on_delete_touch=on_delete_touch,
-                setting=KEYS_CHECKED_SETTING,
-                restrict=f"{target} row still referenced by {table}.{name}",
-                missing=f"{table}.{name}: no {target} row ",
-            )
+        # The key's target and, through it, its guard row.
+        on_write = SQL(
+            "SELECT t.%s INTO guard_id FROM %s t WHERE t.id = NEW.%s FOR KEY SHARE; "
+            "IF FOUND THEN PERFORM spp_touch_guard(%s, guard_id); END IF;",
+            guard_column,
+            SQL.identifier(target),
+            SQL.identifier(name),
+            guard_table,
+        )
+        _create_key_triggers(
+            model.env.cr,
+            table,
+            name,
+            target,
+            on_delete=SQL(
+                "%s %s", on_delete_touch, _refuse_if_referenced(table, name, target)
+            ),
+            on_write=on_write,
+            when=SQL(
+                "current_setting(%s, TRUE) IS DISTINCT FROM %s",
+                KEYS_CHECKED_SETTING,
+                table,
+            ),
         )
 
 

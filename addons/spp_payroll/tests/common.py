@@ -192,44 +192,10 @@ class SppPayrollCommon(SppCycleCommon):
         tag = secrets.token_hex(4)
         with self._worker_env() as env:
             new_fsp = env["spp.fsp"].create(config)
-            program = env["spp.program"].create(
-                {
-                    "name": "Lock probe",
-                    "code": f"LOCK-{tag}",
-                    "target_type": "household",
-                }
+            program, cycle, payroll, members = self._committed_program(
+                env, f"LOCK-{tag}", len(destinations), fsp_id=new_fsp.id
             )
-            self._mark_approved(program)
-            cycle = env["spp.payment.cycle"].create(
-                {
-                    "name": f"lock-{tag}",
-                    "program_id": program.id,
-                    "date_start": "2026-12-01",
-                    "date_end": "2026-12-31",
-                    "fixed_amount": 50.0,
-                }
-            )
-            self._mark_approved(cycle)
-            payroll = env["spp.payroll"].create(
-                {"name": f"Lock probe {tag}", "cycle_id": cycle.id}
-            )
-            partners = env["res.partner"].create(
-                [
-                    {
-                        "name": f"Lock probe {n}",
-                        "is_registrant": True,
-                        "registrant_type": "household",
-                        "registrant_number": f"LOCK-{tag}-{n}",
-                    }
-                    for n in range(len(destinations))
-                ]
-            )
-            members = env["spp.program.membership"].create(
-                [
-                    {"program_id": program.id, "partner_id": p.id, "fsp_id": new_fsp.id}
-                    for p in partners
-                ]
-            )
+            partners = members.partner_id
             # As generation does: payments enter a payroll only through it.
             with guarded_write("payroll_payments"):
                 payments = env["spp.payment"].create(
@@ -272,6 +238,45 @@ class SppPayrollCommon(SppCycleCommon):
         self.addCleanup(self._remove_committed, world)
         return world
 
+    @classmethod
+    def _committed_program(cls, env, code, count, **member_vals):
+        """An approved program ``code`` with an approved cycle, a draft
+        payroll and ``count`` enrolled households, written in ``env`` (a
+        worker's): (program, cycle, payroll, memberships)."""
+        program = env["spp.program"].create(
+            {"name": code, "code": code, "target_type": "household"}
+        )
+        cls._mark_approved(program)
+        cycle = env["spp.payment.cycle"].create(
+            {
+                "name": code,
+                "program_id": program.id,
+                "date_start": "2026-12-01",
+                "date_end": "2026-12-31",
+                "fixed_amount": 50.0,
+            }
+        )
+        cls._mark_approved(cycle)
+        payroll = env["spp.payroll"].create({"name": code, "cycle_id": cycle.id})
+        partners = env["res.partner"].create(
+            [
+                {
+                    "name": f"{code} {n}",
+                    "is_registrant": True,
+                    "registrant_type": "household",
+                    "registrant_number": f"{code}-{n}",
+                }
+                for n in range(count)
+            ]
+        )
+        members = env["spp.program.membership"].create(
+            [
+                {"program_id": program.id, "partner_id": p.id, **member_vals}
+                for p in partners
+            ]
+        )
+        return program, cycle, payroll, members
+
     _mark_approved = staticmethod(mark_approved)
 
     def _remove_committed(self, world):
@@ -298,6 +303,19 @@ class SppPayrollCommon(SppCycleCommon):
 
 
 SETTLED = {"paid", "failed", "rejected", "reversed", "unknown"}
+
+
+def foreign_key_columns(cr, table):
+    """Columns of ``table`` that carry a PostgreSQL foreign key."""
+    cr.execute(
+        SQL(
+            "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a "
+            "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.conrelid = %s::regclass",
+            table,
+        )
+    )
+    return {row[0] for row in cr.fetchall()}
 
 
 class SppConnectorCommon(SppPayrollCommon):

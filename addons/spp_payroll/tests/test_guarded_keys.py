@@ -14,7 +14,7 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.spp_payment_base.tools import guarded_write
 
-from .common import SppPayrollCommon
+from .common import SppPayrollCommon, foreign_key_columns
 
 KEYS = {"membership_id": "spp_program_membership", "payroll_id": "spp_payroll"}
 
@@ -26,14 +26,7 @@ class TestGuardedKeys(SppPayrollCommon):
         return payroll.payment_ids[0]
 
     def test_keys_kept_by_triggers_not_foreign_keys(self):
-        self.env.cr.execute(
-            SQL(
-                "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a "
-                "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-                "WHERE c.contype = 'f' AND c.conrelid = 'spp_payment'::regclass"
-            )
-        )
-        foreign = {row[0] for row in self.env.cr.fetchall()}
+        foreign = foreign_key_columns(self.env.cr, "spp_payment")
         self.assertFalse(foreign & set(KEYS))
         self.env.cr.execute(
             SQL(
@@ -163,41 +156,15 @@ class TestGuardedKeysRace(SppPayrollCommon):
     fail; the guard row does the same."""
 
     def _committed_member(self):
-        tag = secrets.token_hex(4)
         with self._worker_env() as env:
-            program = env["spp.program"].create(
-                {"name": "Race", "code": f"RACE-{tag}", "target_type": "household"}
-            )
-            self._mark_approved(program)
-            cycle = env["spp.payment.cycle"].create(
-                {
-                    "name": f"race-{tag}",
-                    "program_id": program.id,
-                    "date_start": "2026-12-01",
-                    "date_end": "2026-12-31",
-                    "fixed_amount": 50.0,
-                }
-            )
-            self._mark_approved(cycle)
-            payroll = env["spp.payroll"].create(
-                {"name": f"Race {tag}", "cycle_id": cycle.id}
-            )
-            partner = env["res.partner"].create(
-                {
-                    "name": "Race household",
-                    "is_registrant": True,
-                    "registrant_type": "household",
-                    "registrant_number": f"RACE-{tag}",
-                }
-            )
-            member = env["spp.program.membership"].create(
-                {"program_id": program.id, "partner_id": partner.id}
+            program, cycle, payroll, member = self._committed_program(
+                env, f"RACE-{secrets.token_hex(4)}", 1
             )
             world = {
                 "program": program.id,
                 "cycle": cycle.id,
                 "payroll": payroll.id,
-                "partner": partner.id,
+                "partner": member.partner_id.id,
                 "member": member.id,
             }
         self.addCleanup(self._remove_world, world)

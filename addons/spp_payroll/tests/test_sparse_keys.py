@@ -7,7 +7,7 @@ import psycopg2
 
 from odoo.tools import SQL, mute_logger
 
-from .common import SppPayrollCommon
+from .common import SppPayrollCommon, foreign_key_columns
 
 
 class TestSparseKeys(SppPayrollCommon):
@@ -17,14 +17,7 @@ class TestSparseKeys(SppPayrollCommon):
         return payroll.payment_ids[0]
 
     def test_no_foreign_key_but_a_trigger_that_skips_empty_keys(self):
-        self.env.cr.execute(
-            SQL(
-                "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a "
-                "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-                "WHERE c.contype = 'f' AND c.conrelid = 'spp_payment'::regclass"
-            )
-        )
-        keys = {row[0] for row in self.env.cr.fetchall()}
+        keys = foreign_key_columns(self.env.cr, "spp_payment")
         self.assertNotIn("excluded_payroll_id", keys)
         self.assertNotIn("quarantine_cleared_uid", keys)
         self.assertNotIn("current_attempt_id", keys)
