@@ -151,7 +151,8 @@ def clock(model, name):
 
     setattr(cls, name, clocked)
 
-for step in ("_spp_refuse_foreign_lines", "_spp_record_overpayments",
+for step in ("_spp_classify_lines", "_spp_refuse_foreign_lines",
+             "_spp_record_overpayments",
              "_spp_sort_lines", "_spp_mark_stale_lines"):
     clock("spp.reconciliation", step)
 clock("spp.payment", "_spp_transition")

@@ -12,3 +12,4 @@ from . import test_double_payment
 from . import test_approval_activities
 from . import test_fsp_balance
 from . import test_callback_cache
+from . import test_sql_copy

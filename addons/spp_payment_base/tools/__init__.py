@@ -20,7 +20,15 @@ from .schema import (
     required_column_defaults,
     set_fillfactor,
 )
-from .sql_copy import COPY_NULL, copy_bool, copy_into, copy_text
+from .sql_copy import (
+    COPY_NULL,
+    copy_bool,
+    copy_column,
+    copy_into,
+    copy_rows,
+    copy_text,
+    copy_values,
+)
 from .fx import (
     exchange_difference_sql,
     fsp_issued_sql,

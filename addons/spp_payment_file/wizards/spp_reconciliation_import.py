@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 from spp_payment_core import iso20022, reconcile, tables
+from spp_payment_core.bulk import no_cycle_collection
 from spp_payment_core.phone import normalize_msisdn
 
 from odoo import api, fields, models
@@ -292,6 +293,15 @@ class SppReconciliationImport(models.TransientModel):
 
     def _spp_fetch_lookup(self, key_sql, where, join, match_on, normalized):
         self.env.flush_all()
+        # A million rows, then a million targets: each container allocated
+        # would otherwise make Python's cycle collector walk them all again
+        # (1.1-1.3 s of the 2.6 s measured at 1,000,000 payments).
+        with no_cycle_collection():
+            return self._spp_fetch_lookup_rows(
+                key_sql, where, join, match_on, normalized
+            )
+
+    def _spp_fetch_lookup_rows(self, key_sql, where, join, match_on, normalized):
         self.env.cr.execute(
             SQL(
                 # The FSP's amount, in its currency: what the bank reports.

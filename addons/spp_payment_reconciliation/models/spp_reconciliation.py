@@ -5,6 +5,7 @@ payment point sync), applied to the payments only once a checker accepts them.""
 
 import io
 import json
+import operator
 from decimal import Decimal
 
 from spp_payment_core import states
@@ -15,11 +16,13 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.spp_payment_base.tools import (
-    COPY_NULL,
     DerivedMany2one,
     bulk_work_mem,
+    copy_column,
     copy_into,
+    copy_rows,
     copy_text,
+    copy_values,
     exchange_difference_sql,
     fsp_issued_sql,
     is_guarded_write,
@@ -138,21 +141,41 @@ class SppReconciliation(models.Model):
         """COPY ``lines`` (spp_payment_core.reconcile.Line) into the batch.
         ``fsp_id``: the FSP they all come from, when the batch has several."""
         self.ensure_one()
-        buffer = io.StringIO()
         fsp_id = self.fsp_id.id or fsp_id
-        batch = f"{self.id}\t{copy_text(fsp_id or None)}"
-        null = COPY_NULL
-        for line in lines:
-            # Numbers, dates and outcomes need no escaping, only their NULLs.
-            amount, paid_date = line.paid_amount, line.paid_date
-            extra = copy_text(json.dumps(line.extra)) if line.extra else null
-            buffer.write(
-                f"{batch}\t{line.payment_id}\t{null if line.row is None else line.row}"
-                f"\t{line.outcome}\t{null if amount is None else amount}"
-                f"\t{null if paid_date is None else paid_date}"
-                f"\t{copy_text(line.receipt)}\t{copy_text(line.reason_code)}"
-                f"\t{copy_text(line.reason)}\t{extra}\t{copy_text(line.note)}\n"
+        # Column by column: a million lines are read once per attribute, in
+        # C-speed passes (measured 2.3 s of Python per million a line at a time).
+        payment_ids, rows, outcomes, amounts, dates, *texts = (
+            list(map(getter, lines))
+            for getter in map(
+                operator.attrgetter,
+                (
+                    "payment_id",
+                    "row",
+                    "outcome",
+                    "paid_amount",
+                    "paid_date",
+                    "receipt",
+                    "reason_code",
+                    "reason",
+                    "note",
+                ),
             )
+        )
+        extras = [json.dumps(line.extra) if line.extra else None for line in lines]
+        constant = [f"{self.id}\t{copy_text(fsp_id or None)}"] * len(lines)
+        buffer = io.StringIO(
+            copy_rows(
+                [
+                    constant,
+                    *map(copy_values, (payment_ids, rows)),
+                    outcomes,
+                    *map(copy_values, (amounts, dates)),
+                    *map(copy_column, texts[:3]),
+                    copy_column(extras),
+                    copy_column(texts[3]),
+                ]
+            )
+        )
         self.env.flush_all()
         copy_into(
             self.env.cr,
@@ -186,7 +209,8 @@ class SppReconciliation(models.Model):
             SQL(
                 """
                 SELECT COALESCE(f.name, '-'), p.channel, l.outcome, COUNT(*),
-                       COALESCE(SUM(p.amount), 0), COALESCE(SUM(l.paid_amount), 0),
+                       COALESCE(SUM(p.amount), 0)::text,
+                       COALESCE(SUM(l.paid_amount), 0)::text,
                        CASE WHEN %(fx)s THEN p.fsp_currency_id END,
                        (SUM(p.fsp_amount) FILTER (WHERE %(fx)s))::text,
                        (SUM(%(difference)s) FILTER (WHERE %(fx)s AND %(paid)s))::text,
@@ -207,23 +231,29 @@ class SppReconciliation(models.Model):
                 batch=self.id,
             )
         )
-        rows = self.env.cr.fetchall()
+        # Sums as text, added as Decimals: numeric results reach Python as
+        # floats, and floats added per group are no longer exact.
+        rows = [
+            (fsp, channel, outcome, n, Decimal(issued), Decimal(paid), *fx_row)
+            for fsp, channel, outcome, n, issued, paid, *fx_row in (
+                self.env.cr.fetchall()
+            )
+        ]
         by_outcome, by_currency = {}, {}
         for _fsp, _channel, outcome, n, issued, paid_total, *fx_row in sorted(
             rows, key=lambda r: r[2]
         ):
-            known = by_outcome.setdefault(outcome, [0, 0, 0])
+            known = by_outcome.setdefault(outcome, [0, Decimal(0), Decimal(0)])
             known[0] += n
             known[1] += issued
             known[2] += paid_total
             currency, fsp_issued, difference, fsp_paid = fx_row
             if currency:
-                # Exact: numeric results reach Python as floats but for text.
                 figures = by_currency.setdefault(
                     currency, [0, Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
                 )
                 figures[0] += n
-                figures[1] += Decimal(str(issued))
+                figures[1] += issued
                 figures[2] += Decimal(fsp_issued or 0)
                 figures[3] += Decimal(fsp_paid or 0)
                 figures[4] += Decimal(difference or 0)
@@ -319,9 +349,10 @@ class SppReconciliation(models.Model):
         # PostgreSQL's defaults their hashes spill to disk and JIT compiles
         # each statement (3.6 s measured for one at 200,000 lines).
         bulk_work_mem(self.env.cr, (self.summary or {}).get("lines", 0))
-        self._spp_refuse_foreign_lines()
-        self._spp_record_overpayments()
-        moving, stale, payroll_ids = self._spp_sort_lines()
+        groups = self._spp_classify_lines()
+        self._spp_refuse_foreign_lines(groups)
+        self._spp_record_overpayments(groups)
+        moving, stale, payroll_ids = self._spp_sort_lines(groups)
         reason = self.env._("Reconciliation %s", self.name)
         # The payrolls' status is derived once, at the end, not after each
         # transition (each would find the payrolls of its payments again).
@@ -359,11 +390,53 @@ class SppReconciliation(models.Model):
         payrolls.invalidate_recordset(["reconciled_date"])
         payrolls._spp_refresh_status()
 
-    def _spp_refuse_foreign_lines(self):
+    def _spp_classify_lines(self):
+        """One pass over the batch's lines, joined to their payments and current
+        attempts: groups of (verdict, outcome, payment state, payroll) with their
+        payment ids, and the line ids of the few lines a verdict other than
+        ``apply`` concerns. Verdicts, the first that holds: ``foreign`` (sent
+        through another FSP, or never sent), ``double`` (a success for a
+        payment we do not mean to pay), ``excess`` (paid above the issued
+        amount: applied, the excess recorded). A million lines fall in a
+        handful of groups; each check below then writes only what it found
+        instead of joining the whole batch again (four joins of a million
+        lines became one)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT verdict, outcome, state, payroll_id, array_agg(payment_id),
+                       array_agg(line_id) FILTER (WHERE verdict <> 'apply')
+                  FROM (SELECT CASE WHEN l.fsp_id IS NOT NULL
+                                     AND a.fsp_id IS DISTINCT FROM l.fsp_id
+                                    THEN 'foreign'
+                                    WHEN %(double)s THEN 'double'
+                                    WHEN l.outcome = 'paid'
+                                     AND l.paid_amount > %(issued)s THEN 'excess'
+                                    ELSE 'apply' END AS verdict,
+                               l.outcome, p.state, p.payroll_id, l.payment_id,
+                               l.id AS line_id
+                          FROM spp_reconciliation_line l
+                          JOIN spp_payment p ON p.id = l.payment_id
+                     LEFT JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
+                         WHERE l.reconciliation_id = %(batch)s
+                           AND l.outcome <> 'skipped') classified
+                 GROUP BY verdict, outcome, state, payroll_id
+                """,
+                double=_double_sql(),
+                issued=fsp_issued_sql(),
+                batch=self.id,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _spp_refuse_foreign_lines(self, groups):
         """A reply settles only payments whose current attempt went through the
         FSP that replied: the other lines are skipped, each saying why (bank A
         cannot settle what was sent through bank B)."""
-        self.env.flush_all()
+        line_ids = _line_ids(groups, "foreign")
+        if not line_ids:
+            return
         self.env.cr.execute(
             SQL(
                 """
@@ -380,28 +453,24 @@ class SppReconciliation(models.Model):
                            END, 250)
                   FROM spp_payment p
              LEFT JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
-                 WHERE l.reconciliation_id = %s AND p.id = l.payment_id
-                   AND l.outcome <> 'skipped' AND l.fsp_id IS NOT NULL
-                   AND a.fsp_id IS DISTINCT FROM l.fsp_id
+                 WHERE l.id = ANY(%s) AND p.id = l.payment_id
                 """,
-                self.id,
+                line_ids,
             )
         )
         self.env["spp.reconciliation.line"].invalidate_model(["outcome", "note"])
 
-    def _spp_record_overpayments(self):
-        """Successes the batch reports that we did not mean to pay, found in SQL
-        over all its lines and recorded as overpayment receivables: a paid line
-        for a payment now failed, rejected, reversed or cancelled (or already
-        marked a suspected double at import) is skipped and recorded in full; a
-        paid amount above the issued one is applied and its excess recorded."""
+    def _spp_record_overpayments(self, groups):
+        """Successes the batch reports that we did not mean to pay, recorded as
+        overpayment receivables: a paid line for a payment now failed,
+        rejected, reversed or cancelled (or already marked a suspected double
+        at import) is skipped and recorded in full; a paid amount above the
+        issued one is applied and its excess recorded."""
+        line_ids = _line_ids(groups, "double", "excess")
+        if not line_ids:
+            return
         source = OVERPAYMENT_SOURCE.get(self.source, "file_row")
-        self.env.flush_all()
-        double = SQL(
-            "(l.outcome = 'double' OR (l.outcome IN ('paid', 'partial') "
-            "AND p.state = ANY(%s)))",
-            list(NOT_PAYING_STATES),
-        )
+        double = _double_sql()
         rows = SQL(
             """
             SELECT p.id, p.current_attempt_id,
@@ -417,15 +486,14 @@ class SppReconciliation(models.Model):
                              || ' issued' END
               FROM spp_reconciliation_line l
               JOIN spp_payment p ON p.id = l.payment_id
-             WHERE l.reconciliation_id = %(batch)s AND l.outcome <> 'skipped'
-               AND (%(double)s OR (l.outcome = 'paid' AND l.paid_amount > %(issued)s))
+             WHERE l.id = ANY(%(lines)s)
             """,
             double=double,
             # Lines report the FSP's currency; receivables are in the program's.
             paid=to_program_sql(SQL("l.paid_amount")),
             issued=fsp_issued_sql(),
             source=source,
-            batch=self.id,
+            lines=line_ids,
         )
         self.env["spp.payment.overpayment"].sudo()._spp_record_sql(rows)
         self.env.cr.execute(
@@ -435,32 +503,23 @@ class SppReconciliation(models.Model):
                    SET outcome = 'skipped',
                        note = 'suspected double payment: payment was ' || p.state
                   FROM spp_payment p
-                 WHERE l.reconciliation_id = %s AND p.id = l.payment_id
-                   AND %s
+                 WHERE l.id = ANY(%s) AND p.id = l.payment_id AND %s
                 """,
-                self.id,
+                _line_ids(groups, "double"),
                 double,
             )
         )
         self.env["spp.reconciliation.line"].invalidate_model(["outcome", "note"])
 
-    def _spp_sort_lines(self):
+    def _spp_sort_lines(self, groups):
         """({target state: payment ids to move}, [(payment ids, state found)]
-        of lines that can no longer apply, {payroll ids of the other lines}),
-        grouped in SQL by outcome, the payment's current state and payroll: a
-        million lines fall in a handful of groups."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT l.outcome, p.state, p.payroll_id, array_agg(l.payment_id) "
-                "FROM spp_reconciliation_line l JOIN spp_payment p "
-                "ON p.id = l.payment_id WHERE l.reconciliation_id = %s "
-                "AND l.outcome <> 'skipped' GROUP BY l.outcome, p.state, p.payroll_id",
-                self.id,
-            )
-        )
+        of lines that can no longer apply, {payroll ids of the other lines})
+        from the groups of _spp_classify_lines: refused and double lines were
+        skipped, an excess is applied."""
         moving, stale, payroll_ids = {}, [], set()
-        for outcome, state, payroll_id, ids in self.env.cr.fetchall():
+        for verdict, outcome, state, payroll_id, ids, _line_ids in groups:
+            if verdict not in ("apply", "excess"):
+                continue
             target = OUTCOME_STATE[outcome]
             if states.is_allowed(state, target):
                 moving.setdefault(target, []).extend(ids)
@@ -502,6 +561,25 @@ class SppReconciliation(models.Model):
             )
         if stale:
             self.env["spp.reconciliation.line"].invalidate_model(["outcome", "note"])
+
+
+def _double_sql():
+    """A line reporting a success for payment ``p`` that we do not mean to pay."""
+    return SQL(
+        "(l.outcome = 'double' OR (l.outcome IN ('paid', 'partial') "
+        "AND p.state = ANY(%s)))",
+        sorted(NOT_PAYING_STATES),
+    )
+
+
+def _line_ids(groups, *verdicts):
+    """The line ids of the groups of _spp_classify_lines with ``verdicts``."""
+    return [
+        line_id
+        for verdict, *_rest, line_ids in groups
+        if verdict in verdicts
+        for line_id in line_ids
+    ]
 
 
 class SppReconciliationLine(models.Model):
