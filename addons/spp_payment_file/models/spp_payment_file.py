@@ -10,10 +10,13 @@ import time
 from decimal import Decimal
 
 from spp_payment_core import iso20022, tables
+from spp_payment_core.bulk import no_cycle_collection
 
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from odoo.addons.spp_payment_base.tools import id_array
 
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx"}
 MIMETYPES = {
@@ -135,13 +138,16 @@ class SppPaymentFile(models.Model):
              LEFT JOIN res_partner_bank a ON p.destination_type = 'bank'
                        AND a.partner_id = p.partner_id AND a.acc_number = p.destination
              LEFT JOIN res_bank bk ON bk.id = a.bank_id
-                 WHERE p.id = ANY(%s)
+                 WHERE p.id = ANY(%s::int[])
               ORDER BY p.id
                 """,
-                list(payment_ids),
+                id_array(payment_ids),
             )
         )
-        return self.env.cr.fetchall()
+        # A million rows of tuples: without the cycle collector walking them
+        # all again as they are built.
+        with no_cycle_collection():
+            return self.env.cr.fetchall()
 
     def _spp_render(self, fsp, rows):
         """(bytes, count, total) of the file in the FSP's format."""
