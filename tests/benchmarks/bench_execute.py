@@ -31,10 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from odoo_runner import HELPERS, MEMBERS, _odoo  # noqa: E402
+from odoo_runner import HELPERS, MEMBERS, _odoo, shell, update_suite  # noqa: E402
 from odoo_servers import Balancer, running_servers  # noqa: E402
 from spp_setup import pg  # noqa: E402
-from spp_setup.common import suite_addons  # noqa: E402
 
 ADDONS = "spp_payment_demo,spp_payment_file"
 # The DEBUG lines of spp.payment's transitions and attempt creation.
@@ -255,12 +254,6 @@ print(f"load average after: {{os.getloadavg()}}")
 """
 
 
-def shell(server, database, code, **kwargs):
-    return _odoo(
-        server, database, subcommand=["shell"], input=code, text=True, **kwargs
-    )
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=1_000_000)
@@ -302,8 +295,7 @@ def main():
             _odoo(server, args.database, "-i", ADDONS, "--stop-after-init")
             shell(server, args.database, MEMBERS.format(members=args.members))
         else:
-            suite = ",".join(suite_addons())
-            _odoo(server, args.database, "-i", ADDONS, "-u", suite, "--stop-after-init")
+            update_suite(server, args.database, ADDONS)
         setup = shell(
             server,
             args.database,

@@ -48,13 +48,24 @@ def run(
             print(f"creating database {database} with {addons}...", flush=True)
             _odoo(server, database, "-i", addons, "--stop-after-init")
         elif update:
-            # A reused database gets the current schema (indexes, keys) of the
-            # code: -u of one addon would leave its dependencies as they were.
-            suite = ",".join(suite_addons())
-            _odoo(server, database, "-i", addons, "-u", suite, "--stop-after-init")
-        _odoo(server, database, subcommand=["shell"], input=code, text=True)
+            update_suite(server, database, addons)
+        shell(server, database, code)
     finally:
         pg.stop(server)
+
+
+def update_suite(server, database, addons):
+    """A reused database gets the current schema (indexes, keys) of the code:
+    -u of one addon would leave its dependencies as they were."""
+    suite = ",".join(suite_addons())
+    _odoo(server, database, "-i", addons, "-u", suite, "--stop-after-init")
+
+
+def shell(server, database, code, **kwargs):
+    """Run ``code`` in an ``odoo shell`` on ``database``."""
+    return _odoo(
+        server, database, subcommand=["shell"], input=code, text=True, **kwargs
+    )
 
 
 # Shell code the benchmarks share (put before theirs; not str.format()ted).

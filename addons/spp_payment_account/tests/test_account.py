@@ -6,6 +6,9 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from odoo.addons.spp_payment_base.tests.common import ROLES, SppCompanyIsolationMixin
+from odoo.addons.spp_payment_reconciliation.models.spp_reconciliation_slice import (
+    SLICE_SIZE_PARAM,
+)
 from odoo.addons.spp_payroll.tests.common import SppPayrollCommon
 
 from .common import SppAccountCommon
@@ -112,6 +115,39 @@ class TestPaymentAccount(SppAccountCommon, SppCompanyIsolationMixin, SppPayrollC
         # The reconciliation's entry carries the payments it named only.
         self.assertIn(move, p1.account_move_ids)
         self.assertNotIn(move, _rest[0].account_move_ids)
+
+    def test_reconciliation_in_slices_posts_one_entry_at_the_end(self):
+        self.env["ir.config_parameter"].sudo().set_param(SLICE_SIZE_PARAM, "1")
+        payroll = self._approved_payroll()
+        self._execute(payroll)
+        p1, p2, p3, *_rest = payroll.payment_ids.filtered("fsp_id").sorted("id")
+        batch = self._reconcile(payroll, {p1: "paid", p2: "failed", p3: "paid"})
+        self.assertEqual(batch.slice_count, 3)
+        move = batch.account_move_ids
+        self.assertEqual(len(move), 1)
+        self.assertEqual(
+            self._balances(move),
+            {
+                (self.expense_account, "expense"): self._total(p1 | p3),
+                (self.clearing_account, "clearing"): -self._total(p1 | p2 | p3),
+                (self.fund_account, "returned"): self._total(p2),
+            },
+        )
+
+    def test_reconciliation_in_slices_refused_before_a_payment_moves(self):
+        self.env["ir.config_parameter"].sudo().set_param(SLICE_SIZE_PARAM, "1")
+        payroll = self._approved_payroll()
+        self._execute(payroll)
+        p1, p2, *_rest = payroll.payment_ids.filtered("fsp_id").sorted("id")
+        self.fsp.sudo().account_clearing_id = False
+        with self.assertRaisesRegex(UserError, "clearing account of FSP"):
+            self._reconcile(payroll, {p1: "paid", p2: "failed"})
+        batch = self.env["spp.reconciliation"].search(
+            [("payroll_id", "=", payroll.id)], limit=1
+        )
+        self.assertEqual(batch.approval_state, "submitted")
+        self.assertFalse(batch.slice_ids)
+        self.assertEqual((p1.state, p2.state), ("sent", "sent"))
 
     def test_retry_moves_money_again_only_once_it_went_back(self):
         payroll = self._approved_payroll()

@@ -12,6 +12,7 @@ from .fields import (
     SparseMany2one,
     keys_checked_by_statement,
 )
+from .locks import take_row, worker_name
 from .schema import (
     bulk_work_mem,
     drop_stale_indexes,

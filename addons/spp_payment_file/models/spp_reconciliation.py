@@ -13,10 +13,9 @@ class SppReconciliation(models.Model):
         "spp.fsp.statement", readonly=True, index="btree_not_null", copy=False
     )
 
-    def _spp_apply(self):
-        result = super()._spp_apply()
+    def _spp_finish_apply(self, payroll_ids):
+        super()._spp_finish_apply(payroll_ids)
         self._spp_flag_deceased()
-        return result
 
     def _spp_flag_deceased(self):
         """A return with reason MD07 (end customer deceased) flags the registrant

@@ -338,18 +338,28 @@ class SppReconciliation(models.Model):
     # Applying -------------------------------------------------------------
 
     def _spp_apply(self):
-        """Move every payment named by a line, in one set-based pass per outcome.
-        A line whose payment has since reached another outcome is skipped, and
-        says so: a reply is never applied twice."""
+        """Apply every line now, in this transaction: a batch of one slice, or
+        one a caller needs applied before it goes on (tests, PPM sync)."""
+        self._spp_check_not_applied()
+        self._spp_finish_apply(self._spp_apply_lines())
+
+    def _spp_check_not_applied(self):
         self.ensure_one()
         if self.applied_date:
             raise UserError(self.env._("%s is already applied.", self.name))
+
+    def _spp_apply_lines(self, lines=None):
+        """Move every payment named by a line (or by the lines with ids in the
+        range ``lines`` = (first, last): one slice), in one set-based pass per
+        outcome. A line whose payment has since reached another outcome is
+        skipped, and says so: a reply is never applied twice. Returns the ids
+        of the payrolls the lines settled."""
         payment = self.env["spp.payment"].sudo()
         # Every step below joins the batch's lines to their payments: with
         # PostgreSQL's defaults their hashes spill to disk and JIT compiles
         # each statement (3.6 s measured for one at 200,000 lines).
         bulk_work_mem(self.env.cr, (self.summary or {}).get("lines", 0))
-        groups = self._spp_classify_lines()
+        groups = self._spp_classify_lines(lines)
         self._spp_refuse_foreign_lines(groups)
         self._spp_record_overpayments(groups)
         moving, stale, payroll_ids = self._spp_sort_lines(groups)
@@ -362,10 +372,18 @@ class SppReconciliation(models.Model):
                 continue
             # Receipts, dates, amounts and reasons go in with the state change.
             getattr(payment.browse(moving[target]), f"_set_{target}")(
-                reason=reason, details=self._spp_details()
+                reason=reason, details=self._spp_details(lines)
             )
         self._spp_mark_stale_lines(stale)
-        self._spp_write_approval({"applied_date": fields.Datetime.now()})
+        return payroll_ids
+
+    def _spp_finish_apply(self, payroll_ids):
+        """Every line is applied: the batch is, and the payrolls ``payroll_ids``
+        it settled are reconciled. Extend for what follows a whole batch
+        (accounting, registry flags)."""
+        self._spp_write_approval(
+            {"applied_date": fields.Datetime.now(), "applying": False}
+        )
         self._spp_mark_payrolls_reconciled(payroll_ids)
 
     def _spp_mark_payrolls_reconciled(self, payroll_ids):
@@ -390,7 +408,14 @@ class SppReconciliation(models.Model):
         payrolls.invalidate_recordset(["reconciled_date"])
         payrolls._spp_refresh_status()
 
-    def _spp_classify_lines(self):
+    def _spp_lines_where(self, lines=None):
+        """The batch's lines ``l``, or those of the id range ``lines``."""
+        where = SQL("l.reconciliation_id = %s", self.id)
+        if lines:
+            where = SQL("%s AND l.id BETWEEN %s AND %s", where, *lines)
+        return where
+
+    def _spp_classify_lines(self, lines=None):
         """One pass over the batch's lines, joined to their payments and current
         attempts: groups of (verdict, outcome, payment state, payroll) with their
         payment ids, and the line ids of the few lines a verdict other than
@@ -419,13 +444,12 @@ class SppReconciliation(models.Model):
                           FROM spp_reconciliation_line l
                           JOIN spp_payment p ON p.id = l.payment_id
                      LEFT JOIN spp_payment_attempt a ON a.id = p.current_attempt_id
-                         WHERE l.reconciliation_id = %(batch)s
-                           AND l.outcome <> 'skipped') classified
+                         WHERE %(lines)s AND l.outcome <> 'skipped') classified
                  GROUP BY verdict, outcome, state, payroll_id
                 """,
                 double=_double_sql(),
                 issued=fsp_issued_sql(),
-                batch=self.id,
+                lines=self._spp_lines_where(lines),
             )
         )
         return self.env.cr.fetchall()
@@ -530,17 +554,18 @@ class SppReconciliation(models.Model):
                 payroll_ids.add(payroll_id)
         return moving, stale, payroll_ids
 
-    def _spp_details(self):
+    def _spp_details(self, lines=None):
         """The reply's data per payment, in the shape _spp_write_state reads."""
         return SQL(
             """
-            SELECT payment_id AS id, paid_amount,
-                   paid_date::timestamp AS paid_date, receipt AS external_ref,
-                   NULLIF(concat_ws(' ', reason_code, reason), '') AS status_reason
-              FROM spp_reconciliation_line
-             WHERE reconciliation_id = %s AND outcome <> 'skipped'
+            SELECT l.payment_id AS id, l.paid_amount,
+                   l.paid_date::timestamp AS paid_date, l.receipt AS external_ref,
+                   NULLIF(concat_ws(' ', l.reason_code, l.reason), '')
+                       AS status_reason
+              FROM spp_reconciliation_line l
+             WHERE %s AND l.outcome <> 'skipped'
             """,
-            self.id,
+            self._spp_lines_where(lines),
         )
 
     def _spp_mark_stale_lines(self, stale):

@@ -1,1 +1,2 @@
 from . import test_reconciliation_batch
+from . import test_reconciliation_slices

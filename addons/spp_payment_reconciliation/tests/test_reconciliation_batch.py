@@ -6,52 +6,13 @@ from spp_payment_core.reconcile import Line
 
 from odoo.exceptions import UserError
 
-from odoo.addons.spp_payroll.tests.common import SppPayrollCommon
+from .common import SppReconciliationCommon
 
 
-class TestReconciliationBatch(SppPayrollCommon):
+class TestReconciliationBatch(SppReconciliationCommon):
     """A batch of FSP outcomes from any source (file, API pull, PPM sync) is
     evidence: applied only once a checker who did not prepare it accepts it,
     never edited, cleared by a rejection."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.payroll = cls._approved_payroll()
-        cls.payments = cls.payroll.payment_ids.filtered(lambda p: p.fsp_id == cls.fsp)
-        cls.payments.sudo()._spp_send()
-
-    def _batch(self, outcomes, user="finance_officer", payments=None):
-        lines = [
-            Line(
-                row,
-                payment.id,
-                outcome,
-                Decimal(str(payment.amount)) if outcome == "paid" else None,
-                None,
-                f"RCPT-{row}" if outcome == "paid" else "",
-                "" if outcome == "paid" else "account closed",
-            )
-            for row, (payment, outcome) in enumerate(
-                zip(payments or self.payments, outcomes, strict=False), start=2
-            )
-        ]
-        batch = (
-            self.env["spp.reconciliation"]
-            .with_user(self.users[user])
-            ._spp_create_batch(
-                {
-                    "name": "Bank reply",
-                    "source": "file",
-                    "program_id": self.program.id,
-                    "payroll_id": self.payroll.id,
-                    "fsp_id": self.fsp.id,
-                },
-                lines,
-            )
-        )
-        batch.with_user(self.users[user]).action_submit()
-        return batch
 
     def test_accepted_by_a_checker_moves_the_payments_once(self):
         batch = self._batch(["paid", "failed"])

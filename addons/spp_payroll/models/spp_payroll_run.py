@@ -1,17 +1,16 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import os
-import socket
 import time
 
 from psycopg2 import OperationalError
-from psycopg2.errors import LockNotAvailable
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import SQL, config
+from odoo.tools import SQL
+
+from odoo.addons.spp_payment_base.tools import take_row, worker_name
 
 VIEWER = "spp_payment_base.group_spp_viewer"
 # A run's progress is told to the browsers at most this often (and at its end).
@@ -212,20 +211,15 @@ class SppPayrollRun(models.Model):
         state ``expected``: two job runners, or a job run twice, never process
         one chunk twice. The lock is the chunk's row only, no payment's."""
         self.ensure_one()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id, state FROM spp_payroll_run_chunk "
-                        "WHERE run_id = %s AND number = %s FOR UPDATE NOWAIT",
-                        self.id,
-                        number,
-                    ),
-                    log_exceptions=False,
-                )
-                row = self.env.cr.fetchone()
-        except LockNotAvailable:
-            return None
+        row = take_row(
+            self.env.cr,
+            SQL(
+                "SELECT id, state FROM spp_payroll_run_chunk "
+                "WHERE run_id = %s AND number = %s FOR UPDATE NOWAIT",
+                self.id,
+                number,
+            ),
+        )
         if not row or row[1] != expected:
             return None
         return self.env["spp.payroll.run.chunk"].browse(row[0])
@@ -472,7 +466,7 @@ class SppPayrollRunChunk(models.Model):
 
     def _spp_record_step(self, step):
         """Move this (locked) chunk to ``step``, naming the process."""
-        worker = f"{socket.gethostname()}:{config['http_port']}/{os.getpid()}"
+        worker = worker_name()
         values = {
             "queued": {
                 "state": "queued",
