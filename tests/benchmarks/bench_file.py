@@ -24,6 +24,7 @@ import argparse
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -106,13 +107,22 @@ approved._set_queued()
 approved._set_sent(reason="bench file")
 # Sent in an earlier transaction, as in production, and vacuumed since.
 env.cr.commit()
-with odoo.sql_db.db_connect(env.cr.dbname).cursor() as maintenance:
-    maintenance._cnx.autocommit = True
-    maintenance.execute("VACUUM ANALYZE spp_payment")
-    maintenance.execute("VACUUM ANALYZE spp_payment_attempt")
-    # Days ago, so written out since: without this the checkpoint of the set-up's
-    # writes (gigabytes) runs during the measured steps.
-    maintenance.execute("CHECKPOINT")
+# Days ago, so vacuumed and written out since: without this autovacuum (of the
+# rerun's deletions too) and the checkpoint of the set-up's writes (gigabytes)
+# run during the measured steps.
+BULK_TABLES = ("spp_payment", "spp_payment_attempt", "spp_payment_event",
+               "spp_program_membership", "spp_reconciliation_line")
+
+
+def maintain(*tables):
+    with odoo.sql_db.db_connect(env.cr.dbname).cursor() as maintenance:
+        maintenance._cnx.autocommit = True
+        for table in tables:
+            maintenance.execute(f"VACUUM ANALYZE {{table}}")
+        maintenance.execute("CHECKPOINT")
+
+
+maintain(*BULK_TABLES)
 env.invalidate_all()
 env.cr.execute("SELECT id FROM spp_payment WHERE payroll_id = %s AND state = 'sent' "
                "ORDER BY id LIMIT %s", [payroll.id, {limit}])
@@ -179,8 +189,11 @@ batch, creation = timed("store reconciliation lines", lambda: env[
         "payroll_id": payroll.id, "fsp_id": fsp.id}}, lines), count)
 with guarded_write("approval"):
     batch.write({{"approval_state": "submitted"}})
-# Imported days before the checker accepts it, as in production.
+# Imported hours or days before the checker accepts it, as in production:
+# autovacuum has seen the million new lines by then (it starts within a
+# minute; measured running beside the slices when it had not).
 env.cr.commit()
+maintain("spp_reconciliation_line")
 if "csv" in results:
     export = fetching + results["csv"]
     print(f"CSV export, rows fetched and written: {{export:.1f}} s")
@@ -251,6 +264,20 @@ EXPLAIN_SETTINGS = {
 }
 
 
+# The DEBUG lines of spp.payment's transitions, logged by the job workers.
+STEP = re.compile(r"transition to \w+: \d+ payments in [\d.]+ s")
+
+
+def wait_for_job_runner(servers, timeout=120):
+    """Until one server's job runner is ready (it starts a few seconds after
+    the HTTP workers): the acceptance measures the jobs, not that start."""
+    deadline = time.monotonic() + timeout
+    while not any(odoo.log_lines("queue job runner ready") for odoo in servers):
+        if time.monotonic() > deadline:
+            raise SystemExit("no job runner ready: see the servers' logs")
+        time.sleep(0.2)
+
+
 def set_database(server, database, settings, reset=False):
     for name, value in settings.items():
         action = f"RESET {name}" if reset else f"SET {name} = '{value}'"
@@ -277,6 +304,11 @@ def main():
         "--capacity", type=int, default=2, help="slices applied side by side"
     )
     parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="stop once the reply is stored and submitted (to study acceptance)",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="print EXPLAIN ANALYZE of the acceptance's statements over 200 ms",
@@ -294,6 +326,8 @@ def main():
         ).stdout
         print(imported, end="", flush=True)
         found = PHASE_A.search(imported).groupdict()
+        if args.import_only:
+            return
         balancer = Balancer().start()
         channels = f"root:{args.capacity},root.spp_reconciliation:{args.capacity}"
         print(
@@ -314,6 +348,10 @@ def main():
                     balancer=balancer,
                     workers=args.workers,
                     server_wide_modules="base,rpc,web,queue_job",
+                    args=[
+                        "--log-handler=odoo.addons.spp_payment_base.models."
+                        "spp_payment:DEBUG"
+                    ],
                     options={
                         "limit_time_real": "3600",
                         "limit_time_cpu": "3600",
@@ -327,14 +365,20 @@ def main():
                             "port": balancer.port,
                         }
                     },
-                ),
+                ) as servers,
             ):
+                wait_for_job_runner(servers)
                 accepted = shell(
                     server,
                     args.database,
                     ACCEPT.format(batch=found["batch"]),
                     stdout=subprocess.PIPE,
                 ).stdout
+                for odoo in servers:
+                    for line in odoo.log_lines(" payments in "):
+                        step = STEP.search(line)
+                        if step:
+                            print(f"  {odoo.name}: {step.group(0)}")
         finally:
             if args.explain:
                 set_database(server, args.database, EXPLAIN_SETTINGS, reset=True)

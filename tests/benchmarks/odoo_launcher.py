@@ -1,4 +1,5 @@
-"""Odoo's command line, for the benchmarks' prefork servers (http_servers.py).
+"""Odoo's command line, for the benchmarks' prefork servers (http_servers.py,
+odoo_servers.py).
 
 A prefork master starts its bus process as ``<python> <this file> gevent ...``:
 the callback benchmarks serve no websocket, so that process only waits to be

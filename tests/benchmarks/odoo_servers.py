@@ -91,10 +91,13 @@ class OdooServer:
     def start(self):
         self.write_config()
         self.log_path.write_text("")
+        # Through the launcher: started as ``python -m odoo``, the prefork
+        # master restarts its bus process (``<argv[0]> gevent``, which cannot
+        # start that way) every 30 ms, and that took half the machine's CPU
+        # beside the jobs being measured (see odoo_launcher.py).
         command = [
             PYTHON,
-            "-m",
-            "odoo",
+            str(Path(__file__).with_name("odoo_launcher.py")),
             "server",
             "-c",
             str(self.conf_path),
