@@ -210,6 +210,9 @@ import os, time
 from odoo.addons.spp_payment_base.tools import guarded_write
 
 batch = env["spp.reconciliation"].browse({batch})
+if {slice_size}:
+    env["ir.config_parameter"].set_param(
+        "spp_payment_reconciliation.apply_slice_size", {slice_size})
 print(f"load average before acceptance: {{os.getloadavg()}}")
 started = time.perf_counter()
 batch._spp_check_can_approve()
@@ -304,6 +307,12 @@ def main():
         "--capacity", type=int, default=2, help="slices applied side by side"
     )
     parser.add_argument(
+        "--slice-size",
+        type=int,
+        default=0,
+        help="lines per slice (default: the module's parameter)",
+    )
+    parser.add_argument(
         "--import-only",
         action="store_true",
         help="stop once the reply is stored and submitted (to study acceptance)",
@@ -371,7 +380,7 @@ def main():
                 accepted = shell(
                     server,
                     args.database,
-                    ACCEPT.format(batch=found["batch"]),
+                    ACCEPT.format(batch=found["batch"], slice_size=args.slice_size),
                     stdout=subprocess.PIPE,
                 ).stdout
                 for odoo in servers:
