@@ -20,7 +20,7 @@ class SppReconciliation(models.Model):
         )._spp_apply_lines(lines)
 
     def _spp_finish_apply(self, payroll_ids):
-        super()._spp_finish_apply(payroll_ids)
+        result = super()._spp_finish_apply(payroll_ids)
         # Accepting the batch posts what it paid, returned and reversed, for
         # every payroll it settled: refused (and the batch not accepted) if
         # an account is missing. A batch applied in slices checked that
@@ -28,16 +28,18 @@ class SppReconciliation(models.Model):
         self._spp_settled_payrolls()._spp_account_post(
             "reconciliation", reconciliation=self
         )
+        return result
 
     def _spp_check_can_apply(self):
         """The accounts its entry needs, for every payroll and FSP the batch
         settles: refused before a slice moves a payment, rather than after
         the last."""
-        super()._spp_check_can_apply()
+        result = super()._spp_check_can_apply()
         for payroll_id, fsp_id in self._spp_settled_payroll_fsps():
             payroll = self.env["spp.payroll"].browse(payroll_id)
             if fsp_id and payroll.program_id.account_posting:
                 payroll._spp_account_check_config(self.env["spp.fsp"].browse(fsp_id))
+        return result
 
     def _spp_settled_payroll_fsps(self):
         """[(payroll id, FSP id)] of the payments the batch's lines name."""

@@ -14,8 +14,9 @@ class SppReconciliation(models.Model):
     )
 
     def _spp_finish_apply(self, payroll_ids):
-        super()._spp_finish_apply(payroll_ids)
+        result = super()._spp_finish_apply(payroll_ids)
         self._spp_flag_deceased()
+        return result
 
     def _spp_flag_deceased(self):
         """A return with reason MD07 (end customer deceased) flags the registrant

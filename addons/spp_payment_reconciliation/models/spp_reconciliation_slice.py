@@ -24,7 +24,7 @@ FINISH_RETRY_SECONDS = 10
 
 
 class SppReconciliation(models.Model):
-    _inherit = "spp.reconciliation"
+    _inherit = "spp.reconciliation"  # pylint: disable=consider-merging-classes-inherited
 
     applying = fields.Boolean(
         readonly=True,
@@ -53,19 +53,19 @@ class SppReconciliation(models.Model):
     def _spp_check_can_approve(self):
         """Refused before the approval is written: applied already, or, for a
         batch applied in slices, what would stop its last slice."""
-        super()._spp_check_can_approve()
+        result = super()._spp_check_can_approve()
         self._spp_check_not_applied()
         if self._spp_applied_in_slices():
             self._spp_check_can_apply()
+        return result
 
     def _on_spp_approved(self):
         """Accepted: applied now, or, for more lines than one slice, by queued
         jobs (a million lines would hold the checker's request and one
         PostgreSQL core for half a minute)."""
         if self._spp_applied_in_slices():
-            self._spp_start_slices(self._spp_line_slices())
-        else:
-            super()._on_spp_approved()
+            return self._spp_start_slices(self._spp_line_slices())
+        return super()._on_spp_approved()
 
     def _spp_slice_size(self):
         value = self.env["ir.config_parameter"].sudo().get_param(SLICE_SIZE_PARAM)

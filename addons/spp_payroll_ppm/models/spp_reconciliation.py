@@ -9,8 +9,9 @@ class SppReconciliation(models.Model):
     def _spp_finish_apply(self, payroll_ids):
         """An accepted PPM batch moves the cash handed out of the floats that
         carried its payments (recomputed from their paid payments)."""
-        super()._spp_finish_apply(payroll_ids)
+        result = super()._spp_finish_apply(payroll_ids)
         if self.source == "ppm":
             self.env["spp.ppm.float"]._spp_refresh_for_payments(
                 self.line_ids.payment_id
             )
+        return result
