@@ -381,9 +381,7 @@ class SppReconciliation(models.Model):
         """Every line is applied: the batch is, and the payrolls ``payroll_ids``
         it settled are reconciled. Extend for what follows a whole batch
         (accounting, registry flags)."""
-        self._spp_write_approval(
-            {"applied_date": fields.Datetime.now(), "applying": False}
-        )
+        self._spp_write_approval({"applied_date": fields.Datetime.now()})
         self._spp_mark_payrolls_reconciled(payroll_ids)
 
     def _spp_mark_payrolls_reconciled(self, payroll_ids):

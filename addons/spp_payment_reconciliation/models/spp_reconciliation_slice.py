@@ -27,8 +27,7 @@ class SppReconciliation(models.Model):
     _inherit = "spp.reconciliation"  # pylint: disable=consider-merging-classes-inherited
 
     applying = fields.Boolean(
-        readonly=True,
-        copy=False,
+        compute="_compute_apply_progress",
         help="Accepted and being applied by queued jobs, one per slice of its "
         "lines: its payments move slice by slice.",
     )
@@ -39,22 +38,22 @@ class SppReconciliation(models.Model):
     slices_done = fields.Integer(compute="_compute_apply_progress")
     apply_progress = fields.Float(compute="_compute_apply_progress")
 
-    @api.depends("slice_ids.state", "slice_count")
+    @api.depends("slice_ids.state", "slice_count", "applied_date")
     def _compute_apply_progress(self):
         for batch in self:
             done = len(batch.slice_ids.filtered(lambda s: s.state == "done"))
             batch.slices_done = done
             count = batch.slice_count
             batch.apply_progress = 100.0 * done / count if count else 0.0
+            batch.applying = bool(count) and not batch.applied_date
 
     def _spp_applied_in_slices(self):
         return (self.summary or {}).get("lines", 0) > self._spp_slice_size()
 
     def _spp_check_can_approve(self):
-        """Refused before the approval is written: applied already, or, for a
-        batch applied in slices, what would stop its last slice."""
+        """Refused before the approval is written: for a batch applied in
+        slices, what would stop its last slice."""
         result = super()._spp_check_can_approve()
-        self._spp_check_not_applied()
         if self._spp_applied_in_slices():
             self._spp_check_can_apply()
         return result
@@ -109,7 +108,7 @@ class SppReconciliation(models.Model):
                 for number, (first, last, count) in enumerate(slices)
             ]
         )
-        self._spp_write_approval({"applying": True, "slice_count": len(slices)})
+        self._spp_write_approval({"slice_count": len(slices)})
         jobs = [
             self.delayable(
                 description=self.env._(
