@@ -8,6 +8,7 @@ writes anything; the caller applies the lines only when there is no error.
 """
 
 import functools
+import itertools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -85,58 +86,114 @@ class Result:
 def validate(table: Table, template: Template, lookup, payroll_id, program_id, today):
     """Check every row of ``table``; ``lookup`` maps a match value to its
     :class:`Target` (or to a list of them when the value is ambiguous)."""
-    cells = _Cells(table, template)
-    lines, errors, seen = [], [], {}
-    risky = cells.risky
-    extras = tuple(enumerate(template.extra_columns, start=EXTRA))
-    for index, ((row_no, _cells), row, target, outcome, amount, paid_date) in enumerate(
-        zip(
-            table.rows,
-            cells.rows(),
-            *_read(cells, template, lookup, today),
-            strict=True,
-        )
-    ):
-        if (
-            target.__class__ is Target
-            and outcome in OUTCOMES
-            and amount is not _BAD
-            and paid_date is not _BAD
-            and index not in risky
+    check = Validation(table, template, lookup, payroll_id, program_id, today)
+    lines = [line for chunk in check.chunks() for line in chunk]
+    return Result(lines, check.errors, check.summary)
+
+
+# Rows per chunk of Validation.chunks: a few MB of COPY text each.
+CHUNK_ROWS = 50_000
+
+
+class Validation:
+    """The check of a table's rows, a chunk at a time: a caller can store the
+    lines of one chunk while the next is checked (Python's checks and
+    PostgreSQL's storing then run side by side). ``errors`` and ``summary``
+    are those of the rows checked so far, of the whole table once
+    :meth:`chunks` is exhausted."""
+
+    def __init__(self, table, template, lookup, payroll_id, program_id, today):
+        self.table, self.template, self.lookup = table, template, lookup
+        self.payroll_id, self.program_id, self.today = payroll_id, program_id, today
+        self.errors = []
+        self._tally = _Tally()
+
+    @property
+    def summary(self):
+        return self._tally.summary(self.errors)
+
+    def chunks(self, size=None):
+        """The lines of the table's good rows, in row order, in lists of at
+        most ``size`` (CHUNK_ROWS); bad rows add to ``errors`` instead."""
+        lines = self._lines()
+        while chunk := list(itertools.islice(lines, size or CHUNK_ROWS)):
+            self._tally.add(chunk)
+            yield chunk
+
+    def _lines(self):
+        table, template, lookup = self.table, self.template, self.lookup
+        today, errors = self.today, self.errors
+        cells = _Cells(table, template)
+        seen = {}
+        risky = cells.risky
+        extras = tuple(enumerate(template.extra_columns, start=EXTRA))
+        for index, (
+            (row_no, _cells),
+            row,
+            target,
+            outcome,
+            amount,
+            paid_date,
+        ) in enumerate(
+            zip(
+                table.rows,
+                cells.rows(),
+                *_read(cells, template, lookup, today),
+                strict=True,
+            )
         ):
-            # A clean row (nearly all of a million): its cells were read
-            # once per distinct value; what a row has wrong, _line says.
-            line = Line(
-                row_no, target.id, outcome, amount, paid_date, row[RECEIPT], row[REASON]
-            )
-            for position, name in extras:
-                line.extra[name] = row[position]
-        else:
-            try:
-                target, line = _line(
-                    index, row_no, row, index in risky, cells, template, lookup, today
-                )
-            except TableError as error:
-                error.filename = table.filename
-                errors.append(error)
-                continue
-        problem = _target_problem(target, payroll_id, program_id)
-        if problem:
-            errors.append(_error(table, row_no, template.match_column, problem))
-            continue
-        if target.id in seen:
-            errors.append(
-                _error(
-                    table,
+            if (
+                target.__class__ is Target
+                and outcome in OUTCOMES
+                and amount is not _BAD
+                and paid_date is not _BAD
+                and index not in risky
+            ):
+                # A clean row (nearly all of a million): its cells were read
+                # once per distinct value; what a row has wrong, _line says.
+                line = Line(
                     row_no,
-                    template.match_column,
-                    f"duplicate row: the same payment as row {seen[target.id]}",
+                    target.id,
+                    outcome,
+                    amount,
+                    paid_date,
+                    row[RECEIPT],
+                    row[REASON],
                 )
-            )
-            continue
-        seen[target.id] = row_no
-        lines.append(_decide(target, line, template, errors, table))
-    return Result(lines, errors, _summary(lines, errors))
+                for position, name in extras:
+                    line.extra[name] = row[position]
+            else:
+                try:
+                    target, line = _line(
+                        index,
+                        row_no,
+                        row,
+                        index in risky,
+                        cells,
+                        template,
+                        lookup,
+                        today,
+                    )
+                except TableError as error:
+                    error.filename = table.filename
+                    errors.append(error)
+                    continue
+            problem = _target_problem(target, self.payroll_id, self.program_id)
+            if problem:
+                errors.append(_error(table, row_no, template.match_column, problem))
+                continue
+            if target.id in seen:
+                errors.append(
+                    _error(
+                        table,
+                        row_no,
+                        template.match_column,
+                        f"duplicate row: the same payment as row {seen[target.id]}",
+                    )
+                )
+                continue
+            seen[target.id] = row_no
+            yield _decide(target, line, template, errors, table)
 
 
 # Positions of the template's columns in a row of _Cells.rows().
@@ -404,22 +461,33 @@ def _issued(amount, decimal_places):
     return round_money(amount, decimal_places)
 
 
-def _summary(lines, errors):
-    counts = dict.fromkeys(("paid", "partial", "failed", "skipped", "double"), 0)
-    paid_total = Decimal(0)
-    for line in lines:
-        counts[line.outcome] += 1
-        if line.outcome in ("paid", "partial"):
-            paid_total += line.paid_amount
-    not_found = sum("no such payment" in error.message for error in errors)
-    return {
-        "rows": len(lines) + len(errors),
-        "paid": counts["paid"],
-        "partial": counts["partial"],
-        "failed": counts["failed"],
-        "already_final": counts["skipped"],
-        "suspected_double": counts["double"],
-        "not_found": not_found,
-        "errors": len(errors),
-        "paid_total": str(paid_total),
-    }
+class _Tally:
+    """Line counts per outcome and the total paid, added up chunk by chunk."""
+
+    def __init__(self):
+        self.counts = dict.fromkeys(
+            ("paid", "partial", "failed", "skipped", "double"), 0
+        )
+        self.paid_total = Decimal(0)
+
+    def add(self, lines):
+        counts = self.counts
+        for line in lines:
+            counts[line.outcome] += 1
+            if line.outcome in ("paid", "partial"):
+                self.paid_total += line.paid_amount
+
+    def summary(self, errors):
+        counts = self.counts
+        not_found = sum("no such payment" in error.message for error in errors)
+        return {
+            "rows": sum(counts.values()) + len(errors),
+            "paid": counts["paid"],
+            "partial": counts["partial"],
+            "failed": counts["failed"],
+            "already_final": counts["skipped"],
+            "suspected_double": counts["double"],
+            "not_found": not_found,
+            "errors": len(errors),
+            "paid_total": str(self.paid_total),
+        }

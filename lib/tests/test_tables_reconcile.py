@@ -176,6 +176,57 @@ def test_every_bad_row_is_reported_with_row_and_column():
     assert all("reply.csv" in str(e) for e in result.errors)
 
 
+MIXED_REPLY = (
+    "ref,status,amount,date,receipt,agent\n"
+    "A,ok,10,2030-01-05,R1,north\n"
+    "Z,ok,10,2030-01-05,,\n"  # unknown
+    "B,ok,7.5,2030-01-05,R2,south\n"
+    "C,ok,10,2030-01-05,R3,x\n"
+    "A,ok,10,2030-01-05,R1,\n"  # duplicate of row 2, two chunks later
+    "F,ko,,,,\n"
+)
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 100])
+def test_chunks_give_every_line_and_error_once_whatever_their_size(size):
+    """A file import stores each chunk while the next is checked: the chunks
+    must hold the lines of one whole check, in order, and the check must
+    carry what it learnt (seen payments, errors, totals) across them."""
+    whole = _validate(MIXED_REPLY)
+    check = reconcile.Validation(
+        tables.read_table(MIXED_REPLY.encode(), "reply.csv"),
+        TEMPLATE,
+        LOOKUP,
+        7,
+        3,
+        TODAY,
+    )
+    chunks = []
+    errors_after = []
+    for chunk in check.chunks(size):
+        chunks.append([(line.row, line.payment_id, line.outcome) for line in chunk])
+        errors_after.append(len(check.errors))
+    assert all(0 < len(chunk) <= size for chunk in chunks)
+    assert [line for chunk in chunks for line in chunk] == [
+        (2, 1, "paid"),
+        (4, 2, "partial"),
+        (5, 3, "skipped"),
+        (7, 6, "failed"),
+    ]
+    assert [(e.row, e.message.split(":")[0]) for e in check.errors] == [
+        (3, "unknown 'Z'"),
+        (6, "duplicate row"),
+    ]
+    # What a caller streaming the chunks sees: the unknown row is known by
+    # the time the chunk after it is handed over (so nothing more is stored).
+    assert errors_after[-1] == 2
+    if size == 1:
+        assert errors_after[:2] == [0, 1]
+    assert check.summary == whole.summary
+    assert check.summary["rows"] == 6
+    assert check.summary["paid_total"] == "17.50"
+
+
 def test_missing_column_is_one_clear_error():
     table = tables.read_table(b"ref,amount\nA,1\n", "reply.csv")
     with pytest.raises(TableError, match="'status'"):

@@ -214,7 +214,10 @@ def sized_options():
     except (ValueError, OSError):
         memory = 4 * 1024**3
     buffers_mb = max(128, min(8192, memory // 4 // 1024**2))
-    return f" -c shared_buffers={buffers_mb}MB -c max_wal_size=8GB"
+    return (
+        f" -c shared_buffers={buffers_mb}MB -c max_wal_size=8GB"
+        " -c wal_buffers=64MB -c wal_compression=lz4"
+    )
 
 
 def _running_port(binaries, data):

@@ -27,6 +27,7 @@ from .sql_copy import (
     copy_column,
     copy_into,
     copy_rows,
+    copy_stream,
     copy_text,
     copy_values,
 )

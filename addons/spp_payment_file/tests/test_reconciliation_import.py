@@ -6,6 +6,8 @@ import zipfile
 from decimal import Decimal
 from unittest.mock import patch
 
+from spp_payment_core import reconcile
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -91,6 +93,61 @@ class TestReconciliationImport(SppFileCommon):
             wizard.action_import()
         self.assertEqual(self._batch_count(), before)
         self.assertEqual(set(self.payroll.payment_ids.mapped("state")), {"sent"})
+
+    def _stored_line_ids(self):
+        """The last id given to a reconciliation line (a taken-back insert
+        keeps its ids used)."""
+        self.env.cr.execute(
+            "SELECT last_value - (NOT is_called)::int "
+            "FROM spp_reconciliation_line_id_seq"
+        )
+        return self.env.cr.fetchone()[0]
+
+    def test_a_reply_stored_chunk_by_chunk_is_stored_whole(self):
+        # A row a chunk: each is stored while the next is checked.
+        with patch.object(reconcile, "CHUNK_ROWS", 1):
+            batch = self._import(self.payroll, self._clean_reply())
+        self.assertEqual(
+            sorted(batch.line_ids.mapped("row_no")), [2, 3, 4, 5], "each row once"
+        )
+        self.assertEqual(
+            sorted(batch.line_ids.mapped("outcome")),
+            ["failed", "paid", "paid", "partial"],
+        )
+        self.assertEqual(batch.summary["lines"], 4)
+        self.assertEqual(batch.summary["file"]["rows"], 4)
+        self.assertEqual(batch.summary["file"]["paid_total"], "151.40")
+
+    def test_a_bad_row_after_stored_chunks_takes_back_the_whole_batch(self):
+        a, b, c, d, e = self.refs
+        reply = (
+            HEADER
+            + f"{a},SUCCESS,50.70,2026-11-10,R-1,\n"
+            + f"{b},SUCCESS,60.70,2026-11-10,R-2,\n"
+            + f"{c},SUCCESS,40.00,2026-11-11,R-3,\n"
+            + f"{d},DONE,,,,\n"  # bad, after three chunks were stored
+            + f"{e},SUCCESS,1,2999-01-01,,\n"  # bad too, and said
+        )
+        wizard = self._wizard(self.payroll, reply)
+        before, first_id = self._batch_count(), self._stored_line_ids()
+        with (
+            patch.object(reconcile, "CHUNK_ROWS", 1),
+            self.assertRaisesRegex(UserError, "2 rows of reply.csv are wrong"),
+        ):
+            wizard.action_import()
+        # The three good rows were stored before the bad one was read ...
+        self.assertEqual(self._stored_line_ids(), first_id + 3)
+        # ... and taken back with their batch.
+        self.assertEqual(self._batch_count(), before)
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM spp_reconciliation_line WHERE id > %s", [first_id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.assertEqual(set(self.payroll.payment_ids.mapped("state")), {"sent"})
+        # The same file, corrected, comes in: nothing of the first try remains.
+        corrected = reply.replace("DONE", "FAILED").replace("2999-01-01", "2026-11-12")
+        batch = self._import(self.payroll, corrected)
+        self.assertEqual(batch.line_count, 5)
 
     def test_accepted_by_another_manager_updates_payments_and_balances(self):
         batch = self._import(self.payroll, self._clean_reply())

@@ -120,37 +120,68 @@ class SppReconciliationImport(models.TransientModel):
             return jobs._spp_enqueue(self, raw, kind)
         if kind in STATEMENT_KINDS.values():
             return self._spp_import_statement(raw, kind)
-        kind, lines, errors, summary = self._spp_validate(raw)
-        self._spp_progress(50.0, self.env._("Checked"))
-        if errors:
-            raise UserError(
-                self.env._(
-                    "%(n)s rows of %(file)s are wrong; nothing was imported. "
-                    "First: %(first)s",
-                    n=len(errors),
-                    file=self.file_name,
-                    first=str(errors[0]),
-                )
-            )
         payroll_id, program, _where = self._spp_scope()
-        batch = self.env["spp.reconciliation"]._spp_create_batch(
-            {
-                "name": self.env._(
-                    "%(fsp)s reply %(file)s", fsp=self.fsp_id.name, file=self.file_name
-                ),
-                "source": "file",
-                "program_id": program.id,
-                "payroll_id": payroll_id,
-                "fsp_id": self.fsp_id.id,
-                "file_name": self.file_name,
-                "file_sha256": sha,
-            },
-            lines,
-            file=summary,
-        )
+        vals = {
+            "name": self.env._(
+                "%(fsp)s reply %(file)s", fsp=self.fsp_id.name, file=self.file_name
+            ),
+            "source": "file",
+            "program_id": program.id,
+            "payroll_id": payroll_id,
+            "fsp_id": self.fsp_id.id,
+            "file_name": self.file_name,
+            "file_sha256": sha,
+        }
+        if kind == "table":
+            batch = self._spp_store_table(raw, vals)
+        else:
+            batch = self._spp_store_checked(raw, vals)
         batch._spp_attach_file(raw, self.file_name)
         batch.action_submit()
         return batch._spp_action_open()
+
+    def _spp_store_checked(self, raw, vals):
+        """The batch of a reply checked whole first (ISO 20022 messages)."""
+        _kind, lines, errors, summary = self._spp_validate(raw)
+        self._spp_progress(50.0, self.env._("Checked"))
+        if errors:
+            raise self._spp_refusal(errors)
+        return self.env["spp.reconciliation"]._spp_create_batch(
+            vals, lines, file=summary
+        )
+
+    def _spp_store_table(self, raw, vals):
+        """The batch of a CSV/XLSX reply, its lines stored as they are checked:
+        PostgreSQL stores a chunk while the next is checked (a million rows in
+        8.4 s instead of 15.3 s validated then stored; see bench_file). From
+        the first bad row on, nothing more is stored but every row is still
+        checked, so that all bad rows are explained; the savepoint then takes
+        back the batch and what was stored of it."""
+        try:
+            check = self._spp_check_table(raw, self.file_name or "upload")
+        except tables.TableError as error:
+            raise self._spp_refusal([error]) from error
+        with no_cycle_collection(), self.env.cr.savepoint():
+            batch = self.env["spp.reconciliation"]._spp_new_batch(
+                vals, len(check.table.rows)
+            )
+            batch._spp_insert_line_chunks(_stored_chunks(check))
+            if check.errors:
+                raise self._spp_refusal(check.errors)
+        batch._spp_write_summary({"file": check.summary})
+        return batch
+
+    def _spp_refusal(self, errors):
+        """The error refusing a reply with bad rows ``errors``."""
+        return UserError(
+            self.env._(
+                "%(n)s rows of %(file)s are wrong; nothing was imported. "
+                "First: %(first)s",
+                n=len(errors),
+                file=self.file_name,
+                first=str(errors[0]),
+            )
+        )
 
     def _spp_reopen(self):
         return reopen_wizard(self)
@@ -226,6 +257,15 @@ class SppReconciliationImport(models.TransientModel):
         return kind, lines, errors, summary
 
     def _spp_validate_table(self, raw, name):
+        check = self._spp_check_table(raw, name)
+        with no_cycle_collection():
+            lines = [line for chunk in check.chunks() for line in chunk]
+        _clear_unpaid_amounts(lines)
+        return lines, check.errors, check.summary
+
+    def _spp_check_table(self, raw, name):
+        """The check of a CSV/XLSX reply (spp_payment_core.reconcile.Validation),
+        its payments looked up, its rows not yet read."""
         fsp = self.fsp_id
         table = tables.read_table(raw, name, encoding=fsp.recon_encoding or "utf-8")
         template = fsp._spp_import_template()
@@ -235,7 +275,7 @@ class SppReconciliationImport(models.TransientModel):
         }
         lookup = self._spp_lookup(fsp.recon_match_on or "reference", keys)
         payroll_id, program, _where = self._spp_scope()
-        result = reconcile.validate(
+        return reconcile.Validation(
             table,
             template,
             lookup,
@@ -243,11 +283,6 @@ class SppReconciliationImport(models.TransientModel):
             program.id,
             fields.Date.context_today(self),
         )
-        lines = result.lines
-        for line in lines:
-            if line.outcome not in ("paid", "partial"):
-                line.paid_amount = None
-        return lines, result.errors, result.summary
 
     def _spp_lookup(self, match_on, keys):
         """Match value -> Target (or list of Targets when ambiguous)."""
@@ -806,3 +841,20 @@ def _iso_line(entry, target, outcome, amount, booked, code, status):
         if line.paid_amount < target.amount:
             line.outcome = "partial"
     return line
+
+
+def _clear_unpaid_amounts(lines):
+    """A batch records a paid amount only on what was paid."""
+    for line in lines:
+        if line.outcome not in ("paid", "partial"):
+            line.paid_amount = None
+
+
+def _stored_chunks(check):
+    """The chunks of lines of ``check`` (a reconcile.Validation) that a batch
+    stores: none from the first bad row on, though every row is checked."""
+    for lines in check.chunks():
+        if check.errors:
+            continue
+        _clear_unpaid_amounts(lines)
+        yield lines

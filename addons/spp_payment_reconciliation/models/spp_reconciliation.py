@@ -3,7 +3,6 @@
 """Reconciliation batches: outcomes reported by an FSP (a file, an API pull, a
 payment point sync), applied to the payments only once a checker accepts them."""
 
-import io
 import json
 import operator
 from decimal import Decimal
@@ -19,8 +18,8 @@ from odoo.addons.spp_payment_base.tools import (
     DerivedMany2one,
     bulk_work_mem,
     copy_column,
-    copy_into,
     copy_rows,
+    copy_stream,
     copy_text,
     copy_values,
     exchange_difference_sql,
@@ -119,13 +118,22 @@ class SppReconciliation(models.Model):
         """A batch and its lines (spp_payment_core.reconcile.Line), inserted in
         bulk; ``summary`` adds the source's own figures (file, pull) to the
         line counts."""
+        batch = self._spp_new_batch(vals, len(lines))
+        batch._spp_insert_lines(lines)
+        batch._spp_write_summary(summary)
+        return batch
+
+    @api.model
+    def _spp_new_batch(self, vals, lines):
+        """The batch of ``vals``, still without its ``lines`` (a count)."""
         self.check_access("create")
         # The summary's join and sort over a million lines: in memory, no JIT.
-        bulk_work_mem(self.env.cr, len(lines))
-        batch = self.create(vals)
-        batch._spp_insert_lines(lines)
-        batch._spp_write_approval({"summary": dict(batch._spp_summarize(), **summary)})
-        return batch
+        bulk_work_mem(self.env.cr, lines)
+        return self.create(vals)
+
+    def _spp_write_summary(self, summary):
+        """The line counts, once every line is in, with the source's figures."""
+        self._spp_write_approval({"summary": dict(self._spp_summarize(), **summary)})
 
     def _spp_action_open(self):
         self.ensure_one()
@@ -140,8 +148,45 @@ class SppReconciliation(models.Model):
     def _spp_insert_lines(self, lines, fsp_id=None):
         """COPY ``lines`` (spp_payment_core.reconcile.Line) into the batch.
         ``fsp_id``: the FSP they all come from, when the batch has several."""
+        self._spp_insert_line_chunks([lines], fsp_id)
+
+    def _spp_insert_line_chunks(self, chunks, fsp_id=None):
+        """COPY the lines of ``chunks`` (lists of Lines, e.g. each checked just
+        before) into the batch: the text of a chunk is built while PostgreSQL
+        stores the one before."""
         self.ensure_one()
         fsp_id = self.fsp_id.id or fsp_id
+        inserted = 0
+
+        def texts():
+            nonlocal inserted
+            for lines in chunks:
+                inserted += len(lines)
+                yield self._spp_line_copy_text(lines, fsp_id)
+
+        self.env.flush_all()
+        copy_stream(
+            self.env.cr,
+            "spp_reconciliation_line (reconciliation_id, fsp_id, payment_id, row_no, "
+            "outcome, paid_amount, paid_date, receipt, reason_code, reason, extra, "
+            "note)",
+            texts(),
+        )
+        refresh_statistics(self.env.cr, "spp_reconciliation_line", inserted)
+        if not fsp_id:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE spp_reconciliation_line l SET fsp_id = p.fsp_id "
+                    "FROM spp_payment p WHERE p.id = l.payment_id "
+                    "AND l.reconciliation_id = %s",
+                    self.id,
+                )
+            )
+        self.env["spp.reconciliation.line"].invalidate_model()
+        self.invalidate_recordset(["line_ids"])
+
+    def _spp_line_copy_text(self, lines, fsp_id):
+        """COPY's text of ``lines``, in the column order of _spp_insert_line_chunks."""
         # Column by column: a million lines are read once per attribute, in
         # C-speed passes (measured 2.3 s of Python per million a line at a time).
         payment_ids, rows, outcomes, amounts, dates, *texts = (
@@ -163,39 +208,17 @@ class SppReconciliation(models.Model):
         )
         extras = [json.dumps(line.extra) if line.extra else None for line in lines]
         constant = [f"{self.id}\t{copy_text(fsp_id or None)}"] * len(lines)
-        buffer = io.StringIO(
-            copy_rows(
-                [
-                    constant,
-                    *map(copy_values, (payment_ids, rows)),
-                    outcomes,
-                    *map(copy_values, (amounts, dates)),
-                    *map(copy_column, texts[:3]),
-                    copy_column(extras),
-                    copy_column(texts[3]),
-                ]
-            )
+        return copy_rows(
+            [
+                constant,
+                *map(copy_values, (payment_ids, rows)),
+                outcomes,
+                *map(copy_values, (amounts, dates)),
+                *map(copy_column, texts[:3]),
+                copy_column(extras),
+                copy_column(texts[3]),
+            ]
         )
-        self.env.flush_all()
-        copy_into(
-            self.env.cr,
-            "spp_reconciliation_line (reconciliation_id, fsp_id, payment_id, row_no, "
-            "outcome, paid_amount, paid_date, receipt, reason_code, reason, extra, "
-            "note)",
-            buffer,
-        )
-        refresh_statistics(self.env.cr, "spp_reconciliation_line", len(lines))
-        if not fsp_id:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE spp_reconciliation_line l SET fsp_id = p.fsp_id "
-                    "FROM spp_payment p WHERE p.id = l.payment_id "
-                    "AND l.reconciliation_id = %s",
-                    self.id,
-                )
-            )
-        self.env["spp.reconciliation.line"].invalidate_model()
-        self.invalidate_recordset(["line_ids"])
 
     def _spp_summarize(self):
         """Counts and amounts per outcome, and per FSP, channel and outcome (a
