@@ -4,7 +4,7 @@
     "name": "SPP Payments: Reconciliation",
     "summary": "Reconciliation batches and lines from any source (file, API pull, "
     "payment point sync), accepted by a checker and applied in bulk",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.1.1",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",

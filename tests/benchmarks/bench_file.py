@@ -8,11 +8,12 @@
 Needs the database of ``bench_payroll.py`` (run it first). Takes its latest payroll,
 marks its payments sent to a file FSP (committed: the reply comes days later),
 and prints wall time and rows per second of the CSV, XLSX and pain.001 exports,
-and of the validation and storing of a 1,000,000-row reply CSV, with the CPU
-time Odoo and PostgreSQL spent on each and the load average (the machine is
-shared). The batch is committed; then ``--servers`` Odoo servers (``--workers``
-each, ``queue_job`` server-wide, channel ``root.spp_reconciliation`` of
-capacity ``--capacity``) run its acceptance: the checker's approval queues one
+and of the check (Check button) and the import (checked and stored side by side,
+Import button) of a 1,000,000-row reply CSV, with the CPU time Odoo and
+PostgreSQL spent on each and the load average (the machine is shared). The
+batch is committed; then ``--servers`` Odoo servers (``--workers`` each,
+``queue_job`` server-wide, channel ``root.spp_reconciliation`` of capacity
+``--capacity``) run its acceptance: the checker's approval queues one
 job per slice of lines, the workers apply the slices side by side and a last
 job finishes the batch. Printed: the approval, each slice (lines, seconds,
 worker), the jobs, and the wall time from the approval to the batch applied;
