@@ -76,7 +76,10 @@ def test_free_port_is_free():
 def test_benchmark_server_is_sized_from_memory(monkeypatch):
     sizes = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 24 * 1024**3 // 4096}
     monkeypatch.setattr(pg.os, "sysconf", sizes.__getitem__)
-    assert pg.sized_options() == " -c shared_buffers=6144MB -c max_wal_size=8GB"
+    assert pg.sized_options() == (
+        " -c shared_buffers=6144MB -c max_wal_size=8GB"
+        " -c wal_buffers=64MB -c wal_compression=lz4"
+    )
     sizes["SC_PHYS_PAGES"] = 256 * 1024**3 // 4096  # capped
     assert "shared_buffers=8192MB" in pg.sized_options()
 
