@@ -214,9 +214,9 @@ import os, time
 from odoo.addons.spp_payment_base.tools import guarded_write
 
 batch = env["spp.reconciliation"].browse({batch})
-if {slice_size}:
-    env["ir.config_parameter"].set_param(
-        "spp_payment_reconciliation.apply_slice_size", {slice_size})
+# A run without --slice-size uses the module's default, not the last run's.
+env["ir.config_parameter"].set_param(
+    "spp_payment_reconciliation.apply_slice_size", {slice_size} or False)
 print(f"load average before acceptance: {{os.getloadavg()}}")
 
 
@@ -325,7 +325,7 @@ def main():
         "--slice-size",
         type=int,
         default=0,
-        help="lines per slice (default: the module's parameter)",
+        help="lines per slice (default: the module's default, 250,000)",
     )
     parser.add_argument(
         "--import-only",

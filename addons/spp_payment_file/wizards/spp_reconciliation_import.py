@@ -153,7 +153,7 @@ class SppReconciliationImport(models.TransientModel):
     def _spp_store_table(self, raw, vals):
         """The batch of a CSV/XLSX reply, its lines stored as they are checked:
         PostgreSQL stores a chunk while the next is checked (a million rows in
-        8.4 s instead of 15.3 s validated then stored; see bench_file). From
+        11.1-13.3 s, against 14.7-15.1 s checked then stored; bench_file). From
         the first bad row on, nothing more is stored but every row is still
         checked, so that all bad rows are explained; the savepoint then takes
         back the batch and what was stored of it."""

@@ -124,11 +124,11 @@ class SppReconciliation(models.Model):
         return batch
 
     @api.model
-    def _spp_new_batch(self, vals, lines):
-        """The batch of ``vals``, still without its ``lines`` (a count)."""
+    def _spp_new_batch(self, vals, line_count):
+        """The batch of ``vals``, still without its ``line_count`` lines."""
         self.check_access("create")
         # The summary's join and sort over a million lines: in memory, no JIT.
-        bulk_work_mem(self.env.cr, lines)
+        bulk_work_mem(self.env.cr, line_count)
         return self.create(vals)
 
     def _spp_write_summary(self, summary):
