@@ -106,7 +106,7 @@ class Validation:
         self.table, self.template, self.lookup = table, template, lookup
         self.payroll_id, self.program_id, self.today = payroll_id, program_id, today
         self.errors = []
-        self._tally = _Tally()
+        self._tally = Tally()
 
     @property
     def summary(self):
@@ -193,7 +193,7 @@ class Validation:
                 )
                 continue
             seen[target.id] = row_no
-            yield _decide(target, line, template, errors, table)
+            yield _decide(target, line, template, errors, table.filename)
 
 
 # Positions of the template's columns in a row of _Cells.rows().
@@ -210,6 +210,19 @@ def _read(cells, template, lookup, today):
     columns = cells.columns
     if "" in lookup:  # an empty match cell is an error, whatever it names
         lookup = {key: target for key, target in lookup.items() if key}
+    outcome_of, amount_of, date_of = _readings(cells, template, today)
+    return (
+        map(lookup.get, columns[MATCH]),
+        map(outcome_of.__getitem__, columns[STATUS]),
+        map(amount_of.__getitem__, columns[AMOUNT]),
+        map(date_of.__getitem__, columns[DATE]),
+    )
+
+
+def _readings(cells, template, today):
+    """The outcome of each distinct status, and the amount and the date of
+    each distinct amount and date cell (_BAD when not one)."""
+    columns = cells.columns
     status_map = template.status_map
     outcome_of = {text: status_map.get(text.lower()) for text in set(columns[STATUS])}
     places = template.decimal_places
@@ -218,12 +231,65 @@ def _read(cells, template, lookup, today):
         text: _date_or_bad(text, template.date_format, today)
         for text in set(columns[DATE])
     }
-    return (
-        map(lookup.get, columns[MATCH]),
-        map(outcome_of.__getitem__, columns[STATUS]),
-        map(amount_of.__getitem__, columns[AMOUNT]),
-        map(date_of.__getitem__, columns[DATE]),
+    return outcome_of, amount_of, date_of
+
+
+class CleanTable(NamedTuple):
+    """A table every row of which reads cleanly, column by column: what a
+    database can then match and store in bulk (see :func:`clean_table`)."""
+
+    rows: list  # row numbers
+    keys: list  # match values, distinct and non-empty
+    outcomes: list  # "paid" | "failed"
+    amounts: list  # Decimal (rounded) or None
+    dates: list  # date or None
+    receipts: list
+    reasons: list
+    extras: list  # per extra column, its cells
+
+
+@without_cycle_collection
+def clean_table(table, template, today):
+    """The cells of ``table`` read column by column, when no row needs the
+    row-by-row check: no formula-like cell, no empty or repeated match value,
+    every status mapped to an outcome, every amount and date valid. Otherwise
+    None: :class:`Validation` then explains each bad row. Whether each key
+    names a payment the reply may settle, and what the line does to it
+    (:func:`decided_line`), is for the caller to find out, in bulk."""
+    cells = _Cells(table, template)
+    keys = cells.columns[MATCH]
+    if cells.risky or "" in keys or len(set(keys)) < len(keys):
+        return None
+    outcome_of, amount_of, date_of = _readings(cells, template, today)
+    if (
+        not set(outcome_of.values()) <= set(OUTCOMES)
+        or _BAD in amount_of.values()
+        or _BAD in date_of.values()
+    ):
+        return None
+    columns = cells.columns
+    return CleanTable(
+        [row_no for row_no, _cells in table.rows],
+        keys,
+        list(map(outcome_of.__getitem__, columns[STATUS])),
+        list(map(amount_of.__getitem__, columns[AMOUNT])),
+        list(map(date_of.__getitem__, columns[DATE])),
+        columns[RECEIPT],
+        columns[REASON],
+        columns[EXTRA:],
     )
+
+
+def decided_line(state, outcome, paid_amount, issued, template):
+    """The Line (its outcome, paid amount and note) of a clean row reporting
+    ``outcome`` and ``paid_amount`` (or None) for a payment in ``state``
+    issued at ``issued`` in the FSP's currency, as :class:`Validation` decides
+    it; None when that row is an error (paid above the tolerance). A million
+    rows fall in a few such cases: each is decided once."""
+    errors = []
+    target = Target(0, 0, 0, issued, state)
+    line = _decide(target, Line(0, 0, outcome, paid_amount), template, errors, None)
+    return None if errors else line
 
 
 def _amount_or_bad(text, decimal_places):
@@ -424,7 +490,7 @@ def _target_problem(target, payroll_id, program_id):
     return ""
 
 
-def _decide(target, line, template, errors, table):
+def _decide(target, line, template, errors, filename):
     row_no = line.row
     if line.outcome == "paid" and target.state in NOT_PAYING_STATES:
         line.outcome = "double"
@@ -443,12 +509,12 @@ def _decide(target, line, template, errors, table):
         line.paid_amount = issued
     if line.paid_amount > issued + template.tolerance:
         errors.append(
-            _error(
-                table,
-                row_no,
-                template.amount_column,
+            TableError(
                 f"paid {line.paid_amount} is more than issued {issued} "
                 f"plus the tolerance {template.tolerance}",
+                filename,
+                row_no,
+                template.amount_column,
             )
         )
     elif line.paid_amount < issued:
@@ -461,8 +527,9 @@ def _issued(amount, decimal_places):
     return round_money(amount, decimal_places)
 
 
-class _Tally:
-    """Line counts per outcome and the total paid, added up chunk by chunk."""
+class Tally:
+    """Line counts per outcome and the total paid, added up chunk by chunk
+    (or group by group of equal lines)."""
 
     def __init__(self):
         self.counts = dict.fromkeys(
@@ -476,6 +543,12 @@ class _Tally:
             counts[line.outcome] += 1
             if line.outcome in ("paid", "partial"):
                 self.paid_total += line.paid_amount
+
+    def add_alike(self, line, count):
+        """``count`` lines like ``line``."""
+        self.counts[line.outcome] += count
+        if line.outcome in ("paid", "partial"):
+            self.paid_total += line.paid_amount * count
 
     def summary(self, errors):
         counts = self.counts

@@ -330,3 +330,103 @@ def test_formula_cells_are_found_by_the_column_scan():
     assert "formula" in result.errors[0].message
     assert result.lines[0].extra == {"agent": "north\n=east"}
     assert result.lines[1].receipt == "+254700000001"
+
+
+CLEAN_REPLY = (
+    "ref,status,amount,date,receipt,agent\n"
+    "A,OK,10,2030-01-05,R1,north\n"
+    "B,ok,7.5,2030-01-05,R2,south\n"
+    "C,ok,10,2030-01-05,R3,x\n"
+    "F,ko,,,,\n"
+    "G,ok,,2030-01-04,R7,\n"
+    "H,ok,10.40,2030-01-05,,\n"
+)
+CLEAN_LOOKUP = dict(
+    LOOKUP,
+    G=reconcile.Target(7, 7, 3, Decimal("10.00"), "failed"),
+    H=reconcile.Target(8, 7, 3, Decimal("10.00"), "sent"),
+)
+
+
+def test_a_clean_table_is_read_column_by_column():
+    table = tables.read_table(CLEAN_REPLY.encode(), "reply.csv")
+    clean = reconcile.clean_table(table, TEMPLATE, TODAY)
+    assert clean.rows == [2, 3, 4, 5, 6, 7]
+    assert clean.keys == ["A", "B", "C", "F", "G", "H"]
+    assert clean.outcomes == ["paid", "paid", "paid", "failed", "paid", "paid"]
+    assert clean.amounts[1] == Decimal("7.50") and clean.amounts[3] is None
+    assert clean.dates[4] == date(2030, 1, 4) and clean.dates[3] is None
+    assert clean.receipts[:2] == ["R1", "R2"] and clean.receipts[3] == ""
+    assert clean.extras == [["north", "south", "x", "", "", ""]]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "A,ok,10,2030-01-05,R1,\n",  # the same payment again
+        ",ok,10,2030-01-05,,\n",  # no match value
+        "Z,maybe,10,2030-01-05,,\n",  # unmapped status
+        "Z,ok,ten,2030-01-05,,\n",  # not an amount
+        "Z,ok,10,2031-01-05,,\n",  # in the future
+        "Z,ok,10,05/01/2030,,\n",  # not in the date format
+        "Z,ok,10,2030-01-05,=cmd|' /C calc'!A0,\n",  # formula
+        "Z\n",  # short row: no status
+    ],
+)
+def test_a_table_with_a_row_to_explain_is_not_clean(row):
+    """Such a table goes to the row-by-row check, which explains the row."""
+    table = tables.read_table((CLEAN_REPLY + row).encode(), "reply.csv")
+    assert reconcile.clean_table(table, TEMPLATE, TODAY) is None
+    assert reconcile.clean_table(
+        tables.read_table(CLEAN_REPLY.encode(), "reply.csv"), TEMPLATE, TODAY
+    )
+
+
+def test_decided_lines_are_those_of_the_row_by_row_check():
+    """What a bulk import stores for each case of a clean table (state,
+    outcome, amount, issued) is what Validation decides row by row, over
+    every kind of line: paid, partial, failed, already final, double,
+    paid within the tolerance."""
+    table = tables.read_table(CLEAN_REPLY.encode(), "reply.csv")
+    result = reconcile.validate(table, TEMPLATE, CLEAN_LOOKUP, 7, 3, TODAY)
+    assert result.errors == []
+    clean = reconcile.clean_table(table, TEMPLATE, TODAY)
+    tally = reconcile.Tally()
+    for line, key, outcome, amount in zip(
+        result.lines, clean.keys, clean.outcomes, clean.amounts, strict=True
+    ):
+        target = CLEAN_LOOKUP[key]
+        decided = reconcile.decided_line(
+            target.state, outcome, amount, target.amount, TEMPLATE
+        )
+        assert (decided.outcome, decided.paid_amount, decided.note) == (
+            line.outcome,
+            line.paid_amount,
+            line.note,
+        )
+        tally.add_alike(decided, 2)
+    assert {line.outcome for line in result.lines} == {
+        "paid",
+        "partial",
+        "failed",
+        "skipped",
+        "double",
+    }
+    whole = result.summary
+    twice = tally.summary([])
+    assert twice["rows"] == 2 * whole["rows"]
+    assert twice["paid"] == 2 * whole["paid"]
+    assert Decimal(twice["paid_total"]) == 2 * Decimal(whole["paid_total"])
+
+
+def test_a_row_paid_above_the_tolerance_is_not_decided():
+    assert (
+        reconcile.decided_line(
+            "sent", "paid", Decimal("10.51"), Decimal("10"), TEMPLATE
+        )
+        is None
+    )
+    line = reconcile.decided_line(
+        "sent", "paid", Decimal("10.50"), Decimal("10"), TEMPLATE
+    )
+    assert (line.outcome, line.paid_amount) == ("paid", Decimal("10.50"))

@@ -1,6 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import base64
+import contextlib
 import io
 import zipfile
 from decimal import Decimal
@@ -104,9 +105,37 @@ class TestReconciliationImport(SppFileCommon):
         return self.env.cr.fetchone()[0]
 
     def test_a_reply_stored_chunk_by_chunk_is_stored_whole(self):
-        # A row a chunk: each is stored while the next is checked.
-        with patch.object(reconcile, "CHUNK_ROWS", 1):
-            batch = self._import(self.payroll, self._clean_reply())
+        # A row a chunk: each is stored while the next is checked (or, for a
+        # clean reply stored in bulk, copied while the next is built).
+        for bulk in (True, False):
+            with self.subTest(bulk=bulk), self._rolled_back():
+                with (
+                    patch.object(reconcile, "CHUNK_ROWS", 1),
+                    self._row_by_row(not bulk),
+                ):
+                    batch = self._import(self.payroll, self._clean_reply())
+                self._check_stored_whole(batch)
+
+    @contextlib.contextmanager
+    def _rolled_back(self):
+        savepoint = self.env.cr.savepoint()
+        try:
+            yield
+        finally:
+            savepoint.close(rollback=True)
+            self.env.invalidate_all()
+
+    def _row_by_row(self, forced=True):
+        """Clean replies checked and stored row by row, as every other is."""
+        if not forced:
+            return contextlib.nullcontext()
+        return patch.object(
+            type(self.env["spp.reconciliation.import"]),
+            "_spp_store_clean_table",
+            return_value=None,
+        )
+
+    def _check_stored_whole(self, batch):
         self.assertEqual(
             sorted(batch.line_ids.mapped("row_no")), [2, 3, 4, 5], "each row once"
         )
@@ -148,6 +177,107 @@ class TestReconciliationImport(SppFileCommon):
         corrected = reply.replace("DONE", "FAILED").replace("2999-01-01", "2026-11-12")
         batch = self._import(self.payroll, corrected)
         self.assertEqual(batch.line_count, 5)
+
+    def _set_state(self, payment, state):
+        self.env.cr.execute(
+            "UPDATE spp_payment SET state = %s WHERE id = %s", [state, payment.id]
+        )
+        payment.invalidate_recordset(["state"])
+
+    def _line_values(self, batch):
+        return sorted(
+            (
+                line.row_no,
+                line.payment_id.id,
+                line.fsp_id.id,
+                line.outcome,
+                line.paid_amount and Decimal(str(line.paid_amount)),
+                line.paid_date,
+                line.receipt,
+                line.reason,
+                line.extra,
+                line.note,
+            )
+            for line in batch.line_ids
+        )
+
+    def _import_in_bulk(self, content):
+        """Import ``content`` with no row-by-row check at all."""
+        wizard = self._wizard(self.payroll, content)
+        with patch.object(
+            type(wizard), "_spp_check_table", side_effect=AssertionError("row by row")
+        ):
+            action = wizard.action_import()
+        return self.env["spp.reconciliation"].browse(action["res_id"])
+
+    def test_a_clean_reply_is_stored_in_bulk_as_the_row_by_row_check_stores_it(self):
+        a, b, c, d, e = self.refs
+        self.fsp.recon_reason_column = "reason"
+        h1, h2, h3, h4, h5 = self.households
+        self._set_state(self._payment_of(self.payroll, h2), "paid")
+        self._set_state(self._payment_of(self.payroll, h5), "failed")
+        reply = (
+            "reference,status,amount,date,receipt,agent,reason\n"
+            + f"{a},SUCCESS,50.70,2026-11-10,R\\1,north,\n"  # paid
+            + f'{b},SUCCESS,60.70,2026-11-10,"R\t2",north,\n'  # already paid
+            + f"{c},success,40,2026-11-11,R-3,s\u00f6uth,\n"  # partial
+            + f"{d},FAILED,,,,,account closed\n"  # failed
+            + f"{e},SUCCESS,,2026-11-09,R-5,,late\n"  # suspected double
+        )
+        with self._rolled_back():
+            with self._row_by_row():
+                checked = self._import(self.payroll, reply)
+            expected = self._line_values(checked), checked.summary
+        bulk = self._import_in_bulk(reply)
+        self.assertEqual((self._line_values(bulk), bulk.summary), expected)
+        self.assertEqual(
+            [line[3] for line in expected[0]],
+            ["paid", "skipped", "partial", "failed", "double"],
+        )
+        receipts = {line[3]: line[6] for line in expected[0]}
+        self.assertEqual(receipts["paid"], "R\\1")
+        self.assertEqual(receipts["skipped"], "R\t2")
+        self.assertEqual(expected[1]["file"]["paid_total"], "90.70")
+        self.env.cr.execute("SELECT to_regclass('pg_temp.spp_reply_row')")
+        self.assertIsNone(self.env.cr.fetchone()[0], "the staged rows are dropped")
+
+    def test_a_clean_reply_naming_what_it_cannot_settle_is_explained_row_by_row(self):
+        a, b, c, d, e = self.refs
+        other = self._approved_payroll(
+            cycle=self._approve(
+                self._create_cycle(
+                    name="December", date_start="2026-12-01", date_end="2026-12-31"
+                )
+            )
+        ).payment_ids[:1]
+        good = HEADER + f"{a},SUCCESS,50.70,2026-11-10,R-1,\n"
+        for bad, column, message in (
+            ("PAY-NOPE,SUCCESS,1,2026-11-10,,\n", "reference", "unknown 'PAY-NOPE'"),
+            (
+                f"{other.reference},SUCCESS,1,2026-11-10,,\n",
+                "reference",
+                "another payroll",
+            ),
+            (f"{b},SUCCESS,61.21,2026-11-10,,\n", "amount", "more than issued 60.70"),
+        ):
+            with self.subTest(message):
+                wizard = self._wizard(self.payroll, good + bad)
+                before, first_id = self._batch_count(), self._stored_line_ids()
+                with self.assertRaisesRegex(UserError, "1 rows of reply.csv") as error:
+                    wizard.action_import()
+                self.assertIn(f"row 3, column '{column}'", str(error.exception))
+                self.assertIn(message, str(error.exception))
+                self.assertEqual(self._batch_count(), before)
+                self.env.cr.execute(
+                    "SELECT COUNT(*) FROM spp_reconciliation_line WHERE id > %s",
+                    [first_id],
+                )
+                self.assertEqual(self.env.cr.fetchone()[0], 0)
+                self.env.cr.execute("SELECT to_regclass('pg_temp.spp_reply_row')")
+                self.assertIsNone(self.env.cr.fetchone()[0])
+        # The good row alone comes in, in bulk.
+        batch = self._import_in_bulk(good)
+        self.assertEqual(batch.line_ids.outcome, "paid")
 
     def test_accepted_by_another_manager_updates_payments_and_balances(self):
         batch = self._import(self.payroll, self._clean_reply())

@@ -55,6 +55,13 @@ OUTCOME_STATE = {
 }
 
 
+# The columns a batch's lines are stored with, in bulk (COPY or INSERT).
+LINE_COLUMNS = (
+    "reconciliation_id, fsp_id, payment_id, row_no, outcome, paid_amount, "
+    "paid_date, receipt, reason_code, reason, extra, note"
+)
+
+
 class SppReconciliation(models.Model):
     _name = "spp.reconciliation"
     _inherit = ["spp.approval.mixin"]
@@ -165,13 +172,24 @@ class SppReconciliation(models.Model):
                 yield self._spp_line_copy_text(lines, fsp_id)
 
         self.env.flush_all()
-        copy_stream(
-            self.env.cr,
-            "spp_reconciliation_line (reconciliation_id, fsp_id, payment_id, row_no, "
-            "outcome, paid_amount, paid_date, receipt, reason_code, reason, extra, "
-            "note)",
-            texts(),
+        copy_stream(self.env.cr, f"spp_reconciliation_line ({LINE_COLUMNS})", texts())
+        self._spp_lines_inserted(inserted, fsp_id)
+
+    def _spp_insert_line_rows(self, rows):
+        """INSERT the batch's lines from the query ``rows`` (SQL giving the
+        columns of LINE_COLUMNS, the batch's id first), in its order; returns
+        how many."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("INSERT INTO spp_reconciliation_line (%s) %s", SQL(LINE_COLUMNS), rows)
         )
+        inserted = self.env.cr.rowcount
+        self._spp_lines_inserted(inserted, self.fsp_id.id)
+        return inserted
+
+    def _spp_lines_inserted(self, inserted, fsp_id):
+        """After ``inserted`` lines went in by SQL: statistics, FSPs, caches."""
         refresh_statistics(self.env.cr, "spp_reconciliation_line", inserted)
         if not fsp_id:
             self.env.cr.execute(
@@ -186,7 +204,7 @@ class SppReconciliation(models.Model):
         self.invalidate_recordset(["line_ids"])
 
     def _spp_line_copy_text(self, lines, fsp_id):
-        """COPY's text of ``lines``, in the column order of _spp_insert_line_chunks."""
+        """COPY's text of ``lines``, in the column order of LINE_COLUMNS."""
         # Column by column: a million lines are read once per attribute, in
         # C-speed passes (measured 2.3 s of Python per million a line at a time).
         payment_ids, rows, outcomes, amounts, dates, *texts = (
