@@ -332,7 +332,11 @@ class _Cells:
             _column(cells, table.index(name), width) if name else blank
             for name in self.names
         ]
-        self.formulas = [_formulas(values) for values in self.columns]
+        # A column the template does not name is blank: nothing to scan.
+        self.formulas = [
+            frozenset() if values is blank else _formulas(values)
+            for values in self.columns
+        ]
         self.risky = frozenset().union(*self.formulas)
 
     def rows(self):
