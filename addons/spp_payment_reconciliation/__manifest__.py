@@ -4,7 +4,7 @@
     "name": "SPP Payments: Reconciliation",
     "summary": "Reconciliation batches and lines from any source (file, API pull, "
     "payment point sync), accepted by a checker and applied in bulk",
-    "version": "19.0.1.1.1",
+    "version": "19.0.1.2.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",

@@ -17,6 +17,7 @@ from .schema import (
     bulk_work_mem,
     drop_stale_indexes,
     id_array,
+    planner_settings,
     refresh_statistics,
     required_column_defaults,
     set_fillfactor,

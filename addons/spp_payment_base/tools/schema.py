@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Physical schema of the bulk tables, beyond what the ORM manages."""
 
+import contextlib
+
 from odoo.tools import SQL, sql
 
 
@@ -54,6 +56,31 @@ def bulk_work_mem(cr, rows):
     if rows >= BULK_ROWS:
         cr.execute(SQL("SET LOCAL work_mem = %s", BULK_WORK_MEM))
         cr.execute(SQL("SET LOCAL jit = off"))
+
+
+@contextlib.contextmanager
+def planner_settings(cr, **settings):
+    """Run the block's statements with the planner ``settings`` (e.g.
+    ``enable_mergejoin="off"``), then give them back their values: for a
+    statement whose estimates PostgreSQL cannot get right (a join on an
+    expression over a handful of rows), where the plan it prefers is measured
+    slower."""
+    previous = {}
+    for name, value in settings.items():
+        cr.execute(
+            SQL(
+                "SELECT current_setting(%s), set_config(%s, %s, true)",
+                name,
+                name,
+                value,
+            )
+        )
+        previous[name] = cr.fetchone()[0]
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            cr.execute(SQL("SELECT set_config(%s, %s, true)", name, value))
 
 
 def id_array(ids):

@@ -178,15 +178,26 @@ class SppReconciliation(models.Model):
     def _spp_insert_line_rows(self, rows):
         """INSERT the batch's lines from the query ``rows`` (SQL giving the
         columns of LINE_COLUMNS, the batch's id first), in its order; returns
-        how many."""
+        [(outcome, paid amount as text or None, count of lines)]."""
         self.ensure_one()
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("INSERT INTO spp_reconciliation_line (%s) %s", SQL(LINE_COLUMNS), rows)
+            SQL(
+                """
+                WITH inserted AS (
+                    INSERT INTO spp_reconciliation_line (%s) %s
+                 RETURNING outcome, paid_amount
+                )
+                SELECT outcome, paid_amount::text, COUNT(*)
+                  FROM inserted GROUP BY outcome, paid_amount
+                """,
+                SQL(LINE_COLUMNS),
+                rows,
+            )
         )
-        inserted = self.env.cr.rowcount
-        self._spp_lines_inserted(inserted, self.fsp_id.id)
-        return inserted
+        outcomes = self.env.cr.fetchall()
+        self._spp_lines_inserted(sum(n for *_key, n in outcomes), self.fsp_id.id)
+        return outcomes
 
     def _spp_lines_inserted(self, inserted, fsp_id):
         """After ``inserted`` lines went in by SQL: statistics, FSPs, caches."""
