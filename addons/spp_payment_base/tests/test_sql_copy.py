@@ -10,6 +10,7 @@ from odoo.addons.spp_payment_base.tools import (
     copy_into,
     copy_rows,
     copy_values,
+    planner_settings,
 )
 
 
@@ -47,3 +48,27 @@ class TestSqlCopy(TransactionCase):
             [(label, amount) for _n, label, amount in rows],
             [(None, 0.0), (None, None), (None, 12.5), ("x", -3.0)],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPlannerSettings(TransactionCase):
+    def _setting(self):
+        self.env.cr.execute("SHOW enable_mergejoin")
+        return self.env.cr.fetchone()[0]
+
+    def test_a_setting_holds_in_the_block_and_is_given_back(self):
+        self.env.cr.execute("SET LOCAL enable_mergejoin = on")
+        with planner_settings(self.env.cr, enable_mergejoin="off"):
+            self.assertEqual(self._setting(), "off")
+        self.assertEqual(self._setting(), "on")
+        self.env.cr.execute("SET LOCAL enable_mergejoin = off")
+        with planner_settings(self.env.cr, enable_mergejoin="off"):
+            pass
+        self.assertEqual(self._setting(), "off", "what was set before stays")
+
+    def test_an_error_in_the_block_is_left_to_its_rollback(self):
+        self.env.cr.execute("SET LOCAL enable_mergejoin = on")
+        with self.assertRaises(ZeroDivisionError), self.env.cr.savepoint():
+            with planner_settings(self.env.cr, enable_mergejoin="off"):
+                raise ZeroDivisionError
+        self.assertEqual(self._setting(), "on")
