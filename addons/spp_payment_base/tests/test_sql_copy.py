@@ -1,6 +1,7 @@
 # Copyright 2026 SPP Payments contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import io
+from datetime import date
 from decimal import Decimal
 
 from odoo.tests import TransactionCase, tagged
@@ -8,6 +9,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.addons.spp_payment_base.tools import (
     copy_column,
     copy_into,
+    copy_repeated_values,
     copy_rows,
     copy_values,
     planner_settings,
@@ -48,6 +50,15 @@ class TestSqlCopy(TransactionCase):
             [(label, amount) for _n, label, amount in rows],
             [(None, 0.0), (None, None), (None, 12.5), ("x", -3.0)],
         )
+
+    def test_repeated_dates_read_back_as_they_were(self):
+        dates = [date(2026, 11, 10), None, date(2026, 11, 9), date(2026, 11, 10)]
+        cr = self.env.cr
+        cr.execute("CREATE TEMP TABLE copied_dates (n int, day date)")
+        text = copy_rows([copy_values([1, 2, 3, 4]), copy_repeated_values(dates)])
+        copy_into(cr, "copied_dates (n, day)", io.StringIO(text))
+        cr.execute("SELECT day FROM copied_dates ORDER BY n")
+        self.assertEqual([day for (day,) in cr.fetchall()], dates)
 
 
 @tagged("post_install", "-at_install")

@@ -27,6 +27,7 @@ from .sql_copy import (
     copy_bool,
     copy_column,
     copy_into,
+    copy_repeated_values,
     copy_rows,
     copy_stream,
     copy_text,

@@ -36,6 +36,15 @@ def copy_values(values):
     return [COPY_NULL if value is None else str(value) for value in values]
 
 
+def copy_repeated_values(values):
+    """copy_values of a column of a few distinct values quick to hash, such
+    as the dates of a reply: each is formatted once (a million dates: 0.05 s
+    against 0.25 s). Not for Decimals, whose hashing costs more than their
+    formatting."""
+    texts = {value: COPY_NULL if value is None else str(value) for value in set(values)}
+    return list(map(texts.__getitem__, values))
+
+
 def copy_rows(columns):
     """COPY's text for rows given as ``columns`` (lists of COPY texts of the
     same length), one line each."""

@@ -24,6 +24,7 @@ from odoo.tools import SQL
 from odoo.addons.spp_payment_base.tools import (
     bulk_work_mem,
     copy_column,
+    copy_repeated_values,
     copy_rows,
     copy_stream,
     copy_values,
@@ -256,7 +257,7 @@ class SppReconciliationImport(models.TransientModel):
             (copy_column, clean.keys),
             (copy_column, clean.outcomes),
             (copy_values, clean.amounts),
-            (copy_values, clean.dates),
+            (copy_repeated_values, clean.dates),
             (copy_column, clean.receipts),
             (copy_column, clean.reasons),
             (copy_column, extras),
