@@ -279,6 +279,20 @@ class TestReconciliationImport(SppFileCommon):
         batch = self._import_in_bulk(good)
         self.assertEqual(batch.line_ids.outcome, "paid")
 
+    def test_a_reply_of_too_many_cases_is_stored_row_by_row(self):
+        wizard = self._wizard(self.payroll, self._clean_reply())
+        with (
+            patch.object(reconciliation_import, "MAX_CASES", 1),
+            patch.object(
+                type(wizard),
+                "_spp_insert_staged_lines",
+                side_effect=AssertionError("in bulk"),
+            ),
+        ):
+            action = wizard.action_import()
+        batch = self.env["spp.reconciliation"].browse(action["res_id"])
+        self._check_stored_whole(batch)
+
     def test_accepted_by_another_manager_updates_payments_and_balances(self):
         batch = self._import(self.payroll, self._clean_reply())
         self.assertEqual(batch.approval_state, "submitted")

@@ -349,6 +349,8 @@ class SppReconciliationImport(models.TransientModel):
         return batch, outcomes
 
     def _spp_insert_cases(self, batch, decided, payroll_id, program, scope):
+        """INSERT a line per staged row naming a payment of the scope, as the
+        case of the query ``decided`` it falls in says."""
         return batch._spp_insert_line_rows(
             SQL(
                 """
