@@ -212,8 +212,10 @@ with guarded_write("approval"):
 env.cr.commit()
 # For comparison, the same reply checked row by row, each chunk stored while the
 # next is checked (what any reply that is not clean gets), then taken back.
-wizard_class = type(wizard)
-with patch.object(wizard_class, "_spp_store_clean_table", return_value=None):
+# (A new wizard: the commit forgot the values of the unsaved one.)
+wizard = env["spp.reconciliation.import"].new({{
+    "payroll_id": payroll.id, "fsp_id": fsp.id, "file_name": "reply.csv"}})
+with patch.object(type(wizard), "_spp_store_clean_table", return_value=None):
     savepoint = env.cr.savepoint()
     timed("  the same, row by row (taken back)",
           lambda: wizard._spp_store_table(raw, batch_vals), count)
