@@ -440,7 +440,7 @@ def main():
         total = importing + acceptance
         print(
             f"CSV reconciliation, all steps: {total:.1f} s ({count / total:,.0f} "
-            f"rows/s): import (validate and store) {importing:.1f}, accept "
+            f"rows/s): import {importing:.1f}, accept "
             f"{acceptance:.1f} (queued to applied, {args.capacity} slices at a time)"
         )
         # Issue 15: validated, stored and accepted in at most 30 s.
