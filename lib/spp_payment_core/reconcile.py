@@ -548,11 +548,11 @@ class Tally:
             if line.outcome in ("paid", "partial"):
                 self.paid_total += line.paid_amount
 
-    def add_alike(self, line, count):
-        """``count`` lines like ``line``."""
-        self.counts[line.outcome] += count
-        if line.outcome in ("paid", "partial"):
-            self.paid_total += line.paid_amount * count
+    def add_alike(self, outcome, paid_amount, count):
+        """``count`` lines of ``outcome``, each paid ``paid_amount``."""
+        self.counts[outcome] += count
+        if outcome in ("paid", "partial"):
+            self.paid_total += paid_amount * count
 
     def summary(self, errors):
         counts = self.counts

@@ -404,7 +404,7 @@ def test_decided_lines_are_those_of_the_row_by_row_check():
             line.paid_amount,
             line.note,
         )
-        tally.add_alike(decided, 2)
+        tally.add_alike(decided.outcome, decided.paid_amount, 2)
     assert {line.outcome for line in result.lines} == {
         "paid",
         "partial",

@@ -52,15 +52,18 @@ class TestReconciliationImport(SppFileCommon):
         with patch.object(reconciliation_import, "BULK_LOOKUP", 1):
             self._check_bad_rows_are_all_explained()
 
-    def _check_bad_rows_are_all_explained(self):
-        a, b, c, d, e = self.refs
-        other = self._approved_payroll(
+    def _payment_of_another_payroll(self):
+        return self._approved_payroll(
             cycle=self._approve(
                 self._create_cycle(
                     name="December", date_start="2026-12-01", date_end="2026-12-31"
                 )
             )
         ).payment_ids[:1]
+
+    def _check_bad_rows_are_all_explained(self):
+        a, b, c, d, e = self.refs
+        other = self._payment_of_another_payroll()
         reply = (
             HEADER
             + f"{a},SUCCESS,50.70,2026-11-10,R-1,\n"
@@ -243,13 +246,7 @@ class TestReconciliationImport(SppFileCommon):
 
     def test_a_clean_reply_naming_what_it_cannot_settle_is_explained_row_by_row(self):
         a, b, c, d, e = self.refs
-        other = self._approved_payroll(
-            cycle=self._approve(
-                self._create_cycle(
-                    name="December", date_start="2026-12-01", date_end="2026-12-31"
-                )
-            )
-        ).payment_ids[:1]
+        other = self._payment_of_another_payroll()
         good = HEADER + f"{a},SUCCESS,50.70,2026-11-10,R-1,\n"
         for bad, column, message in (
             ("PAY-NOPE,SUCCESS,1,2026-11-10,,\n", "reference", "unknown 'PAY-NOPE'"),

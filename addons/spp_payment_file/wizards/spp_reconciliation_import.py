@@ -210,7 +210,8 @@ class SppReconciliationImport(models.TransientModel):
         clean = reconcile.clean_table(table, template, fields.Date.context_today(self))
         if clean is None:
             return None
-        cases = self._spp_decided_cases(clean, template)
+        settles = self._spp_settles_sql()
+        cases = self._spp_decided_cases(clean, template, settles)
         if cases is None:
             return None
         # The join of a million staged rows to the payments: hashed in memory.
@@ -219,15 +220,14 @@ class SppReconciliationImport(models.TransientModel):
             with self.env.cr.savepoint():
                 self._spp_stage_rows(clean, template)
                 batch, outcomes = self._spp_insert_staged_lines(
-                    vals, cases, len(clean.rows)
+                    vals, cases, len(clean.rows), settles
                 )
                 self.env.cr.execute("DROP TABLE spp_reply_row")
         except _RowsToExplain:
             return None
         tally = reconcile.Tally()
         for outcome, paid_amount, count in outcomes:
-            line = reconcile.Line(0, 0, outcome, paid_amount and Decimal(paid_amount))
-            tally.add_alike(line, count)
+            tally.add_alike(outcome, paid_amount and Decimal(paid_amount), count)
         batch._spp_write_summary({"file": tally.summary([])})
         return batch
 
@@ -273,13 +273,24 @@ class SppReconciliationImport(models.TransientModel):
         copy_stream(cr, "spp_reply_row", texts())
         cr.execute("ANALYZE spp_reply_row")
 
-    def _spp_decided_cases(self, clean, template):
+    def _spp_settles_sql(self):
+        """SQL: payment ``p`` is one the reply may settle (of its scope, its
+        program and, for a payroll's reply, its payroll)."""
+        payroll_id, program, scope = self._spp_scope()
+        return SQL(
+            "%s AND p.program_id = %s AND (%s IS NULL OR p.payroll_id = %s)",
+            scope,
+            program.id,
+            payroll_id or None,
+            payroll_id or None,
+        )
+
+    def _spp_decided_cases(self, clean, template, settles):
         """[(state, outcome, amount, issued, Line decided)] for every case a
         row of ``clean`` may be: each (state, issued amount) of the payments
-        the reply may settle with each (outcome, amount) it reports, but
-        those that are errors. None when there are more than MAX_CASES (the
-        row-by-row check then stores the reply)."""
-        payroll_id, program, scope = self._spp_scope()
+        the reply may settle (SQL ``settles``) with each (outcome, amount) it
+        reports, but those that are errors. None when there are more than
+        MAX_CASES (the row-by-row check then stores the reply)."""
         reported = set(zip(clean.outcomes, clean.amounts, strict=True))
         self.env.cr.execute(
             SQL(
@@ -288,14 +299,9 @@ class SppReconciliationImport(models.TransientModel):
                   -- Distinct amounts, not texts: 10.0 and 10.00 are one case.
                   FROM (SELECT DISTINCT p.state,
                                COALESCE(p.fsp_amount, p.amount) AS issued
-                          FROM spp_payment p
-                         WHERE %s AND p.program_id = %s
-                           AND (%s IS NULL OR p.payroll_id = %s)) cases
+                          FROM spp_payment p WHERE %s) cases
                 """,
-                scope,
-                program.id,
-                payroll_id or None,
-                payroll_id or None,
+                settles,
             )
         )
         payments = self.env.cr.fetchall()
@@ -312,9 +318,10 @@ class SppReconciliationImport(models.TransientModel):
                     cases.append((state, outcome, amount, issued, line))
         return cases
 
-    def _spp_insert_staged_lines(self, vals, cases, count):
-        """(The batch of ``vals`` with a line per staged row, in row order,
-        as ``cases`` decided it, [(outcome, paid amount, line count)]);
+    def _spp_insert_staged_lines(self, vals, cases, count, settles):
+        """(The batch of ``vals`` with a line per staged row naming a payment
+        it ``settles``, in row order, as ``cases`` decided it, [(outcome,
+        paid amount, line count)]);
         _RowsToExplain when a row got no line (the savepoint takes the batch
         back)."""
         batch = self.env["spp.reconciliation"]._spp_new_batch(vals, count)
@@ -337,31 +344,27 @@ class SppReconciliationImport(models.TransientModel):
                 ),
             ),
         )
-        payroll_id, program, scope = self._spp_scope()
         # Joined to the cases by hash: the planner prefers to sort a million
         # rows for a merge join (3.6 s against 2.6 s to the sorted rows).
         with planner_settings(self.env.cr, enable_mergejoin="off"):
-            outcomes = self._spp_insert_cases(
-                batch, decided, payroll_id, program, scope
-            )
+            outcomes = self._spp_insert_cases(batch, decided, settles)
         if sum(n for _outcome, _paid, n in outcomes) != count:
             raise _RowsToExplain()
         return batch, outcomes
 
-    def _spp_insert_cases(self, batch, decided, payroll_id, program, scope):
-        """INSERT a line per staged row naming a payment of the scope, as the
-        case of the query ``decided`` it falls in says."""
+    def _spp_insert_cases(self, batch, decided, settles):
+        """INSERT a line per staged row naming a payment it ``settles`` (SQL),
+        as the case of the query ``decided`` it falls in says."""
         return batch._spp_insert_line_rows(
             SQL(
                 """
-                SELECT %(batch)s, COALESCE(%(fsp)s, m.fsp_id), m.id, m.row_no,
+                SELECT %(batch)s, %(fsp)s, m.id, m.row_no,
                        d.outcome, d.paid_amount, m.paid_date, m.receipt, NULL,
                        m.reason, m.extra, d.note
-                  FROM (SELECT s.*, p.id, p.fsp_id, %(key)s AS case_key
+                  FROM (SELECT s.*, p.id, %(key)s AS case_key
                           FROM spp_reply_row s
                           JOIN spp_payment p ON p.reference = s.key
-                         WHERE %(scope)s AND p.program_id = %(program)s
-                           AND (%(payroll)s IS NULL OR p.payroll_id = %(payroll)s)
+                         WHERE %(settles)s
                         -- A fence: the rows meet their payments first.
                         OFFSET 0) m
                   -- On one key: joined on its four parts, the cases were
@@ -379,9 +382,7 @@ class SppReconciliationImport(models.TransientModel):
                     SQL("s.amount"),
                     SQL("COALESCE(p.fsp_amount, p.amount)"),
                 ),
-                scope=scope,
-                program=program.id,
-                payroll=payroll_id or None,
+                settles=settles,
             )
         )
 
