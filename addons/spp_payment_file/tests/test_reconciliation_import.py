@@ -7,6 +7,7 @@ import zipfile
 from decimal import Decimal
 from unittest.mock import patch
 
+from markupsafe import escape
 from spp_payment_core import reconcile
 
 from odoo.exceptions import AccessError, UserError
@@ -134,7 +135,7 @@ class TestReconciliationImport(SppFileCommon):
             return contextlib.nullcontext()
         return patch.object(
             type(self.env["spp.reconciliation.import"]),
-            "_spp_store_clean_table",
+            "_spp_bulk_reply",
             return_value=None,
         )
 
@@ -213,13 +214,14 @@ class TestReconciliationImport(SppFileCommon):
             action = wizard.action_import()
         return self.env["spp.reconciliation"].browse(action["res_id"])
 
-    def test_a_clean_reply_is_stored_in_bulk_as_the_row_by_row_check_stores_it(self):
+    def _reply_of_every_kind(self):
+        """A clean reply giving a line of every outcome."""
         a, b, c, d, e = self.refs
         self.fsp.recon_reason_column = "reason"
         h1, h2, h3, h4, h5 = self.households
         self._set_state(self._payment_of(self.payroll, h2), "paid")
         self._set_state(self._payment_of(self.payroll, h5), "failed")
-        reply = (
+        return (
             "reference,status,amount,date,receipt,agent,reason\n"
             + f"{a},SUCCESS,50.70,2026-11-10,R\\1,north,\n"  # paid
             + f'{b},SUCCESS,60.70,2026-11-10,"R\t2",north,\n'  # already paid
@@ -227,6 +229,46 @@ class TestReconciliationImport(SppFileCommon):
             + f"{d},FAILED,,,,,account closed\n"  # failed
             + f"{e},SUCCESS,,2026-11-09,R-5,,late\n"  # suspected double
         )
+
+    def _check_in_bulk(self, content):
+        """Check ``content`` with no row-by-row check at all."""
+        wizard = self._wizard(self.payroll, content)
+        with patch.object(
+            type(wizard), "_spp_check_table", side_effect=AssertionError("row by row")
+        ):
+            wizard.action_check()
+        return wizard
+
+    def test_a_clean_reply_is_checked_in_bulk_as_the_row_by_row_check_checks_it(self):
+        reply = self._reply_of_every_kind()
+        by_row = self._wizard(self.payroll, reply)
+        with self._row_by_row():
+            by_row.action_check()
+        before, first_id = self._batch_count(), self._stored_line_ids()
+        wizard = self._check_in_bulk(reply)
+        self.assertEqual(wizard.error_count, 0)
+        self.assertEqual(wizard.result_html, by_row.result_html)
+        for figure in (
+            "<td>paid</td><td class='text-end'>1</td>",
+            "<td>partial</td><td class='text-end'>1</td>",
+            "<td>already final</td><td class='text-end'>1</td>",
+            "<td>suspected double</td><td class='text-end'>1</td>",
+            "<td>paid total</td><td class='text-end'>90.70</td>",
+        ):
+            self.assertIn(figure, wizard.result_html)
+        # Counted, not inserted and taken back: no line id was used.
+        self.assertEqual(
+            (self._batch_count(), self._stored_line_ids()), (before, first_id)
+        )
+        self.env.cr.execute("SELECT to_regclass('pg_temp.spp_reply_row')")
+        self.assertIsNone(self.env.cr.fetchone()[0], "the staged rows are dropped")
+        # What the Check said is what the import stores.
+        batch = self._import_in_bulk(reply)
+        self.assertEqual(batch.summary["file"]["suspected_double"], 1)
+        self.assertEqual(batch.summary["file"]["paid_total"], "90.70")
+
+    def test_a_clean_reply_is_stored_in_bulk_as_the_row_by_row_check_stores_it(self):
+        reply = self._reply_of_every_kind()
         with self._rolled_back():
             with self._row_by_row():
                 checked = self._import(self.payroll, reply)
@@ -260,6 +302,10 @@ class TestReconciliationImport(SppFileCommon):
             with self.subTest(message):
                 wizard = self._wizard(self.payroll, good + bad)
                 before, first_id = self._batch_count(), self._stored_line_ids()
+                wizard.action_check()
+                self.assertEqual(wizard.error_count, 1)
+                self.assertIn(f"row 3, column &#39;{column}&#39;", wizard.result_html)
+                self.assertIn(escape(message), wizard.result_html)
                 with self.assertRaisesRegex(UserError, "1 rows of reply.csv") as error:
                     wizard.action_import()
                 self.assertIn(f"row 3, column '{column}'", str(error.exception))

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 from decimal import Decimal
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 from spp_payment_core import iso20022, reconcile, tables
@@ -203,6 +204,41 @@ class SppReconciliationImport(models.TransientModel):
         the row-by-row check. None, and nothing stored, when a row names no
         payment the reply may settle or is paid above the tolerance (the
         INSERT then misses its line): the row-by-row check explains it."""
+        reply = self._spp_bulk_reply(table)
+        if reply is None:
+            return None
+        try:
+            with self.env.cr.savepoint():
+                self._spp_stage_rows(reply.clean, reply.template)
+                batch, outcomes = self._spp_insert_staged_lines(
+                    vals, reply.cases, len(reply.clean.rows), reply.settles
+                )
+                self.env.cr.execute("DROP TABLE spp_reply_row")
+        except _RowsToExplain:
+            return None
+        batch._spp_write_summary({"file": _summary_of(outcomes)})
+        return batch
+
+    def _spp_check_clean_table(self, table):
+        """The summary the import of ``table`` stores when it stores it in
+        bulk (_spp_store_clean_table), from the same rows matched to the same
+        cases, counted instead of inserted; None when the reply is not one to
+        store in bulk or a row would get no line (the row-by-row check then
+        explains it). Nothing is stored: the temporary table is dropped."""
+        reply = self._spp_bulk_reply(table)
+        if reply is None:
+            return None
+        self._spp_stage_rows(reply.clean, reply.template)
+        outcomes = self._spp_count_cases(reply.cases, reply.settles)
+        self.env.cr.execute("DROP TABLE spp_reply_row")
+        if sum(n for _outcome, _paid, n in outcomes) != len(reply.clean.rows):
+            return None
+        return _summary_of(outcomes)
+
+    def _spp_bulk_reply(self, table):
+        """A _BulkReply of ``table`` to match and store in bulk, or None when
+        the row-by-row check must (a reply not matched on the payment
+        reference, a row that does not read cleanly, too many cases)."""
         fsp = self.fsp_id
         if (fsp.recon_match_on or "reference") != "reference" or not table.rows:
             return None
@@ -216,20 +252,7 @@ class SppReconciliationImport(models.TransientModel):
             return None
         # The join of a million staged rows to the payments: hashed in memory.
         bulk_work_mem(self.env.cr, len(clean.rows))
-        try:
-            with self.env.cr.savepoint():
-                self._spp_stage_rows(clean, template)
-                batch, outcomes = self._spp_insert_staged_lines(
-                    vals, cases, len(clean.rows), settles
-                )
-                self.env.cr.execute("DROP TABLE spp_reply_row")
-        except _RowsToExplain:
-            return None
-        tally = reconcile.Tally()
-        for outcome, paid_amount, count in outcomes:
-            tally.add_alike(outcome, paid_amount and Decimal(paid_amount), count)
-        batch._spp_write_summary({"file": tally.summary([])})
-        return batch
+        return _BulkReply(clean, template, settles, cases)
 
     def _spp_stage_rows(self, clean, template):
         """Copy the rows of ``clean`` into the temporary table spp_reply_row,
@@ -327,6 +350,47 @@ class SppReconciliationImport(models.TransientModel):
         batch = self.env["spp.reconciliation"]._spp_new_batch(vals, count)
         if not cases:
             raise _RowsToExplain()
+        # Joined to the cases by hash: the planner prefers to sort a million
+        # rows for a merge join (3.6 s against 2.6 s to the sorted rows).
+        with planner_settings(self.env.cr, enable_mergejoin="off"):
+            outcomes = batch._spp_insert_line_rows(
+                SQL(
+                    """
+                    SELECT %(batch)s, %(fsp)s, m.id, m.row_no,
+                           d.outcome, d.paid_amount, m.paid_date, m.receipt, NULL,
+                           m.reason, m.extra, d.note
+                      FROM %(matched)s
+                     ORDER BY m.row_no
+                    """,
+                    batch=batch.id,
+                    fsp=batch.fsp_id.id or None,
+                    matched=self._spp_matched_rows_sql(cases, settles),
+                )
+            )
+        if sum(n for _outcome, _paid, n in outcomes) != count:
+            raise _RowsToExplain()
+        return batch, outcomes
+
+    def _spp_count_cases(self, cases, settles):
+        """[(outcome, paid amount as text or None, count)] of the lines the
+        staged rows would get (_spp_insert_staged_lines), none inserted."""
+        if not cases:
+            return []
+        with planner_settings(self.env.cr, enable_mergejoin="off"):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT d.outcome, d.paid_amount::text, COUNT(*) FROM %s "
+                    "GROUP BY d.outcome, d.paid_amount",
+                    self._spp_matched_rows_sql(cases, settles),
+                )
+            )
+            return self.env.cr.fetchall()
+
+    def _spp_matched_rows_sql(self, cases, settles):
+        """SQL FROM: each staged row ``m`` naming a payment it ``settles``
+        (SQL), with the line ``d`` its case of ``cases`` decided (outcome,
+        paid_amount, note). A row of no case (paid above the tolerance) or
+        naming no such payment has none."""
         decided = SQL(
             "SELECT %s AS case_key, outcome, paid_amount, note "
             "FROM unnest(%s::varchar[], %s::varchar[], %s::numeric[], "
@@ -344,46 +408,27 @@ class SppReconciliationImport(models.TransientModel):
                 ),
             ),
         )
-        # Joined to the cases by hash: the planner prefers to sort a million
-        # rows for a merge join (3.6 s against 2.6 s to the sorted rows).
-        with planner_settings(self.env.cr, enable_mergejoin="off"):
-            outcomes = self._spp_insert_cases(batch, decided, settles)
-        if sum(n for _outcome, _paid, n in outcomes) != count:
-            raise _RowsToExplain()
-        return batch, outcomes
-
-    def _spp_insert_cases(self, batch, decided, settles):
-        """INSERT a line per staged row naming a payment it ``settles`` (SQL),
-        as the case of the query ``decided`` it falls in says."""
-        return batch._spp_insert_line_rows(
-            SQL(
-                """
-                SELECT %(batch)s, %(fsp)s, m.id, m.row_no,
-                       d.outcome, d.paid_amount, m.paid_date, m.receipt, NULL,
-                       m.reason, m.extra, d.note
-                  FROM (SELECT s.*, p.id, %(key)s AS case_key
-                          FROM spp_reply_row s
-                          JOIN spp_payment p ON p.reference = s.key
-                         WHERE %(settles)s
-                        -- A fence: the rows meet their payments first.
-                        OFFSET 0) m
-                  -- On one key: joined on its four parts, the cases were
-                  -- estimated to match one row, and the reference index was
-                  -- probed once per row (3.8 s for a million, measured).
-                  JOIN (%(decided)s) d ON d.case_key = m.case_key
-                 ORDER BY m.row_no
-                """,
-                batch=batch.id,
-                fsp=batch.fsp_id.id or None,
-                decided=decided,
-                key=_case_key(
-                    SQL("p.state"),
-                    SQL("s.outcome"),
-                    SQL("s.amount"),
-                    SQL("COALESCE(p.fsp_amount, p.amount)"),
-                ),
-                settles=settles,
-            )
+        return SQL(
+            """
+            (SELECT s.*, p.id, %(key)s AS case_key
+               FROM spp_reply_row s
+               JOIN spp_payment p ON p.reference = s.key
+              WHERE %(settles)s
+             -- A fence: the rows meet their payments first.
+             OFFSET 0) m
+            -- On one key: joined on its four parts, the cases were
+            -- estimated to match one row, and the reference index was
+            -- probed once per row (3.8 s for a million, measured).
+            JOIN (%(decided)s) d ON d.case_key = m.case_key
+            """,
+            decided=decided,
+            key=_case_key(
+                SQL("p.state"),
+                SQL("s.outcome"),
+                SQL("s.amount"),
+                SQL("COALESCE(p.fsp_amount, p.amount)"),
+            ),
+            settles=settles,
         )
 
     def _spp_refusal(self, errors):
@@ -450,7 +495,8 @@ class SppReconciliationImport(models.TransientModel):
             )
 
     def _spp_validate(self, raw):
-        """(kind, lines, errors, summary) for ``raw``; errors are TableErrors."""
+        """(kind, lines, errors, summary) for ``raw``; errors are TableErrors.
+        The lines of a CSV/XLSX reply are None (see _spp_validate_table)."""
         name = self.file_name or "upload"
         kind = "table"
         try:
@@ -472,11 +518,19 @@ class SppReconciliationImport(models.TransientModel):
         return kind, lines, errors, summary
 
     def _spp_validate_table(self, raw, name):
-        check = self._spp_check_table(self._spp_read_reply(raw, name))
+        """(None, errors, summary) of a CSV/XLSX reply, as its import finds
+        them: counted in bulk when its import stores it in bulk
+        (_spp_check_clean_table), else checked row by row. Its lines are not
+        kept: the import reads the file again (_spp_store_table)."""
+        table = self._spp_read_reply(raw, name)
+        summary = self._spp_check_clean_table(table)
+        if summary is not None:
+            return None, [], summary
+        check = self._spp_check_table(table)
         with no_cycle_collection():
-            lines = [line for chunk in check.chunks() for line in chunk]
-        _clear_unpaid_amounts(lines)
-        return lines, check.errors, check.summary
+            for _chunk in check.chunks():
+                pass
+        return None, check.errors, check.summary
 
     def _spp_read_reply(self, raw, name):
         return tables.read_table(
@@ -995,6 +1049,26 @@ def _case_key(state, outcome, amount, issued):
         amount,
         issued,
     )
+
+
+class _BulkReply(NamedTuple):
+    """A reply to match and store in bulk: its reconcile.CleanTable, the
+    FSP's template, the SQL of the payments it may settle and its decided
+    cases (_spp_decided_cases)."""
+
+    clean: object
+    template: object
+    settles: SQL
+    cases: list
+
+
+def _summary_of(outcomes):
+    """The file summary of lines counted as [(outcome, paid amount as text
+    or None, count)]."""
+    tally = reconcile.Tally()
+    for outcome, paid_amount, count in outcomes:
+        tally.add_alike(outcome, paid_amount and Decimal(paid_amount), count)
+    return tally.summary([])
 
 
 class _RowsToExplain(Exception):
