@@ -4,7 +4,7 @@
     "name": "SPP Payments: Base",
     "summary": "Registry-lite, programs, FSPs, payments with their attempts and "
     "events, the callback inbox and connector framework, roles",
-    "version": "19.0.1.8.0",
+    "version": "19.0.1.8.1",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
