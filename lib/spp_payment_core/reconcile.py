@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from . import tables
 from .bulk import without_cycle_collection
 from .money import round_money
 from .states import CANCELLED, FAILED, PAID, REJECTED, REVERSED
@@ -223,15 +224,74 @@ def _readings(cells, template, today):
     """The outcome of each distinct status, and the amount and the date of
     each distinct amount and date cell (_BAD when not one)."""
     columns = cells.columns
+    return readings_of(
+        set(columns[STATUS]), set(columns[AMOUNT]), set(columns[DATE]), template, today
+    )
+
+
+def readings_of(statuses, amounts, dates, template, today):
+    """({status: outcome or None}, {amount cell: Decimal, None or _BAD},
+    {date cell: date, None or _BAD}) of the distinct stripped cells given."""
     status_map = template.status_map
-    outcome_of = {text: status_map.get(text.lower()) for text in set(columns[STATUS])}
     places = template.decimal_places
-    amount_of = {text: _amount_or_bad(text, places) for text in set(columns[AMOUNT])}
-    date_of = {
-        text: _date_or_bad(text, template.date_format, today)
-        for text in set(columns[DATE])
-    }
+    return (
+        {text: status_map.get(text.lower()) for text in statuses},
+        {text: _amount_or_bad(text, places) for text in amounts},
+        {text: _date_or_bad(text, template.date_format, today) for text in dates},
+    )
+
+
+def clean_readings(statuses, amounts, dates, template, today):
+    """readings_of the distinct cells given when every status maps to an
+    outcome and every amount and date is valid, else None (a row then needs
+    the row-by-row check, which says why)."""
+    outcome_of, amount_of, date_of = readings_of(
+        statuses, amounts, dates, template, today
+    )
+    if (
+        not set(outcome_of.values()) <= set(OUTCOMES)
+        or _BAD in amount_of.values()
+        or _BAD in date_of.values()
+    ):
+        return None
     return outcome_of, amount_of, date_of
+
+
+def template_columns(template):
+    """The column names of ``template`` by position (MATCH, STATUS, AMOUNT,
+    DATE, RECEIPT, REASON, then EXTRA...), "" where it names none."""
+    return [
+        template.match_column,
+        template.status_column,
+        template.amount_column,
+        template.date_column,
+        template.receipt_column,
+        template.reason_column,
+        *template.extra_columns,
+    ]
+
+
+class CopyPlan(NamedTuple):
+    """A CSV reply for PostgreSQL's COPY to read (tables.copyable_csv), and
+    where the template's columns are in it."""
+
+    csv: object  # tables.CopyableCsv
+    positions: list  # per template column (template_columns), its cell's index or None
+
+
+def copy_plan(data, template, encoding="utf-8"):
+    """The CopyPlan of the CSV reply ``data``, or None when COPY would not
+    read it as read_table does or a template column is missing (read_table
+    and the row-by-row check then say what is wrong)."""
+    reply = tables.copyable_csv(data, encoding)
+    if reply is None:
+        return None
+    header = Table("", reply.header, [])
+    names = template_columns(template)
+    positions = [header.index(name, required=False) if name else None for name in names]
+    if any(name and at is None for name, at in zip(names, positions, strict=True)):
+        return None
+    return CopyPlan(reply, positions)
 
 
 class CleanTable(NamedTuple):
@@ -260,14 +320,13 @@ def clean_table(table, template, today):
     keys = cells.columns[MATCH]
     if cells.risky or "" in keys or len(set(keys)) < len(keys):
         return None
-    outcome_of, amount_of, date_of = _readings(cells, template, today)
-    if (
-        not set(outcome_of.values()) <= set(OUTCOMES)
-        or _BAD in amount_of.values()
-        or _BAD in date_of.values()
-    ):
-        return None
     columns = cells.columns
+    readings = clean_readings(
+        set(columns[STATUS]), set(columns[AMOUNT]), set(columns[DATE]), template, today
+    )
+    if readings is None:
+        return None
+    outcome_of, amount_of, date_of = readings
     return CleanTable(
         [row_no for row_no, _cells in table.rows],
         keys,
@@ -316,15 +375,7 @@ class _Cells:
     check per cell."""
 
     def __init__(self, table, template):
-        self.names = [
-            template.match_column,
-            template.status_column,
-            template.amount_column,
-            template.date_column,
-            template.receipt_column,
-            template.reason_column,
-            *template.extra_columns,
-        ]
+        self.names = template_columns(template)
         blank = [""] * len(table.rows)
         cells = [cells for _n, cells in table.rows]
         width = min(map(len, cells), default=0)

@@ -430,3 +430,75 @@ def test_a_row_paid_above_the_tolerance_is_not_decided():
         "sent", "paid", Decimal("10.50"), Decimal("10"), TEMPLATE
     )
     assert (line.outcome, line.paid_amount) == ("paid", Decimal("10.50"))
+
+
+def _split_as_copy_does(reply):
+    """The cells PostgreSQL's COPY (FORMAT csv) reads from a file with no
+    quote: one row a line, one cell a delimiter."""
+    text = reply.data.decode("ascii")
+    end = "\r\n" if "\r" in text else "\n"
+    lines = text.removesuffix(end).split(end)
+    return [line.split(reply.delimiter) for line in lines]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        CLEAN_REPLY.encode(),
+        CLEAN_REPLY.replace("\n", "\r\n").encode(),  # CRLF
+        CLEAN_REPLY.replace(",", ";").encode(),  # sniffed delimiter
+        CLEAN_REPLY.replace(",", "\t").encode(),  # tab: not white space here
+        b"\xef\xbb\xbf" + CLEAN_REPLY.encode(),  # UTF-8 byte order mark
+        CLEAN_REPLY.replace("A,", " A ,").replace("R2", "R 2\x0b").encode(),
+        CLEAN_REPLY.rstrip("\n").encode(),  # no last line end
+        (CLEAN_REPLY + "\n\n").encode(),  # blank lines at the end
+    ],
+)
+def test_a_copyable_csv_is_read_by_copy_as_read_table_reads_it(data):
+    reply = tables.copyable_csv(data)
+    table = tables.read_table(data, "reply.csv")
+    header, *rows = _split_as_copy_does(reply)
+    assert [cell.strip() for cell in header] == table.header == reply.header
+    assert [[c.strip() for c in row] for row in rows] == [
+        [c.strip() for c in cells] for _n, cells in table.rows
+    ]
+    assert reply.row_count == len(table.rows)
+    # Cells are stripped in SQL only when some cell needs it.
+    assert reply.padded == any(
+        cell != cell.strip() for row in [header, *rows] for cell in row
+    )
+
+
+@pytest.mark.parametrize(
+    "data, encoding",
+    [
+        (CLEAN_REPLY.replace("R1", '"R,1"').encode(), "utf-8"),  # quotes
+        (CLEAN_REPLY.replace("north", "n\u00f6rth").encode(), "utf-8"),
+        (CLEAN_REPLY.replace("north", "n\u00f6rth").encode("latin-1"), "latin-1"),
+        (CLEAN_REPLY.replace("R1", "R\r1").encode(), "utf-8"),  # lone CR
+        (CLEAN_REPLY.replace("\n", "\r\n", 1).encode(), "utf-8"),  # mixed ends
+        (CLEAN_REPLY.replace("\nB,", "\n\nB,").encode(), "utf-8"),  # blank line
+        (CLEAN_REPLY.replace("R1", "\\.").encode(), "utf-8"),  # COPY's end mark
+        (CLEAN_REPLY.replace("R1", "R\x001").encode(), "utf-8"),  # NUL
+        (CLEAN_REPLY.replace("R1", "=1+1").encode(), "utf-8"),  # formula
+        (CLEAN_REPLY.replace("R1", " @SUM(A1)").encode(), "utf-8"),  # padded
+        (CLEAN_REPLY.replace("north", "-north").encode(), "utf-8"),
+        (CLEAN_REPLY.replace("R1", "R" * 200_000).encode(), "utf-8"),  # too long
+        (CLEAN_REPLY.encode(), "utf-16"),  # ASCII is not ASCII in it
+        (CLEAN_REPLY.encode(), "utf-7"),
+        (CLEAN_REPLY.splitlines(keepends=True)[0].encode(), "utf-8"),  # no row
+        (b"PK\x03\x04rest", "utf-8"),  # XLSX
+    ],
+)
+def test_a_csv_copy_would_read_otherwise_is_left_to_read_table(data, encoding):
+    assert tables.copyable_csv(data, encoding) is None
+
+
+def test_a_copy_plan_finds_the_template_columns_or_none():
+    plan = reconcile.copy_plan(CLEAN_REPLY.encode(), TEMPLATE)
+    header = plan.csv.header
+    assert [header[at] if at is not None else None for at in plan.positions] == [
+        name or None for name in reconcile.template_columns(TEMPLATE)
+    ]
+    missing = CLEAN_REPLY.replace("status", "state", 1).encode()
+    assert reconcile.copy_plan(missing, TEMPLATE) is None

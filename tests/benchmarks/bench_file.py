@@ -9,8 +9,9 @@ Needs the database of ``bench_payroll.py`` (run it first). Takes its latest payr
 marks its payments sent to a file FSP (committed: the reply comes days later),
 and prints wall time and rows per second of the CSV, XLSX and pain.001 exports,
 and of the check (Check button) and the import (Import button: a clean reply is
-matched and stored in bulk) of a 1,000,000-row reply CSV, and for comparison the
-same import row by row (taken back), with the CPU time Odoo and PostgreSQL spent
+matched and stored in bulk, the file read by PostgreSQL's COPY) of a
+1,000,000-row reply CSV, and for comparison the same check and import with the
+file read by Python, and row by row (taken back), with the CPU time Odoo and PostgreSQL spent
 on each, the peak memory of Odoo and the load average (the machine is shared). The
 batch is committed; then ``--servers`` Odoo servers (``--workers`` each,
 ``queue_job`` server-wide, channel ``root.spp_reconciliation`` of capacity
@@ -213,11 +214,14 @@ wizard = env["spp.reconciliation.import"].new({{
 (kind, lines, errors, summary), checking = timed(
     "check reply CSV (Check button)", lambda: wizard._spp_validate(raw), count)
 assert not errors, errors[:3]
-# For comparison, the same check row by row (what any reply that is not clean
-# gets).
-with patch.object(type(wizard), "_spp_bulk_reply", return_value=None):
-    timed("  the same, row by row",
+# For comparison, the same check read by Python (what a quoted or non-ASCII
+# reply gets), and row by row (what any reply that is not clean gets).
+with patch.object(type(wizard), "_spp_copied_reply", return_value=None):
+    timed("  the same, read by Python",
           lambda: wizard._spp_validate(raw), count)
+    with patch.object(type(wizard), "_spp_bulk_reply", return_value=None):
+        timed("  the same, row by row",
+              lambda: wizard._spp_validate(raw), count)
 lines = None
 # What the Import button does: a clean reply matched and stored in bulk by
 # PostgreSQL.
@@ -234,11 +238,19 @@ env.cr.commit()
 # (A new wizard: the commit forgot the values of the unsaved one.)
 wizard = env["spp.reconciliation.import"].new({{
     "payroll_id": payroll.id, "fsp_id": fsp.id, "file_name": "reply.csv"}})
-with patch.object(type(wizard), "_spp_store_clean_table", return_value=None):
+with patch.object(type(wizard), "_spp_copied_reply", return_value=None):
     savepoint = env.cr.savepoint()
-    timed("  the same, row by row (taken back)",
+    timed("  the same, read by Python (taken back)",
           lambda: wizard._spp_store_table(raw, batch_vals), count)
     savepoint.close(rollback=True)
+    # Rolled back, the unsaved wizard's values are forgotten too.
+    wizard = env["spp.reconciliation.import"].new({{
+        "payroll_id": payroll.id, "fsp_id": fsp.id, "file_name": "reply.csv"}})
+    with patch.object(type(wizard), "_spp_bulk_reply", return_value=None):
+        savepoint = env.cr.savepoint()
+        timed("  the same, row by row (taken back)",
+              lambda: wizard._spp_store_table(raw, batch_vals), count)
+        savepoint.close(rollback=True)
 env.invalidate_all()
 # Imported hours or days before the checker accepts it, as in production:
 # autovacuum has seen the million new lines by then (it starts within a

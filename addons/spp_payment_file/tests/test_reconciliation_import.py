@@ -133,11 +133,11 @@ class TestReconciliationImport(SppFileCommon):
         """Clean replies checked and stored row by row, as every other is."""
         if not forced:
             return contextlib.nullcontext()
-        return patch.object(
-            type(self.env["spp.reconciliation.import"]),
-            "_spp_bulk_reply",
-            return_value=None,
-        )
+        wizard = type(self.env["spp.reconciliation.import"])
+        stack = contextlib.ExitStack()
+        for path in ("_spp_copied_reply", "_spp_bulk_reply"):
+            stack.enter_context(patch.object(wizard, path, return_value=None))
+        return stack
 
     def _check_stored_whole(self, batch):
         self.assertEqual(
@@ -285,6 +285,122 @@ class TestReconciliationImport(SppFileCommon):
         self.assertEqual(expected[1]["file"]["paid_total"], "90.70")
         self.env.cr.execute("SELECT to_regclass('pg_temp.spp_reply_row')")
         self.assertIsNone(self.env.cr.fetchone()[0], "the staged rows are dropped")
+
+    def _plain_reply_of_every_kind(self):
+        """_reply_of_every_kind as COPY reads it: ASCII, no quote, CRLF line
+        ends, cells padded with the white space read_table strips."""
+        a, b, c, d, e = self.refs
+        self._reply_of_every_kind()  # the payments' states, the reason column
+        rows = (
+            "reference,status,amount,date,receipt,agent,reason",
+            f" {a},SUCCESS , 50.70,2026-11-10\t,R\\1,north,",  # paid
+            f"{b}\x0b,SUCCESS,60.70,2026-11-10,R 2, north ,",  # already paid
+            f"{c},success,40,2026-11-11,R-3,\x1csouth,",  # partial
+            f"{d},FAILED,,,,,account closed ",  # failed
+            f"{e},SUCCESS,,2026-11-09,R-5,,late",  # suspected double
+        )
+        return ("\r\n".join(rows) + "\r\n").encode()
+
+    def _copied_only(self):
+        """Replies read by COPY alone: neither read_table nor the row-by-row
+        check runs."""
+        wizard = type(self.env["spp.reconciliation.import"])
+        stack = contextlib.ExitStack()
+        for path in ("_spp_read_reply", "_spp_check_table", "_spp_bulk_reply"):
+            stack.enter_context(
+                patch.object(wizard, path, side_effect=AssertionError(path))
+            )
+        return stack
+
+    def _temporary_tables(self):
+        self.env.cr.execute(
+            "SELECT to_regclass('pg_temp.spp_reply_row'), "
+            "to_regclass('pg_temp.spp_reply_raw')"
+        )
+        return self.env.cr.fetchone()
+
+    def test_a_plain_reply_is_read_by_copy_as_the_row_by_row_check_reads_it(self):
+        reply = self._plain_reply_of_every_kind()
+        with self._rolled_back():
+            with self._row_by_row():
+                by_row = self._wizard(self.payroll, reply)
+                by_row.action_check()
+                said = by_row.result_html
+                checked = self._import(self.payroll, reply)
+            expected = self._line_values(checked), checked.summary
+        copied = self._wizard(self.payroll, reply)
+        with self._copied_only():
+            copied.action_check()
+            self.assertEqual(copied.error_count, 0)
+            self.assertEqual(copied.result_html, said)
+            self.assertEqual(self._temporary_tables(), (None, None))
+            batch = self._import(self.payroll, reply)
+        self.assertEqual((self._line_values(batch), batch.summary), expected)
+        outcomes = [line[3] for line in expected[0]]
+        self.assertEqual(outcomes, ["paid", "skipped", "partial", "failed", "double"])
+        values = {line[3]: line for line in expected[0]}
+        # Stripped as read_table's callers strip cells, inner spaces kept.
+        self.assertEqual(values["paid"][5].isoformat(), "2026-11-10")
+        self.assertEqual(values["paid"][6], "R\\1")
+        self.assertEqual(values["skipped"][6], "R 2")
+        self.assertEqual(values["skipped"][8], {"agent": "north"})
+        self.assertEqual(values["partial"][8], {"agent": "south"})
+        self.assertEqual(values["failed"][7], "account closed")
+        self.assertEqual(batch.summary["file"]["paid_total"], "90.70")
+        self.assertEqual(self._temporary_tables(), (None, None))
+
+    def test_a_reply_copy_would_read_otherwise_is_read_by_python(self):
+        a, b, c, d, _e = self.refs
+        good = HEADER + f"{a},SUCCESS,50.70,2026-11-10,R-1,north\n"
+        wizard = type(self.env["spp.reconciliation.import"])
+        for name, reply, lines in (
+            # Quotes: Python's csv reader and COPY differ on stray ones.
+            ("quoted", good + f'{b},SUCCESS,60.70,2026-11-10,"R,2",north\n', 2),
+            ("not ASCII", good + f"{b},SUCCESS,60.70,2026-11-10,R-2,s\u00f6uth\n", 2),
+            ("a blank line", good + f"\n{b},SUCCESS,60.70,2026-11-10,R-2,n\n", 2),
+            # A CRLF in a file of LF line ends (COPY takes one kind only).
+            ("mixed line ends", good + f"{b},SUCCESS,60.70,2026-11-10,R-2,n\r\n", 2),
+            # COPY's end of data: the rows after it must not be dropped.
+            ("end marker", good + f"{b},SUCCESS,60.70,2026-11-10,\\.,n\n", 2),
+        ):
+            with self.subTest(name), self._rolled_back():
+                with patch.object(
+                    wizard,
+                    "_spp_copy_raw_rows",
+                    side_effect=AssertionError("copied"),
+                ):
+                    batch = self._import(self.payroll, reply)
+                self.assertEqual(batch.line_count, lines)
+                self.assertEqual(self._temporary_tables(), (None, None))
+        # COPY refuses a row longer than the header: read_table reads it.
+        with self._rolled_back():
+            reply = good + f"{b},SUCCESS,60.70,2026-11-10,R-2,n,x\n"
+            self.assertEqual(self._import(self.payroll, reply).line_count, 2)
+            self.assertEqual(self._temporary_tables(), (None, None))
+        # A line of COPY's end marker alone is a short row, explained.
+        with self._rolled_back():
+            wizard = self._wizard(
+                self.payroll, good + "\\.\n" + f"{c},FAILED,,,,south\n"
+            )
+            wizard.action_check()
+            self.assertGreaterEqual(wizard.error_count, 1)
+            self.assertIn("row 3", wizard.result_html)
+        # What COPY reads but needs the row-by-row check is explained by it.
+        for name, bad, column in (
+            ("repeated reference", f"{a},FAILED,,,,south\n", "reference"),
+            ("empty reference", ",FAILED,,,,south\n", "reference"),
+            ("unmapped status", f"{d},DONE,,,,south\n", "status"),
+            ("bad date", f"{d},FAILED,,31/12/2026,,south\n", "date"),
+            ("unknown reference", "PAY-NOPE,FAILED,,,,south\n", "reference"),
+        ):
+            with self.subTest(name), self._rolled_back():
+                wizard = self._wizard(self.payroll, good + bad)
+                wizard.action_check()
+                self.assertEqual(wizard.error_count, 1, name)
+                self.assertIn(f"row 3, column &#39;{column}&#39;", wizard.result_html)
+                with self.assertRaisesRegex(UserError, "1 rows of reply.csv"):
+                    wizard.action_import()
+                self.assertEqual(self._temporary_tables(), (None, None))
 
     def test_a_clean_reply_naming_what_it_cannot_settle_is_explained_row_by_row(self):
         a, b, c, d, e = self.refs

@@ -9,10 +9,12 @@ the FSP's balance and is kept on the FSP."""
 
 import base64
 import hashlib
+import io
 import json
 from decimal import Decimal
 from typing import NamedTuple
 
+import psycopg2
 from markupsafe import Markup, escape
 from spp_payment_core import iso20022, reconcile, tables
 from spp_payment_core.bulk import no_cycle_collection
@@ -167,15 +169,186 @@ class SppReconciliationImport(models.TransientModel):
     def _spp_store_table(self, raw, vals):
         """The batch of a CSV/XLSX reply. A reply whose every row reads
         cleanly is matched and stored in bulk by PostgreSQL
-        (_spp_store_clean_table); any other is checked row by row
+        (_spp_store_bulk_reply); any other is checked row by row
         (_spp_store_checked_table), which explains every bad row."""
         try:
-            table = self._spp_read_reply(raw, self.file_name or "upload")
-            batch = self._spp_store_clean_table(table, vals)
+            batch, table = self._spp_in_bulk(
+                raw,
+                self.file_name or "upload",
+                lambda reply: self._spp_store_bulk_reply(reply, vals),
+            )
             check = None if batch else self._spp_check_table(table)
         except tables.TableError as error:
             raise self._spp_refusal([error]) from error
         return batch or self._spp_store_checked_table(check, vals)
+
+    def _spp_in_bulk(self, raw, name, use):
+        """(``use``'s result for the reply ``raw`` to take in bulk, or None;
+        the reply's tables.Table, or None when not read). The reply is read by
+        PostgreSQL's COPY when it can be (_spp_copied_reply), else here
+        (_spp_bulk_reply); ``use`` gives None when a row needs the row-by-row
+        check. A reply COPY read is then read here only to be checked."""
+        copied = self._spp_copied_reply(raw)
+        if copied:
+            result = use(copied)
+            if result is not None:
+                return result, None
+        table = self._spp_read_reply(raw, name)
+        bulk = self._spp_bulk_reply(table) if copied is None else None
+        return (use(bulk) if bulk else None), table
+
+    def _spp_copied_reply(self, raw):
+        """The _BulkReply of a CSV reply PostgreSQL's COPY reads as read_table
+        would (reconcile.copy_plan): its rows are copied as they are into a
+        temporary table and read there, where read_table builds a million
+        Python rows (most of the Odoo CPU of an import: bench_file). None
+        when the reply is not one for COPY to read (read_table then reads
+        it); False when COPY read it but a row needs the row-by-row check
+        (an empty or repeated reference, a status with no mapping, a bad
+        amount or date) or it has too many cases."""
+        if not self._spp_matches_on_reference():
+            return None
+        template = self.fsp_id._spp_import_template()
+        plan = reconcile.copy_plan(raw, template, self.fsp_id.recon_encoding or "utf-8")
+        if plan is None or not self._spp_copy_raw_rows(plan.csv):
+            return None
+        cells = _RawCells(plan)
+        drop = SQL(
+            "DROP VIEW IF EXISTS spp_reply_row; DROP TABLE IF EXISTS spp_reply_raw"
+        )
+        read = self._spp_read_copied_cells(cells, template)
+        if read is None:
+            self.env.cr.execute(drop)
+            return False
+        readings, reported = read
+        reply = self._spp_decided_reply(
+            plan.csv.row_count,
+            template,
+            reported,
+            lambda: self._spp_stage_copied(cells, template, readings),
+            drop,
+        )
+        return reply or False
+
+    def _spp_copy_raw_rows(self, reply):
+        """Copy the rows of ``reply`` (a tables.CopyableCsv) as they are into
+        the temporary table spp_reply_raw (row_no, c0, c1...); False, and
+        nothing copied, when COPY finds a row with too few or too many cells
+        (read_table then reads the reply)."""
+        cr = self.env.cr
+        names = [SQL.identifier(f"c{n}") for n in range(len(reply.header))]
+        columns = SQL(", ").join(names)
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    SQL(
+                        "CREATE TEMPORARY TABLE spp_reply_raw (row_no integer "
+                        # Cached: 0.4 s of a million rows' COPY without.
+                        "GENERATED ALWAYS AS IDENTITY (START WITH 2 CACHE 100000), "
+                        "%s) ON COMMIT DROP",
+                        SQL(", ").join(SQL("%s text", name) for name in names),
+                    )
+                )
+                copy = SQL(
+                    "COPY spp_reply_raw (%s) FROM STDIN WITH (FORMAT csv, "
+                    "HEADER true, DELIMITER %s, FORCE_NOT_NULL (%s))",
+                    columns,
+                    reply.delimiter,
+                    columns,
+                )
+                cr._obj.copy_expert(
+                    cr.mogrify(copy).decode(), io.BytesIO(reply.data), size=1 << 20
+                )
+        except psycopg2.DataError:
+            return False
+        cr.execute("ANALYZE spp_reply_raw")
+        return True
+
+    def _spp_read_copied_cells(self, cells, template):
+        """(readings, reported) of the copied rows: reconcile.clean_readings
+        of their distinct statuses, amounts and dates, and the (outcome,
+        amount) pairs they report; None when a row needs the row-by-row check
+        (an empty or repeated reference, a cell clean_readings refuses)."""
+        cr = self.env.cr
+        key = cells.sql(reconcile.MATCH)
+        cr.execute(
+            SQL(
+                "SELECT 1 FROM spp_reply_raw r GROUP BY %s "
+                "HAVING COUNT(*) > 1 OR %s = '' LIMIT 1",
+                key,
+                key,
+            )
+        )
+        if cr.rowcount:
+            return None
+        status, amount = cells.sql(reconcile.STATUS), cells.sql(reconcile.AMOUNT)
+        cr.execute(
+            SQL("SELECT %s, %s FROM spp_reply_raw r GROUP BY 1, 2", status, amount)
+        )
+        pairs = cr.fetchall()
+        date = cells.sql(reconcile.DATE)
+        cr.execute(SQL("SELECT %s FROM spp_reply_raw r GROUP BY 1", date))
+        readings = reconcile.clean_readings(
+            {status for status, _amount in pairs},
+            {amount for _status, amount in pairs},
+            {row[0] for row in cr.fetchall()},
+            template,
+            fields.Date.context_today(self),
+        )
+        if readings is None:
+            return None
+        outcome_of, amount_of, _date_of = readings
+        reported = {(outcome_of[status], amount_of[amount]) for status, amount in pairs}
+        return readings, reported
+
+    def _spp_stage_copied(self, cells, template, readings):
+        """The copied rows as spp_reply_row (a temporary view with the columns
+        of the table _spp_stage_rows fills), each distinct status, amount and
+        date read once by the row-by-row check's rules (``readings``) and
+        joined in by its cell."""
+        outcome_of, amount_of, date_of = readings
+        names = template.extra_columns
+        extra = (
+            SQL(
+                "jsonb_build_object(%s)",
+                SQL(", ").join(
+                    SQL("%s::text, %s", name, cells.sql(reconcile.EXTRA + n))
+                    for n, name in enumerate(names)
+                ),
+            )
+            if names
+            else SQL("NULL::jsonb")
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE TEMPORARY VIEW spp_reply_row AS
+                SELECT r.row_no, %(key)s AS key, st.outcome, am.amount,
+                       dt.paid_date, NULLIF(%(receipt)s, '') AS receipt,
+                       NULLIF(%(reason)s, '') AS reason, %(extra)s AS extra
+                  FROM spp_reply_raw r
+                  JOIN unnest(%(statuses)s::text[], %(outcomes)s::varchar[])
+                       AS st(cell, outcome) ON st.cell = %(status)s
+                  JOIN unnest(%(amount_cells)s::text[], %(amounts)s::numeric[])
+                       AS am(cell, amount) ON am.cell = %(amount)s
+                  JOIN unnest(%(date_cells)s::text[], %(dates)s::date[])
+                       AS dt(cell, paid_date) ON dt.cell = %(date)s
+                """,
+                key=cells.sql(reconcile.MATCH),
+                receipt=cells.sql(reconcile.RECEIPT),
+                reason=cells.sql(reconcile.REASON),
+                extra=extra,
+                statuses=list(outcome_of),
+                outcomes=list(outcome_of.values()),
+                status=cells.sql(reconcile.STATUS),
+                amount_cells=list(amount_of),
+                amounts=list(amount_of.values()),
+                amount=cells.sql(reconcile.AMOUNT),
+                date_cells=list(date_of),
+                dates=list(date_of.values()),
+                date=cells.sql(reconcile.DATE),
+            )
+        )
 
     def _spp_store_checked_table(self, check, vals):
         """The batch of a table being checked by ``check`` (a
@@ -195,43 +368,38 @@ class SppReconciliationImport(models.TransientModel):
         batch._spp_write_summary({"file": check.summary})
         return batch
 
-    def _spp_store_clean_table(self, table, vals):
-        """The batch of a table every row of which reads cleanly
-        (reconcile.clean_table), matched on the payment reference: its rows
-        are copied into a temporary table, then matched to their payments and
-        stored as lines by one INSERT, each case of (payment state, outcome,
-        amount, issued) decided once by reconcile.decided_line, the rule of
-        the row-by-row check. None, and nothing stored, when a row names no
-        payment the reply may settle or is paid above the tolerance (the
-        INSERT then misses its line): the row-by-row check explains it."""
-        reply = self._spp_bulk_reply(table)
-        if reply is None:
-            return None
+    def _spp_store_bulk_reply(self, reply, vals):
+        """The batch of a reply (a _BulkReply) every row of which reads
+        cleanly, matched on the payment reference: its staged rows are
+        matched to their payments and stored as lines by one INSERT, each case
+        of (payment state, outcome, amount, issued) decided once by
+        reconcile.decided_line, the rule of the row-by-row check. None, and
+        nothing stored, when a row names no payment the reply may settle or
+        is paid above the tolerance (the INSERT then misses its line): the
+        row-by-row check explains it."""
         try:
             with self.env.cr.savepoint():
-                self._spp_stage_rows(reply.clean, reply.template)
+                reply.stage()
                 batch, outcomes = self._spp_insert_staged_lines(
-                    vals, reply.cases, len(reply.clean.rows), reply.settles
+                    vals, reply.cases, reply.count, reply.settles
                 )
-                self.env.cr.execute("DROP TABLE spp_reply_row")
+                self.env.cr.execute(reply.drop)
         except _RowsToExplain:
+            self.env.cr.execute(reply.drop)
             return None
         batch._spp_write_summary({"file": _summary_of(outcomes)})
         return batch
 
-    def _spp_check_clean_table(self, table):
-        """The summary the import of ``table`` stores when it stores it in
-        bulk (_spp_store_clean_table), from the same rows matched to the same
-        cases, counted instead of inserted; None when the reply is not one to
-        store in bulk or a row would get no line (the row-by-row check then
-        explains it). Nothing is stored: the temporary table is dropped."""
-        reply = self._spp_bulk_reply(table)
-        if reply is None:
-            return None
-        self._spp_stage_rows(reply.clean, reply.template)
+    def _spp_count_bulk_reply(self, reply):
+        """The summary the import of ``reply`` (a _BulkReply) stores when it
+        stores it in bulk (_spp_store_bulk_reply), from the same rows matched
+        to the same cases, counted instead of inserted; None when a row would
+        get no line (the row-by-row check then explains it). Nothing is
+        stored: the staged rows are dropped."""
+        reply.stage()
         outcomes = self._spp_count_cases(reply.cases, reply.settles)
-        self.env.cr.execute("DROP TABLE spp_reply_row")
-        if sum(n for _outcome, _paid, n in outcomes) != len(reply.clean.rows):
+        self.env.cr.execute(reply.drop)
+        if sum(n for _outcome, _paid, n in outcomes) != reply.count:
             return None
         return _summary_of(outcomes)
 
@@ -239,20 +407,35 @@ class SppReconciliationImport(models.TransientModel):
         """A _BulkReply of ``table`` to match and store in bulk, or None when
         the row-by-row check must (a reply not matched on the payment
         reference, a row that does not read cleanly, too many cases)."""
-        fsp = self.fsp_id
-        if (fsp.recon_match_on or "reference") != "reference" or not table.rows:
+        if not self._spp_matches_on_reference() or not table.rows:
             return None
-        template = fsp._spp_import_template()
+        template = self.fsp_id._spp_import_template()
         clean = reconcile.clean_table(table, template, fields.Date.context_today(self))
         if clean is None:
             return None
+        return self._spp_decided_reply(
+            len(clean.rows),
+            template,
+            set(zip(clean.outcomes, clean.amounts, strict=True)),
+            lambda: self._spp_stage_rows(clean, template),
+            SQL("DROP TABLE IF EXISTS spp_reply_row"),
+        )
+
+    def _spp_matches_on_reference(self):
+        return (self.fsp_id.recon_match_on or "reference") == "reference"
+
+    def _spp_decided_reply(self, count, template, reported, stage, drop):
+        """The _BulkReply of ``count`` rows reporting the (outcome, amount)
+        pairs ``reported``, staged by ``stage()`` and dropped by ``drop``, or
+        None (and ``drop`` run) when it has too many cases."""
         settles = self._spp_settles_sql()
-        cases = self._spp_decided_cases(clean, template, settles)
+        cases = self._spp_decided_cases(reported, template, settles)
         if cases is None:
+            self.env.cr.execute(drop)
             return None
         # The join of a million staged rows to the payments: hashed in memory.
-        bulk_work_mem(self.env.cr, len(clean.rows))
-        return _BulkReply(clean, template, settles, cases)
+        bulk_work_mem(self.env.cr, count)
+        return _BulkReply(count, template, settles, cases, stage, drop)
 
     def _spp_stage_rows(self, clean, template):
         """Copy the rows of ``clean`` into the temporary table spp_reply_row,
@@ -308,13 +491,12 @@ class SppReconciliationImport(models.TransientModel):
             payroll_id or None,
         )
 
-    def _spp_decided_cases(self, clean, template, settles):
+    def _spp_decided_cases(self, reported, template, settles):
         """[(state, outcome, amount, issued, Line decided)] for every case a
-        row of ``clean`` may be: each (state, issued amount) of the payments
-        the reply may settle (SQL ``settles``) with each (outcome, amount) it
-        reports, but those that are errors. None when there are more than
-        MAX_CASES (the row-by-row check then stores the reply)."""
-        reported = set(zip(clean.outcomes, clean.amounts, strict=True))
+        row may be: each (state, issued amount) of the payments the reply may
+        settle (SQL ``settles``) with each (outcome, amount) it ``reported``,
+        but those that are errors. None when there are more than MAX_CASES
+        (the row-by-row check then stores the reply)."""
         self.env.cr.execute(
             SQL(
                 """
@@ -520,10 +702,9 @@ class SppReconciliationImport(models.TransientModel):
     def _spp_validate_table(self, raw, name):
         """(None, errors, summary) of a CSV/XLSX reply, as its import finds
         them: counted in bulk when its import stores it in bulk
-        (_spp_check_clean_table), else checked row by row. Its lines are not
+        (_spp_count_bulk_reply), else checked row by row. Its lines are not
         kept: the import reads the file again (_spp_store_table)."""
-        table = self._spp_read_reply(raw, name)
-        summary = self._spp_check_clean_table(table)
+        summary, table = self._spp_in_bulk(raw, name, self._spp_count_bulk_reply)
         if summary is not None:
             return None, [], summary
         check = self._spp_check_table(table)
@@ -1051,15 +1232,38 @@ def _case_key(state, outcome, amount, issued):
     )
 
 
-class _BulkReply(NamedTuple):
-    """A reply to match and store in bulk: its reconcile.CleanTable, the
-    FSP's template, the SQL of the payments it may settle and its decided
-    cases (_spp_decided_cases)."""
+class _RawCells:
+    """SQL of the template's cells of a row ``r`` of spp_reply_raw, by
+    template position (reconcile.MATCH...): its column, stripped as
+    read_table's callers strip a cell when some cell of the reply needs it,
+    or '' for a column the template does not name."""
 
-    clean: object
+    def __init__(self, plan):
+        self.positions = plan.positions
+        self.padded = plan.csv.padded
+
+    def sql(self, position):
+        at = self.positions[position] if position < len(self.positions) else None
+        if at is None:
+            return SQL("''::text")
+        column = SQL.identifier("r", f"c{at}")
+        return (
+            SQL("btrim(%s, %s)", column, tables.CELL_SPACE) if self.padded else column
+        )
+
+
+class _BulkReply(NamedTuple):
+    """A reply to match and store in bulk: its row count, the FSP's template,
+    the SQL of the payments it may settle, its decided cases
+    (_spp_decided_cases), what stages its rows as spp_reply_row and the SQL
+    dropping them."""
+
+    count: int
     template: object
     settles: SQL
     cases: list
+    stage: object  # () -> None
+    drop: SQL
 
 
 def _summary_of(outcomes):
