@@ -5,7 +5,7 @@
     "summary": "Payment instruction files (CSV, XLSX, ISO 20022 pain.001) with "
     "fingerprints, manual CSV/XLSX reconciliation, pain.002 and camt.054 returns, "
     "camt.053/camt.052 statements",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "development_status": "Alpha",
     "category": "Social Protection",
     "website": "https://github.com/spp-payments/spp-payments",
