@@ -11,8 +11,9 @@ and prints wall time and rows per second of the CSV, XLSX and pain.001 exports,
 and of the check (Check button) and the import (Import button: a clean reply is
 matched and stored in bulk, the file read by PostgreSQL's COPY) of a
 1,000,000-row reply CSV, and for comparison the same check and import with the
-file read by Python, and row by row (taken back), with the CPU time Odoo and PostgreSQL spent
-on each, the peak memory of Odoo and the load average (the machine is shared). The
+file read by Python, and row by row (taken back), with the CPU time Odoo and
+PostgreSQL spent on each, the peak memory of Odoo and the load average (the machine
+is shared). The
 batch is committed; then ``--servers`` Odoo servers (``--workers`` each,
 ``queue_job`` server-wide, channel ``root.spp_reconciliation`` of capacity
 ``--capacity``) run its acceptance: the checker's approval queues one
