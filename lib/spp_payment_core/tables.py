@@ -235,12 +235,12 @@ def read_table(data, filename, encoding="utf-8", delimiter=None):
     return _checked(filename, header, rows)
 
 
-# The white space str.strip takes off an ASCII cell, but the line ends.
-CELL_SPACE = "\t\x0b\x0c\x1c\x1d\x1e\x1f "
+# The white space str.strip takes off an ASCII cell (line ends end the cell).
+CELL_SPACE = "".join(c for c in map(chr, range(128)) if c.isspace() and c not in "\r\n")
 _CELL_SPACE = CELL_SPACE.encode()
 _UTF8_BOM = codecs.BOM_UTF8
-# Cells that start so (after white space) would run in a spreadsheet.
-_FORMULA_CHARS = b"=+-@"
+# What a stripped cell that a spreadsheet runs starts with.
+_FORMULA_CHARS = "".join(c for c in FORMULA_START if not c.isspace()).encode()
 
 
 class CopyableCsv(NamedTuple):

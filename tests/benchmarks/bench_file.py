@@ -38,7 +38,7 @@ from odoo_servers import Balancer, running_servers  # noqa: E402
 from spp_setup import pg  # noqa: E402
 
 CODE = """
-import io, os, time
+import contextlib, io, os, time
 from unittest.mock import patch
 import odoo.sql_db
 from odoo.addons.spp_payment_base.tools import guarded_write
@@ -210,8 +210,16 @@ for number, (reference, amount) in enumerate(env.cr.fetchall()):
         reply.write(f"{{reference}},failed,,,\\n")
 raw = reply.getvalue().encode()
 print(f"reply CSV: {{len(raw) / 1e6:,.0f}} MB")
-wizard = env["spp.reconciliation.import"].new({{
-    "payroll_id": payroll.id, "fsp_id": fsp.id, "file_name": "reply.csv"}})
+
+
+# An unsaved wizard: a commit or a rollback forgets its values, so each
+# import below gets a new one.
+def new_wizard():
+    return env["spp.reconciliation.import"].new({{
+        "payroll_id": payroll.id, "fsp_id": fsp.id, "file_name": "reply.csv"}})
+
+
+wizard = new_wizard()
 (kind, lines, errors, summary), checking = timed(
     "check reply CSV (Check button)", lambda: wizard._spp_validate(raw), count)
 assert not errors, errors[:3]
@@ -234,24 +242,23 @@ assert batch.summary["lines"] == count, batch.summary
 with guarded_write("approval"):
     batch.write({{"approval_state": "submitted"}})
 env.cr.commit()
-# For comparison, the same reply checked row by row, each chunk stored while the
-# next is checked (what any reply that is not clean gets), then taken back.
-# (A new wizard: the commit forgot the values of the unsaved one.)
-wizard = env["spp.reconciliation.import"].new({{
-    "payroll_id": payroll.id, "fsp_id": fsp.id, "file_name": "reply.csv"}})
-with patch.object(type(wizard), "_spp_copied_reply", return_value=None):
-    savepoint = env.cr.savepoint()
-    timed("  the same, read by Python (taken back)",
-          lambda: wizard._spp_store_table(raw, batch_vals), count)
-    savepoint.close(rollback=True)
-    # Rolled back, the unsaved wizard's values are forgotten too.
-    wizard = env["spp.reconciliation.import"].new({{
-        "payroll_id": payroll.id, "fsp_id": fsp.id, "file_name": "reply.csv"}})
-    with patch.object(type(wizard), "_spp_bulk_reply", return_value=None):
+# For comparison, the same import read by Python (what a quoted or non-ASCII
+# reply gets), and row by row, each chunk stored while the next is checked
+# (what any reply that is not clean gets), each taken back.
+def import_taken_back(label, *paths):
+    wizard = new_wizard()
+    with contextlib.ExitStack() as patches:
+        for path in paths:
+            patches.enter_context(
+                patch.object(type(wizard), path, return_value=None))
         savepoint = env.cr.savepoint()
-        timed("  the same, row by row (taken back)",
-              lambda: wizard._spp_store_table(raw, batch_vals), count)
+        timed(label, lambda: wizard._spp_store_table(raw, batch_vals), count)
         savepoint.close(rollback=True)
+
+
+import_taken_back("  the same, read by Python (taken back)", "_spp_copied_reply")
+import_taken_back("  the same, row by row (taken back)",
+                  "_spp_copied_reply", "_spp_bulk_reply")
 env.invalidate_all()
 # Imported hours or days before the checker accepts it, as in production:
 # autovacuum has seen the million new lines by then (it starts within a

@@ -435,7 +435,7 @@ class SppReconciliationImport(models.TransientModel):
             return None
         # The join of a million staged rows to the payments: hashed in memory.
         bulk_work_mem(self.env.cr, count)
-        return _BulkReply(count, template, settles, cases, stage, drop)
+        return _BulkReply(count, settles, cases, stage, drop)
 
     def _spp_stage_rows(self, clean, template):
         """Copy the rows of ``clean`` into the temporary table spp_reply_row,
@@ -1243,7 +1243,7 @@ class _RawCells:
         self.padded = plan.csv.padded
 
     def sql(self, position):
-        at = self.positions[position] if position < len(self.positions) else None
+        at = self.positions[position]
         if at is None:
             return SQL("''::text")
         column = SQL.identifier("r", f"c{at}")
@@ -1253,13 +1253,11 @@ class _RawCells:
 
 
 class _BulkReply(NamedTuple):
-    """A reply to match and store in bulk: its row count, the FSP's template,
-    the SQL of the payments it may settle, its decided cases
-    (_spp_decided_cases), what stages its rows as spp_reply_row and the SQL
-    dropping them."""
+    """A reply to match and store in bulk: its row count, the SQL of the
+    payments it may settle, its decided cases (_spp_decided_cases), what
+    stages its rows as spp_reply_row and the SQL dropping them."""
 
     count: int
-    template: object
     settles: SQL
     cases: list
     stage: object  # () -> None
